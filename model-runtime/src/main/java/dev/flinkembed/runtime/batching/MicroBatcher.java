@@ -1,0 +1,139 @@
+package dev.flinkembed.runtime.batching;
+
+import dev.flinkembed.runtime.api.BatchStats;
+import dev.flinkembed.runtime.api.Embedding;
+import dev.flinkembed.runtime.api.EmbeddingInput;
+import dev.flinkembed.runtime.api.EmbeddingModel;
+import dev.flinkembed.runtime.api.EmbeddingResult;
+import dev.flinkembed.runtime.api.PreparedInput;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * Collects single requests from callers (a Flink async function, a server) into model calls. Callers tokenize on their
+ * own thread ({@link #submit}); one worker thread flushes when the pending tokens reach {@code flushTokens} or the
+ * oldest request has waited {@code maxWait}, runs the model (which splits the flush into length-sorted forward passes)
+ * and completes each future. A model failure fails every future of that flush; nothing hangs: {@link #close} fails
+ * what is still pending.
+ */
+public final class MicroBatcher implements AutoCloseable {
+
+    private record Pending(PreparedInput input, CompletableFuture<Embedding> future, long enqueuedNanos) {
+    }
+
+    private final EmbeddingModel model;
+    private final long flushTokens;
+    private final long maxWaitNanos;
+    private final Consumer<BatchStats> listener;
+    private final Thread worker;
+    private final Object lock = new Object();
+    private List<Pending> pending = new ArrayList<>();
+    private long pendingTokens;
+    private boolean closed;
+
+    public MicroBatcher(EmbeddingModel model, long flushTokens, Duration maxWait, Consumer<BatchStats> listener,
+                        String threadName) {
+        this.model = model;
+        this.flushTokens = Math.max(1, flushTokens);
+        this.maxWaitNanos = maxWait.toNanos();
+        this.listener = listener;
+        this.worker = new Thread(this::run, threadName);
+        this.worker.setDaemon(true);
+        this.worker.start();
+    }
+
+    /** Tokenizes on the caller's thread and queues the input; the future completes when its batch has run. */
+    public CompletableFuture<Embedding> submit(EmbeddingInput input) {
+        PreparedInput prepared = model.prepare(input);
+        CompletableFuture<Embedding> future = new CompletableFuture<>();
+        synchronized (lock) {
+            if (closed) {
+                future.completeExceptionally(new IllegalStateException("the micro-batcher is closed"));
+                return future;
+            }
+            pending.add(new Pending(prepared, future, System.nanoTime()));
+            pendingTokens += prepared.tokenCount();
+            if (pendingTokens >= flushTokens || pending.size() == 1) {
+                lock.notifyAll();
+            }
+        }
+        return future;
+    }
+
+    private void run() {
+        while (true) {
+            List<Pending> batch;
+            synchronized (lock) {
+                try {
+                    while (!closed) {
+                        if (pending.isEmpty()) {
+                            lock.wait();
+                            continue;
+                        }
+                        long waited = System.nanoTime() - pending.get(0).enqueuedNanos;
+                        if (pendingTokens >= flushTokens || waited >= maxWaitNanos) {
+                            break;
+                        }
+                        long remaining = maxWaitNanos - waited;
+                        lock.wait(remaining / 1_000_000, (int) (remaining % 1_000_000));
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    closed = true;
+                }
+                if (closed) {
+                    return;
+                }
+                batch = pending;
+                pending = new ArrayList<>();
+                pendingTokens = 0;
+            }
+            runBatch(batch);
+        }
+    }
+
+    private void runBatch(List<Pending> batch) {
+        try {
+            EmbeddingResult result = model.embedPrepared(batch.stream().map(Pending::input).toList());
+            listener.accept(result.stats());
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).future.complete(result.embeddings().get(i));
+            }
+        } catch (Throwable t) {
+            RuntimeException failure = new IllegalStateException("the embedding model failed on a batch of "
+                    + batch.size() + " inputs: " + t, t);
+            for (Pending p : batch) {
+                p.future.completeExceptionally(failure);
+            }
+        }
+    }
+
+    /** Inputs waiting for a flush. */
+    public int pendingCount() {
+        synchronized (lock) {
+            return pending.size();
+        }
+    }
+
+    @Override
+    public void close() {
+        List<Pending> left;
+        synchronized (lock) {
+            closed = true;
+            left = pending;
+            pending = new ArrayList<>();
+            lock.notifyAll();
+        }
+        for (Pending p : left) {
+            p.future.completeExceptionally(new IllegalStateException("the micro-batcher was closed"));
+        }
+        try {
+            worker.join(60_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

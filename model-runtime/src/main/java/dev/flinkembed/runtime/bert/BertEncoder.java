@@ -1,0 +1,175 @@
+package dev.flinkembed.runtime.bert;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.norm.LayerNorm;
+import dev.flinkembed.runtime.batching.PaddedBatch;
+import dev.flinkembed.runtime.encoder.Encoder;
+import dev.flinkembed.runtime.encoder.NdOps;
+import dev.flinkembed.runtime.pooling.Pooling;
+import dev.flinkembed.runtime.weights.Tensor;
+import dev.flinkembed.runtime.weights.WeightSource;
+import java.util.Arrays;
+
+/**
+ * BERT-family encoder (BERT, MiniLM, BGE, E5) on DJL NDArrays: token + position + type embeddings and LayerNorm, then
+ * post-LN layers of self-attention and an exact-erf GELU MLP. Weights use PyTorch names and layouts, with or without
+ * the {@code bert.} prefix; linear weights are [out, in] and used through a transposed view.
+ */
+public final class BertEncoder implements Encoder {
+
+    private record Layer(NDArray qkvT, NDArray qkvB, NDArray outT, NDArray outB, NDArray ln1G, NDArray ln1B,
+                         NDArray upT, NDArray upB, NDArray downT, NDArray downB, NDArray ln2G, NDArray ln2B) {
+    }
+
+    private final BertConfig config;
+    private final NDManager manager;
+    private final NDArray wordEmb;
+    private final NDArray posEmb;
+    private final NDArray typeEmb;
+    private final NDArray embLnG;
+    private final NDArray embLnB;
+    private final Layer[] layers;
+    private final long weightBytes;
+
+    private BertEncoder(BertConfig config, NDManager manager, WeightSource w, String prefix) {
+        this.config = config;
+        this.manager = manager;
+        int h = config.hiddenSize();
+        long bytes = 0;
+        Loader l = new Loader(w, prefix, manager);
+        wordEmb = l.load("embeddings.word_embeddings.weight", config.vocabSize(), h);
+        posEmb = l.load("embeddings.position_embeddings.weight", config.maxPositions(), h);
+        typeEmb = l.load("embeddings.token_type_embeddings.weight", config.typeVocabSize(), h);
+        embLnG = l.load("embeddings.LayerNorm.weight", h);
+        embLnB = l.load("embeddings.LayerNorm.bias", h);
+        layers = new Layer[config.layers()];
+        for (int i = 0; i < layers.length; i++) {
+            String p = "encoder.layer." + i + ".";
+            NDArray q = l.load(p + "attention.self.query.weight", h, h);
+            NDArray k = l.load(p + "attention.self.key.weight", h, h);
+            NDArray v = l.load(p + "attention.self.value.weight", h, h);
+            NDArray qkv = NDArrays.concat(new NDList(q, k, v), 0);
+            NDArray qb = l.load(p + "attention.self.query.bias", h);
+            NDArray kb = l.load(p + "attention.self.key.bias", h);
+            NDArray vb = l.load(p + "attention.self.value.bias", h);
+            NDArray qkvB = NDArrays.concat(new NDList(qb, kb, vb), 0);
+            new NDList(q, k, v, qb, kb, vb).close();
+            layers[i] = new Layer(qkv.transpose(), qkvB,
+                    l.load(p + "attention.output.dense.weight", h, h).transpose(),
+                    l.load(p + "attention.output.dense.bias", h),
+                    l.load(p + "attention.output.LayerNorm.weight", h),
+                    l.load(p + "attention.output.LayerNorm.bias", h),
+                    l.load(p + "intermediate.dense.weight", config.intermediateSize(), h).transpose(),
+                    l.load(p + "intermediate.dense.bias", config.intermediateSize()),
+                    l.load(p + "output.dense.weight", h, config.intermediateSize()).transpose(),
+                    l.load(p + "output.dense.bias", h),
+                    l.load(p + "output.LayerNorm.weight", h),
+                    l.load(p + "output.LayerNorm.bias", h));
+        }
+        this.weightBytes = l.bytes;
+    }
+
+    /** Loads the weights into a new manager owned by the encoder; fails naming any missing or misshapen tensor. */
+    public static BertEncoder load(BertConfig config, WeightSource weights) {
+        String prefix = weights.contains("bert.embeddings.word_embeddings.weight") ? "bert." : "";
+        NDManager manager = NDManager.newBaseManager("PyTorch");
+        try {
+            return new BertEncoder(config, manager, weights, prefix);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public float[][] encode(PaddedBatch b, Pooling pooling) {
+        int h = config.hiddenSize();
+        int heads = config.heads();
+        int hd = config.headDim();
+        if (b.width() > config.maxPositions()) {
+            throw new IllegalArgumentException("sequence of " + b.width() + " tokens exceeds the model's "
+                    + config.maxPositions() + " positions");
+        }
+        // Every array made here, including results of ops on shared weights, is closed with the scope.
+        try (NDScope ignored = new NDScope(); NDManager m = manager.newSubManager()) {
+            Shape bl = new Shape(b.size(), b.width());
+            NDArray ids = m.create(b.ids(), bl);
+            NDArray types = m.create(b.typeIds(), bl);
+            NDArray mask = NdOps.mask(m, b);
+            NDArray x = NdOps.rows(wordEmb, ids.flatten(), m).reshape(b.size(), b.width(), h)
+                    .add(posEmb.get(m, new NDIndex(":{}", b.width())))
+                    .add(NdOps.rows(typeEmb, types.flatten(), m).reshape(b.size(), b.width(), h));
+            x = layerNorm(x, embLnG, embLnB);
+            // Additive mask: 0 for real keys, a large negative number for padding. [B, 1, 1, L]
+            NDArray maskAdd = mask.sub(1f).mul(1e9f).reshape(b.size(), 1, 1, b.width());
+            float scale = (float) (1.0 / Math.sqrt(hd));
+            for (Layer layer : layers) {
+                NDArray qkv = x.matMul(layer.qkvT).add(layer.qkvB);
+                NDList parts = qkv.split(3, 2);
+                NDArray q = parts.get(0).reshape(b.size(), b.width(), heads, hd).transpose(0, 2, 1, 3);
+                NDArray k = parts.get(1).reshape(b.size(), b.width(), heads, hd).transpose(0, 2, 3, 1);
+                NDArray v = parts.get(2).reshape(b.size(), b.width(), heads, hd).transpose(0, 2, 1, 3);
+                NDArray probs = q.matMul(k).mul(scale).add(maskAdd).softmax(3);
+                NDArray ctx = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b.size(), b.width(), h);
+                x = layerNorm(x.add(ctx.matMul(layer.outT).add(layer.outB)), layer.ln1G, layer.ln1B);
+                NDArray ff = Activation.gelu(x.matMul(layer.upT).add(layer.upB)).matMul(layer.downT).add(layer.downB);
+                x = layerNorm(x.add(ff), layer.ln2G, layer.ln2B);
+            }
+            return NdOps.toRows(NdOps.pool(x, mask, b, pooling, m), b.size());
+        }
+    }
+
+    private NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
+        return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), gamma, beta, config.layerNormEps()).head();
+    }
+
+    @Override
+    public int hiddenSize() {
+        return config.hiddenSize();
+    }
+
+    @Override
+    public long weightBytes() {
+        return weightBytes;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** Uploads named tensors after checking their shapes. */
+    private static final class Loader {
+        private final WeightSource source;
+        private final String prefix;
+        private final NDManager manager;
+        private long bytes;
+
+        Loader(WeightSource source, String prefix, NDManager manager) {
+            this.source = source;
+            this.prefix = prefix;
+            this.manager = manager;
+        }
+
+        NDArray load(String name, long... shape) {
+            String full = prefix + name;
+            if (!source.contains(full)) {
+                throw new IllegalArgumentException(source.origin() + ": missing weight " + full);
+            }
+            Tensor t = source.get(full);
+            if (!Arrays.equals(t.shape(), shape)) {
+                throw new IllegalArgumentException(source.origin() + ": weight " + full + " has shape "
+                        + Arrays.toString(t.shape()) + ", the config implies " + Arrays.toString(shape));
+            }
+            bytes += t.elementCount() * 4;
+            return NdOps.upload(manager, t);
+        }
+    }
+}

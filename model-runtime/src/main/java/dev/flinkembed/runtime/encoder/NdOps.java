@@ -1,0 +1,65 @@
+package dev.flinkembed.runtime.encoder;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.flinkembed.runtime.batching.PaddedBatch;
+import dev.flinkembed.runtime.pooling.Pooling;
+import dev.flinkembed.runtime.weights.Tensor;
+
+/** NDArray helpers shared by the architectures: weight upload, row lookup, masks and pooling. */
+public final class NdOps {
+
+    private NdOps() {
+    }
+
+    /** Uploads a tensor into {@code manager} (the shared weights manager). */
+    public static NDArray upload(NDManager manager, Tensor t) {
+        NDArray array = manager.create(t.data().asFloatBuffer(), new Shape(t.shape()), DataType.FLOAT32);
+        array.setName(t.name());
+        return array;
+    }
+
+    /** Rows {@code ids} of a [rows, dim] table: an embedding lookup giving [ids.length, dim]. */
+    public static NDArray rows(NDArray table, NDArray ids, NDManager into) {
+        return table.get(into, new NDIndex("{}", ids));
+    }
+
+    /** [size, width] float mask of real tokens (1) and padding (0). */
+    public static NDArray mask(NDManager m, PaddedBatch b) {
+        return m.create(b.mask(), new Shape(b.size(), b.width())).toType(DataType.FLOAT32, false);
+    }
+
+    /** Pools hidden states [size, width, hidden] to [size, hidden]. */
+    public static NDArray pool(NDArray hidden, NDArray mask, PaddedBatch b, Pooling pooling, NDManager m) {
+        long dim = hidden.getShape().get(2);
+        return switch (pooling) {
+            case MEAN -> {
+                NDArray summed = hidden.mul(mask.expandDims(2)).sum(new int[] {1});
+                NDArray counts = mask.sum(new int[] {1}, true).maximum(1f);
+                yield summed.div(counts);
+            }
+            case CLS -> hidden.get(new NDIndex(":, 0, :"));
+            case LAST_TOKEN -> {
+                long[] rows = new long[b.size()];
+                for (int i = 0; i < b.size(); i++) {
+                    rows[i] = (long) i * b.width() + Math.max(b.lengths()[i] - 1, 0);
+                }
+                yield rows(hidden.reshape(b.size() * (long) b.width(), dim), m.create(rows), m);
+            }
+        };
+    }
+
+    /** Copies [size, hidden] to the heap, one array a row. */
+    public static float[][] toRows(NDArray pooled, int size) {
+        float[] flat = pooled.toFloatArray();
+        int dim = flat.length / Math.max(size, 1);
+        float[][] out = new float[size][];
+        for (int i = 0; i < size; i++) {
+            out[i] = java.util.Arrays.copyOfRange(flat, i * dim, (i + 1) * dim);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,111 @@
+package dev.flinkembed.runtime.loading;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flinkembed.runtime.bert.BertConfig;
+import dev.flinkembed.runtime.bert.BertEncoder;
+import dev.flinkembed.runtime.pooling.Pooling;
+import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
+import dev.flinkembed.runtime.weights.SafetensorsCheckpoint;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A model as downloaded from the Hugging Face hub: {@code config.json} (architecture by {@code model_type}),
+ * {@code tokenizer.json}, safetensors weights, and the sentence-transformers files when present
+ * ({@code sentence_bert_config.json} for the max length, {@code 1_Pooling/config.json} for the pooling,
+ * {@code modules.json} for normalisation).
+ */
+final class HuggingFaceFolder {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HuggingFaceFolder() {
+    }
+
+    static LoadedModel load(Path folder, Integer maxTokens) {
+        if (!Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("model '" + folder + "' is neither a built-in model "
+                    + BuiltinModels.NAMES + " nor an existing model folder");
+        }
+        JsonNode config = readJson(folder.resolve("config.json"), true);
+        String type = config.path("model_type").asText("");
+        return switch (type) {
+            case "bert" -> loadBert(folder, config, maxTokens);
+            default -> throw new IllegalArgumentException(folder.resolve("config.json") + ": model_type '" + type
+                    + "' is not supported; supported: bert");
+        };
+    }
+
+    private static LoadedModel loadBert(Path folder, JsonNode configJson, Integer maxTokens) {
+        BertConfig config = BertConfig.fromJson(configJson, folder.resolve("config.json").toString());
+        int limit = maxTokens != null ? maxTokens : defaultMaxTokens(folder, config.maxPositions());
+        if (limit < 3 || limit > config.maxPositions()) {
+            throw new IllegalArgumentException("max tokens " + limit + " for " + folder + " must be within 3.."
+                    + config.maxPositions() + " (max_position_embeddings)");
+        }
+        SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(folder);
+        String fingerprint = WeightsFingerprint.of(weights);
+        ModelTokenizer tokenizer = ModelTokenizer.load(folder.resolve("tokenizer.json"), limit);
+        BertEncoder encoder;
+        try {
+            encoder = BertEncoder.load(config, weights);
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
+        return new LoadedModel(folder.getFileName().toString(), "bert", encoder, tokenizer, pooling(folder),
+                normalize(folder), PromptFormat.NONE, config.padTokenId(), fingerprint);
+    }
+
+    private static int defaultMaxTokens(Path folder, int maxPositions) {
+        JsonNode st = readJson(folder.resolve("sentence_bert_config.json"), false);
+        if (st != null && st.path("max_seq_length").canConvertToInt()) {
+            return Math.min(st.path("max_seq_length").asInt(), maxPositions);
+        }
+        return maxPositions;
+    }
+
+    private static Pooling pooling(Path folder) {
+        JsonNode p = readJson(folder.resolve("1_Pooling").resolve("config.json"), false);
+        if (p == null) {
+            return Pooling.MEAN;
+        }
+        if (p.path("pooling_mode_cls_token").asBoolean(false)) {
+            return Pooling.CLS;
+        }
+        if (p.path("pooling_mode_lasttoken").asBoolean(false)) {
+            return Pooling.LAST_TOKEN;
+        }
+        return Pooling.MEAN;
+    }
+
+    private static boolean normalize(Path folder) {
+        JsonNode modules = readJson(folder.resolve("modules.json"), false);
+        if (modules == null) {
+            return true; // cosine search is what users do with these vectors; unit length is the safe default
+        }
+        for (JsonNode m : modules) {
+            if (m.path("type").asText("").endsWith("Normalize")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static JsonNode readJson(Path file, boolean required) {
+        if (!Files.isRegularFile(file)) {
+            if (required) {
+                throw new IllegalArgumentException(file + " does not exist: a model folder needs config.json, "
+                        + "tokenizer.json and safetensors weights");
+            }
+            return null;
+        }
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + " is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+}

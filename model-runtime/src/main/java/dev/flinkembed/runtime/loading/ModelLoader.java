@@ -1,0 +1,43 @@
+package dev.flinkembed.runtime.loading;
+
+import java.nio.file.Path;
+
+/** Loads the weights and tokenizer named by {@link ModelOptions#model()}. */
+public final class ModelLoader {
+
+    static {
+        // Never let DJL try the network: the PyTorch natives come from the pytorch-native-cpu jar.
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+    }
+
+    private ModelLoader() {
+    }
+
+    public static LoadedModel load(ModelOptions options) {
+        if (BuiltinModels.isBuiltin(options.model())) {
+            return BuiltinModels.load(options.model(), options.maxTokens());
+        }
+        return HuggingFaceFolder.load(Path.of(options.model()), options.maxTokens());
+    }
+
+    /** Checks that a model reference can be resolved without loading it: fails fast on configuration mistakes. */
+    public static void validateReference(String model) {
+        if (BuiltinModels.isBuiltin(model)) {
+            if (!BuiltinModels.NAMES.contains(model)) {
+                throw new IllegalArgumentException("unknown built-in model '" + model + "'; built-in models: "
+                        + BuiltinModels.NAMES);
+            }
+            return;
+        }
+        Path folder = Path.of(model);
+        if (!java.nio.file.Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("model '" + model + "' is neither a built-in model "
+                    + BuiltinModels.NAMES + " nor an existing model folder");
+        }
+        if (!java.nio.file.Files.isRegularFile(folder.resolve("config.json"))) {
+            throw new IllegalArgumentException("model folder " + folder + " has no config.json");
+        }
+    }
+}

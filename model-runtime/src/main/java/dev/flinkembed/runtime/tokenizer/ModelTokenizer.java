@@ -1,0 +1,92 @@
+package dev.flinkembed.runtime.tokenizer;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A model's own tokenizer (a Hugging Face {@code tokenizer.json}, run by DJL's Rust bindings), set up for embedding:
+ * dynamic padding (batches are padded by the model code, never to a fixed length) and truncation at the model's limit,
+ * special tokens included — the way sentence-transformers truncates. A second instance without special tokens or
+ * truncation serves the chunker. Thread-safe (the Rust tokenizer is).
+ */
+public final class ModelTokenizer implements AutoCloseable {
+
+    private final HuggingFaceTokenizer forModel;
+    private final HuggingFaceTokenizer forChunking;
+    private final int maxTokens;
+    private final int specialTokens;
+
+    private ModelTokenizer(HuggingFaceTokenizer forModel, HuggingFaceTokenizer forChunking, int maxTokens) {
+        this.forModel = forModel;
+        this.forChunking = forChunking;
+        this.maxTokens = maxTokens;
+        this.specialTokens = forModel.encode("").getIds().length;
+    }
+
+    /** Loads {@code tokenizer.json}; {@code maxTokens} is the model's limit, special tokens included. */
+    public static ModelTokenizer load(Path tokenizerJson, int maxTokens) {
+        if (!Files.isRegularFile(tokenizerJson)) {
+            throw new IllegalArgumentException("tokenizer file " + tokenizerJson + " does not exist");
+        }
+        try {
+            HuggingFaceTokenizer model = HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(tokenizerJson)
+                    .optAddSpecialTokens(true)
+                    .optPadding(false)
+                    .optTruncation(true)
+                    .optMaxLength(maxTokens)
+                    .build();
+            HuggingFaceTokenizer chunking = HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(tokenizerJson)
+                    .optAddSpecialTokens(false)
+                    .optPadding(false)
+                    .optTruncation(false)
+                    .build();
+            return new ModelTokenizer(model, chunking, maxTokens);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("cannot load tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
+        }
+    }
+
+    public TokenIds encode(String text) {
+        Encoding enc = forModel.encode(text);
+        return new TokenIds(enc.getIds(), enc.getTypeIds(), enc.exceedMaxLength());
+    }
+
+    /** Token boundaries for chunking: every token of the text, no special tokens, no truncation. */
+    public TokenSpans spans(String text) {
+        Encoding enc = forChunking.encode(text);
+        CharSpan[] spans = enc.getCharTokenSpans();
+        int[] starts = new int[spans.length];
+        int[] ends = new int[spans.length];
+        for (int i = 0; i < spans.length; i++) {
+            // Byte-level tokenizers can split one character over several tokens; such tokens carry no span.
+            starts[i] = spans[i] == null ? -1 : spans[i].getStart();
+            ends[i] = spans[i] == null ? -1 : spans[i].getEnd();
+        }
+        return new TokenSpans(starts, ends);
+    }
+
+    /** The model's limit, special tokens included. */
+    public int maxTokens() {
+        return maxTokens;
+    }
+
+    /** Tokens the template adds to every text ([CLS] and [SEP] for BERT). */
+    public int specialTokens() {
+        return specialTokens;
+    }
+
+    @Override
+    public void close() {
+        forModel.close();
+        forChunking.close();
+    }
+}

@@ -1,0 +1,17 @@
+package dev.flinkembed.runtime.weights;
+
+import java.util.Set;
+
+/** Named tensors of one checkpoint, whatever the file format. */
+public interface WeightSource {
+
+    Set<String> names();
+
+    /** The tensor, or an {@link IllegalArgumentException} naming the checkpoint and the missing tensor. */
+    Tensor get(String name);
+
+    boolean contains(String name);
+
+    /** Where the weights came from, for error messages. */
+    String origin();
+}
