@@ -66,12 +66,26 @@ public final class ModelTokenizer implements AutoCloseable {
         CharSpan[] spans = enc.getCharTokenSpans();
         int[] starts = new int[spans.length];
         int[] ends = new int[spans.length];
+        int[] toUtf16 = codePointToUtf16(text);
         for (int i = 0; i < spans.length; i++) {
             // Byte-level tokenizers can split one character over several tokens; such tokens carry no span.
-            starts[i] = spans[i] == null ? -1 : spans[i].getStart();
-            ends[i] = spans[i] == null ? -1 : spans[i].getEnd();
+            starts[i] = spans[i] == null ? -1 : toUtf16[Math.min(spans[i].getStart(), toUtf16.length - 1)];
+            ends[i] = spans[i] == null ? -1 : toUtf16[Math.min(spans[i].getEnd(), toUtf16.length - 1)];
         }
         return new TokenSpans(starts, ends);
+    }
+
+    /** The Rust tokenizer reports offsets in code points; Java strings index UTF-16 units. */
+    private static int[] codePointToUtf16(String text) {
+        int count = text.codePointCount(0, text.length());
+        int[] map = new int[count + 1];
+        int utf16 = 0;
+        for (int cp = 0; cp < count; cp++) {
+            map[cp] = utf16;
+            utf16 += Character.charCount(text.codePointAt(utf16));
+        }
+        map[count] = text.length();
+        return map;
     }
 
     /** The model's limit, special tokens included. */

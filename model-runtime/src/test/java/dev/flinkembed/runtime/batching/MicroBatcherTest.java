@@ -1,0 +1,95 @@
+package dev.flinkembed.runtime.batching;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.flinkembed.runtime.SharedBuiltin;
+import dev.flinkembed.runtime.api.BatchStats;
+import dev.flinkembed.runtime.api.Embedding;
+import dev.flinkembed.runtime.api.EmbeddingInput;
+import dev.flinkembed.runtime.api.EmbeddingModel;
+import dev.flinkembed.runtime.api.EmbeddingResult;
+import dev.flinkembed.runtime.api.ModelInfo;
+import dev.flinkembed.runtime.api.PreparedInput;
+import dev.flinkembed.runtime.pooling.Vectors;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class MicroBatcherTest {
+
+    private final EmbeddingModel model = SharedBuiltin.model();
+
+    @Test
+    void concurrentSubmissionsAreBatchedAndEachGetsItsOwnVector() throws Exception {
+        List<BatchStats> flushes = new CopyOnWriteArrayList<>();
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            texts.add("document " + i + " about " + "topic ".repeat(i % 17));
+        }
+        List<Embedding> direct = model.embed(texts.stream().map(EmbeddingInput::document).toList()).embeddings();
+        try (MicroBatcher batcher = new MicroBatcher(model, 2000, Duration.ofMillis(20), flushes::add, "test")) {
+            List<CompletableFuture<Embedding>> futures = new ArrayList<>();
+            for (String t : texts) {
+                futures.add(batcher.submit(EmbeddingInput.document(t)));
+            }
+            for (int i = 0; i < texts.size(); i++) {
+                Embedding e = futures.get(i).get(30, TimeUnit.SECONDS);
+                assertThat(Vectors.cosine(e.vector(), direct.get(i).vector())).isGreaterThan(0.99999);
+            }
+        }
+        assertThat(flushes.size()).isGreaterThan(1).isLessThan(texts.size());
+        assertThat(flushes.stream().mapToInt(BatchStats::sequences).sum()).isEqualTo(texts.size());
+    }
+
+    @Test
+    void aLoneRequestIsFlushedAfterTheMaximumWait() throws Exception {
+        try (MicroBatcher batcher = new MicroBatcher(model, 1_000_000, Duration.ofMillis(30), s -> { }, "test")) {
+            Embedding e = batcher.submit(EmbeddingInput.document("alone")).get(10, TimeUnit.SECONDS);
+            assertThat(e.vector()).hasSize(384);
+        }
+    }
+
+    @Test
+    void aModelFailureFailsTheFuturesOfItsBatchWithTheCause() {
+        EmbeddingModel failing = new EmbeddingModel() {
+            @Override
+            public ModelInfo info() {
+                return model.info();
+            }
+
+            @Override
+            public PreparedInput prepare(EmbeddingInput input) {
+                return model.prepare(input);
+            }
+
+            @Override
+            public EmbeddingResult embedPrepared(List<? extends PreparedInput> inputs) {
+                throw new IllegalStateException("out of memory on the device");
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        try (MicroBatcher batcher = new MicroBatcher(failing, 1, Duration.ofMillis(1), s -> { }, "test")) {
+            CompletableFuture<Embedding> f = batcher.submit(EmbeddingInput.document("x"));
+            assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .hasMessageContaining("out of memory on the device");
+        }
+    }
+
+    @Test
+    void closingFailsWhatIsStillPending() {
+        MicroBatcher batcher = new MicroBatcher(model, 1_000_000, Duration.ofHours(1), s -> { }, "test");
+        CompletableFuture<Embedding> f = batcher.submit(EmbeddingInput.document("never flushed"));
+        batcher.close();
+        assertThat(f).isCompletedExceptionally();
+        assertThat(batcher.submit(EmbeddingInput.document("late"))).isCompletedExceptionally();
+    }
+}

@@ -1,0 +1,35 @@
+package dev.flinkembed.runtime.loading;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.flinkembed.runtime.InProcessEmbeddingModel;
+import dev.flinkembed.runtime.api.EmbeddingInput;
+import dev.flinkembed.runtime.pooling.Vectors;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SharedModelsTest {
+
+    @Test
+    void twoInstancesInOneJvmLoadTheWeightsOnceAndReleaseThemWithTheLast() {
+        // A max length no other test uses, so this test owns the registry entry.
+        ModelOptions options = new ModelOptions(ModelOptions.DEFAULT_MODEL, null, null, 200, null, null, null,
+                dev.flinkembed.runtime.batching.BatchPlanner.Strategy.TOKEN_BUDGET, 4096, 64);
+        String key = options.weightsKey();
+        int before = SharedModels.loadCount(key);
+        InProcessEmbeddingModel slot1 = InProcessEmbeddingModel.open(options);
+        InProcessEmbeddingModel slot2 = InProcessEmbeddingModel.open(options);
+        assertThat(SharedModels.loadCount(key)).isEqualTo(before + 1);
+        assertThat(SharedModels.references(key)).isEqualTo(2);
+        float[] a = slot1.embed(List.of(EmbeddingInput.document("shared weights"))).embeddings().get(0).vector();
+        slot1.close();
+        assertThat(SharedModels.references(key)).isEqualTo(1);
+        float[] b = slot2.embed(List.of(EmbeddingInput.document("shared weights"))).embeddings().get(0).vector();
+        assertThat(Vectors.cosine(a, b)).isGreaterThan(0.999999);
+        slot2.close();
+        assertThat(SharedModels.references(key)).isZero();
+        try (InProcessEmbeddingModel again = InProcessEmbeddingModel.open(options)) {
+            assertThat(SharedModels.loadCount(key)).isEqualTo(before + 2);
+        }
+    }
+}
