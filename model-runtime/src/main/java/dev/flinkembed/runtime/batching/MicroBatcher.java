@@ -87,12 +87,30 @@ public final class MicroBatcher implements AutoCloseable {
                 if (closed) {
                     return;
                 }
-                batch = pending;
-                pending = new ArrayList<>();
-                pendingTokens = 0;
+                batch = takeUpToFlushTokens();
             }
             runBatch(batch);
         }
+    }
+
+    /** At most {@code flushTokens} tokens (at least one input): a flush never grows without bound. */
+    private List<Pending> takeUpToFlushTokens() {
+        int count = 0;
+        long tokens = 0;
+        while (count < pending.size() && (count == 0 || tokens + pending.get(count).input.tokenCount() <= flushTokens)) {
+            tokens += pending.get(count).input.tokenCount();
+            count++;
+        }
+        List<Pending> batch;
+        if (count == pending.size()) {
+            batch = pending;
+            pending = new ArrayList<>();
+        } else {
+            batch = new ArrayList<>(pending.subList(0, count));
+            pending = new ArrayList<>(pending.subList(count, pending.size()));
+        }
+        pendingTokens -= tokens;
+        return batch;
     }
 
     private void runBatch(List<Pending> batch) {

@@ -99,30 +99,38 @@ public final class BertEncoder implements Encoder {
         }
         // Every array made here, including results of ops on shared weights, is closed with the scope.
         try (NDScope ignored = new NDScope(); NDManager m = manager.newSubManager()) {
-            Shape bl = new Shape(b.size(), b.width());
-            NDArray ids = m.create(b.ids(), bl);
-            NDArray types = m.create(b.typeIds(), bl);
+            int n = b.size() * b.width();
+            NDArray ids = m.create(b.ids(), new Shape(n));
+            NDArray types = m.create(b.typeIds(), new Shape(n));
             NDArray mask = NdOps.mask(m, b);
-            NDArray x = NdOps.rows(wordEmb, ids.flatten(), m).reshape(b.size(), b.width(), h)
-                    .add(posEmb.get(m, new NDIndex(":{}", b.width())))
-                    .add(NdOps.rows(typeEmb, types.flatten(), m).reshape(b.size(), b.width(), h));
+            // Activations stay 2-D [tokens, hidden] so every linear layer is one plain GEMM.
+            NDArray x = NdOps.rows(wordEmb, ids, m).reshape(b.size(), b.width(), h)
+                    .addi(posEmb.get(m, new NDIndex(":{}", b.width())))
+                    .addi(NdOps.rows(typeEmb, types, m).reshape(b.size(), b.width(), h))
+                    .reshape(n, h);
             x = layerNorm(x, embLnG, embLnB);
-            // Additive mask: 0 for real keys, a large negative number for padding. [B, 1, 1, L]
-            NDArray maskAdd = mask.sub(1f).mul(1e9f).reshape(b.size(), 1, 1, b.width());
+            // Additive mask, 0 for real keys and a large negative number for padding, [B, 1, 1, L]; none is
+            // needed when the batch has no padding (frequent with length-sorted batches).
+            NDArray maskAdd = b.paddedTokens() == 0 ? null
+                    : mask.sub(1f).muli(1e9f).reshape(b.size(), 1, 1, b.width());
             float scale = (float) (1.0 / Math.sqrt(hd));
             for (Layer layer : layers) {
-                NDArray qkv = x.matMul(layer.qkvT).add(layer.qkvB);
-                NDList parts = qkv.split(3, 2);
-                NDArray q = parts.get(0).reshape(b.size(), b.width(), heads, hd).transpose(0, 2, 1, 3);
-                NDArray k = parts.get(1).reshape(b.size(), b.width(), heads, hd).transpose(0, 2, 3, 1);
-                NDArray v = parts.get(2).reshape(b.size(), b.width(), heads, hd).transpose(0, 2, 1, 3);
-                NDArray probs = q.matMul(k).mul(scale).add(maskAdd).softmax(3);
-                NDArray ctx = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b.size(), b.width(), h);
-                x = layerNorm(x.add(ctx.matMul(layer.outT).add(layer.outB)), layer.ln1G, layer.ln1B);
-                NDArray ff = Activation.gelu(x.matMul(layer.upT).add(layer.upB)).matMul(layer.downT).add(layer.downB);
-                x = layerNorm(x.add(ff), layer.ln2G, layer.ln2B);
+                NDArray qkv = x.matMul(layer.qkvT).addi(layer.qkvB)
+                        .reshape(b.size(), b.width(), 3, heads, hd).transpose(2, 0, 3, 1, 4); // [3, B, heads, L, hd]
+                NDArray q = qkv.get(0).mul(scale);
+                NDArray k = qkv.get(1).transpose(0, 1, 3, 2);
+                NDArray v = qkv.get(2);
+                NDArray scores = q.matMul(k);
+                if (maskAdd != null) {
+                    scores.addi(maskAdd);
+                }
+                NDArray ctx = scores.softmax(3).matMul(v).transpose(0, 2, 1, 3).reshape(n, h);
+                x = layerNorm(ctx.matMul(layer.outT).addi(layer.outB).addi(x), layer.ln1G, layer.ln1B);
+                NDArray ff = Activation.gelu(x.matMul(layer.upT).addi(layer.upB)).matMul(layer.downT)
+                        .addi(layer.downB);
+                x = layerNorm(ff.addi(x), layer.ln2G, layer.ln2B);
             }
-            return NdOps.toRows(NdOps.pool(x, mask, b, pooling, m), b.size());
+            return NdOps.toRows(NdOps.pool(x.reshape(b.size(), b.width(), h), mask, b, pooling, m), b.size());
         }
     }
 

@@ -22,8 +22,8 @@ public record ModelOptions(
         int maxBatchSize) implements Serializable {
 
     public static final String DEFAULT_MODEL = BuiltinModels.ALL_MINILM_L6_V2;
-    public static final int DEFAULT_TOKEN_BUDGET = 8192;
-    public static final int DEFAULT_MAX_BATCH_SIZE = 128;
+    public static final int DEFAULT_TOKEN_BUDGET = 1024;
+    public static final int DEFAULT_MAX_BATCH_SIZE = 64;
 
     public ModelOptions {
         Objects.requireNonNull(model, "model");

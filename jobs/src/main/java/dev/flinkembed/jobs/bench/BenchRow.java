@@ -1,0 +1,19 @@
+package dev.flinkembed.jobs.bench;
+
+/** One line of a benchmark table. */
+record BenchRow(String name, int texts, long tokens, double seconds, double paddingRatio) {
+
+    double tokensPerSecond() {
+        return tokens / seconds;
+    }
+
+    double textsPerSecond() {
+        return texts / seconds;
+    }
+
+    String markdown(double baselineTokensPerSecond) {
+        return String.format("| %s | %d | %d | %.1f | %.0f | %.1f | %s | %.2f× |", name, texts, tokens, seconds,
+                tokensPerSecond(), textsPerSecond(), Double.isNaN(paddingRatio) ? "n/a" : String.format("%.1f%%",
+                        100 * paddingRatio), tokensPerSecond() / baselineTokensPerSecond);
+    }
+}

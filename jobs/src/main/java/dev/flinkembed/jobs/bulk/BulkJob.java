@@ -1,0 +1,131 @@
+package dev.flinkembed.jobs.bulk;
+
+import dev.flinkembed.jobs.config.ConfigException;
+import dev.flinkembed.jobs.config.JobConfig;
+import dev.flinkembed.jobs.config.JobOptions;
+import dev.flinkembed.jobs.config.Settings;
+import dev.flinkembed.operators.chunking.ChunkingFunction;
+import dev.flinkembed.operators.chunking.ChunkingOptions;
+import dev.flinkembed.operators.deadletter.DeadLetters;
+import dev.flinkembed.operators.embedding.EmbeddingFunction;
+import dev.flinkembed.operators.embedding.EmbeddingOptions;
+import dev.flinkembed.operators.metrics.CountRecords;
+import dev.flinkembed.operators.records.Chunk;
+import dev.flinkembed.operators.records.DeadLetter;
+import dev.flinkembed.operators.records.Document;
+import dev.flinkembed.operators.records.EmbeddedChunk;
+import dev.flinkembed.operators.sinks.DeadLetterSink;
+import dev.flinkembed.operators.sinks.ParquetVectorSink;
+import dev.flinkembed.operators.sources.JsonLinesDocumentFormat;
+import dev.flinkembed.operators.sources.ParquetColumns;
+import dev.flinkembed.operators.sources.ParquetDocumentFormat;
+import dev.flinkembed.operators.sources.ParsedRecord;
+import dev.flinkembed.operators.sources.RouteParsedRecords;
+import dev.flinkembed.runtime.loading.ModelOptions;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.connector.file.src.FileSource;
+import org.apache.flink.connector.file.src.reader.StreamFormat;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The bounded job: read documents (Parquet or JSON Lines) → parse (bad records to dead letters) → rebalance → chunk
+ * with the model's tokenizer → async embed (one model instance per slot, micro-batched) → Parquet vectors under
+ * {@code <output>/vectors/}, dead letters as JSON Lines under {@code <output>/dead-letter/}.
+ */
+public final class BulkJob {
+
+    /** Everything the job needs, validated on the client before anything runs. */
+    public record Plan(JobConfig config, InputFiles input, Path output, ModelOptions model, ChunkingOptions chunking,
+                       EmbeddingOptions embedding, int parallelism) {
+    }
+
+    public static final String CHUNKS_EMBEDDED = "chunks-embedded";
+
+    private BulkJob() {
+    }
+
+    public static Plan plan(JobConfig config) {
+        String input = config.require(JobOptions.SOURCE_PATH, "pass --input PATH");
+        Path output = Path.of(config.require(JobOptions.SINK_PATH, "pass --output DIR"));
+        ParquetColumns columns = columns(config);
+        InputFiles files = InputFiles.inspect(input, config.get(JobOptions.SOURCE_FORMAT), columns);
+        checkOutputIsFree(output.resolve("vectors"));
+        EmbeddingOptions embedding = Settings.embedding(config);
+        return new Plan(config, files, output, embedding.model(), Settings.chunking(config), embedding,
+                config.get(JobOptions.JOB_PARALLELISM));
+    }
+
+    private static ParquetColumns columns(JobConfig c) {
+        return new ParquetColumns(c.get(JobOptions.SOURCE_ID_COLUMN), c.get(JobOptions.SOURCE_TEXT_COLUMN),
+                c.get(JobOptions.SOURCE_TITLE_COLUMN));
+    }
+
+    private static void checkOutputIsFree(Path vectors) {
+        if (Files.isDirectory(vectors)) {
+            try (Stream<Path> s = Files.list(vectors)) {
+                if (s.findAny().isPresent()) {
+                    throw new ConfigException("configuration key 'sink.path': " + vectors.getParent()
+                            + " already holds vectors; choose another --output or remove it");
+                }
+            } catch (IOException e) {
+                throw new ConfigException("configuration key 'sink.path': cannot read " + vectors + ": " + e);
+            }
+        }
+    }
+
+    /** Adds the job's operators to {@code env}. */
+    public static void build(StreamExecutionEnvironment env, Plan plan) {
+        env.setRuntimeMode(RuntimeExecutionMode.BATCH);
+        env.setParallelism(plan.parallelism);
+        StreamFormat<ParsedRecord> format = plan.input.format().equals("parquet")
+                ? new ParquetDocumentFormat(columns(plan.config)) : new JsonLinesDocumentFormat();
+        org.apache.flink.core.fs.Path[] paths = plan.input.files().stream()
+                .map(p -> new org.apache.flink.core.fs.Path(p.toAbsolutePath().toUri())).toArray(org.apache.flink.core.fs.Path[]::new);
+        FileSource<ParsedRecord> source = FileSource.forRecordStreamFormat(format, paths).build();
+
+        SingleOutputStreamOperator<Document> documents = env
+                .fromSource(source, WatermarkStrategy.noWatermarks(), "read " + plan.input.format())
+                .process(new RouteParsedRecords()).name("parse documents");
+        // One file is one split: spread the documents over all slots before the expensive part.
+        SingleOutputStreamOperator<Chunk> chunks = documents.rebalance()
+                .process(new ChunkingFunction(plan.model, plan.chunking)).name("chunk");
+        SingleOutputStreamOperator<EmbeddedChunk> embedded = AsyncDataStream.unorderedWait(chunks,
+                new EmbeddingFunction(plan.embedding), plan.embedding.timeoutMillis(), TimeUnit.MILLISECONDS,
+                plan.embedding.capacity()).name("embed");
+        embedded.map(new CountRecords<>(CHUNKS_EMBEDDED)).name("count embedded").sinkTo(ParquetVectorSink.create(plan.output.resolve("vectors").toAbsolutePath().toUri().toString(),
+                plan.model)).name("write vectors");
+
+        DataStream<DeadLetter> deadLetters = documents.getSideOutput(DeadLetters.TAG)
+                .union(chunks.getSideOutput(DeadLetters.TAG));
+        deadLetters.map(DeadLetter::toJsonLine).name("dead letters to JSON")
+                .sinkTo(DeadLetterSink.create(plan.output.resolve("dead-letter").toAbsolutePath().toUri().toString()))
+                .name("write dead letters");
+    }
+
+    /** Builds and runs the job, printing progress to {@code out}, and waits for it to finish. */
+    public static JobExecutionResult run(StreamExecutionEnvironment env, Plan plan, PrintStream out) throws Exception {
+        build(env, plan);
+        JobClient client = env.executeAsync(plan.config.get(JobOptions.JOB_NAME));
+        out.printf("Submitted %s (%s): %s → %s%n", plan.config.get(JobOptions.JOB_NAME), client.getJobID(),
+                plan.input.files().size() == 1 ? plan.input.files().get(0) : plan.input.files().size() + " files",
+                plan.output);
+        long interval = plan.config.get(JobOptions.JOB_PROGRESS_INTERVAL);
+        try (ProgressPrinter progress = new ProgressPrinter(client, plan.input.documents(), out, interval)) {
+            JobExecutionResult result = client.getJobExecutionResult().get();
+            progress.printSummary(result);
+            return result;
+        }
+    }
+}

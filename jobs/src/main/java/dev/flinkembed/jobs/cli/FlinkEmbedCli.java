@@ -1,0 +1,47 @@
+package dev.flinkembed.jobs.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code flink-embed}: the command line of every job and tool. The same main class runs under {@code flink run}. */
+@Command(name = "flink-embed", mixinStandardHelpOptions = true, version = "flink-embed 0.1.0",
+        description = "Bulk and streaming text embedding on Apache Flink.",
+        subcommands = {BulkCommand.class, EmbedCommand.class, BenchCommand.class})
+public final class FlinkEmbedCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns the exit code (tests call this). */
+    public static int run(String... args) {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+        CommandLine cli = new CommandLine(new FlinkEmbedCli());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            // Configuration mistakes and bad input get one clear line, not a stack trace.
+            Throwable root = e;
+            while (root.getCause() != null && !(root instanceof IllegalArgumentException)) {
+                root = root.getCause();
+            }
+            if (root instanceof IllegalArgumentException) {
+                cmd.getErr().println("error: " + root.getMessage());
+                return 2;
+            }
+            // A failed job: the root cause first, then its stack (the outer layers are Flink's plumbing).
+            cmd.getErr().println("error: " + root);
+            root.printStackTrace(cmd.getErr());
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

@@ -1,0 +1,14 @@
+package dev.flinkembed.jobs.config;
+
+/** A configuration mistake, reported before any data moves: the message names the key, the value and what is accepted. */
+public final class ConfigException extends IllegalArgumentException {
+
+    public ConfigException(String message) {
+        super(message);
+    }
+
+    public static ConfigException badValue(String key, String value, String accepted) {
+        return new ConfigException("configuration key '" + key + "': value '" + value + "' is not accepted; "
+                + accepted);
+    }
+}

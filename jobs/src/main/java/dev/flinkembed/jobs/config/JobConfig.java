@@ -1,0 +1,117 @@
+package dev.flinkembed.jobs.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A job's configuration: YAML (nested maps, flattened to dotted keys), then {@code --set key=value} overrides, then
+ * command-line flags. Every key is checked when loaded — unknown keys and bad values fail with a message naming them
+ * before any job starts.
+ */
+public final class JobConfig {
+
+    private final Map<String, String> values;
+
+    private JobConfig(Map<String, String> values) {
+        this.values = values;
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            ConfigKey<?> key = JobOptions.all().get(e.getKey());
+            if (key == null) {
+                String hint = JobOptions.closest(e.getKey());
+                throw new ConfigException("unknown configuration key '" + e.getKey() + "'"
+                        + (hint != null ? "; did you mean '" + hint + "'?" : "")
+                        + " Accepted keys: " + String.join(", ", JobOptions.names()));
+            }
+            key.parse(e.getValue());
+        }
+    }
+
+    public static JobConfig defaults() {
+        return new JobConfig(new LinkedHashMap<>());
+    }
+
+    /** Loads {@code yaml} (may be null), then applies {@code overrides} ("key=value") in order. */
+    public static JobConfig load(Path yaml, List<String> overrides) {
+        Map<String, String> values = new LinkedHashMap<>();
+        if (yaml != null) {
+            if (!Files.isRegularFile(yaml)) {
+                throw new ConfigException("configuration file " + yaml + " does not exist");
+            }
+            JsonNode root;
+            try {
+                root = new ObjectMapper(new YAMLFactory()).readTree(yaml.toFile());
+            } catch (IOException e) {
+                throw new ConfigException("configuration file " + yaml + " is not valid YAML: " + e.getMessage());
+            }
+            if (root != null && !root.isMissingNode() && !root.isNull()) {
+                if (!root.isObject()) {
+                    throw new ConfigException("configuration file " + yaml + " must hold a mapping of keys");
+                }
+                flatten("", root, values, yaml);
+            }
+        }
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException("--set '" + o + "' is not of the form key=value");
+            }
+            values.put(o.substring(0, eq).trim(), o.substring(eq + 1));
+        }
+        return new JobConfig(values);
+    }
+
+    private static void flatten(String prefix, JsonNode node, Map<String, String> out, Path file) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            JsonNode v = e.getValue();
+            if (v.isObject()) {
+                flatten(key, v, out, file);
+            } else if (v.isArray()) {
+                throw new ConfigException("configuration key '" + key + "' in " + file
+                        + ": lists are not accepted here");
+            } else if (!v.isNull()) {
+                out.put(key, v.asText());
+            }
+        }
+    }
+
+    /** A copy with {@code key} set (command-line flags such as --input). Null leaves the key as it is. */
+    public JobConfig with(ConfigKey<?> key, String value) {
+        if (value == null) {
+            return this;
+        }
+        Map<String, String> copy = new LinkedHashMap<>(values);
+        copy.put(key.name(), value);
+        return new JobConfig(copy);
+    }
+
+    /** The value, the default, or null when neither is set. */
+    public <T> T get(ConfigKey<T> key) {
+        String v = values.get(key.name());
+        if (v == null) {
+            v = key.defaultValue();
+        }
+        return v == null ? null : key.parse(v);
+    }
+
+    public <T> T require(ConfigKey<T> key, String how) {
+        T v = get(key);
+        if (v == null) {
+            throw new ConfigException("configuration key '" + key.name() + "' is required: " + how);
+        }
+        return v;
+    }
+
+    public boolean isSet(ConfigKey<?> key) {
+        return values.containsKey(key.name());
+    }
+}

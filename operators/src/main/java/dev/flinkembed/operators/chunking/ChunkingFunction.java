@@ -1,0 +1,63 @@
+package dev.flinkembed.operators.chunking;
+
+import dev.flinkembed.operators.deadletter.DeadLetters;
+import dev.flinkembed.operators.metrics.AtomicLongCounter;
+import dev.flinkembed.operators.records.Chunk;
+import dev.flinkembed.operators.records.DeadLetter;
+import dev.flinkembed.operators.records.Document;
+import dev.flinkembed.runtime.InProcessEmbeddingModel;
+import dev.flinkembed.runtime.loading.ModelOptions;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Splits documents into chunks with the model's tokenizer (leased from the JVM's shared model, so it costs no extra
+ * weights). Delete operations are not documents to embed: in a bounded job they go to the dead letters.
+ */
+public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
+
+    public static final String CHUNKS_CREATED = "chunks-created";
+
+    private final ModelOptions model;
+    private final ChunkingOptions options;
+    private transient InProcessEmbeddingModel lease;
+    private transient Chunker chunker;
+    private transient Counter chunksOut;
+    private transient AtomicLongCounter chunksAcc;
+
+    public ChunkingFunction(ModelOptions model, ChunkingOptions options) {
+        this.model = model;
+        this.options = options;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        lease = InProcessEmbeddingModel.open(model);
+        chunker = new Chunker(lease.tokenizer(), options);
+        chunksOut = getRuntimeContext().getMetricGroup().counter("chunksCreated");
+        chunksAcc = AtomicLongCounter.register(getRuntimeContext(), CHUNKS_CREATED);
+    }
+
+    @Override
+    public void processElement(Document doc, Context ctx, Collector<Chunk> out) {
+        if (Document.DELETE.equals(doc.op)) {
+            ctx.output(DeadLetters.TAG, DeadLetter.of("op 'delete' is only supported by the stream job",
+                    "chunking", "{\"id\":\"" + doc.id + "\",\"op\":\"delete\"}"));
+            return;
+        }
+        for (Chunk c : chunker.chunk(doc)) {
+            chunksOut.inc();
+            chunksAcc.add(1L);
+            out.collect(c);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (lease != null) {
+            lease.close();
+        }
+    }
+}

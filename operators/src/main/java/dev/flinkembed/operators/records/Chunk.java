@@ -1,0 +1,29 @@
+package dev.flinkembed.operators.records;
+
+import java.util.Map;
+
+/**
+ * A piece of a document that fits the model: {@code text} is {@code document.text[startChar, endChar)} (UTF-16
+ * indices), {@code embedText} what the model reads (the title, when there is one, then the chunk).
+ */
+public class Chunk {
+
+    public String docId;
+    public int chunkIndex;
+    public int chunkCount;
+    public String text;
+    public String embedText;
+    public int startChar;
+    public int endChar;
+    public String title;
+    public Map<String, String> metadata;
+    public String contentHash;
+
+    public Chunk() {
+    }
+
+    @Override
+    public String toString() {
+        return "Chunk{" + docId + "#" + chunkIndex + "/" + chunkCount + " [" + startChar + "," + endChar + ")}";
+    }
+}

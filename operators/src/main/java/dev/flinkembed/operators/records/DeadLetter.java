@@ -1,0 +1,60 @@
+package dev.flinkembed.operators.records;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * A record that could not be processed: why, where it came from, and the original bytes (as text when they are valid
+ * UTF-8, otherwise Base64), so nothing is lost and it can be fixed and replayed.
+ */
+public class DeadLetter {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public String reason;
+    public String source;
+    public String original;
+    public boolean originalIsBase64;
+    public long at;
+
+    public DeadLetter() {
+    }
+
+    public static DeadLetter of(String reason, String source, String original) {
+        DeadLetter d = new DeadLetter();
+        d.reason = reason;
+        d.source = source;
+        d.original = original;
+        d.at = System.currentTimeMillis();
+        return d;
+    }
+
+    public static DeadLetter ofBytes(String reason, String source, byte[] original) {
+        DeadLetter d = of(reason, source, null);
+        try {
+            d.original = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(original)).toString();
+        } catch (CharacterCodingException e) {
+            d.original = Base64.getEncoder().encodeToString(original);
+            d.originalIsBase64 = true;
+        }
+        return d;
+    }
+
+    /** One JSON Lines row: {"reason", "source", "original" or "original_base64", "at"}. */
+    public String toJsonLine() {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("reason", reason);
+        n.put("source", source);
+        n.put(originalIsBase64 ? "original_base64" : "original", original);
+        n.put("at", java.time.Instant.ofEpochMilli(at).toString());
+        return n.toString();
+    }
+}

@@ -1,0 +1,51 @@
+package dev.flinkembed.operators.records;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * An input document. {@code id} is unique per corpus; {@code op} is {@code upsert} (default) or {@code delete} for
+ * streams. A Flink POJO: public fields and a no-argument constructor, so Flink serializes it without Kryo.
+ */
+public class Document {
+
+    public static final String UPSERT = "upsert";
+    public static final String DELETE = "delete";
+
+    public String id;
+    public String text;
+    public String title;
+    public Map<String, String> metadata;
+    public String op = UPSERT;
+
+    public Document() {
+    }
+
+    public Document(String id, String text, String title, Map<String, String> metadata, String op) {
+        this.id = id;
+        this.text = text;
+        this.title = title;
+        this.metadata = metadata;
+        this.op = op;
+    }
+
+    public static Document of(String id, String text) {
+        return new Document(id, text, null, null, UPSERT);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Document d && Objects.equals(id, d.id) && Objects.equals(text, d.text)
+                && Objects.equals(title, d.title) && Objects.equals(metadata, d.metadata) && Objects.equals(op, d.op);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(id, text, title, metadata, op);
+    }
+
+    @Override
+    public String toString() {
+        return "Document{id=" + id + ", chars=" + (text == null ? 0 : text.length()) + ", op=" + op + "}";
+    }
+}

@@ -1,0 +1,52 @@
+package dev.flinkembed.operators.sinks;
+
+import dev.flinkembed.operators.records.EmbeddedChunk;
+import dev.flinkembed.runtime.InProcessEmbeddingModel;
+import dev.flinkembed.runtime.api.ModelInfo;
+import dev.flinkembed.runtime.loading.ModelOptions;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.flink.connector.file.sink.FileSink;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.formats.parquet.ParquetWriterFactory;
+import org.apache.flink.streaming.api.functions.sink.filesystem.OutputFileConfig;
+import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.BasePathBucketAssigner;
+
+/**
+ * Vectors to Parquet files under a directory (FileSink bulk format: files roll on checkpoints and at the end of
+ * input). File metadata names the model, dimensions, pooling, normalisation and fingerprint; it is read from the
+ * model the slot already holds, so the client never loads weights.
+ */
+public final class ParquetVectorSink {
+
+    public static final String META_PREFIX = "flink-embed.";
+
+    private ParquetVectorSink() {
+    }
+
+    public static FileSink<EmbeddedChunk> create(String directory, ModelOptions model) {
+        ParquetWriterFactory<EmbeddedChunk> factory = new ParquetWriterFactory<>(
+                out -> ParquetVectorWriter.create(out, fileMetadata(model)));
+        return FileSink.forBulkFormat(new Path(directory), factory)
+                .withBucketAssigner(new BasePathBucketAssigner<>())
+                .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(".parquet")
+                        .build())
+                .build();
+    }
+
+    static Map<String, String> fileMetadata(ModelOptions options) {
+        ModelInfo info;
+        try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(options)) {
+            info = m.info();
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(META_PREFIX + "model", info.name());
+        meta.put(META_PREFIX + "architecture", info.architecture());
+        meta.put(META_PREFIX + "dimensions", Integer.toString(info.dimensions()));
+        meta.put(META_PREFIX + "pooling", info.pooling());
+        meta.put(META_PREFIX + "normalized", Boolean.toString(info.normalized()));
+        meta.put(META_PREFIX + "max-tokens", Integer.toString(info.maxTokens()));
+        meta.put(META_PREFIX + "model-fingerprint", info.fingerprint());
+        return meta;
+    }
+}

@@ -1,0 +1,79 @@
+package dev.flinkembed.operators.sinks;
+
+import dev.flinkembed.operators.records.EmbeddedChunk;
+import java.util.Map;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.avro.AvroWriteSupport;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.api.WriteSupport;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.api.RecordConsumer;
+
+/**
+ * A ParquetWriter of embedded chunks: Avro's write support under a converter, standard 3-level lists for the
+ * embedding, and key-value file metadata naming the model set-up.
+ */
+final class ParquetVectorWriter {
+
+    private ParquetVectorWriter() {
+    }
+
+    static ParquetWriter<EmbeddedChunk> create(OutputFile out, Map<String, String> fileMetadata) throws java.io.IOException {
+        return new Builder(out, fileMetadata)
+                .withCompressionCodec(CompressionCodecName.SNAPPY)
+                .config(AvroWriteSupport.WRITE_OLD_LIST_STRUCTURE, "false")
+                .build();
+    }
+
+    private static final class Builder extends ParquetWriter.Builder<EmbeddedChunk, Builder> {
+        private final Map<String, String> fileMetadata;
+
+        Builder(OutputFile out, Map<String, String> fileMetadata) {
+            super(out);
+            this.fileMetadata = fileMetadata;
+        }
+
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
+        @Override
+        protected WriteSupport<EmbeddedChunk> getWriteSupport(Configuration conf) {
+            return new ChunkWriteSupport(fileMetadata);
+        }
+    }
+
+    private static final class ChunkWriteSupport extends WriteSupport<EmbeddedChunk> {
+        private AvroWriteSupport<GenericRecord> avro;
+        private final Map<String, String> fileMetadata;
+
+        ChunkWriteSupport(Map<String, String> fileMetadata) {
+            this.fileMetadata = fileMetadata;
+        }
+
+        @Override
+        public WriteContext init(Configuration configuration) {
+            // The Parquet schema must be converted with the same list setting the write support uses.
+            avro = new AvroWriteSupport<>(new org.apache.parquet.avro.AvroSchemaConverter(configuration)
+                    .convert(VectorSchema.SCHEMA), VectorSchema.SCHEMA, GenericData.get());
+            WriteContext inner = avro.init(configuration);
+            Map<String, String> meta = new java.util.HashMap<>(inner.getExtraMetaData());
+            meta.putAll(fileMetadata);
+            return new WriteContext(inner.getSchema(), meta);
+        }
+
+        @Override
+        public void prepareForWrite(RecordConsumer recordConsumer) {
+            avro.prepareForWrite(recordConsumer);
+        }
+
+        @Override
+        public void write(EmbeddedChunk record) {
+            avro.write(VectorSchema.toRecord(record));
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.flinkembed.operators.sinks;
+
+import dev.flinkembed.operators.records.EmbeddedChunk;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+
+/** The Parquet (Avro) schema of the vectors output: one row per chunk, snake_case column names. */
+public final class VectorSchema {
+
+    public static final Schema SCHEMA = SchemaBuilder.record("EmbeddedChunk").namespace("dev.flinkembed")
+            .fields()
+            .requiredString("doc_id")
+            .requiredInt("chunk_index")
+            .requiredInt("chunk_count")
+            .requiredString("text")
+            .requiredInt("start_char")
+            .requiredInt("end_char")
+            .requiredInt("token_count")
+            .requiredString("content_hash")
+            .optionalString("title")
+            .name("metadata").type().optional().map().values().stringType()
+            .name("embedding").type().array().items().floatType().noDefault()
+            .requiredString("model")
+            .requiredString("model_fingerprint")
+            .name("embedded_at").type(LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG)))
+            .noDefault()
+            .endRecord();
+
+    private VectorSchema() {
+    }
+
+    public static GenericRecord toRecord(EmbeddedChunk c) {
+        GenericData.Record r = new GenericData.Record(SCHEMA);
+        r.put("doc_id", c.docId);
+        r.put("chunk_index", c.chunkIndex);
+        r.put("chunk_count", c.chunkCount);
+        r.put("text", c.text);
+        r.put("start_char", c.startChar);
+        r.put("end_char", c.endChar);
+        r.put("token_count", c.tokenCount);
+        r.put("content_hash", c.contentHash);
+        r.put("title", c.title);
+        r.put("metadata", c.metadata);
+        List<Float> vector = new ArrayList<>(c.embedding.length);
+        for (float v : c.embedding) {
+            vector.add(v);
+        }
+        r.put("embedding", vector);
+        r.put("model", c.model);
+        r.put("model_fingerprint", c.modelFingerprint);
+        r.put("embedded_at", c.embeddedAt);
+        return r;
+    }
+}

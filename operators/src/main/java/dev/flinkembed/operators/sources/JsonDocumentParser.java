@@ -1,0 +1,116 @@
+package dev.flinkembed.operators.sources;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flinkembed.operators.records.DeadLetter;
+import dev.flinkembed.operators.records.Document;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Parses one JSON document {@code {"id", "text", "title"?, "metadata"?, "op"?}} (a JSON Lines row or a Kafka value).
+ * Anything else becomes a dead letter with the reason: not UTF-8, not JSON, not an object, a missing or empty field,
+ * a wrong type, an unknown op.
+ */
+public final class JsonDocumentParser implements Serializable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public ParsedRecord parse(byte[] bytes, String source) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return ParsedRecord.dead(DeadLetter.ofBytes("not valid UTF-8", source, bytes));
+        }
+        return parse(text, source);
+    }
+
+    public ParsedRecord parse(String line, String source) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(line);
+        } catch (JsonProcessingException e) {
+            return dead("invalid JSON: " + e.getOriginalMessage(), source, line);
+        }
+        if (node == null || !node.isObject()) {
+            return dead("expected a JSON object, got " + (node == null ? "nothing" : node.getNodeType().name()
+                    .toLowerCase(java.util.Locale.ROOT)), source, line);
+        }
+        String op = Document.UPSERT;
+        JsonNode opNode = node.get("op");
+        if (opNode != null && !opNode.isNull()) {
+            if (!opNode.isTextual() || !(opNode.asText().equals(Document.UPSERT) || opNode.asText().equals(Document.DELETE))) {
+                return dead("unknown op " + opNode + "; accepted: \"upsert\", \"delete\"", source, line);
+            }
+            op = opNode.asText();
+        }
+        String problem = requiredString(node, "id");
+        if (problem != null) {
+            return dead(problem, source, line);
+        }
+        boolean delete = op.equals(Document.DELETE);
+        if (!delete) {
+            problem = requiredString(node, "text");
+            if (problem != null) {
+                return dead(problem, source, line);
+            }
+        }
+        JsonNode title = node.get("title");
+        if (title != null && !title.isNull() && !title.isTextual()) {
+            return dead("field 'title' must be a string, got " + type(title), source, line);
+        }
+        Map<String, String> metadata = null;
+        JsonNode meta = node.get("metadata");
+        if (meta != null && !meta.isNull()) {
+            if (!meta.isObject()) {
+                return dead("field 'metadata' must be an object of strings, got " + type(meta), source, line);
+            }
+            metadata = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = meta.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getValue().isTextual()) {
+                    return dead("metadata value '" + e.getKey() + "' must be a string, got " + type(e.getValue()),
+                            source, line);
+                }
+                metadata.put(e.getKey(), e.getValue().asText());
+            }
+        }
+        JsonNode textNode = node.get("text");
+        String text = textNode == null || textNode.isNull() ? null : textNode.asText();
+        return ParsedRecord.ok(new Document(node.get("id").asText(), text,
+                title == null || title.isNull() ? null : title.asText(), metadata, op));
+    }
+
+    private static String requiredString(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return "missing required field '" + field + "'";
+        }
+        if (!v.isTextual()) {
+            return "field '" + field + "' must be a string, got " + type(v);
+        }
+        if (v.asText().isBlank()) {
+            return "field '" + field + "' is empty";
+        }
+        return null;
+    }
+
+    private static String type(JsonNode v) {
+        return v.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static ParsedRecord dead(String reason, String source, String original) {
+        return ParsedRecord.dead(DeadLetter.of(reason, source, original));
+    }
+}
