@@ -1,17 +1,17 @@
 package dev.flinkembed.jobs.bench;
 
 /** One line of a benchmark table. */
-record BenchRow(String name, int texts, long tokens, double seconds, double paddingRatio) {
+public record BenchRow(String name, int texts, long tokens, double seconds, double paddingRatio) {
 
-    double tokensPerSecond() {
+    public double tokensPerSecond() {
         return tokens / seconds;
     }
 
-    double textsPerSecond() {
+    public double textsPerSecond() {
         return texts / seconds;
     }
 
-    String markdown(double baselineTokensPerSecond) {
+    public String markdown(double baselineTokensPerSecond) {
         return String.format("| %s | %d | %d | %.1f | %.0f | %.1f | %s | %.2f× |", name, texts, tokens, seconds,
                 tokensPerSecond(), textsPerSecond(), Double.isNaN(paddingRatio) ? "n/a" : String.format("%.1f%%",
                         100 * paddingRatio), tokensPerSecond() / baselineTokensPerSecond);
