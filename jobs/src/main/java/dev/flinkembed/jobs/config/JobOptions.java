@@ -32,7 +32,7 @@ public final class JobOptions {
     public static final ConfigKey<Integer> BATCH_MAX_SIZE = add(ConfigKey.positiveInt("batch.max-size", "64",
             "Rows per forward pass at most."));
     public static final ConfigKey<Integer> BATCH_FLUSH_TOKENS = add(ConfigKey.positiveInt("batch.flush-tokens",
-            "8192", "A slot's micro-batcher runs the model once this many tokens are waiting (they are sorted by "
+            "32768", "A slot's micro-batcher runs the model once this many tokens are waiting (they are sorted by "
                     + "length into forward passes)."));
     public static final ConfigKey<Long> BATCH_MAX_WAIT = add(ConfigKey.duration("batch.max-wait", "50ms",
             "... or once the oldest waiting chunk has waited this long."));

@@ -21,6 +21,8 @@ import java.util.function.Consumer;
  */
 public final class MicroBatcher implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MicroBatcher.class);
+
     private record Pending(PreparedInput input, CompletableFuture<Embedding> future, long enqueuedNanos) {
     }
 
@@ -29,6 +31,9 @@ public final class MicroBatcher implements AutoCloseable {
     private final long maxWaitNanos;
     private final Consumer<BatchStats> listener;
     private final Thread worker;
+    private final String name;
+    private BatchStats total = BatchStats.EMPTY;
+    private int flushes;
     private final Object lock = new Object();
     private List<Pending> pending = new ArrayList<>();
     private long pendingTokens;
@@ -40,6 +45,7 @@ public final class MicroBatcher implements AutoCloseable {
         this.flushTokens = Math.max(1, flushTokens);
         this.maxWaitNanos = maxWait.toNanos();
         this.listener = listener;
+        this.name = threadName;
         this.worker = new Thread(this::run, threadName);
         this.worker.setDaemon(true);
         this.worker.start();
@@ -117,6 +123,8 @@ public final class MicroBatcher implements AutoCloseable {
         try {
             EmbeddingResult result = model.embedPrepared(batch.stream().map(Pending::input).toList());
             listener.accept(result.stats());
+            total = total.plus(result.stats());
+            flushes++;
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).future.complete(result.embeddings().get(i));
             }
@@ -152,6 +160,11 @@ public final class MicroBatcher implements AutoCloseable {
             worker.join(60_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (flushes > 0) {
+            LOG.info("{}: {} inputs, {} tokens in {} flushes / {} forward passes; model busy {} s, padding {}%",
+                    name, total.sequences(), total.realTokens(), flushes, total.forwardPasses(),
+                    String.format("%.1f", total.nanos() / 1e9), String.format("%.1f", 100 * total.paddingRatio()));
         }
     }
 }

@@ -10,6 +10,7 @@ public final class ModelLoader {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
+        NativeThreads.configure();
     }
 
     private ModelLoader() {

@@ -1,0 +1,82 @@
+package dev.flinkembed.jobs.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobConfigTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void yamlIsFlattenedAndOverridesWin() throws Exception {
+        Path yaml = dir.resolve("job.yaml");
+        Files.writeString(yaml, """
+                model:
+                  name: builtin:all-minilm-l6-v2
+                batch:
+                  token-budget: 4096
+                  max-wait: 20ms
+                chunking:
+                  overlap-tokens: 16
+                """);
+        JobConfig c = JobConfig.load(yaml, List.of("batch.token-budget=2048"));
+        assertThat(c.get(JobOptions.BATCH_TOKEN_BUDGET)).isEqualTo(2048);
+        assertThat(c.get(JobOptions.BATCH_MAX_WAIT)).isEqualTo(20L);
+        assertThat(c.get(JobOptions.CHUNK_OVERLAP)).isEqualTo(16);
+        assertThat(c.get(JobOptions.EMBED_TIMEOUT)).isEqualTo(600_000L);
+    }
+
+    @Test
+    void unknownKeysAreRejectedWithASuggestion() {
+        assertThatThrownBy(() -> JobConfig.load(null, List.of("batch.tokn-budget=10")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown configuration key 'batch.tokn-budget'")
+                .hasMessageContaining("did you mean 'batch.token-budget'");
+    }
+
+    @Test
+    void badValuesNameTheKeyTheValueAndWhatIsAccepted() {
+        assertThatThrownBy(() -> JobConfig.load(null, List.of("batch.token-budget=lots")))
+                .hasMessage("configuration key 'batch.token-budget': value 'lots' is not accepted; "
+                        + "accepted: a whole number ≥ 1");
+        assertThatThrownBy(() -> JobConfig.load(null, List.of("model.pooling=max")))
+                .hasMessageContaining("'model.pooling'").hasMessageContaining("'max'")
+                .hasMessageContaining("mean, cls, last-token");
+        assertThatThrownBy(() -> JobConfig.load(null, List.of("batch.max-wait=soon")))
+                .hasMessageContaining("'batch.max-wait'").hasMessageContaining("50ms");
+    }
+
+    @Test
+    void crossKeyMistakesAreCaught() {
+        JobConfig c = JobConfig.load(null, List.of("embed.capacity=10", "batch.max-size=64"));
+        assertThatThrownBy(() -> Settings.embedding(c)).hasMessageContaining("embed.capacity")
+                .hasMessageContaining("batch.max-size");
+        JobConfig bad = JobConfig.load(null, List.of("model.name=/no/such/model"));
+        assertThatThrownBy(() -> Settings.model(bad)).hasMessageContaining("model.name")
+                .hasMessageContaining("/no/such/model");
+    }
+
+    @Test
+    void theShippedExampleConfigurationIsValid() {
+        Path example = dev.flinkembed.jobs.TestCorpus.SAMPLE.getParent().getParent().resolve("bulk-local.yaml");
+        JobConfig c = JobConfig.load(example, List.of());
+        Settings.embedding(c);
+        Settings.chunking(c);
+    }
+
+    @Test
+    void theReadmeDocumentsEveryKey() throws Exception {
+        Path readme = dev.flinkembed.jobs.TestCorpus.SAMPLE.getParent().getParent().getParent().resolve("README.md");
+        String text = Files.readString(readme);
+        for (String key : JobOptions.names()) {
+            assertThat(text).as("README documents " + key).contains("`" + key + "`");
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.flinkembed.operators.chunking;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.flinkembed.operators.records.Chunk;
+import dev.flinkembed.operators.records.Document;
+import dev.flinkembed.runtime.InProcessEmbeddingModel;
+import dev.flinkembed.runtime.loading.ModelOptions;
+import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ChunkerTest {
+
+    static InProcessEmbeddingModel model;
+    static ModelTokenizer tokenizer;
+
+    @BeforeAll
+    static void open() {
+        model = InProcessEmbeddingModel.open(ModelOptions.defaults(ModelOptions.DEFAULT_MODEL));
+        tokenizer = model.tokenizer();
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    @Test
+    void aDocumentThatFitsIsOneChunkWithItsWholeText() {
+        Document d = Document.of("doc-1", "Debian is a free operating system.");
+        List<Chunk> chunks = new Chunker(tokenizer, ChunkingOptions.DEFAULT).chunk(d);
+        assertThat(chunks).hasSize(1);
+        Chunk c = chunks.get(0);
+        assertThat(c.text).isEqualTo(d.text);
+        assertThat(c.startChar).isZero();
+        assertThat(c.endChar).isEqualTo(d.text.length());
+        assertThat(c.chunkIndex).isZero();
+        assertThat(c.chunkCount).isEqualTo(1);
+        assertThat(c.contentHash).hasSize(64);
+    }
+
+    @Test
+    void aLongDocumentIsCutIntoOverlappingChunksThatFitTheModelAndCoverEveryToken() {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 600; i++) {
+            text.append("Sentence ").append(i).append(" of a long package description, with ünïcödé. ");
+        }
+        Document d = Document.of("long", text.toString());
+        List<Chunk> chunks = new Chunker(tokenizer, new ChunkingOptions(128, 16, true)).chunk(d);
+        assertThat(chunks.size()).isGreaterThan(10);
+        for (int i = 0; i < chunks.size(); i++) {
+            Chunk c = chunks.get(i);
+            assertThat(c.chunkIndex).isEqualTo(i);
+            assertThat(c.chunkCount).isEqualTo(chunks.size());
+            assertThat(c.text).isEqualTo(d.text.substring(c.startChar, c.endChar));
+            assertThat(tokenizer.encode(c.embedText).length()).isLessThanOrEqualTo(128);
+            assertThat(tokenizer.encode(c.embedText).truncated()).isFalse();
+            if (i > 0) {
+                Chunk prev = chunks.get(i - 1);
+                assertThat(c.startChar).as("overlap").isLessThan(prev.endChar).isGreaterThan(prev.startChar);
+            }
+        }
+        assertThat(chunks.get(0).startChar).isZero();
+        assertThat(chunks.get(chunks.size() - 1).endChar).isEqualTo(d.text.strip().length());
+    }
+
+    @Test
+    void theTitleIsWrittenBeforeEachChunkAndCountsAgainstTheLimit() {
+        Document d = new Document("t", "word ".repeat(500), "A title", null, Document.UPSERT);
+        List<Chunk> chunks = new Chunker(tokenizer, new ChunkingOptions(64, 8, true)).chunk(d);
+        for (Chunk c : chunks) {
+            assertThat(c.embedText).startsWith("A title\n");
+            assertThat(tokenizer.encode(c.embedText).truncated()).isFalse();
+        }
+        List<Chunk> untitled = new Chunker(tokenizer, new ChunkingOptions(64, 8, false)).chunk(d);
+        assertThat(untitled.get(0).embedText).doesNotStartWith("A title");
+        assertThat(untitled.size()).isLessThan(chunks.size());
+    }
+
+    @Test
+    void impossibleSettingsFailNamingTheKey() {
+        assertThatThrownBy(() -> new Chunker(tokenizer, new ChunkingOptions(1000, 8, true)))
+                .hasMessageContaining("chunking.max-tokens").hasMessageContaining("256");
+        assertThatThrownBy(() -> new Chunker(tokenizer, new ChunkingOptions(64, 62, true)))
+                .hasMessageContaining("chunking.overlap-tokens");
+    }
+}
