@@ -27,7 +27,7 @@ public final class JobConfig {
             if (key == null) {
                 String hint = JobOptions.closest(e.getKey());
                 throw new ConfigException("unknown configuration key '" + e.getKey() + "'"
-                        + (hint != null ? "; did you mean '" + hint + "'?" : "")
+                        + (hint != null ? "; did you mean '" + hint + "'?" : ".")
                         + " Accepted keys: " + String.join(", ", JobOptions.names()));
             }
             key.parse(e.getValue());

@@ -88,6 +88,11 @@ public final class JobOptions {
 
     /** The closest known key by edit distance, to suggest on a typo. */
     static String closest(String unknown) {
+        for (String k : KEYS.keySet()) {
+            if (k.startsWith(unknown) || unknown.startsWith(k)) {
+                return k;
+            }
+        }
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : KEYS.keySet()) {

@@ -56,6 +56,17 @@ class CommandLineTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("e2e")
+    void anEmbeddingTimeoutFailsTheJobWithAMessageInsteadOfHanging() {
+        int[] code = new int[1];
+        String err = stderrOf(() -> code[0] = FlinkEmbedCli.run("bulk", "--input", TestCorpus.SAMPLE.toString(),
+                "--output", dir.resolve("out").toString(), "--set", "embed.timeout=1ms",
+                "--set", "job.progress-interval=0"));
+        assertThat(code[0]).isEqualTo(1);
+        assertThat(err).contains("took longer than embed.timeout = 1 ms");
+    }
+
+    @Test
     void embedWritesOneLinePerInputInOrderWithTheModelsVectors() throws Exception {
         Path in = dir.resolve("in.jsonl");
         Files.writeString(in, String.join("\n",

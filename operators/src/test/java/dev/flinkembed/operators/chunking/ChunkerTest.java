@@ -70,14 +70,14 @@ class ChunkerTest {
 
     @Test
     void theTitleIsWrittenBeforeEachChunkAndCountsAgainstTheLimit() {
-        Document d = new Document("t", "word ".repeat(500), "A title", null, Document.UPSERT);
+        Document d = new Document("t", "word ".repeat(500), "A somewhat longer title for this document", null, Document.UPSERT);
         List<Chunk> chunks = new Chunker(tokenizer, new ChunkingOptions(64, 8, true)).chunk(d);
         for (Chunk c : chunks) {
-            assertThat(c.embedText).startsWith("A title\n");
+            assertThat(c.embedText).startsWith("A somewhat longer title for this document\n");
             assertThat(tokenizer.encode(c.embedText).truncated()).isFalse();
         }
         List<Chunk> untitled = new Chunker(tokenizer, new ChunkingOptions(64, 8, false)).chunk(d);
-        assertThat(untitled.get(0).embedText).doesNotStartWith("A title");
+        assertThat(untitled.get(0).embedText).doesNotStartWith("A somewhat");
         assertThat(untitled.size()).isLessThan(chunks.size());
     }
 
