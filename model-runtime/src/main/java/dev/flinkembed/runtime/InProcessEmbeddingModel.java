@@ -52,8 +52,14 @@ public final class InProcessEmbeddingModel implements EmbeddingModel {
         this.tokenizer = loaded.tokenizer();
         this.pooling = options.pooling() != null ? options.pooling() : loaded.pooling();
         this.normalize = options.normalize() != null ? options.normalize() : loaded.normalize();
-        this.prompt = new PromptFormat(
-                options.queryPrefix() != null ? options.queryPrefix() : loaded.prompt().queryPrefix(),
+        if (options.instruction() != null && loaded.instructions() == null) {
+            throw new IllegalArgumentException("model '" + loaded.name() + "' takes no instruction (only "
+                    + "instruction-tuned models such as Qwen3-Embedding do)");
+        }
+        String queryPrefix = options.queryPrefix() != null ? options.queryPrefix()
+                : loaded.instructions() != null ? loaded.instructions().queryPrefix(options.instruction())
+                : loaded.prompt().queryPrefix();
+        this.prompt = new PromptFormat(queryPrefix,
                 options.documentPrefix() != null ? options.documentPrefix() : loaded.prompt().documentPrefix());
         int hidden = loaded.encoder().hiddenSize();
         if (options.dimensions() != null && (options.dimensions() < 1 || options.dimensions() > hidden)) {

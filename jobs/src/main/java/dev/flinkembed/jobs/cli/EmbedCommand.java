@@ -38,7 +38,8 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--kind", defaultValue = "document", description = "query or document (default).")
     String kind;
 
-    @Option(names = "--instruction", description = "Instruction for instruction-tuned models (query role).")
+    @Option(names = "--instruction", description = "Instruction for the query role of instruction-tuned models "
+            + "(Qwen3-Embedding; default: 'Given a web search query, retrieve relevant passages that answer the query').")
     String instruction;
 
     @Option(names = "--dimensions", description = "Keep the first N dimensions, then re-normalise.")
@@ -53,11 +54,7 @@ final class EmbedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Role role = Role.parse(kind);
-        ModelOptions options = ModelOptions.defaults(model).withDimensions(dimensions);
-        if (instruction != null) {
-            throw new IllegalArgumentException("--instruction: model '" + model
-                    + "' takes no instruction (only instruction-tuned models such as Qwen3-Embedding do)");
-        }
+        ModelOptions options = ModelOptions.defaults(model).withDimensions(dimensions).withInstruction(instruction);
         ObjectMapper json = new ObjectMapper();
         int errors = 0;
         try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(options);

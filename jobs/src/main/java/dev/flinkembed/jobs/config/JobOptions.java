@@ -27,6 +27,10 @@ public final class JobOptions {
     public static final ConfigKey<String> MODEL_DOCUMENT_PREFIX = add(ConfigKey.string("model.document-prefix", null,
             "Text put before documents (e.g. 'passage: ' for E5)."));
 
+    public static final ConfigKey<String> MODEL_INSTRUCTION = add(ConfigKey.string("model.instruction", null,
+            "Instruction for queries of instruction-tuned models (Qwen3-Embedding: 'Instruct: {instruction}\\nQuery:"
+                    + "{text}'; default 'Given a web search query, retrieve relevant passages that answer the query')."));
+
     public static final ConfigKey<Integer> BATCH_TOKEN_BUDGET = add(ConfigKey.positiveInt("batch.token-budget", "1024",
             "Padded tokens per forward pass (rows × longest row)."));
     public static final ConfigKey<Integer> BATCH_MAX_SIZE = add(ConfigKey.positiveInt("batch.max-size", "64",

@@ -15,16 +15,22 @@ public final class Settings {
 
     public static ModelOptions model(JobConfig c) {
         String name = c.get(JobOptions.MODEL_NAME);
+        int hidden;
         try {
-            ModelLoader.validateReference(name);
+            hidden = ModelLoader.hiddenSize(name);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("configuration key 'model.name': " + e.getMessage());
+        }
+        Integer dims = c.get(JobOptions.MODEL_DIMENSIONS);
+        if (dims != null && dims > hidden) {
+            throw ConfigException.badValue("model.dimensions", dims.toString(), "accepted for " + name + ": 1.."
+                    + hidden + " (its hidden size)");
         }
         String pooling = c.get(JobOptions.MODEL_POOLING);
         return new ModelOptions(name, pooling == null ? null : Pooling.parse(pooling), c.get(JobOptions.MODEL_NORMALIZE),
                 c.get(JobOptions.MODEL_MAX_TOKENS), c.get(JobOptions.MODEL_DIMENSIONS),
                 c.get(JobOptions.MODEL_QUERY_PREFIX), c.get(JobOptions.MODEL_DOCUMENT_PREFIX),
-                BatchPlanner.Strategy.TOKEN_BUDGET, c.get(JobOptions.BATCH_TOKEN_BUDGET),
+                c.get(JobOptions.MODEL_INSTRUCTION), BatchPlanner.Strategy.TOKEN_BUDGET, c.get(JobOptions.BATCH_TOKEN_BUDGET),
                 c.get(JobOptions.BATCH_MAX_SIZE));
     }
 

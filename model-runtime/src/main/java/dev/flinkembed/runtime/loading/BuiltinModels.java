@@ -52,7 +52,7 @@ public final class BuiltinModels {
         BertEncoder encoder = BertEncoder.load(BertConfig.ALL_MINILM_L6_V2, weights);
         ModelTokenizer tokenizer = ModelTokenizer.load(extractResource(MINILM_TOKENIZER), limit);
         return new LoadedModel(name, "bert", encoder, tokenizer, Pooling.MEAN, true, PromptFormat.NONE,
-                BertConfig.ALL_MINILM_L6_V2.padTokenId(), fingerprint);
+                BertConfig.ALL_MINILM_L6_V2.padTokenId(), fingerprint, null);
     }
 
     /** The built-in model's ONNX file, for tests that run it on ONNX Runtime as an independent oracle. */

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkembed.runtime.bert.BertConfig;
 import dev.flinkembed.runtime.bert.BertEncoder;
 import dev.flinkembed.runtime.pooling.Pooling;
+import dev.flinkembed.runtime.qwen3.Qwen3Config;
+import dev.flinkembed.runtime.qwen3.Qwen3Encoder;
 import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
 import dev.flinkembed.runtime.weights.SafetensorsCheckpoint;
 import java.io.IOException;
@@ -33,8 +35,9 @@ final class HuggingFaceFolder {
         String type = config.path("model_type").asText("");
         return switch (type) {
             case "bert" -> loadBert(folder, config, maxTokens);
+            case "qwen3" -> loadQwen3(folder, config, maxTokens);
             default -> throw new IllegalArgumentException(folder.resolve("config.json") + ": model_type '" + type
-                    + "' is not supported; supported: bert");
+                    + "' is not supported; supported: bert, qwen3");
         };
     }
 
@@ -56,7 +59,34 @@ final class HuggingFaceFolder {
             throw e;
         }
         return new LoadedModel(folder.getFileName().toString(), "bert", encoder, tokenizer, pooling(folder),
-                normalize(folder), PromptFormat.NONE, config.padTokenId(), fingerprint);
+                normalize(folder), PromptFormat.NONE, config.padTokenId(), fingerprint, null);
+    }
+
+    /** Qwen3-Embedding's query format; documents are embedded raw. */
+    static final LoadedModel.Instructions QWEN3_INSTRUCTIONS = new LoadedModel.Instructions(
+            "Instruct: %s\nQuery:", "Given a web search query, retrieve relevant passages that answer the query");
+    static final int QWEN3_DEFAULT_MAX_TOKENS = 8192;
+
+    private static LoadedModel loadQwen3(Path folder, JsonNode configJson, Integer maxTokens) {
+        Qwen3Config config = Qwen3Config.fromJson(configJson, folder.resolve("config.json").toString());
+        int limit = maxTokens != null ? maxTokens : Math.min(QWEN3_DEFAULT_MAX_TOKENS, config.maxPositions());
+        if (limit < 2 || limit > config.maxPositions()) {
+            throw new IllegalArgumentException("max tokens " + limit + " for " + folder + " must be within 2.."
+                    + config.maxPositions() + " (max_position_embeddings)");
+        }
+        MemoryCheck.requireFits(folder.toString(), config.parameterCount() * 4);
+        SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(folder);
+        String fingerprint = WeightsFingerprint.of(weights);
+        ModelTokenizer tokenizer = ModelTokenizer.load(folder.resolve("tokenizer.json"), limit, config.eosTokenId());
+        Qwen3Encoder encoder;
+        try {
+            encoder = Qwen3Encoder.load(config, weights);
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
+        return new LoadedModel(folder.getFileName().toString(), "qwen3", encoder, tokenizer, Pooling.LAST_TOKEN,
+                true, PromptFormat.NONE, config.eosTokenId(), fingerprint, QWEN3_INSTRUCTIONS);
     }
 
     private static int defaultMaxTokens(Path folder, int maxPositions) {

@@ -10,7 +10,17 @@ import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
  */
 public record LoadedModel(String name, String architecture, Encoder encoder, ModelTokenizer tokenizer,
                           Pooling pooling, boolean normalize, PromptFormat prompt, long padTokenId,
-                          String weightsFingerprint) implements AutoCloseable {
+                          String weightsFingerprint, Instructions instructions) implements AutoCloseable {
+
+    /**
+     * How an instruction-tuned model formats queries: {@code template} with %s for the instruction, and the
+     * instruction used when none is configured. Null for models that take no instruction.
+     */
+    public record Instructions(String template, String defaultInstruction) {
+        public String queryPrefix(String instruction) {
+            return template.formatted(instruction == null ? defaultInstruction : instruction);
+        }
+    }
 
     @Override
     public void close() {

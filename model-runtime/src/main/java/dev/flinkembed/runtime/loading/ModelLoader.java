@@ -23,6 +23,25 @@ public final class ModelLoader {
         return HuggingFaceFolder.load(Path.of(options.model()), options.maxTokens());
     }
 
+    /** The hidden size (the largest vector dimension) of a model, read from config.json without loading weights. */
+    public static int hiddenSize(String model) {
+        validateReference(model);
+        if (BuiltinModels.isBuiltin(model)) {
+            return dev.flinkembed.runtime.bert.BertConfig.ALL_MINILM_L6_V2.hiddenSize();
+        }
+        Path config = Path.of(model).resolve("config.json");
+        try {
+            com.fasterxml.jackson.databind.JsonNode node = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(config.toFile()).get("hidden_size");
+            if (node == null || !node.canConvertToInt()) {
+                throw new IllegalArgumentException(config + ": \"hidden_size\" is missing");
+            }
+            return node.asInt();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(config + " is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
     /** Checks that a model reference can be resolved without loading it: fails fast on configuration mistakes. */
     public static void validateReference(String model) {
         if (BuiltinModels.isBuiltin(model)) {

@@ -17,6 +17,7 @@ public record ModelOptions(
         Integer dimensions,
         String queryPrefix,
         String documentPrefix,
+        String instruction,
         BatchPlanner.Strategy batching,
         int tokenBudget,
         int maxBatchSize) implements Serializable {
@@ -31,18 +32,28 @@ public record ModelOptions(
     }
 
     public static ModelOptions defaults(String model) {
-        return new ModelOptions(model, null, null, null, null, null, null, BatchPlanner.Strategy.TOKEN_BUDGET,
+        return new ModelOptions(model, null, null, null, null, null, null, null, BatchPlanner.Strategy.TOKEN_BUDGET,
                 DEFAULT_TOKEN_BUDGET, DEFAULT_MAX_BATCH_SIZE);
     }
 
     public ModelOptions withDimensions(Integer d) {
-        return new ModelOptions(model, pooling, normalize, maxTokens, d, queryPrefix, documentPrefix, batching,
-                tokenBudget, maxBatchSize);
+        return new ModelOptions(model, pooling, normalize, maxTokens, d, queryPrefix, documentPrefix, instruction,
+                batching, tokenBudget, maxBatchSize);
+    }
+
+    public ModelOptions withInstruction(String i) {
+        return new ModelOptions(model, pooling, normalize, maxTokens, dimensions, queryPrefix, documentPrefix, i,
+                batching, tokenBudget, maxBatchSize);
+    }
+
+    public ModelOptions withMaxTokens(Integer max) {
+        return new ModelOptions(model, pooling, normalize, max, dimensions, queryPrefix, documentPrefix, instruction,
+                batching, tokenBudget, maxBatchSize);
     }
 
     public ModelOptions withBatching(BatchPlanner.Strategy s, int budget, int maxSize) {
-        return new ModelOptions(model, pooling, normalize, maxTokens, dimensions, queryPrefix, documentPrefix, s,
-                budget, maxSize);
+        return new ModelOptions(model, pooling, normalize, maxTokens, dimensions, queryPrefix, documentPrefix,
+                instruction, s, budget, maxSize);
     }
 
     /** What decides the loaded weights and tokenizer: instances with the same key share them. */

@@ -20,34 +20,68 @@ public final class ModelTokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer forChunking;
     private final int maxTokens;
     private final int specialTokens;
+    /** The end token appended by us when the tokenizer's template does not (older Qwen3 downloads); or -1. */
+    private final long appendedEos;
 
-    private ModelTokenizer(HuggingFaceTokenizer forModel, HuggingFaceTokenizer forChunking, int maxTokens) {
+    private ModelTokenizer(HuggingFaceTokenizer forModel, HuggingFaceTokenizer forChunking, int maxTokens,
+                           long appendedEos) {
         this.forModel = forModel;
         this.forChunking = forChunking;
         this.maxTokens = maxTokens;
-        this.specialTokens = forModel.encode("").getIds().length;
+        this.appendedEos = appendedEos;
+        this.specialTokens = forModel.encode("").getIds().length + (appendedEos >= 0 ? 1 : 0);
     }
 
     /** Loads {@code tokenizer.json}; {@code maxTokens} is the model's limit, special tokens included. */
     public static ModelTokenizer load(Path tokenizerJson, int maxTokens) {
+        return load(tokenizerJson, maxTokens, -1);
+    }
+
+    /**
+     * As {@link #load(Path, int)}, for models whose every input must end with {@code requiredEos} (last-token pooling
+     * reads it): when the tokenizer's template does not append it, this tokenizer does, truncating one token earlier.
+     */
+    public static ModelTokenizer load(Path tokenizerJson, int maxTokens, long requiredEos) {
+        ModelTokenizer t = load(tokenizerJson, maxTokens, -1L, true);
+        if (requiredEos < 0) {
+            return t;
+        }
+        long[] probe = t.forModel.encode("a").getIds();
+        if (probe.length > 0 && probe[probe.length - 1] == requiredEos) {
+            return t;
+        }
+        t.close();
+        LoggerHolder.LOG.info("{} does not append token {} to its inputs (an older download?): flink-embed appends "
+                + "it, as the model's reference implementation does", tokenizerJson, requiredEos);
+        return load(tokenizerJson, maxTokens - 1, requiredEos, true);
+    }
+
+    private static final class LoggerHolder {
+        static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelTokenizer.class);
+    }
+
+    private static ModelTokenizer load(Path tokenizerJson, int maxTokens, long appendedEos, boolean unused) {
         if (!Files.isRegularFile(tokenizerJson)) {
             throw new IllegalArgumentException("tokenizer file " + tokenizerJson + " does not exist");
         }
         try {
-            HuggingFaceTokenizer model = HuggingFaceTokenizer.builder()
+            // DJL caps maxLength at a "modelMaxLength" of 512 unless told the model's real limit.
+            java.util.Map<String, String> limits = java.util.Map.of("modelMaxLength",
+                    Integer.toString(Math.max(maxTokens, 512)));
+            HuggingFaceTokenizer model = HuggingFaceTokenizer.builder(limits)
                     .optTokenizerPath(tokenizerJson)
                     .optAddSpecialTokens(true)
                     .optPadding(false)
                     .optTruncation(true)
                     .optMaxLength(maxTokens)
                     .build();
-            HuggingFaceTokenizer chunking = HuggingFaceTokenizer.builder()
+            HuggingFaceTokenizer chunking = HuggingFaceTokenizer.builder(limits)
                     .optTokenizerPath(tokenizerJson)
                     .optAddSpecialTokens(false)
                     .optPadding(false)
                     .optTruncation(false)
                     .build();
-            return new ModelTokenizer(model, chunking, maxTokens);
+            return new ModelTokenizer(model, chunking, appendedEos >= 0 ? maxTokens + 1 : maxTokens, appendedEos);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -57,7 +91,12 @@ public final class ModelTokenizer implements AutoCloseable {
 
     public TokenIds encode(String text) {
         Encoding enc = forModel.encode(text);
-        return new TokenIds(enc.getIds(), enc.getTypeIds(), enc.exceedMaxLength());
+        if (appendedEos < 0) {
+            return new TokenIds(enc.getIds(), enc.getTypeIds(), enc.exceedMaxLength());
+        }
+        long[] ids = java.util.Arrays.copyOf(enc.getIds(), enc.getIds().length + 1);
+        ids[ids.length - 1] = appendedEos;
+        return new TokenIds(ids, new long[ids.length], enc.exceedMaxLength());
     }
 
     /** Token boundaries for chunking: every token of the text, no special tokens, no truncation. */

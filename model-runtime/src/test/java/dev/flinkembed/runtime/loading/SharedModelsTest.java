@@ -13,8 +13,7 @@ class SharedModelsTest {
     @Test
     void twoInstancesInOneJvmLoadTheWeightsOnceAndReleaseThemWithTheLast() {
         // A max length no other test uses, so this test owns the registry entry.
-        ModelOptions options = new ModelOptions(ModelOptions.DEFAULT_MODEL, null, null, 200, null, null, null,
-                dev.flinkembed.runtime.batching.BatchPlanner.Strategy.TOKEN_BUDGET, 4096, 64);
+        ModelOptions options = ModelOptions.defaults(ModelOptions.DEFAULT_MODEL).withMaxTokens(200);
         String key = options.weightsKey();
         int before = SharedModels.loadCount(key);
         InProcessEmbeddingModel slot1 = InProcessEmbeddingModel.open(options);

@@ -1,0 +1,194 @@
+package dev.flinkembed.runtime.qwen3;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import dev.flinkembed.runtime.batching.PaddedBatch;
+import dev.flinkembed.runtime.encoder.Encoder;
+import dev.flinkembed.runtime.encoder.NdOps;
+import dev.flinkembed.runtime.pooling.Pooling;
+import dev.flinkembed.runtime.weights.Tensor;
+import dev.flinkembed.runtime.weights.WeightSource;
+import java.util.Arrays;
+
+/**
+ * The Qwen3 decoder as an embedding encoder, on DJL NDArrays: token embeddings, then per layer
+ * {@code h += o_proj(attn(rms(h)))} and {@code h += down(silu(gate(x)) * up(x))} with {@code x = rms(h)}, then a final
+ * RMSNorm. Attention: q_norm / k_norm (RMSNorm over head_dim) before rotate-half RoPE, grouped-query attention (query
+ * head j reads KV head j / (heads / kv_heads)), causal plus padding mask, no biases. Weights with or without the
+ * {@code model.} prefix; {@code lm_head} is ignored.
+ */
+public final class Qwen3Encoder implements Encoder {
+
+    private record Layer(NDArray inputNorm, NDArray qT, NDArray kT, NDArray vT, NDArray oT, NDArray qNorm,
+                         NDArray kNorm, NDArray postNorm, NDArray gateUpT, NDArray downT) {
+    }
+
+    private final Qwen3Config config;
+    private final NDManager manager;
+    private final NDArray embed;
+    private final NDArray finalNorm;
+    private final Layer[] layers;
+    private final double[] invFreq;
+    private long weightBytes;
+
+    private Qwen3Encoder(Qwen3Config c, NDManager manager, WeightSource w, String prefix) {
+        this.config = c;
+        this.manager = manager;
+        int h = c.hiddenSize();
+        int q = c.heads() * c.headDim();
+        int kv = c.kvHeads() * c.headDim();
+        embed = load(w, prefix + "embed_tokens.weight", c.vocabSize(), h);
+        finalNorm = load(w, prefix + "norm.weight", h);
+        layers = new Layer[c.layers()];
+        for (int i = 0; i < layers.length; i++) {
+            String p = prefix + "layers." + i + ".";
+            NDArray gate = load(w, p + "mlp.gate_proj.weight", c.intermediateSize(), h);
+            NDArray up = load(w, p + "mlp.up_proj.weight", c.intermediateSize(), h);
+            // gate and up read the same input: one GEMM for both.
+            NDArray gateUp = NDArrays.concat(new NDList(gate, up), 0);
+            gate.close();
+            up.close();
+            layers[i] = new Layer(
+                    load(w, p + "input_layernorm.weight", h),
+                    load(w, p + "self_attn.q_proj.weight", q, h).transpose(),
+                    load(w, p + "self_attn.k_proj.weight", kv, h).transpose(),
+                    load(w, p + "self_attn.v_proj.weight", kv, h).transpose(),
+                    load(w, p + "self_attn.o_proj.weight", h, q).transpose(),
+                    load(w, p + "self_attn.q_norm.weight", c.headDim()),
+                    load(w, p + "self_attn.k_norm.weight", c.headDim()),
+                    load(w, p + "post_attention_layernorm.weight", h),
+                    gateUp.transpose(),
+                    load(w, p + "mlp.down_proj.weight", h, c.intermediateSize()).transpose());
+        }
+        invFreq = new double[c.headDim() / 2];
+        for (int i = 0; i < invFreq.length; i++) {
+            invFreq[i] = Math.pow(c.ropeTheta(), -2.0 * i / c.headDim());
+        }
+    }
+
+    public static Qwen3Encoder load(Qwen3Config config, WeightSource weights) {
+        String prefix = weights.contains("model.embed_tokens.weight") ? "model." : "";
+        NDManager manager = NDManager.newBaseManager("PyTorch");
+        try {
+            return new Qwen3Encoder(config, manager, weights, prefix);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private NDArray load(WeightSource source, String name, long... shape) {
+        if (!source.contains(name)) {
+            throw new IllegalArgumentException(source.origin() + ": missing weight " + name);
+        }
+        Tensor t = source.get(name);
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new IllegalArgumentException(source.origin() + ": weight " + name + " has shape "
+                    + Arrays.toString(t.shape()) + ", config.json implies " + Arrays.toString(shape));
+        }
+        weightBytes += t.elementCount() * 4;
+        return NdOps.upload(manager, t);
+    }
+
+    @Override
+    public float[][] encode(PaddedBatch b, Pooling pooling) {
+        int bs = b.size();
+        int len = b.width();
+        int h = config.hiddenSize();
+        int heads = config.heads();
+        int kvHeads = config.kvHeads();
+        int hd = config.headDim();
+        int n = bs * len;
+        try (NDScope ignored = new NDScope(); NDManager m = manager.newSubManager()) {
+            NDArray mask = NdOps.mask(m, b);
+            NDArray x = NdOps.rows(embed, m.create(b.ids(), new Shape(n)), m); // [N, H]
+            NDArray[] rope = rope(m, len);
+            NDArray attnMask = attentionMask(m, mask, bs, len);
+            float scale = (float) (1.0 / Math.sqrt(hd));
+            for (Layer layer : layers) {
+                NDArray xn = rmsNorm(x, layer.inputNorm);
+                NDArray q = heads(xn.matMul(layer.qT), bs, len, heads, hd, layer.qNorm, rope);
+                NDArray k = heads(xn.matMul(layer.kT), bs, len, kvHeads, hd, layer.kNorm, rope);
+                NDArray v = xn.matMul(layer.vT).reshape(bs, len, kvHeads, hd).transpose(0, 2, 1, 3);
+                if (kvHeads != heads) {
+                    // repeat(axis, n) is repeat_interleave: query head j reads KV head j / (heads / kvHeads).
+                    k = k.repeat(1, heads / kvHeads);
+                    v = v.repeat(1, heads / kvHeads);
+                }
+                NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).addi(attnMask);
+                NDArray ctx = scores.softmax(3).matMul(v).transpose(0, 2, 1, 3).reshape(n, heads * hd);
+                x = x.add(ctx.matMul(layer.oT));
+                NDArray gateUp = rmsNorm(x, layer.postNorm).matMul(layer.gateUpT);
+                NDList parts = gateUp.split(2, 1);
+                NDArray act = Activation.swish(parts.get(0), 1f).mul(parts.get(1));
+                x = x.add(act.matMul(layer.downT));
+            }
+            x = rmsNorm(x, finalNorm);
+            return NdOps.toRows(NdOps.pool(x.reshape(bs, len, h), mask, b, pooling, m), bs);
+        }
+    }
+
+    /** [N, heads*hd] → per-head RMSNorm → rotate-half RoPE → [B, heads, L, hd]. */
+    private NDArray heads(NDArray proj, int bs, int len, int count, int hd, NDArray norm, NDArray[] rope) {
+        NDArray t = rmsNorm(proj.reshape(bs, len, count, hd), norm).transpose(0, 2, 1, 3); // [B, heads, L, hd]
+        NDList halves = t.split(2, 3);
+        NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), 3);
+        return t.mul(rope[0]).add(rotated.mul(rope[1]));
+    }
+
+    /** cos and sin of positions × inverse frequencies, [1, 1, L, hd], computed in double precision. */
+    private NDArray[] rope(NDManager m, int len) {
+        int hd = config.headDim();
+        float[] cos = new float[len * hd];
+        float[] sin = new float[len * hd];
+        for (int p = 0; p < len; p++) {
+            for (int i = 0; i < hd / 2; i++) {
+                double angle = p * invFreq[i];
+                float c = (float) Math.cos(angle);
+                float s = (float) Math.sin(angle);
+                cos[p * hd + i] = c;
+                cos[p * hd + i + hd / 2] = c;
+                sin[p * hd + i] = s;
+                sin[p * hd + i + hd / 2] = s;
+            }
+        }
+        return new NDArray[] {m.create(cos, new Shape(1, 1, len, hd)), m.create(sin, new Shape(1, 1, len, hd))};
+    }
+
+    /** Causal plus padding, additive: 0 where a query may attend, a large negative number elsewhere. [B, 1, L, L] */
+    private static NDArray attentionMask(NDManager m, NDArray mask, int bs, int len) {
+        NDArray pos = m.arange(len);
+        NDArray causal = pos.reshape(len, 1).gte(pos.reshape(1, len)).toType(DataType.FLOAT32, false); // key ≤ query
+        NDArray allowed = causal.reshape(1, 1, len, len).mul(mask.reshape(bs, 1, 1, len));
+        return allowed.sub(1f).mul(1e9f);
+    }
+
+    /** weight * x / sqrt(mean(x²) + eps) over the last axis, in float32. */
+    private NDArray rmsNorm(NDArray x, NDArray weight) {
+        int last = x.getShape().dimension() - 1;
+        NDArray inv = x.square().mean(new int[] {last}, true).add(config.rmsNormEps()).pow(-0.5);
+        return x.mul(inv).mul(weight);
+    }
+
+    @Override
+    public int hiddenSize() {
+        return config.hiddenSize();
+    }
+
+    @Override
+    public long weightBytes() {
+        return weightBytes;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
