@@ -18,7 +18,7 @@ public final class TestCorpus {
     private TestCorpus() {
     }
 
-    static Path locate(String relative) {
+    public static Path locate(String relative) {
         Path p = Path.of("").toAbsolutePath();
         while (p != null) {
             if (Files.exists(p.resolve(relative))) {

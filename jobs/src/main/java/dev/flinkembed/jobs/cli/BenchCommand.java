@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.cli;
 
+import dev.flinkembed.jobs.bench.Qwen3ShapeBench;
 import dev.flinkembed.jobs.bench.RuntimeBench;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -19,6 +20,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rows", defaultValue = "2000", description = "First N rows (default: ${DEFAULT-VALUE}).")
     int rows;
 
+    @Option(names = "--suite", defaultValue = "minilm",
+            description = "minilm (default): the built-in model, (a)-(d); qwen3-0.6b: a Qwen3-Embedding-0.6B-shaped "
+                    + "model with random weights, 1 and 2 slots, memory.")
+    String suite;
+
+    @Option(names = "--tokenizer", defaultValue = "model-runtime/src/test/resources/fixtures/qwen3-embedding-tiny/tokenizer.json",
+            description = "Qwen3 tokenizer.json for --suite qwen3-0.6b (default: ${DEFAULT-VALUE}).")
+    Path tokenizer;
+
     @Option(names = "--fixed-batch", defaultValue = "32", description = "Rows per batch in (b) (default: ${DEFAULT-VALUE}).")
     int fixedBatch;
 
@@ -26,6 +36,16 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (!java.nio.file.Files.isRegularFile(input)) {
             throw new IllegalArgumentException("--input: " + input + " does not exist");
+        }
+        if (suite.equals("qwen3-0.6b")) {
+            if (!java.nio.file.Files.isRegularFile(tokenizer)) {
+                throw new IllegalArgumentException("--tokenizer: " + tokenizer + " does not exist");
+            }
+            Qwen3ShapeBench.run(input, rows, tokenizer, System.err).forEach(System.out::println);
+            return 0;
+        }
+        if (!suite.equals("minilm")) {
+            throw new IllegalArgumentException("--suite '" + suite + "' is not one of: minilm, qwen3-0.6b");
         }
         var table = RuntimeBench.run(input, rows, fixedBatch, System.err);
         double baseline = table.get(table.size() - 1).tokensPerSecond();

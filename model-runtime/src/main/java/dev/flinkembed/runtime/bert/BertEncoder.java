@@ -37,6 +37,9 @@ public final class BertEncoder implements Encoder {
     private final NDArray embLnB;
     private final Layer[] layers;
     private final long weightBytes;
+    /** Memory PyTorch reads the weights from (see NdOps.upload): must stay reachable. */
+    @SuppressWarnings({"unused", "FieldCanBeLocal"})
+    private final java.util.List<java.nio.ByteBuffer> retainedBuffers;
 
     private BertEncoder(BertConfig config, NDManager manager, WeightSource w, String prefix) {
         this.config = config;
@@ -74,6 +77,7 @@ public final class BertEncoder implements Encoder {
                     l.load(p + "output.LayerNorm.bias", h));
         }
         this.weightBytes = l.bytes;
+        this.retainedBuffers = l.retained;
     }
 
     /** Loads the weights into a new manager owned by the encoder; fails naming any missing or misshapen tensor. */
@@ -91,7 +95,6 @@ public final class BertEncoder implements Encoder {
     @Override
     public float[][] encode(PaddedBatch b, Pooling pooling) {
         int h = config.hiddenSize();
-        int heads = config.heads();
         int hd = config.headDim();
         if (b.width() > config.maxPositions()) {
             throw new IllegalArgumentException("sequence of " + b.width() + " tokens exceeds the model's "
@@ -115,23 +118,31 @@ public final class BertEncoder implements Encoder {
                     : mask.sub(1f).muli(1e9f).reshape(b.size(), 1, 1, b.width());
             float scale = (float) (1.0 / Math.sqrt(hd));
             for (Layer layer : layers) {
-                NDArray qkv = x.matMul(layer.qkvT).addi(layer.qkvB)
-                        .reshape(b.size(), b.width(), 3, heads, hd).transpose(2, 0, 3, 1, 4); // [3, B, heads, L, hd]
-                NDArray q = qkv.get(0).mul(scale);
-                NDArray k = qkv.get(1).transpose(0, 1, 3, 2);
-                NDArray v = qkv.get(2);
-                NDArray scores = q.matMul(k);
-                if (maskAdd != null) {
-                    scores.addi(maskAdd);
-                }
-                NDArray ctx = scores.softmax(3).matMul(v).transpose(0, 2, 1, 3).reshape(n, h);
-                x = layerNorm(ctx.matMul(layer.outT).addi(layer.outB).addi(x), layer.ln1G, layer.ln1B);
-                NDArray ff = Activation.gelu(x.matMul(layer.upT).addi(layer.upB)).matMul(layer.downT)
-                        .addi(layer.downB);
-                x = layerNorm(ff.addi(x), layer.ln2G, layer.ln2B);
+                x = NdOps.layer(x, in -> forwardLayer(layer, in, b, maskAdd, scale));
             }
             return NdOps.toRows(NdOps.pool(x.reshape(b.size(), b.width(), h), mask, b, pooling, m), b.size());
         }
+    }
+
+    private NDArray forwardLayer(Layer layer, NDArray x, PaddedBatch b, NDArray maskAdd, float scale) {
+        int h = config.hiddenSize();
+        int heads = config.heads();
+        int hd = config.headDim();
+        int n = b.size() * b.width();
+        NDArray qkv = x.matMul(layer.qkvT).addi(layer.qkvB)
+                .reshape(b.size(), b.width(), 3, heads, hd).transpose(2, 0, 3, 1, 4); // [3, B, heads, L, hd]
+        NDArray q = qkv.get(0).mul(scale);
+        NDArray k = qkv.get(1).transpose(0, 1, 3, 2);
+        NDArray v = qkv.get(2);
+        NDArray scores = q.matMul(k);
+        if (maskAdd != null) {
+            scores.addi(maskAdd);
+        }
+        NDArray ctx = scores.softmax(3).matMul(v).transpose(0, 2, 1, 3).reshape(n, h);
+        x = layerNorm(ctx.matMul(layer.outT).addi(layer.outB).addi(x), layer.ln1G, layer.ln1B);
+        NDArray ff = Activation.gelu(x.matMul(layer.upT).addi(layer.upB)).matMul(layer.downT)
+                .addi(layer.downB);
+        return layerNorm(ff.addi(x), layer.ln2G, layer.ln2B);
     }
 
     private NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
@@ -159,6 +170,7 @@ public final class BertEncoder implements Encoder {
         private final String prefix;
         private final NDManager manager;
         private long bytes;
+        private final java.util.List<java.nio.ByteBuffer> retained = new java.util.ArrayList<>();
 
         Loader(WeightSource source, String prefix, NDManager manager) {
             this.source = source;
@@ -177,7 +189,7 @@ public final class BertEncoder implements Encoder {
                         + Arrays.toString(t.shape()) + ", the config implies " + Arrays.toString(shape));
             }
             bytes += t.elementCount() * 4;
-            return NdOps.upload(manager, t);
+            return NdOps.upload(manager, t, retained);
         }
     }
 }

@@ -15,11 +15,37 @@ public final class NdOps {
     private NdOps() {
     }
 
-    /** Uploads a tensor into {@code manager} (the shared weights manager). */
-    public static NDArray upload(NDManager manager, Tensor t) {
-        NDArray array = manager.create(t.data().asFloatBuffer(), new Shape(t.shape()), DataType.FLOAT32);
+    /**
+     * Makes a tensor an NDArray of {@code manager} (the shared weights manager). A direct little-endian buffer is
+     * used in place — PyTorch reads the memory-mapped file or the widened copy, no second copy is made — so the
+     * caller must keep {@code retained} (the buffers) reachable for as long as the array lives.
+     */
+    public static NDArray upload(NDManager manager, Tensor t, java.util.List<java.nio.ByteBuffer> retained) {
+        java.nio.ByteBuffer data = t.data();
+        if (!data.isDirect()) {
+            java.nio.ByteBuffer copy = java.nio.ByteBuffer.allocateDirect(data.remaining())
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            copy.put(data.duplicate()).flip();
+            data = copy;
+        }
+        retained.add(data);
+        NDArray array = manager.create(data, new Shape(t.shape()), DataType.FLOAT32);
         array.setName(t.name());
         return array;
+    }
+
+    /**
+     * Runs one layer in its own scope, so its intermediate arrays are freed as soon as it is done (a forward pass
+     * then needs the memory of one layer, not of all of them), and closes the layer's input.
+     */
+    public static NDArray layer(NDArray input, java.util.function.UnaryOperator<NDArray> body) {
+        NDArray output;
+        try (ai.djl.ndarray.NDScope ignored = new ai.djl.ndarray.NDScope()) {
+            output = body.apply(input);
+            ai.djl.ndarray.NDScope.unregister(output);
+        }
+        input.close();
+        return output;
     }
 
     /** Rows {@code ids} of a [rows, dim] table: an embedding lookup giving [ids.length, dim]. */

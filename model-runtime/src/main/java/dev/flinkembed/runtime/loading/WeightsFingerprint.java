@@ -11,7 +11,7 @@ import java.util.HexFormat;
 import java.util.TreeSet;
 
 /**
- * A SHA-256 over every tensor's name, shape and a sample of its values (the first and last 4 KiB). Hashing all bytes
+ * A SHA-256 over every tensor's name, shape and a sample of its stored bytes (the first and last 4 KiB). Hashing all bytes
  * of an 8B checkpoint would take minutes at start-up; any retrained or re-quantised checkpoint changes the samples.
  */
 public final class WeightsFingerprint {
@@ -24,7 +24,7 @@ public final class WeightsFingerprint {
     public static String of(WeightSource weights) {
         MessageDigest sha = sha256();
         for (String name : new TreeSet<>(weights.names())) {
-            Tensor t = weights.get(name);
+            Tensor t = weights.stored(name);
             sha.update(name.getBytes(StandardCharsets.UTF_8));
             sha.update(Arrays.toString(t.shape()).getBytes(StandardCharsets.UTF_8));
             ByteBuffer data = t.data().duplicate();

@@ -37,6 +37,8 @@ public final class Qwen3Encoder implements Encoder {
     private final Layer[] layers;
     private final double[] invFreq;
     private long weightBytes;
+    /** Memory PyTorch reads the weights from (see NdOps.upload): must stay reachable. */
+    private final java.util.List<java.nio.ByteBuffer> retained = new java.util.ArrayList<>();
 
     private Qwen3Encoder(Qwen3Config c, NDManager manager, WeightSource w, String prefix) {
         this.config = c;
@@ -94,7 +96,7 @@ public final class Qwen3Encoder implements Encoder {
                     + Arrays.toString(t.shape()) + ", config.json implies " + Arrays.toString(shape));
         }
         weightBytes += t.elementCount() * 4;
-        return NdOps.upload(manager, t);
+        return NdOps.upload(manager, t, retained);
     }
 
     @Override
@@ -102,8 +104,6 @@ public final class Qwen3Encoder implements Encoder {
         int bs = b.size();
         int len = b.width();
         int h = config.hiddenSize();
-        int heads = config.heads();
-        int kvHeads = config.kvHeads();
         int hd = config.headDim();
         int n = bs * len;
         try (NDScope ignored = new NDScope(); NDManager m = manager.newSubManager()) {
@@ -113,26 +113,35 @@ public final class Qwen3Encoder implements Encoder {
             NDArray attnMask = attentionMask(m, mask, bs, len);
             float scale = (float) (1.0 / Math.sqrt(hd));
             for (Layer layer : layers) {
-                NDArray xn = rmsNorm(x, layer.inputNorm);
-                NDArray q = heads(xn.matMul(layer.qT), bs, len, heads, hd, layer.qNorm, rope);
-                NDArray k = heads(xn.matMul(layer.kT), bs, len, kvHeads, hd, layer.kNorm, rope);
-                NDArray v = xn.matMul(layer.vT).reshape(bs, len, kvHeads, hd).transpose(0, 2, 1, 3);
-                if (kvHeads != heads) {
-                    // repeat(axis, n) is repeat_interleave: query head j reads KV head j / (heads / kvHeads).
-                    k = k.repeat(1, heads / kvHeads);
-                    v = v.repeat(1, heads / kvHeads);
-                }
-                NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).addi(attnMask);
-                NDArray ctx = scores.softmax(3).matMul(v).transpose(0, 2, 1, 3).reshape(n, heads * hd);
-                x = x.add(ctx.matMul(layer.oT));
-                NDArray gateUp = rmsNorm(x, layer.postNorm).matMul(layer.gateUpT);
-                NDList parts = gateUp.split(2, 1);
-                NDArray act = Activation.swish(parts.get(0), 1f).mul(parts.get(1));
-                x = x.add(act.matMul(layer.downT));
+                x = NdOps.layer(x, in -> forwardLayer(layer, in, bs, len, attnMask, rope, scale));
             }
             x = rmsNorm(x, finalNorm);
             return NdOps.toRows(NdOps.pool(x.reshape(bs, len, h), mask, b, pooling, m), bs);
         }
+    }
+
+    private NDArray forwardLayer(Layer layer, NDArray x, int bs, int len, NDArray attnMask, NDArray[] rope,
+                         float scale) {
+        int heads = config.heads();
+        int kvHeads = config.kvHeads();
+        int hd = config.headDim();
+        int n = bs * len;
+        NDArray xn = rmsNorm(x, layer.inputNorm);
+        NDArray q = heads(xn.matMul(layer.qT), bs, len, heads, hd, layer.qNorm, rope);
+        NDArray k = heads(xn.matMul(layer.kT), bs, len, kvHeads, hd, layer.kNorm, rope);
+        NDArray v = xn.matMul(layer.vT).reshape(bs, len, kvHeads, hd).transpose(0, 2, 1, 3);
+        if (kvHeads != heads) {
+            // repeat(axis, n) is repeat_interleave: query head j reads KV head j / (heads / kvHeads).
+            k = k.repeat(1, heads / kvHeads);
+            v = v.repeat(1, heads / kvHeads);
+        }
+        NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).addi(attnMask);
+        NDArray ctx = scores.softmax(3).matMul(v).transpose(0, 2, 1, 3).reshape(n, heads * hd);
+        x = x.add(ctx.matMul(layer.oT));
+        NDArray gateUp = rmsNorm(x, layer.postNorm).matMul(layer.gateUpT);
+        NDList parts = gateUp.split(2, 1);
+        NDArray act = Activation.swish(parts.get(0), 1f).mul(parts.get(1));
+        return x.add(act.matMul(layer.downT));
     }
 
     /** [N, heads*hd] → per-head RMSNorm → rotate-half RoPE → [B, heads, L, hd]. */

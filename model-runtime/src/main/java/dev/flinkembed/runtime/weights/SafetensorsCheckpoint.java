@@ -90,6 +90,15 @@ public final class SafetensorsCheckpoint implements WeightSource {
         return file.get(name);
     }
 
+    @Override
+    public Tensor stored(String name) {
+        SafetensorsFile file = byTensor.get(name);
+        if (file == null) {
+            throw new IllegalArgumentException(origin() + ": the checkpoint has no tensor named " + name);
+        }
+        return file.stored(name);
+    }
+
     public String dtype(String name) {
         SafetensorsFile file = byTensor.get(name);
         return file == null ? null : file.dtype(name);

@@ -124,6 +124,20 @@ public final class SafetensorsFile implements WeightSource {
         return new Tensor(name, e.shape, f32);
     }
 
+    /** The stored bytes, not widened, under a shape whose element count matches 4-byte words (for hashing). */
+    @Override
+    public Tensor stored(String name) {
+        Entry e = entries.get(name);
+        if (e == null) {
+            throw new IllegalArgumentException(path + ": no tensor named " + name);
+        }
+        ByteBuffer raw = mapped.slice((int) (dataStart + e.begin), (int) (e.end - e.begin));
+        if (raw.remaining() % 4 != 0) {
+            return get(name); // an odd count of 2-byte values: widen this (small) one
+        }
+        return new Tensor(name + "@" + e.dtype, new long[] {raw.remaining() / 4}, raw);
+    }
+
     /** The storage type of a tensor as written in the file (F32, F16 or BF16). */
     public String dtype(String name) {
         Entry e = entries.get(name);

@@ -12,6 +12,14 @@ public interface WeightSource {
 
     boolean contains(String name);
 
+    /**
+     * The tensor's bytes as stored (BF16 and F16 not widened) and its shape, for hashing without converting
+     * gigabytes of weights. Defaults to the float32 tensor.
+     */
+    default Tensor stored(String name) {
+        return get(name);
+    }
+
     /** Where the weights came from, for error messages. */
     String origin();
 }
