@@ -82,6 +82,30 @@ class ChunkerTest {
     }
 
     @Test
+    void chunksOfAQwen3ModelAreCountedInQwen3TokensWithItsEndOfTextToken() {
+        java.nio.file.Path p = java.nio.file.Path.of("").toAbsolutePath();
+        while (!java.nio.file.Files.exists(p.resolve("model-runtime/src/test/resources/fixtures"))) {
+            p = p.getParent();
+        }
+        String fixture = p.resolve("model-runtime/src/test/resources/fixtures/qwen3-embedding-tiny").toString();
+        try (InProcessEmbeddingModel qwen = InProcessEmbeddingModel.open(ModelOptions.defaults(fixture)
+                .withMaxTokens(64))) {
+            ModelTokenizer t = qwen.tokenizer();
+            assertThat(t.specialTokens()).isEqualTo(1); // <|endoftext|>
+            Document d = Document.of("q", "北京是中华人民共和国的首都。Flink embeds documents. ".repeat(40));
+            List<Chunk> chunks = new Chunker(t, new ChunkingOptions(null, 8, true)).chunk(d);
+            assertThat(chunks.size()).isGreaterThan(5);
+            for (Chunk c : chunks) {
+                assertThat(c.text).isEqualTo(d.text.substring(c.startChar, c.endChar));
+                var ids = t.encode(c.embedText);
+                assertThat(ids.truncated()).isFalse();
+                assertThat(ids.length()).isLessThanOrEqualTo(64);
+                assertThat(ids.ids()[ids.length() - 1]).isEqualTo(151643);
+            }
+        }
+    }
+
+    @Test
     void impossibleSettingsFailNamingTheKey() {
         assertThatThrownBy(() -> new Chunker(tokenizer, new ChunkingOptions(1000, 8, true)))
                 .hasMessageContaining("chunking.max-tokens").hasMessageContaining("256");
