@@ -12,10 +12,9 @@ import ai.djl.nn.norm.LayerNorm;
 import dev.flinkembed.runtime.batching.PaddedBatch;
 import dev.flinkembed.runtime.encoder.Encoder;
 import dev.flinkembed.runtime.encoder.NdOps;
+import dev.flinkembed.runtime.encoder.WeightUploader;
 import dev.flinkembed.runtime.pooling.Pooling;
-import dev.flinkembed.runtime.weights.Tensor;
 import dev.flinkembed.runtime.weights.WeightSource;
-import java.util.Arrays;
 
 /**
  * BERT-family encoder (BERT, MiniLM, BGE, E5) on DJL NDArrays: token + position + type embeddings and LayerNorm, then
@@ -45,8 +44,7 @@ public final class BertEncoder implements Encoder {
         this.config = config;
         this.manager = manager;
         int h = config.hiddenSize();
-        long bytes = 0;
-        Loader l = new Loader(w, prefix, manager);
+        WeightUploader l = new WeightUploader(w, prefix, manager);
         wordEmb = l.load("embeddings.word_embeddings.weight", config.vocabSize(), h);
         posEmb = l.load("embeddings.position_embeddings.weight", config.maxPositions(), h);
         typeEmb = l.load("embeddings.token_type_embeddings.weight", config.typeVocabSize(), h);
@@ -76,20 +74,14 @@ public final class BertEncoder implements Encoder {
                     l.load(p + "output.LayerNorm.weight", h),
                     l.load(p + "output.LayerNorm.bias", h));
         }
-        this.weightBytes = l.bytes;
-        this.retainedBuffers = l.retained;
+        this.weightBytes = l.bytes();
+        this.retainedBuffers = l.retained();
     }
 
     /** Loads the weights into a new manager owned by the encoder; fails naming any missing or misshapen tensor. */
     public static BertEncoder load(BertConfig config, WeightSource weights) {
         String prefix = weights.contains("bert.embeddings.word_embeddings.weight") ? "bert." : "";
-        NDManager manager = NDManager.newBaseManager("PyTorch");
-        try {
-            return new BertEncoder(config, manager, weights, prefix);
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return NdOps.withOwnManager(manager -> new BertEncoder(config, manager, weights, prefix));
     }
 
     @Override
@@ -162,34 +154,5 @@ public final class BertEncoder implements Encoder {
     @Override
     public void close() {
         manager.close();
-    }
-
-    /** Uploads named tensors after checking their shapes. */
-    private static final class Loader {
-        private final WeightSource source;
-        private final String prefix;
-        private final NDManager manager;
-        private long bytes;
-        private final java.util.List<java.nio.ByteBuffer> retained = new java.util.ArrayList<>();
-
-        Loader(WeightSource source, String prefix, NDManager manager) {
-            this.source = source;
-            this.prefix = prefix;
-            this.manager = manager;
-        }
-
-        NDArray load(String name, long... shape) {
-            String full = prefix + name;
-            if (!source.contains(full)) {
-                throw new IllegalArgumentException(source.origin() + ": missing weight " + full);
-            }
-            Tensor t = source.get(full);
-            if (!Arrays.equals(t.shape(), shape)) {
-                throw new IllegalArgumentException(source.origin() + ": weight " + full + " has shape "
-                        + Arrays.toString(t.shape()) + ", the config implies " + Arrays.toString(shape));
-            }
-            bytes += t.elementCount() * 4;
-            return NdOps.upload(manager, t, retained);
-        }
     }
 }

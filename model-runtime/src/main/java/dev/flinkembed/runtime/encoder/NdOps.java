@@ -34,6 +34,17 @@ public final class NdOps {
         return array;
     }
 
+    /** Builds an encoder that owns a new PyTorch manager, closing the manager if building fails. */
+    public static <T> T withOwnManager(java.util.function.Function<NDManager, T> build) {
+        NDManager manager = NDManager.newBaseManager("PyTorch");
+        try {
+            return build.apply(manager);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
     /**
      * Runs one layer in its own scope, so its intermediate arrays are freed as soon as it is done (a forward pass
      * then needs the memory of one layer, not of all of them), and closes the layer's input.

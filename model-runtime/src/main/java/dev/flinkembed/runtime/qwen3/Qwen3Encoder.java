@@ -12,10 +12,9 @@ import ai.djl.nn.Activation;
 import dev.flinkembed.runtime.batching.PaddedBatch;
 import dev.flinkembed.runtime.encoder.Encoder;
 import dev.flinkembed.runtime.encoder.NdOps;
+import dev.flinkembed.runtime.encoder.WeightUploader;
 import dev.flinkembed.runtime.pooling.Pooling;
-import dev.flinkembed.runtime.weights.Tensor;
 import dev.flinkembed.runtime.weights.WeightSource;
-import java.util.Arrays;
 
 /**
  * The Qwen3 decoder as an embedding encoder, on DJL NDArrays: token embeddings, then per layer
@@ -36,39 +35,43 @@ public final class Qwen3Encoder implements Encoder {
     private final NDArray finalNorm;
     private final Layer[] layers;
     private final double[] invFreq;
-    private long weightBytes;
+    private final long weightBytes;
     /** Memory PyTorch reads the weights from (see NdOps.upload): must stay reachable. */
-    private final java.util.List<java.nio.ByteBuffer> retained = new java.util.ArrayList<>();
+    @SuppressWarnings({"unused", "FieldCanBeLocal"})
+    private final java.util.List<java.nio.ByteBuffer> retained;
 
     private Qwen3Encoder(Qwen3Config c, NDManager manager, WeightSource w, String prefix) {
         this.config = c;
         this.manager = manager;
+        WeightUploader l = new WeightUploader(w, prefix, manager);
         int h = c.hiddenSize();
         int q = c.heads() * c.headDim();
         int kv = c.kvHeads() * c.headDim();
-        embed = load(w, prefix + "embed_tokens.weight", c.vocabSize(), h);
-        finalNorm = load(w, prefix + "norm.weight", h);
+        embed = l.load("embed_tokens.weight", c.vocabSize(), h);
+        finalNorm = l.load("norm.weight", h);
         layers = new Layer[c.layers()];
         for (int i = 0; i < layers.length; i++) {
-            String p = prefix + "layers." + i + ".";
-            NDArray gate = load(w, p + "mlp.gate_proj.weight", c.intermediateSize(), h);
-            NDArray up = load(w, p + "mlp.up_proj.weight", c.intermediateSize(), h);
+            String p = "layers." + i + ".";
+            NDArray gate = l.load(p + "mlp.gate_proj.weight", c.intermediateSize(), h);
+            NDArray up = l.load(p + "mlp.up_proj.weight", c.intermediateSize(), h);
             // gate and up read the same input: one GEMM for both.
             NDArray gateUp = NDArrays.concat(new NDList(gate, up), 0);
             gate.close();
             up.close();
             layers[i] = new Layer(
-                    load(w, p + "input_layernorm.weight", h),
-                    load(w, p + "self_attn.q_proj.weight", q, h).transpose(),
-                    load(w, p + "self_attn.k_proj.weight", kv, h).transpose(),
-                    load(w, p + "self_attn.v_proj.weight", kv, h).transpose(),
-                    load(w, p + "self_attn.o_proj.weight", h, q).transpose(),
-                    load(w, p + "self_attn.q_norm.weight", c.headDim()),
-                    load(w, p + "self_attn.k_norm.weight", c.headDim()),
-                    load(w, p + "post_attention_layernorm.weight", h),
+                    l.load(p + "input_layernorm.weight", h),
+                    l.load(p + "self_attn.q_proj.weight", q, h).transpose(),
+                    l.load(p + "self_attn.k_proj.weight", kv, h).transpose(),
+                    l.load(p + "self_attn.v_proj.weight", kv, h).transpose(),
+                    l.load(p + "self_attn.o_proj.weight", h, q).transpose(),
+                    l.load(p + "self_attn.q_norm.weight", c.headDim()),
+                    l.load(p + "self_attn.k_norm.weight", c.headDim()),
+                    l.load(p + "post_attention_layernorm.weight", h),
                     gateUp.transpose(),
-                    load(w, p + "mlp.down_proj.weight", h, c.intermediateSize()).transpose());
+                    l.load(p + "mlp.down_proj.weight", h, c.intermediateSize()).transpose());
         }
+        weightBytes = l.bytes();
+        retained = l.retained();
         invFreq = new double[c.headDim() / 2];
         for (int i = 0; i < invFreq.length; i++) {
             invFreq[i] = Math.pow(c.ropeTheta(), -2.0 * i / c.headDim());
@@ -77,26 +80,7 @@ public final class Qwen3Encoder implements Encoder {
 
     public static Qwen3Encoder load(Qwen3Config config, WeightSource weights) {
         String prefix = weights.contains("model.embed_tokens.weight") ? "model." : "";
-        NDManager manager = NDManager.newBaseManager("PyTorch");
-        try {
-            return new Qwen3Encoder(config, manager, weights, prefix);
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
-    }
-
-    private NDArray load(WeightSource source, String name, long... shape) {
-        if (!source.contains(name)) {
-            throw new IllegalArgumentException(source.origin() + ": missing weight " + name);
-        }
-        Tensor t = source.get(name);
-        if (!Arrays.equals(t.shape(), shape)) {
-            throw new IllegalArgumentException(source.origin() + ": weight " + name + " has shape "
-                    + Arrays.toString(t.shape()) + ", config.json implies " + Arrays.toString(shape));
-        }
-        weightBytes += t.elementCount() * 4;
-        return NdOps.upload(manager, t, retained);
+        return NdOps.withOwnManager(manager -> new Qwen3Encoder(config, manager, weights, prefix));
     }
 
     @Override

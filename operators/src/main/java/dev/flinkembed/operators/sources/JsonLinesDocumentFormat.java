@@ -3,16 +3,14 @@ package dev.flinkembed.operators.sources;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.file.src.reader.StreamFormat;
 import org.apache.flink.core.fs.FSDataInputStream;
 
 /**
  * Reads JSON Lines files for a FileSource as raw bytes per line (so a line that is not UTF-8 becomes a dead letter
  * instead of being silently repaired with replacement characters), skipping blank lines.
  */
-public final class JsonLinesDocumentFormat implements StreamFormat<ParsedRecord> {
+public final class JsonLinesDocumentFormat extends DocumentFileFormat {
 
     private final JsonDocumentParser parser = new JsonDocumentParser();
 
@@ -72,22 +70,5 @@ public final class JsonLinesDocumentFormat implements StreamFormat<ParsedRecord>
             }
         }
         return true;
-    }
-
-    @Override
-    public Reader<ParsedRecord> restoreReader(Configuration config, FSDataInputStream stream, long restoredOffset,
-                                              long fileLen, long splitEnd) {
-        // Not splittable: the FileSource restores by reopening the file and skipping the records already emitted.
-        return createReader(config, stream, fileLen, splitEnd);
-    }
-
-    @Override
-    public boolean isSplittable() {
-        return false;
-    }
-
-    @Override
-    public TypeInformation<ParsedRecord> getProducedType() {
-        return TypeInformation.of(ParsedRecord.class);
     }
 }

@@ -3,9 +3,7 @@ package dev.flinkembed.operators.sources;
 import java.io.IOException;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.file.src.reader.StreamFormat;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.formats.parquet.ParquetInputFile;
 import org.apache.parquet.avro.AvroParquetReader;
@@ -15,7 +13,7 @@ import org.apache.parquet.hadoop.ParquetReader;
  * Reads Parquet files for a FileSource, each in its own schema (so a file whose text column has the wrong type yields
  * dead letters rather than a failed job), converting each row to a document or a dead letter.
  */
-public final class ParquetDocumentFormat implements StreamFormat<ParsedRecord> {
+public final class ParquetDocumentFormat extends DocumentFileFormat {
 
     private final ParquetRecordConverter converter;
 
@@ -47,22 +45,5 @@ public final class ParquetDocumentFormat implements StreamFormat<ParsedRecord> {
                 reader.close();
             }
         };
-    }
-
-    @Override
-    public Reader<ParsedRecord> restoreReader(Configuration config, FSDataInputStream stream, long restoredOffset,
-                                              long fileLen, long splitEnd) throws IOException {
-        // Not splittable: the FileSource restores by reopening the file and skipping the rows already emitted.
-        return createReader(config, stream, fileLen, splitEnd);
-    }
-
-    @Override
-    public boolean isSplittable() {
-        return false;
-    }
-
-    @Override
-    public TypeInformation<ParsedRecord> getProducedType() {
-        return TypeInformation.of(ParsedRecord.class);
     }
 }
