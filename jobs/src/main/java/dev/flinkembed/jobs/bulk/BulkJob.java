@@ -62,14 +62,15 @@ public final class BulkJob {
         ParquetColumns columns = columns(config);
         InputFiles files = InputFiles.inspect(input, config.get(JobOptions.SOURCE_FORMAT), columns);
         checkOutputIsFree(output.resolve("vectors"));
+        EmbeddingOptions embedding = Settings.embedding(config);
+        ChunkingOptions chunking = Settings.chunking(config);
+        // Everything is valid: only now touch the output. An empty dead-letter folder after a run means none.
         try {
-            // An empty dead-letter folder after a run means: no dead letters.
             Files.createDirectories(output.resolve("dead-letter"));
         } catch (IOException e) {
             throw new ConfigException("configuration key 'sink.path': cannot create " + output + ": " + e.getMessage());
         }
-        EmbeddingOptions embedding = Settings.embedding(config);
-        return new Plan(config, files, output, embedding.model(), Settings.chunking(config), embedding,
+        return new Plan(config, files, output, embedding.model(), chunking, embedding,
                 config.get(JobOptions.JOB_PARALLELISM));
     }
 

@@ -53,6 +53,12 @@ class CommandLineTest {
                 "--output", dir.resolve("out").toString(), "--set", "source.text-column=body"));
         assertThat(code[0]).isEqualTo(2);
         assertThat(err).contains("source.text-column").contains("'body'").contains("[id, text]");
+
+        err = stderrOf(() -> code[0] = FlinkEmbedCli.run("bulk", "--input", TestCorpus.SAMPLE.toString(),
+                "--output", dir.resolve("out").toString(), "--set", "model.dimensions=999"));
+        assertThat(code[0]).isEqualTo(2);
+        assertThat(err).contains("'model.dimensions'").contains("'999'").contains("1..384");
+        assertThat(dir.resolve("out")).doesNotExist();
     }
 
     @Test
