@@ -91,6 +91,11 @@ public final class InProcessEmbeddingModel implements EmbeddingModel {
         return info;
     }
 
+    /** NDArrays alive in the shared weights' manager (leak checks in tests). */
+    public int liveArrays() {
+        return loaded.encoder().liveArrays();
+    }
+
     public ModelTokenizer tokenizer() {
         return tokenizer;
     }

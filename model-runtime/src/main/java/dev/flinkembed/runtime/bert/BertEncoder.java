@@ -147,6 +147,11 @@ public final class BertEncoder implements Encoder {
     }
 
     @Override
+    public int liveArrays() {
+        return manager.getManagedArrays().size();
+    }
+
+    @Override
     public long weightBytes() {
         return weightBytes;
     }

@@ -14,6 +14,9 @@ public interface Encoder extends AutoCloseable {
 
     int hiddenSize();
 
+    /** NDArrays alive in the encoder's manager and its sub-managers: constant between calls, or memory leaks. */
+    int liveArrays();
+
     /** Bytes of weights held off-heap. */
     long weightBytes();
 

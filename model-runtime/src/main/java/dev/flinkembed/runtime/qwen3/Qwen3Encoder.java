@@ -176,6 +176,11 @@ public final class Qwen3Encoder implements Encoder {
     }
 
     @Override
+    public int liveArrays() {
+        return manager.getManagedArrays().size();
+    }
+
+    @Override
     public long weightBytes() {
         return weightBytes;
     }
