@@ -70,7 +70,7 @@ public final class InProcessEmbeddingModel implements EmbeddingModel {
         this.planner = new BatchPlanner(options.batching(), options.tokenBudget(), options.maxBatchSize());
         String fingerprint = WeightsFingerprint.combine(loaded.weightsFingerprint(), pooling.label(),
                 prompt.describe(), "dimensions=" + dimensions, "normalize=" + normalize,
-                "maxTokens=" + tokenizer.maxTokens());
+                "maxTokens=" + tokenizer.maxTokens(), "float16=" + options.float16());
         this.info = new ModelInfo(loaded.name(), loaded.architecture(), dimensions, pooling.label(), normalize,
                 tokenizer.maxTokens(), fingerprint);
     }

@@ -55,6 +55,25 @@ public final class Qwen3ShapeBench {
                 lines.add(String.format("1 slot: %d docs, %d tokens in %.1f s = %.1f tokens/s (%.0f%% of the "
                         + "ceiling), padding %.1f%%", inputs.size(), one.stats().realTokens(), s1, tps1,
                         100 * tps1 / ceiling, 100 * one.stats().paddingRatio()));
+                long rssBeforeHalf = rssBytes();
+                try (InProcessEmbeddingModel half = InProcessEmbeddingModel.open(options.withFloat16(true))) {
+                    long rssHalf = rssBytes();
+                    half.embed(inputs.subList(0, 4));
+                    start = System.nanoTime();
+                    EmbeddingResult h = half.embed(inputs);
+                    double sh = (System.nanoTime() - start) / 1e9;
+                    double worst = 1;
+                    double sum = 0;
+                    for (int i = 0; i < inputs.size(); i++) {
+                        double cos = dev.flinkembed.runtime.pooling.Vectors.cosine(
+                                one.embeddings().get(i).vector(), h.embeddings().get(i).vector());
+                        worst = Math.min(worst, cos);
+                        sum += cos;
+                    }
+                    lines.add(String.format("1 slot, model.float16: %.1f tokens/s, +%.2f GB RSS for its weights; "
+                            + "cosine to the float32 vectors: mean %.6f, worst %.6f", h.stats().realTokens() / sh,
+                            (rssHalf - rssBeforeHalf) / 1e9, sum / inputs.size(), worst));
+                }
                 try (InProcessEmbeddingModel second = InProcessEmbeddingModel.open(options)) {
                     long rssTwo = rssBytes();
                     ExecutorService pool = Executors.newFixedThreadPool(2);

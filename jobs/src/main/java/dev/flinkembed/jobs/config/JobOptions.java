@@ -31,6 +31,10 @@ public final class JobOptions {
             "Instruction for queries of instruction-tuned models (Qwen3-Embedding: 'Instruct: {instruction}\\nQuery:"
                     + "{text}'; default 'Given a web search query, retrieve relevant passages that answer the query')."));
 
+    public static final ConfigKey<Boolean> MODEL_FLOAT16 = add(ConfigKey.bool("model.float16", "false",
+            "Qwen3 only: float16 weights and matrix products (half the memory; see README for the measured "
+                    + "deviation)."));
+
     public static final ConfigKey<Integer> BATCH_TOKEN_BUDGET = add(ConfigKey.positiveInt("batch.token-budget", "1024",
             "Padded tokens per forward pass (rows × longest row)."));
     public static final ConfigKey<Integer> BATCH_MAX_SIZE = add(ConfigKey.positiveInt("batch.max-size", "64",

@@ -30,7 +30,7 @@ public final class Settings {
         return new ModelOptions(name, pooling == null ? null : Pooling.parse(pooling), c.get(JobOptions.MODEL_NORMALIZE),
                 c.get(JobOptions.MODEL_MAX_TOKENS), c.get(JobOptions.MODEL_DIMENSIONS),
                 c.get(JobOptions.MODEL_QUERY_PREFIX), c.get(JobOptions.MODEL_DOCUMENT_PREFIX),
-                c.get(JobOptions.MODEL_INSTRUCTION), BatchPlanner.Strategy.TOKEN_BUDGET, c.get(JobOptions.BATCH_TOKEN_BUDGET),
+                c.get(JobOptions.MODEL_INSTRUCTION), c.get(JobOptions.MODEL_FLOAT16), BatchPlanner.Strategy.TOKEN_BUDGET, c.get(JobOptions.BATCH_TOKEN_BUDGET),
                 c.get(JobOptions.BATCH_MAX_SIZE));
     }
 

@@ -34,6 +34,14 @@ public final class NdOps {
         return array;
     }
 
+    /** x · w, in w's precision: float32 activations are cast to float16 for float16 weights and back. */
+    public static NDArray linear(NDArray x, NDArray w) {
+        if (w.getDataType() == DataType.FLOAT16) {
+            return x.toType(DataType.FLOAT16, false).matMul(w).toType(DataType.FLOAT32, false);
+        }
+        return x.matMul(w);
+    }
+
     /** Builds an encoder that owns a new PyTorch manager, closing the manager if building fails. */
     public static <T> T withOwnManager(java.util.function.Function<NDManager, T> build) {
         NDManager manager = NDManager.newBaseManager("PyTorch");

@@ -42,7 +42,24 @@ public final class WeightUploader {
         return NdOps.upload(manager, t, retained);
     }
 
-    /** Float32 bytes uploaded so far. */
+    /**
+     * As {@link #load}, converted to float16 when {@code half}: the float32 copy is freed at once, so a model keeps
+     * two bytes a parameter.
+     */
+    public NDArray loadMatrix(boolean half, String name, long... shape) {
+        if (!half) {
+            return load(name, shape);
+        }
+        int before = retained.size();
+        NDArray f32 = load(name, shape);
+        NDArray f16 = f32.toType(ai.djl.ndarray.types.DataType.FLOAT16, true);
+        f32.close();
+        retained.subList(before, retained.size()).clear(); // PyTorch no longer reads that buffer
+        bytes -= Tensor.elementCount(shape) * 2;
+        return f16;
+    }
+
+    /** Bytes of weights held (4 a float32 value, 2 a float16 one). */
     public long bytes() {
         return bytes;
     }

@@ -26,7 +26,7 @@ final class HuggingFaceFolder {
     private HuggingFaceFolder() {
     }
 
-    static LoadedModel load(Path folder, Integer maxTokens) {
+    static LoadedModel load(Path folder, Integer maxTokens, boolean float16) {
         if (!Files.isDirectory(folder)) {
             throw new IllegalArgumentException("model '" + folder + "' is neither a built-in model "
                     + BuiltinModels.NAMES + " nor an existing model folder");
@@ -34,8 +34,14 @@ final class HuggingFaceFolder {
         JsonNode config = readJson(folder.resolve("config.json"), true);
         String type = config.path("model_type").asText("");
         return switch (type) {
-            case "bert" -> loadBert(folder, config, maxTokens);
-            case "qwen3" -> loadQwen3(folder, config, maxTokens);
+            case "bert" -> {
+                if (float16) {
+                    throw new IllegalArgumentException("float16 compute is supported for qwen3 models only, not for "
+                            + folder + " (model_type bert)");
+                }
+                yield loadBert(folder, config, maxTokens);
+            }
+            case "qwen3" -> loadQwen3(folder, config, maxTokens, float16);
             default -> throw new IllegalArgumentException(folder.resolve("config.json") + ": model_type '" + type
                     + "' is not supported; supported: bert, qwen3");
         };
@@ -67,20 +73,20 @@ final class HuggingFaceFolder {
             "Instruct: %s\nQuery:", "Given a web search query, retrieve relevant passages that answer the query");
     static final int QWEN3_DEFAULT_MAX_TOKENS = 8192;
 
-    private static LoadedModel loadQwen3(Path folder, JsonNode configJson, Integer maxTokens) {
+    private static LoadedModel loadQwen3(Path folder, JsonNode configJson, Integer maxTokens, boolean float16) {
         Qwen3Config config = Qwen3Config.fromJson(configJson, folder.resolve("config.json").toString());
         int limit = maxTokens != null ? maxTokens : Math.min(QWEN3_DEFAULT_MAX_TOKENS, config.maxPositions());
         if (limit < 2 || limit > config.maxPositions()) {
             throw new IllegalArgumentException("max tokens " + limit + " for " + folder + " must be within 2.."
                     + config.maxPositions() + " (max_position_embeddings)");
         }
-        MemoryCheck.requireFits(folder.toString(), config.parameterCount() * 4);
+        MemoryCheck.requireFits(folder.toString(), config.parameterCount() * (float16 ? 2 : 4), float16);
         SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(folder);
         String fingerprint = WeightsFingerprint.of(weights);
         ModelTokenizer tokenizer = ModelTokenizer.load(folder.resolve("tokenizer.json"), limit, config.eosTokenId());
         Qwen3Encoder encoder;
         try {
-            encoder = Qwen3Encoder.load(config, weights);
+            encoder = Qwen3Encoder.load(config, weights, float16);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;

@@ -18,9 +18,13 @@ public final class ModelLoader {
 
     public static LoadedModel load(ModelOptions options) {
         if (BuiltinModels.isBuiltin(options.model())) {
+            if (options.float16()) {
+                throw new IllegalArgumentException("float16 compute is supported for qwen3 models only, not for "
+                        + options.model());
+            }
             return BuiltinModels.load(options.model(), options.maxTokens());
         }
-        return HuggingFaceFolder.load(Path.of(options.model()), options.maxTokens());
+        return HuggingFaceFolder.load(Path.of(options.model()), options.maxTokens(), options.float16());
     }
 
     /** The hidden size (the largest vector dimension) of a model, read from config.json without loading weights. */

@@ -18,6 +18,7 @@ public record ModelOptions(
         String queryPrefix,
         String documentPrefix,
         String instruction,
+        boolean float16,
         BatchPlanner.Strategy batching,
         int tokenBudget,
         int maxBatchSize) implements Serializable {
@@ -32,32 +33,38 @@ public record ModelOptions(
     }
 
     public static ModelOptions defaults(String model) {
-        return new ModelOptions(model, null, null, null, null, null, null, null, BatchPlanner.Strategy.TOKEN_BUDGET,
-                DEFAULT_TOKEN_BUDGET, DEFAULT_MAX_BATCH_SIZE);
+        return new ModelOptions(model, null, null, null, null, null, null, null, false,
+                BatchPlanner.Strategy.TOKEN_BUDGET, DEFAULT_TOKEN_BUDGET, DEFAULT_MAX_BATCH_SIZE);
     }
 
     public ModelOptions withDimensions(Integer d) {
         return new ModelOptions(model, pooling, normalize, maxTokens, d, queryPrefix, documentPrefix, instruction,
-                batching, tokenBudget, maxBatchSize);
+                float16, batching, tokenBudget, maxBatchSize);
     }
 
     public ModelOptions withInstruction(String i) {
         return new ModelOptions(model, pooling, normalize, maxTokens, dimensions, queryPrefix, documentPrefix, i,
-                batching, tokenBudget, maxBatchSize);
+                float16, batching, tokenBudget, maxBatchSize);
     }
 
     public ModelOptions withMaxTokens(Integer max) {
         return new ModelOptions(model, pooling, normalize, max, dimensions, queryPrefix, documentPrefix, instruction,
-                batching, tokenBudget, maxBatchSize);
+                float16, batching, tokenBudget, maxBatchSize);
     }
 
     public ModelOptions withBatching(BatchPlanner.Strategy s, int budget, int maxSize) {
         return new ModelOptions(model, pooling, normalize, maxTokens, dimensions, queryPrefix, documentPrefix,
-                instruction, s, budget, maxSize);
+                instruction, float16, s, budget, maxSize);
+    }
+
+    /** Float16 weights and matrix products (half the memory), norms and softmax still in float32. */
+    public ModelOptions withFloat16(boolean f16) {
+        return new ModelOptions(model, pooling, normalize, maxTokens, dimensions, queryPrefix, documentPrefix,
+                instruction, f16, batching, tokenBudget, maxBatchSize);
     }
 
     /** What decides the loaded weights and tokenizer: instances with the same key share them. */
     public String weightsKey() {
-        return model + "|maxTokens=" + maxTokens;
+        return model + "|maxTokens=" + maxTokens + (float16 ? "|float16" : "");
     }
 }

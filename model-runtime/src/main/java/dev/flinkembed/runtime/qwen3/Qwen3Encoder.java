@@ -40,35 +40,35 @@ public final class Qwen3Encoder implements Encoder {
     @SuppressWarnings({"unused", "FieldCanBeLocal"})
     private final java.util.List<java.nio.ByteBuffer> retained;
 
-    private Qwen3Encoder(Qwen3Config c, NDManager manager, WeightSource w, String prefix) {
+    private Qwen3Encoder(Qwen3Config c, NDManager manager, WeightSource w, String prefix, boolean half) {
         this.config = c;
         this.manager = manager;
         WeightUploader l = new WeightUploader(w, prefix, manager);
         int h = c.hiddenSize();
         int q = c.heads() * c.headDim();
         int kv = c.kvHeads() * c.headDim();
-        embed = l.load("embed_tokens.weight", c.vocabSize(), h);
+        embed = l.loadMatrix(half, "embed_tokens.weight", c.vocabSize(), h);
         finalNorm = l.load("norm.weight", h);
         layers = new Layer[c.layers()];
         for (int i = 0; i < layers.length; i++) {
             String p = "layers." + i + ".";
-            NDArray gate = l.load(p + "mlp.gate_proj.weight", c.intermediateSize(), h);
-            NDArray up = l.load(p + "mlp.up_proj.weight", c.intermediateSize(), h);
+            NDArray gate = l.loadMatrix(half, p + "mlp.gate_proj.weight", c.intermediateSize(), h);
+            NDArray up = l.loadMatrix(half, p + "mlp.up_proj.weight", c.intermediateSize(), h);
             // gate and up read the same input: one GEMM for both.
             NDArray gateUp = NDArrays.concat(new NDList(gate, up), 0);
             gate.close();
             up.close();
             layers[i] = new Layer(
                     l.load(p + "input_layernorm.weight", h),
-                    l.load(p + "self_attn.q_proj.weight", q, h).transpose(),
-                    l.load(p + "self_attn.k_proj.weight", kv, h).transpose(),
-                    l.load(p + "self_attn.v_proj.weight", kv, h).transpose(),
-                    l.load(p + "self_attn.o_proj.weight", h, q).transpose(),
+                    l.loadMatrix(half, p + "self_attn.q_proj.weight", q, h).transpose(),
+                    l.loadMatrix(half, p + "self_attn.k_proj.weight", kv, h).transpose(),
+                    l.loadMatrix(half, p + "self_attn.v_proj.weight", kv, h).transpose(),
+                    l.loadMatrix(half, p + "self_attn.o_proj.weight", h, q).transpose(),
                     l.load(p + "self_attn.q_norm.weight", c.headDim()),
                     l.load(p + "self_attn.k_norm.weight", c.headDim()),
                     l.load(p + "post_attention_layernorm.weight", h),
                     gateUp.transpose(),
-                    l.load(p + "mlp.down_proj.weight", h, c.intermediateSize()).transpose());
+                    l.loadMatrix(half, p + "mlp.down_proj.weight", h, c.intermediateSize()).transpose());
         }
         weightBytes = l.bytes();
         retained = l.retained();
@@ -78,9 +78,10 @@ public final class Qwen3Encoder implements Encoder {
         }
     }
 
-    public static Qwen3Encoder load(Qwen3Config config, WeightSource weights) {
+    /** {@code half}: float16 weights and matrix products (half the memory); norms, RoPE, softmax in float32. */
+    public static Qwen3Encoder load(Qwen3Config config, WeightSource weights, boolean half) {
         String prefix = weights.contains("model.embed_tokens.weight") ? "model." : "";
-        return NdOps.withOwnManager(manager -> new Qwen3Encoder(config, manager, weights, prefix));
+        return NdOps.withOwnManager(manager -> new Qwen3Encoder(config, manager, weights, prefix, half));
     }
 
     @Override
@@ -92,7 +93,8 @@ public final class Qwen3Encoder implements Encoder {
         int n = bs * len;
         try (NDScope ignored = new NDScope(); NDManager m = manager.newSubManager()) {
             NDArray mask = NdOps.mask(m, b);
-            NDArray x = NdOps.rows(embed, m.create(b.ids(), new Shape(n)), m); // [N, H]
+            NDArray x = NdOps.rows(embed, m.create(b.ids(), new Shape(n)), m)
+                    .toType(ai.djl.ndarray.types.DataType.FLOAT32, false); // [N, H]
             NDArray[] rope = rope(m, len);
             NDArray attnMask = attentionMask(m, mask, bs, len);
             float scale = (float) (1.0 / Math.sqrt(hd));
@@ -111,9 +113,9 @@ public final class Qwen3Encoder implements Encoder {
         int hd = config.headDim();
         int n = bs * len;
         NDArray xn = rmsNorm(x, layer.inputNorm);
-        NDArray q = heads(xn.matMul(layer.qT), bs, len, heads, hd, layer.qNorm, rope);
-        NDArray k = heads(xn.matMul(layer.kT), bs, len, kvHeads, hd, layer.kNorm, rope);
-        NDArray v = xn.matMul(layer.vT).reshape(bs, len, kvHeads, hd).transpose(0, 2, 1, 3);
+        NDArray q = heads(NdOps.linear(xn, layer.qT), bs, len, heads, hd, layer.qNorm, rope);
+        NDArray k = heads(NdOps.linear(xn, layer.kT), bs, len, kvHeads, hd, layer.kNorm, rope);
+        NDArray v = NdOps.linear(xn, layer.vT).reshape(bs, len, kvHeads, hd).transpose(0, 2, 1, 3);
         if (kvHeads != heads) {
             // repeat(axis, n) is repeat_interleave: query head j reads KV head j / (heads / kvHeads).
             k = k.repeat(1, heads / kvHeads);
@@ -121,11 +123,11 @@ public final class Qwen3Encoder implements Encoder {
         }
         NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).addi(attnMask);
         NDArray ctx = scores.softmax(3).matMul(v).transpose(0, 2, 1, 3).reshape(n, heads * hd);
-        x = x.add(ctx.matMul(layer.oT));
-        NDArray gateUp = rmsNorm(x, layer.postNorm).matMul(layer.gateUpT);
+        x = x.add(NdOps.linear(ctx, layer.oT));
+        NDArray gateUp = NdOps.linear(rmsNorm(x, layer.postNorm), layer.gateUpT);
         NDList parts = gateUp.split(2, 1);
         NDArray act = Activation.swish(parts.get(0), 1f).mul(parts.get(1));
-        return x.add(act.matMul(layer.downT));
+        return x.add(NdOps.linear(act, layer.downT));
     }
 
     /** [N, heads*hd] → per-head RMSNorm → rotate-half RoPE → [B, heads, L, hd]. */

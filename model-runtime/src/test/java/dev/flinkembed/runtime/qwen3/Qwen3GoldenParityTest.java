@@ -43,12 +43,16 @@ class Qwen3GoldenParityTest {
     void everyCaseAloneMatchesTheGoldenVectorsAtFullAndMatryoshkaSize(String fixture) {
         JsonNode golden = Fixtures.golden(fixture);
         int mrl = golden.get("dims").get(0).asInt();
-        for (JsonNode c : golden.get("cases")) {
-            String instruction = c.has("instruction") ? c.get("instruction").asText() : null;
-            Role role = Role.parse(c.get("kind").asText());
-            EmbeddingInput input = new EmbeddingInput(c.get("text").asText(), role);
-            for (Integer dims : new Integer[] {null, mrl}) {
-                try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(options(fixture, instruction, dims))) {
+        // One model instance per (instruction, dimensions): loading is what takes time here.
+        java.util.Map<String, InProcessEmbeddingModel> models = new java.util.HashMap<>();
+        try {
+            for (JsonNode c : golden.get("cases")) {
+                String instruction = c.has("instruction") ? c.get("instruction").asText() : null;
+                Role role = Role.parse(c.get("kind").asText());
+                EmbeddingInput input = new EmbeddingInput(c.get("text").asText(), role);
+                for (Integer dims : new Integer[] {null, mrl}) {
+                    InProcessEmbeddingModel m = models.computeIfAbsent(instruction + "|" + dims,
+                            k -> InProcessEmbeddingModel.open(options(fixture, instruction, dims)));
                     Embedding e = m.embed(List.of(input)).embeddings().get(0);
                     float[] expected = Fixtures.vector(c.get(dims == null ? "embedding" : "embedding_" + dims));
                     assertThat(e.vector()).hasSize(expected.length);
@@ -57,7 +61,28 @@ class Qwen3GoldenParityTest {
                     assertThat(e.tokens()).isEqualTo(c.get("input_ids").size());
                 }
             }
+        } finally {
+            models.values().forEach(InProcessEmbeddingModel::close);
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {Fixtures.BF16, Fixtures.F32_SHARDED})
+    void float16ComputeStaysCloseToTheGoldenVectors(String fixture) {
+        JsonNode golden = Fixtures.golden(fixture);
+        double worst = 1;
+        try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(options(fixture, null, null).withFloat16(true))) {
+            try (InProcessEmbeddingModel f32 = InProcessEmbeddingModel.open(options(fixture, null, null))) {
+                assertThat(m.info().fingerprint()).isNotEqualTo(f32.info().fingerprint());
+            }
+            for (JsonNode c : golden.get("cases")) {
+                EmbeddingInput input = new EmbeddingInput(c.get("text").asText(), Role.parse(c.get("kind").asText()));
+                float[] v = m.embed(List.of(input)).embeddings().get(0).vector();
+                worst = Math.min(worst, Vectors.cosine(v, Fixtures.vector(c.get("embedding"))));
+            }
+        }
+        System.out.printf("%s float16: worst cosine to the golden vectors %.6f%n", fixture, worst);
+        assertThat(worst).isGreaterThan(0.999);
     }
 
     @ParameterizedTest
