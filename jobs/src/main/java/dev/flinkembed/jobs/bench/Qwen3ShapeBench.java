@@ -107,14 +107,19 @@ public final class Qwen3ShapeBench {
                     x.matMul(w).getShape();
                 }
             }
-            int n = 20;
-            long start = System.nanoTime();
-            for (int i = 0; i < n; i++) {
-                try (NDScope ignored = new NDScope()) {
-                    x.matMul(w).toFloatArray();
+            // The best of three rounds: a shared machine's noise only ever slows a round down.
+            double best = 0;
+            for (int round = 0; round < 3; round++) {
+                int n = 10;
+                long start = System.nanoTime();
+                for (int i = 0; i < n; i++) {
+                    try (NDScope ignored = new NDScope()) {
+                        x.matMul(w).toFloatArray();
+                    }
                 }
+                best = Math.max(best, 2.0 * 1024 * 1024 * 3072 * n / ((System.nanoTime() - start) / 1e9) / 1e9);
             }
-            return 2.0 * 1024 * 1024 * 3072 * n / ((System.nanoTime() - start) / 1e9) / 1e9;
+            return best;
         }
     }
 
