@@ -10,7 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.norm.LayerNorm;
 import dev.flinkembed.runtime.batching.PaddedBatch;
-import dev.flinkembed.runtime.encoder.Encoder;
+import dev.flinkembed.runtime.encoder.ManagedEncoder;
 import dev.flinkembed.runtime.encoder.NdOps;
 import dev.flinkembed.runtime.encoder.WeightUploader;
 import dev.flinkembed.runtime.pooling.Pooling;
@@ -21,28 +21,23 @@ import dev.flinkembed.runtime.weights.WeightSource;
  * post-LN layers of self-attention and an exact-erf GELU MLP. Weights use PyTorch names and layouts, with or without
  * the {@code bert.} prefix; linear weights are [out, in] and used through a transposed view.
  */
-public final class BertEncoder implements Encoder {
+public final class BertEncoder extends ManagedEncoder {
 
     private record Layer(NDArray qkvT, NDArray qkvB, NDArray outT, NDArray outB, NDArray ln1G, NDArray ln1B,
                          NDArray upT, NDArray upB, NDArray downT, NDArray downB, NDArray ln2G, NDArray ln2B) {
     }
 
     private final BertConfig config;
-    private final NDManager manager;
     private final NDArray wordEmb;
     private final NDArray posEmb;
     private final NDArray typeEmb;
     private final NDArray embLnG;
     private final NDArray embLnB;
     private final Layer[] layers;
-    private final long weightBytes;
-    /** Memory PyTorch reads the weights from (see NdOps.upload): must stay reachable. */
-    @SuppressWarnings({"unused", "FieldCanBeLocal"})
-    private final java.util.List<java.nio.ByteBuffer> retainedBuffers;
 
     private BertEncoder(BertConfig config, NDManager manager, WeightSource w, String prefix) {
+        super(manager);
         this.config = config;
-        this.manager = manager;
         int h = config.hiddenSize();
         WeightUploader l = new WeightUploader(w, prefix, manager);
         wordEmb = l.load("embeddings.word_embeddings.weight", config.vocabSize(), h);
@@ -74,8 +69,7 @@ public final class BertEncoder implements Encoder {
                     l.load(p + "output.LayerNorm.weight", h),
                     l.load(p + "output.LayerNorm.bias", h));
         }
-        this.weightBytes = l.bytes();
-        this.retainedBuffers = l.retained();
+        loaded(l);
     }
 
     /** Loads the weights into a new manager owned by the encoder; fails naming any missing or misshapen tensor. */
@@ -144,20 +138,5 @@ public final class BertEncoder implements Encoder {
     @Override
     public int hiddenSize() {
         return config.hiddenSize();
-    }
-
-    @Override
-    public int liveArrays() {
-        return manager.getManagedArrays().size();
-    }
-
-    @Override
-    public long weightBytes() {
-        return weightBytes;
-    }
-
-    @Override
-    public void close() {
-        manager.close();
     }
 }

@@ -10,7 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import dev.flinkembed.runtime.batching.PaddedBatch;
-import dev.flinkembed.runtime.encoder.Encoder;
+import dev.flinkembed.runtime.encoder.ManagedEncoder;
 import dev.flinkembed.runtime.encoder.NdOps;
 import dev.flinkembed.runtime.encoder.WeightUploader;
 import dev.flinkembed.runtime.pooling.Pooling;
@@ -23,26 +23,21 @@ import dev.flinkembed.runtime.weights.WeightSource;
  * head j reads KV head j / (heads / kv_heads)), causal plus padding mask, no biases. Weights with or without the
  * {@code model.} prefix; {@code lm_head} is ignored.
  */
-public final class Qwen3Encoder implements Encoder {
+public final class Qwen3Encoder extends ManagedEncoder {
 
     private record Layer(NDArray inputNorm, NDArray qT, NDArray kT, NDArray vT, NDArray oT, NDArray qNorm,
                          NDArray kNorm, NDArray postNorm, NDArray gateUpT, NDArray downT) {
     }
 
     private final Qwen3Config config;
-    private final NDManager manager;
     private final NDArray embed;
     private final NDArray finalNorm;
     private final Layer[] layers;
     private final double[] invFreq;
-    private final long weightBytes;
-    /** Memory PyTorch reads the weights from (see NdOps.upload): must stay reachable. */
-    @SuppressWarnings({"unused", "FieldCanBeLocal"})
-    private final java.util.List<java.nio.ByteBuffer> retained;
 
     private Qwen3Encoder(Qwen3Config c, NDManager manager, WeightSource w, String prefix, boolean half) {
+        super(manager);
         this.config = c;
-        this.manager = manager;
         WeightUploader l = new WeightUploader(w, prefix, manager);
         int h = c.hiddenSize();
         int q = c.heads() * c.headDim();
@@ -70,8 +65,7 @@ public final class Qwen3Encoder implements Encoder {
                     gateUp.transpose(),
                     l.loadMatrix(half, p + "mlp.down_proj.weight", h, c.intermediateSize()).transpose());
         }
-        weightBytes = l.bytes();
-        retained = l.retained();
+        loaded(l);
         invFreq = new double[c.headDim() / 2];
         for (int i = 0; i < invFreq.length; i++) {
             invFreq[i] = Math.pow(c.ropeTheta(), -2.0 * i / c.headDim());
@@ -175,20 +169,5 @@ public final class Qwen3Encoder implements Encoder {
     @Override
     public int hiddenSize() {
         return config.hiddenSize();
-    }
-
-    @Override
-    public int liveArrays() {
-        return manager.getManagedArrays().size();
-    }
-
-    @Override
-    public long weightBytes() {
-        return weightBytes;
-    }
-
-    @Override
-    public void close() {
-        manager.close();
     }
 }

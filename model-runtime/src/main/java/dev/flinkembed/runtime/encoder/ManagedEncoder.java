@@ -1,0 +1,42 @@
+package dev.flinkembed.runtime.encoder;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * What every architecture's encoder shares: the PyTorch manager that owns the weights (closing the encoder frees
+ * them), the buffers PyTorch reads the weights from (kept reachable), and the accounting.
+ */
+public abstract class ManagedEncoder implements Encoder {
+
+    protected final NDManager manager;
+    private long weightBytes;
+    @SuppressWarnings({"unused", "FieldCanBeLocal"})
+    private List<ByteBuffer> retained = List.of();
+
+    protected ManagedEncoder(NDManager manager) {
+        this.manager = manager;
+    }
+
+    /** Records what the uploader loaded; call once all weights are uploaded. */
+    protected final void loaded(WeightUploader uploader) {
+        weightBytes = uploader.bytes();
+        retained = uploader.retained();
+    }
+
+    @Override
+    public int liveArrays() {
+        return manager.getManagedArrays().size();
+    }
+
+    @Override
+    public long weightBytes() {
+        return weightBytes;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
