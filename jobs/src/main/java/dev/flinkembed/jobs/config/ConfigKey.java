@@ -20,23 +20,21 @@ public record ConfigKey<T>(String name, Function<String, T> parser, String defau
     }
 
     static ConfigKey<Integer> positiveInt(String name, String def, String description) {
-        return new ConfigKey<>(name, v -> {
-            int i = Integer.parseInt(v);
-            if (i < 1) {
-                throw new IllegalArgumentException();
-            }
-            return i;
-        }, def, "accepted: a whole number ≥ 1", description);
+        return intAtLeast(1, name, def, description);
     }
 
     static ConfigKey<Integer> nonNegativeInt(String name, String def, String description) {
+        return intAtLeast(0, name, def, description);
+    }
+
+    private static ConfigKey<Integer> intAtLeast(int min, String name, String def, String description) {
         return new ConfigKey<>(name, v -> {
             int i = Integer.parseInt(v);
-            if (i < 0) {
+            if (i < min) {
                 throw new IllegalArgumentException();
             }
             return i;
-        }, def, "accepted: a whole number ≥ 0", description);
+        }, def, "accepted: a whole number ≥ " + min, description);
     }
 
     static ConfigKey<Boolean> bool(String name, String def, String description) {

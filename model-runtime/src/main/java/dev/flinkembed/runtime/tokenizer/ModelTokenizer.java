@@ -42,7 +42,7 @@ public final class ModelTokenizer implements AutoCloseable {
      * reads it): when the tokenizer's template does not append it, this tokenizer does, truncating one token earlier.
      */
     public static ModelTokenizer load(Path tokenizerJson, int maxTokens, long requiredEos) {
-        ModelTokenizer t = load(tokenizerJson, maxTokens, -1L, true);
+        ModelTokenizer t = build(tokenizerJson, maxTokens, -1L);
         if (requiredEos < 0) {
             return t;
         }
@@ -53,14 +53,14 @@ public final class ModelTokenizer implements AutoCloseable {
         t.close();
         LoggerHolder.LOG.info("{} does not append token {} to its inputs (an older download?): flink-embed appends "
                 + "it, as the model's reference implementation does", tokenizerJson, requiredEos);
-        return load(tokenizerJson, maxTokens - 1, requiredEos, true);
+        return build(tokenizerJson, maxTokens - 1, requiredEos);
     }
 
     private static final class LoggerHolder {
         static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelTokenizer.class);
     }
 
-    private static ModelTokenizer load(Path tokenizerJson, int maxTokens, long appendedEos, boolean unused) {
+    private static ModelTokenizer build(Path tokenizerJson, int maxTokens, long appendedEos) {
         if (!Files.isRegularFile(tokenizerJson)) {
             throw new IllegalArgumentException("tokenizer file " + tokenizerJson + " does not exist");
         }

@@ -83,20 +83,20 @@ public final class SafetensorsCheckpoint implements WeightSource {
 
     @Override
     public Tensor get(String name) {
-        SafetensorsFile file = byTensor.get(name);
-        if (file == null) {
-            throw new IllegalArgumentException(origin() + ": the checkpoint has no tensor named " + name);
-        }
-        return file.get(name);
+        return fileOf(name).get(name);
     }
 
     @Override
     public Tensor stored(String name) {
+        return fileOf(name).stored(name);
+    }
+
+    private SafetensorsFile fileOf(String name) {
         SafetensorsFile file = byTensor.get(name);
         if (file == null) {
             throw new IllegalArgumentException(origin() + ": the checkpoint has no tensor named " + name);
         }
-        return file.stored(name);
+        return file;
     }
 
     public String dtype(String name) {
