@@ -22,6 +22,18 @@ public class Chunk {
     public Chunk() {
     }
 
+    /** The marker of a deleted document (chunk count 0): the embedding operator passes it on without the model. */
+    public static Chunk deletion(String docId) {
+        Chunk c = new Chunk();
+        c.docId = docId;
+        c.chunkIndex = -1;
+        return c;
+    }
+
+    public boolean isDeletion() {
+        return chunkCount == 0;
+    }
+
     @Override
     public String toString() {
         return "Chunk{" + docId + "#" + chunkIndex + "/" + chunkCount + " [" + startChar + "," + endChar + ")}";

@@ -26,6 +26,22 @@ public class EmbeddedChunk {
     public EmbeddedChunk() {
     }
 
+    /**
+     * A document deletion travelling the same path as its chunks (so it stays in order with them): no vector,
+     * chunk count 0. Sinks that keep an index (pgvector) remove the document's chunks; a Kafka sink passes it on.
+     */
+    public static EmbeddedChunk deletion(String docId, long at) {
+        EmbeddedChunk e = new EmbeddedChunk();
+        e.docId = docId;
+        e.chunkIndex = -1;
+        e.embeddedAt = at;
+        return e;
+    }
+
+    public boolean isDeletion() {
+        return chunkCount == 0;
+    }
+
     public static EmbeddedChunk of(Chunk c, float[] embedding, int tokens, String model, String fingerprint,
                                    long embeddedAt) {
         EmbeddedChunk e = new EmbeddedChunk();

@@ -1,0 +1,73 @@
+package dev.flinkembed.operators.sinks.pgvector;
+
+import dev.flinkembed.operators.records.EmbeddedChunk;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The writer's buffer, folded per document so that one flush applies the net effect of everything received, in
+ * order: for each document, delete its rows from {@code trimFrom} on, then upsert its latest chunks (all below
+ * {@code trimFrom}). Chunks of a document arrive in order (the job partitions by document id and keeps order), so
+ * a newer version or a deletion simply replaces what an older one left pending. Replaying the same records after a
+ * restore reaches the same table: the writes are idempotent.
+ */
+final class PendingWrites {
+
+    /** One document's net change: rows with chunk_index ≥ trimFrom go; {@code chunks} are written. */
+    static final class DocumentChange {
+        final String docId;
+        int trimFrom;
+        final TreeMap<Integer, EmbeddedChunk> chunks = new TreeMap<>();
+
+        DocumentChange(String docId) {
+            this.docId = docId;
+        }
+    }
+
+    private final Map<String, DocumentChange> byDocument = new LinkedHashMap<>();
+    private int records;
+
+    void add(EmbeddedChunk c) {
+        DocumentChange d = byDocument.computeIfAbsent(c.docId, DocumentChange::new);
+        if (c.isDeletion()) {
+            d.chunks.clear();
+            d.trimFrom = 0;
+        } else {
+            // A version with fewer chunks than the one still pending: its extra chunks must not be written.
+            d.chunks.tailMap(c.chunkCount, true).clear();
+            d.chunks.put(c.chunkIndex, c);
+            d.trimFrom = c.chunkCount;
+        }
+        records++;
+    }
+
+    /** Records received since the last {@link #clear} (what triggers a size-based flush). */
+    int records() {
+        return records;
+    }
+
+    boolean isEmpty() {
+        return byDocument.isEmpty();
+    }
+
+    Collection<DocumentChange> changes() {
+        return byDocument.values();
+    }
+
+    List<EmbeddedChunk> upserts() {
+        List<EmbeddedChunk> out = new ArrayList<>();
+        for (DocumentChange d : byDocument.values()) {
+            out.addAll(d.chunks.values());
+        }
+        return out;
+    }
+
+    void clear() {
+        byDocument.clear();
+        records = 0;
+    }
+}

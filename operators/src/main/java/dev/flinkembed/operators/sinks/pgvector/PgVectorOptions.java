@@ -1,0 +1,84 @@
+package dev.flinkembed.operators.sinks.pgvector;
+
+import java.io.Serializable;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+import java.util.regex.Pattern;
+
+/**
+ * Where and how vectors are written to PostgreSQL/pgvector. {@code schema} and {@code table} are checked against a
+ * strict identifier pattern here, so configuration can never inject SQL; they are also quoted in every statement.
+ *
+ * @param dimensions       the vectors' length: {@code vector(d)} up to 2,000 dimensions, {@code halfvec(d)} above
+ * @param hnswIndex        create an HNSW cosine index with the table
+ * @param batchSize        buffered chunks that trigger a write (writes also happen on every checkpoint)
+ * @param flushIntervalMillis a non-empty buffer is written at least this often (0: only by size and checkpoint)
+ */
+public record PgVectorOptions(String url, String user, String password, String schema, String table, int dimensions,
+                              boolean createTable, boolean hnswIndex, int batchSize, int maxRetries,
+                              long retryBackoffMillis, long flushIntervalMillis) implements Serializable {
+
+    /** PostgreSQL identifiers we accept: unquoted-style names of at most 63 bytes. */
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
+
+    /** Above this, pgvector's HNSW cannot index {@code vector}; {@code halfvec} goes to 4,000. */
+    public static final int MAX_VECTOR_DIMENSIONS = 2000;
+    public static final int MAX_HALFVEC_DIMENSIONS = 4000;
+
+    public PgVectorOptions {
+        checkIdentifier("schema", schema);
+        checkIdentifier("table", table);
+        if (dimensions < 1 || dimensions > 16000) {
+            throw new IllegalArgumentException("pgvector dimensions must be 1..16000, got " + dimensions);
+        }
+        if (hnswIndex && dimensions > MAX_HALFVEC_DIMENSIONS) {
+            throw new IllegalArgumentException("an HNSW index holds at most " + MAX_HALFVEC_DIMENSIONS
+                    + " dimensions (halfvec), the vectors have " + dimensions + ": lower model.dimensions or set "
+                    + "pgvector.index=none");
+        }
+    }
+
+    public static void checkIdentifier(String what, String name) {
+        if (name == null || !IDENTIFIER.matcher(name).matches()) {
+            throw new IllegalArgumentException("pgvector " + what + " name '" + name + "' is not accepted: use "
+                    + "letters, digits and underscores, starting with a letter or underscore, at most 63 characters");
+        }
+    }
+
+    /** {@code vector} or {@code halfvec}: the column type family for these dimensions. */
+    public String vectorType() {
+        return dimensions > MAX_VECTOR_DIMENSIONS ? "halfvec" : "vector";
+    }
+
+    public String qualifiedTable() {
+        return quote(schema) + "." + quote(table);
+    }
+
+    static String quote(String identifier) {
+        return "\"" + identifier + "\"";
+    }
+
+    public Connection connect() throws SQLException {
+        Properties p = new Properties();
+        if (user != null) {
+            p.setProperty("user", user);
+        }
+        if (password != null) {
+            p.setProperty("password", password);
+        }
+        return DriverManager.getConnection(url, p);
+    }
+
+    /** The URL with any password parameter masked, for messages and logs. */
+    public String safeUrl() {
+        return url == null ? null : url.replaceAll("(?i)(password=)[^&]*", "$1***");
+    }
+
+    @Override
+    public String toString() {
+        return "PgVectorOptions{" + safeUrl() + ", " + schema + "." + table + ", " + vectorType() + "(" + dimensions
+                + ")}";
+    }
+}

@@ -1,0 +1,118 @@
+package dev.flinkembed.operators.sinks.pgvector;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flinkembed.operators.records.EmbeddedChunk;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.util.stream.Collectors;
+
+/** The SQL of one flush: trims and deletes, then upserts, in one transaction. */
+final class PgVectorStatements {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final PgVectorOptions options;
+    private final String deleteSql;
+    private final String upsertSql;
+
+    PgVectorStatements(PgVectorOptions o) {
+        this.options = o;
+        String t = o.qualifiedTable();
+        this.deleteSql = "DELETE FROM " + t + " WHERE doc_id = ? AND chunk_index >= ?";
+        String cols = String.join(", ", PgVectorTable.COLUMNS);
+        String updates = PgVectorTable.COLUMNS.stream().filter(c -> !c.equals("doc_id") && !c.equals("chunk_index"))
+                .map(c -> c + " = EXCLUDED." + c).collect(Collectors.joining(", "));
+        // Unchanged chunks (same text, lineage and position) are left alone, embedded_at included: loading the same
+        // corpus twice leaves the table as it was.
+        String compared = "chunk_count, text, title, metadata, start_char, end_char, content_hash, model_fingerprint";
+        String prefixed = java.util.Arrays.stream(compared.split(", ")).map(c -> "t." + c)
+                .collect(Collectors.joining(", "));
+        String excluded = java.util.Arrays.stream(compared.split(", ")).map(c -> "EXCLUDED." + c)
+                .collect(Collectors.joining(", "));
+        this.upsertSql = "INSERT INTO " + t + " AS t (" + cols + ") VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, "
+                + "?, ?::" + o.vectorType() + ") ON CONFLICT (doc_id, chunk_index) DO UPDATE SET " + updates
+                + " WHERE (" + prefixed + ") IS DISTINCT FROM (" + excluded + ")";
+    }
+
+    /** Applies {@code pending} in one transaction; returns {deleted rows, upserted rows}. */
+    long[] apply(Connection c, PendingWrites pending) throws SQLException {
+        c.setAutoCommit(false);
+        long deleted = 0;
+        long upserted = 0;
+        try (PreparedStatement del = c.prepareStatement(deleteSql);
+             PreparedStatement up = c.prepareStatement(upsertSql)) {
+            for (PendingWrites.DocumentChange d : pending.changes()) {
+                del.setString(1, d.docId);
+                del.setInt(2, d.trimFrom);
+                del.addBatch();
+            }
+            for (int n : del.executeBatch()) {
+                deleted += Math.max(n, 0);
+            }
+            for (EmbeddedChunk e : pending.upserts()) {
+                bind(up, e);
+                up.addBatch();
+                upserted++;
+            }
+            up.executeBatch();
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return new long[]{deleted, upserted};
+    }
+
+    private void bind(PreparedStatement ps, EmbeddedChunk e) throws SQLException {
+        if (e.embedding.length != options.dimensions()) {
+            throw new IllegalStateException("chunk " + e.docId + "#" + e.chunkIndex + " has " + e.embedding.length
+                    + " dimensions, the table " + options.table() + " holds " + options.dimensions());
+        }
+        int i = 1;
+        ps.setString(i++, e.docId);
+        ps.setInt(i++, e.chunkIndex);
+        ps.setInt(i++, e.chunkCount);
+        ps.setString(i++, e.text);
+        ps.setString(i++, e.title);
+        if (e.metadata == null) {
+            ps.setNull(i++, Types.VARCHAR);
+        } else {
+            ps.setString(i++, json(e));
+        }
+        ps.setInt(i++, e.startChar);
+        ps.setInt(i++, e.endChar);
+        ps.setInt(i++, e.tokenCount);
+        ps.setString(i++, e.contentHash);
+        ps.setString(i++, e.model);
+        ps.setString(i++, e.modelFingerprint);
+        ps.setTimestamp(i++, new Timestamp(e.embeddedAt));
+        ps.setString(i, vectorLiteral(e.embedding));
+    }
+
+    private static String json(EmbeddedChunk e) {
+        try {
+            return JSON.writeValueAsString(e.metadata);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
+            throw new IllegalStateException(x);
+        }
+    }
+
+    /** pgvector's text form; Float.toString is the shortest exact representation, so values round-trip. */
+    static String vectorLiteral(float[] v) {
+        StringBuilder sb = new StringBuilder(v.length * 12).append('[');
+        for (int i = 0; i < v.length; i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append(v[i]);
+        }
+        return sb.append(']').toString();
+    }
+}

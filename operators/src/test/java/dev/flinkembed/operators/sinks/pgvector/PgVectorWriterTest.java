@@ -1,0 +1,190 @@
+package dev.flinkembed.operators.sinks.pgvector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.flinkembed.operators.records.EmbeddedChunk;
+import dev.flinkembed.operators.testing.PgliteServer;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The pgvector writer against a real PostgreSQL 18 + pgvector (PGlite over the wire). */
+class PgVectorWriterTest {
+
+    private static PgliteServer pg;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pg = PgliteServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    private static PgVectorOptions options(String table, int dims) {
+        return new PgVectorOptions(pg.jdbcUrl(), null, null, "public", table, dims, true, true, 3, 2, 10, 0);
+    }
+
+    static EmbeddedChunk chunk(String doc, int index, int count, String text, int dims) {
+        EmbeddedChunk e = new EmbeddedChunk();
+        e.docId = doc;
+        e.chunkIndex = index;
+        e.chunkCount = count;
+        e.text = text;
+        e.startChar = 0;
+        e.endChar = text.length();
+        e.tokenCount = 3;
+        e.contentHash = Integer.toHexString(text.hashCode());
+        e.model = "test-model";
+        e.modelFingerprint = "fp1";
+        e.embeddedAt = 1_700_000_000_000L;
+        e.embedding = new float[dims];
+        for (int i = 0; i < dims; i++) {
+            e.embedding[i] = (float) Math.sin(text.hashCode() + i * 0.37) / 7f;
+        }
+        return e;
+    }
+
+    private static void write(PgVectorOptions o, List<EmbeddedChunk> records) throws IOException {
+        PgVectorSink.prepareTable(o);
+        try (PgVectorWriter w = new PgVectorWriter(o, null, UnregisteredMetricsGroup.createSinkWriterMetricGroup())) {
+            for (EmbeddedChunk c : records) {
+                w.write(c, null);
+            }
+            w.flush(true);
+        }
+    }
+
+    private static List<String> rows(String table) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = pg.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT doc_id, chunk_index, chunk_count, text, embedding::text FROM "
+                     + table + " ORDER BY doc_id, chunk_index")) {
+            while (rs.next()) {
+                out.add(rs.getString(1) + "#" + rs.getInt(2) + "/" + rs.getInt(3) + " " + rs.getString(4));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void createsTheTableWithAnHnswIndexAndStoresExactVectors() throws Exception {
+        PgVectorOptions o = options("exact", 8);
+        EmbeddedChunk a = chunk("a", 0, 1, "alpha", 8);
+        write(o, List.of(a));
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            ResultSet rs = s.executeQuery("SELECT embedding::text, format_type(a.atttypid, a.atttypmod) FROM exact, "
+                    + "pg_attribute a WHERE a.attrelid = 'exact'::regclass AND a.attname = 'embedding'");
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(2)).isEqualTo("vector(8)");
+            String[] parts = rs.getString(1).replace("[", "").replace("]", "").split(",");
+            for (int i = 0; i < 8; i++) {
+                assertThat(Float.parseFloat(parts[i])).isEqualTo(a.embedding[i]);
+            }
+            rs = s.executeQuery("SELECT indexdef FROM pg_indexes WHERE tablename = 'exact' AND indexdef LIKE '%hnsw%'");
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).contains("vector_cosine_ops");
+        }
+    }
+
+    @Test
+    void reEmbeddingTrimsChunksBeyondTheNewCountAndDeleteRemovesAll() throws Exception {
+        PgVectorOptions o = options("versions", 4);
+        write(o, List.of(chunk("d", 0, 3, "v1-0", 4), chunk("d", 1, 3, "v1-1", 4), chunk("d", 2, 3, "v1-2", 4),
+                chunk("e", 0, 1, "e-0", 4), chunk("f", 0, 1, "f-0", 4)));
+        assertThat(rows("versions")).hasSize(5);
+        // A shorter new version of d, e deleted, f deleted then re-created, all in one flush.
+        write(o, List.of(chunk("d", 0, 2, "v2-0", 4), chunk("d", 1, 2, "v2-1", 4), EmbeddedChunk.deletion("e", 0),
+                EmbeddedChunk.deletion("f", 0), chunk("f", 0, 1, "f-new", 4)));
+        assertThat(rows("versions")).containsExactly("d#0/2 v2-0", "d#1/2 v2-1", "f#0/1 f-new");
+    }
+
+    @Test
+    void anOlderVersionStillPendingNeverOutlivesAShorterNewerOne() throws Exception {
+        PgVectorOptions o = new PgVectorOptions(pg.jdbcUrl(), null, null, "public", "pending", 4, true, false, 100, 0,
+                10, 0);
+        write(o, List.of(chunk("d", 0, 3, "v1-0", 4), chunk("d", 1, 3, "v1-1", 4), chunk("d", 2, 3, "v1-2", 4),
+                chunk("d", 0, 1, "v2-0", 4)));
+        assertThat(rows("pending")).containsExactly("d#0/1 v2-0");
+    }
+
+    @Test
+    void writingTheSameChunksTwiceChangesNothing() throws Exception {
+        PgVectorOptions o = options("twice", 4);
+        List<EmbeddedChunk> batch = List.of(chunk("x", 0, 2, "x0", 4), chunk("x", 1, 2, "x1", 4));
+        write(o, batch);
+        String before = snapshot("twice");
+        List<EmbeddedChunk> again = List.of(chunk("x", 0, 2, "x0", 4), chunk("x", 1, 2, "x1", 4));
+        again.forEach(e -> e.embeddedAt += 60_000);
+        write(o, again);
+        assertThat(snapshot("twice")).isEqualTo(before);
+    }
+
+    private static String snapshot(String table) throws SQLException {
+        StringBuilder sb = new StringBuilder();
+        try (Connection c = pg.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT t::text, xmin::text FROM " + table + " t ORDER BY doc_id, chunk_index")) {
+            while (rs.next()) {
+                sb.append(rs.getString(1)).append(" xmin=").append(rs.getString(2)).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void aTableWithAnotherDimensionFailsWithAMessage() throws Exception {
+        write(options("dims", 4), List.of(chunk("a", 0, 1, "a", 4)));
+        assertThatThrownBy(() -> PgVectorSink.prepareTable(options("dims", 8)))
+                .hasMessageContaining("public.dims holds embedding vector(4) but this job writes vector(8)");
+    }
+
+    @Test
+    void aboveTwoThousandDimensionsTheColumnIsHalfvec() throws Exception {
+        PgVectorOptions o = options("wide", 2560);
+        write(o, List.of(chunk("w", 0, 1, "wide", 2560)));
+        assertThat(o.vectorType()).isEqualTo("halfvec");
+        try (Connection c = pg.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                     + "WHERE attrelid = 'wide'::regclass AND attname = 'embedding'")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("halfvec(2560)");
+        }
+        var hits = PgVectorSearch.nearest(pg.connect(), "public", "wide", "halfvec",
+                chunk("w", 0, 1, "wide", 2560).embedding, 1);
+        assertThat(hits.get(0).docId()).isEqualTo("w");
+        assertThat(hits.get(0).score()).isGreaterThan(0.999);
+    }
+
+    @Test
+    void namesThatCouldInjectSqlAreRejected() {
+        assertThatThrownBy(() -> options("v; DROP TABLE x", 4)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("table name 'v; DROP TABLE x' is not accepted");
+        assertThatThrownBy(() -> new PgVectorOptions(pg.jdbcUrl(), null, null, "pub\"lic", "t", 4, true, true, 3, 2,
+                10, 0)).hasMessageContaining("schema name 'pub\"lic'");
+    }
+
+    @Test
+    void anUnreachableDatabaseFailsAfterBoundedRetries() throws Exception {
+        PgVectorOptions ok = options("gone", 4);
+        PgVectorSink.prepareTable(ok);
+        PgVectorOptions unreachable = new PgVectorOptions("jdbc:postgresql://127.0.0.1:1/postgres?connectTimeout=1",
+                null, null, "public", "gone", 4, true, true, 3, 2, 10, 0);
+        PgVectorWriter w = new PgVectorWriter(unreachable, null, UnregisteredMetricsGroup.createSinkWriterMetricGroup());
+        w.write(chunk("a", 0, 1, "a", 4), null);
+        assertThatThrownBy(() -> w.flush(false)).isInstanceOf(IOException.class)
+                .hasMessageContaining("writing 1 chunks to").hasMessageContaining("after 2 retries");
+    }
+}

@@ -1,0 +1,100 @@
+package dev.flinkembed.operators.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real PostgreSQL 18 with pgvector for tests: PGlite (PostgreSQL compiled to WASM) served over the wire protocol by
+ * {@code @electric-sql/pglite-socket}, installed by the operators module's build into {@code src/test/pglite}.
+ */
+public final class PgliteServer implements AutoCloseable {
+
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private PgliteServer(Process process, int port, Path log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    public static PgliteServer start() throws IOException, InterruptedException {
+        Path dir = installDir();
+        int port = freePort();
+        Path log = Files.createTempFile("pglite-", ".log");
+        Process p = new ProcessBuilder("node", "node_modules/@electric-sql/pglite-socket/dist/scripts/server.js",
+                "-p", Integer.toString(port), "-e", "@electric-sql/pglite-pgvector:vector", "-m", "8")
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        PgliteServer server = new PgliteServer(p, port, log);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        SQLException last = null;
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("PGlite exited: " + Files.readString(log));
+            }
+            try (Connection c = server.connect(); Statement s = c.createStatement()) {
+                s.execute("CREATE EXTENSION IF NOT EXISTS vector");
+                return server;
+            } catch (SQLException e) {
+                last = e;
+                Thread.sleep(200);
+            }
+        }
+        server.close();
+        throw new IllegalStateException("PGlite did not accept connections within 60 s: " + Files.readString(log), last);
+    }
+
+    /** The folder holding the npm install: this module's, or the operators module's from a sibling module. */
+    private static Path installDir() {
+        for (Path candidate : new Path[]{Path.of("src/test/pglite"), Path.of("../operators/src/test/pglite")}) {
+            if (Files.isDirectory(candidate.resolve("node_modules/@electric-sql/pglite-socket"))) {
+                return candidate.toAbsolutePath();
+            }
+        }
+        throw new IllegalStateException("PGlite is not installed: run the Maven build (it runs `npm ci` in "
+                + "operators/src/test/pglite)");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    public String jdbcUrl() {
+        // PGlite is one backend shared by every connection (the socket server runs one transaction at a time):
+        // no SSL/GSS, and no named server-side prepared statements, whose names would collide across connections.
+        return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres&password=postgres&sslmode=disable"
+                + "&gssEncMode=disable&prepareThreshold=0";
+    }
+
+    public Connection connect() throws SQLException {
+        return DriverManager.getConnection(jdbcUrl());
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        try {
+            Files.deleteIfExists(log);
+        } catch (IOException ignored) {
+            // a temp file
+        }
+    }
+}
