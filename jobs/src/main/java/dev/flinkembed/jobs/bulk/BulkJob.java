@@ -3,7 +3,9 @@ package dev.flinkembed.jobs.bulk;
 import dev.flinkembed.jobs.config.ConfigException;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
+import dev.flinkembed.jobs.config.PgVectorPreflight;
 import dev.flinkembed.jobs.config.Settings;
+import dev.flinkembed.jobs.progress.ProgressPrinter;
 import dev.flinkembed.operators.chunking.ChunkingFunction;
 import dev.flinkembed.operators.chunking.ChunkingOptions;
 import dev.flinkembed.operators.deadletter.DeadLetters;
@@ -16,6 +18,8 @@ import dev.flinkembed.operators.records.Document;
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.operators.sinks.DeadLetterSink;
 import dev.flinkembed.operators.sinks.ParquetVectorSink;
+import dev.flinkembed.operators.sinks.pgvector.PgVectorOptions;
+import dev.flinkembed.operators.sinks.pgvector.PgVectorSink;
 import dev.flinkembed.operators.sources.JsonLinesDocumentFormat;
 import dev.flinkembed.operators.sources.ParquetColumns;
 import dev.flinkembed.operators.sources.ParquetDocumentFormat;
@@ -42,35 +46,53 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * The bounded job: read documents (Parquet or JSON Lines) → parse (bad records to dead letters) → rebalance → chunk
  * with the model's tokenizer → async embed (one model instance per slot, micro-batched) → Parquet vectors under
- * {@code <output>/vectors/}, dead letters as JSON Lines under {@code <output>/dead-letter/}.
+ * {@code <output>/vectors/} or a pgvector table, dead letters as JSON Lines under {@code <output>/dead-letter/}.
  */
 public final class BulkJob {
 
     /** Everything the job needs, validated on the client before anything runs. */
     public record Plan(JobConfig config, InputFiles input, Path output, ModelOptions model, ChunkingOptions chunking,
-                       EmbeddingOptions embedding, int parallelism) {
+                       EmbeddingOptions embedding, PgVectorOptions pgvector, int parallelism) {
+
+        /** Vectors go to a pgvector table (otherwise Parquet files under output/vectors/). */
+        public boolean toPgvector() {
+            return pgvector != null;
+        }
     }
 
-    public static final String CHUNKS_EMBEDDED = "chunks-embedded";
+    /** Where dead letters (and nothing else) go when the vectors go to pgvector and no --output is given. */
+    static final String DEFAULT_PGVECTOR_OUTPUT = "flink-embed-out";
 
     private BulkJob() {
     }
 
     public static Plan plan(JobConfig config) {
         String input = config.require(JobOptions.SOURCE_PATH, "pass --input PATH");
-        Path output = Path.of(config.require(JobOptions.SINK_PATH, "pass --output DIR"));
+        String sink = config.isSet(JobOptions.SINK_TYPE) ? config.get(JobOptions.SINK_TYPE) : "parquet";
+        if (sink.equals("kafka")) {
+            throw ConfigException.badValue("sink.type", sink, "for the bulk job: parquet, pgvector");
+        }
+        boolean pgvector = sink.equals("pgvector");
+        Path output = Path.of(pgvector && !config.isSet(JobOptions.SINK_PATH) ? DEFAULT_PGVECTOR_OUTPUT
+                : config.require(JobOptions.SINK_PATH, "pass --output DIR"));
         ParquetColumns columns = columns(config);
         InputFiles files = InputFiles.inspect(input, config.get(JobOptions.SOURCE_FORMAT), columns);
-        checkOutputIsFree(output.resolve("vectors"));
+        if (!pgvector) {
+            checkOutputIsFree(output.resolve("vectors"));
+        }
         EmbeddingOptions embedding = Settings.embedding(config);
         ChunkingOptions chunking = Settings.chunking(config);
+        PgVectorOptions pg = pgvector ? Settings.pgvector(config) : null;
+        if (pg != null) {
+            PgVectorPreflight.check(pg);
+        }
         // Everything is valid: only now touch the output. An empty dead-letter folder after a run means none.
         try {
             Files.createDirectories(output.resolve("dead-letter"));
         } catch (IOException e) {
             throw new ConfigException("configuration key 'sink.path': cannot create " + output + ": " + e.getMessage());
         }
-        return new Plan(config, files, output, embedding.model(), chunking, embedding,
+        return new Plan(config, files, output, embedding.model(), chunking, embedding, pg,
                 config.get(JobOptions.JOB_PARALLELISM));
     }
 
@@ -105,14 +127,27 @@ public final class BulkJob {
         SingleOutputStreamOperator<Document> documents = env
                 .fromSource(source, WatermarkStrategy.noWatermarks(), "read " + plan.input.format())
                 .process(new RouteParsedRecords()).name("parse documents");
-        // One file is one split: spread the documents over all slots before the expensive part.
-        SingleOutputStreamOperator<Chunk> chunks = documents.rebalance()
-                .process(new ChunkingFunction(plan.model, plan.chunking)).name("chunk");
-        SingleOutputStreamOperator<EmbeddedChunk> embedded = AsyncDataStream.unorderedWait(chunks,
-                new EmbeddingFunction(plan.embedding), plan.embedding.timeoutMillis(), TimeUnit.MILLISECONDS,
-                plan.embedding.capacity()).name("embed");
-        embedded.map(new CountRecords<>(CHUNKS_EMBEDDED)).name("count embedded").sinkTo(ParquetVectorSink.create(plan.output.resolve("vectors").toAbsolutePath().toUri().toString(),
-                plan.model)).name("write vectors");
+        // One file is one split: spread the documents over all slots before the expensive part. A table keeps one
+        // row set per document, so there every version of a document goes to one slot and stays in order.
+        DataStream<Document> spread = plan.toPgvector()
+                ? documents.partitionCustom((String id, int n) -> Math.floorMod(id.hashCode(), n), d -> d.id)
+                : documents.rebalance();
+        SingleOutputStreamOperator<Chunk> chunks = spread
+                .process(new ChunkingFunction(plan.model, plan.chunking, plan.toPgvector())).name("chunk");
+        EmbeddingFunction embed = new EmbeddingFunction(plan.embedding);
+        long timeout = plan.embedding.timeoutMillis();
+        int capacity = plan.embedding.capacity();
+        SingleOutputStreamOperator<EmbeddedChunk> embedded = (plan.toPgvector()
+                ? AsyncDataStream.orderedWait(chunks, embed, timeout, TimeUnit.MILLISECONDS, capacity)
+                : AsyncDataStream.unorderedWait(chunks, embed, timeout, TimeUnit.MILLISECONDS, capacity)).name("embed");
+        DataStream<EmbeddedChunk> counted = embedded.map(new CountRecords<>(ProgressPrinter.CHUNKS_EMBEDDED))
+                .name("count embedded");
+        if (plan.toPgvector()) {
+            counted.sinkTo(new PgVectorSink(plan.pgvector)).name("write pgvector " + plan.pgvector.table());
+        } else {
+            counted.sinkTo(ParquetVectorSink.create(plan.output.resolve("vectors").toAbsolutePath().toUri().toString(),
+                    plan.model)).name("write vectors");
+        }
 
         DataStream<DeadLetter> deadLetters = documents.getSideOutput(DeadLetters.TAG)
                 .union(chunks.getSideOutput(DeadLetters.TAG));
@@ -124,10 +159,12 @@ public final class BulkJob {
     /** Builds and runs the job, printing progress to {@code out}, and waits for it to finish. */
     public static JobExecutionResult run(StreamExecutionEnvironment env, Plan plan, PrintStream out) throws Exception {
         build(env, plan);
-        JobClient client = env.executeAsync(plan.config.get(JobOptions.JOB_NAME));
-        out.printf("Submitted %s (%s): %s → %s%n", plan.config.get(JobOptions.JOB_NAME), client.getJobID(),
+        String name = plan.config.isSet(JobOptions.JOB_NAME) ? plan.config.get(JobOptions.JOB_NAME) : "flink-embed bulk";
+        JobClient client = env.executeAsync(name);
+        out.printf("Submitted %s (%s): %s → %s%n", name, client.getJobID(),
                 plan.input.files().size() == 1 ? plan.input.files().get(0) : plan.input.files().size() + " files",
-                plan.output);
+                plan.toPgvector() ? plan.pgvector + ", dead letters under " + plan.output.resolve("dead-letter")
+                        : plan.output);
         long interval = plan.config.get(JobOptions.JOB_PROGRESS_INTERVAL);
         try (ProgressPrinter progress = new ProgressPrinter(client, plan.input.documents(), out, interval)) {
             JobExecutionResult result = client.getJobExecutionResult().get();

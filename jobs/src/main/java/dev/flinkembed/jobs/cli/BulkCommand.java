@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bulk", mixinStandardHelpOptions = true,
         description = {"Embed a corpus (Parquet or JSON Lines) as a bounded Flink job: vectors as Parquet under "
-                + "OUTPUT/vectors/, dead letters as JSON Lines under OUTPUT/dead-letter/.",
+                + "OUTPUT/vectors/ or into a pgvector table (--sink pgvector --pg-url URL --table NAME), dead letters "
+                + "as JSON Lines under OUTPUT/dead-letter/.",
                 "Runs on a local MiniCluster, or on a cluster with `flink run <jar> bulk ...`."})
 final class BulkCommand implements Callable<Integer> {
 
@@ -28,8 +29,14 @@ final class BulkCommand implements Callable<Integer> {
     @Option(names = "--model", description = "builtin:all-minilm-l6-v2 (default) or a Hugging Face model folder.")
     String model;
 
-    @Option(names = "--sink", description = "Where vectors go: parquet (sink.type).")
+    @Option(names = "--sink", description = "Where vectors go: parquet (default) or pgvector (sink.type).")
     String sink;
+
+    @Option(names = "--pg-url", description = "JDBC URL of PostgreSQL with pgvector, for --sink pgvector (pgvector.url).")
+    String pgUrl;
+
+    @Option(names = "--table", description = "Table for --sink pgvector, created when missing (pgvector.table).")
+    String table;
 
     @Option(names = "--parallelism", description = "Parallel slots (job.parallelism).")
     Integer parallelism;
@@ -45,6 +52,8 @@ final class BulkCommand implements Callable<Integer> {
                 .with(JobOptions.SINK_PATH, output)
                 .with(JobOptions.MODEL_NAME, model)
                 .with(JobOptions.SINK_TYPE, sink)
+                .with(JobOptions.PG_URL, pgUrl)
+                .with(JobOptions.PG_TABLE, table)
                 .with(JobOptions.JOB_PARALLELISM, parallelism == null ? null : parallelism.toString());
         BulkJob.Plan plan = BulkJob.plan(c);
         BulkJob.run(Environments.local(plan.parallelism()), plan, System.out);

@@ -70,17 +70,69 @@ public final class JobOptions {
     public static final ConfigKey<String> SOURCE_TITLE_COLUMN = add(ConfigKey.string("source.title-column", null,
             "Optional Parquet column holding a title."));
 
-    public static final ConfigKey<String> SINK_TYPE = add(ConfigKey.oneOf("sink.type", "parquet",
-            "Where vectors go.", "parquet"));
+    public static final ConfigKey<String> SINK_TYPE = add(ConfigKey.oneOf("sink.type", null,
+            "Where vectors go (bulk: parquet or pgvector, default parquet; stream: pgvector or kafka, default "
+                    + "pgvector).", "parquet", "pgvector", "kafka"));
     public static final ConfigKey<String> SINK_PATH = add(ConfigKey.string("sink.path", null,
-            "Output directory: vectors under vectors/, dead letters under dead-letter/ (bulk: --output)."));
+            "Bulk output directory: vectors under vectors/ (Parquet sink), dead letters under dead-letter/ "
+                    + "(--output; with the pgvector sink it holds only the dead letters, default ./flink-embed-out)."));
+
+    public static final ConfigKey<String> PG_URL = add(ConfigKey.string("pgvector.url", null,
+            "JDBC URL of the PostgreSQL database with pgvector, e.g. jdbc:postgresql://db:5432/search (--pg-url)."));
+    public static final ConfigKey<String> PG_USER = add(ConfigKey.string("pgvector.user", null,
+            "Database user (or user= in the URL)."));
+    public static final ConfigKey<String> PG_PASSWORD_ENV = add(ConfigKey.string("pgvector.password-env",
+            "PGPASSWORD", "Environment variable holding the database password (never put passwords in config files)."));
+    public static final ConfigKey<String> PG_SCHEMA = add(ConfigKey.string("pgvector.schema", "public",
+            "Schema of the vectors table (letters, digits, underscores)."));
+    public static final ConfigKey<String> PG_TABLE = add(ConfigKey.string("pgvector.table", null,
+            "Vectors table, one row per chunk keyed by (doc_id, chunk_index); created when missing (--table)."));
+    public static final ConfigKey<Boolean> PG_CREATE_TABLE = add(ConfigKey.bool("pgvector.create-table", "true",
+            "Create the table (vector(d), or halfvec(d) above 2,000 dimensions) when it does not exist."));
+    public static final ConfigKey<String> PG_INDEX = add(ConfigKey.oneOf("pgvector.index", "hnsw",
+            "Index created with the table: an HNSW cosine index, or none.", "hnsw", "none"));
+    public static final ConfigKey<Integer> PG_BATCH_SIZE = add(ConfigKey.positiveInt("pgvector.batch-size", "500",
+            "Buffered chunks per write (writes also happen on every checkpoint and every pgvector.flush-interval)."));
+    public static final ConfigKey<Long> PG_FLUSH_INTERVAL = add(ConfigKey.duration("pgvector.flush-interval", "1s",
+            "A non-empty buffer is written at least this often (0: only by size and on checkpoints)."));
+    public static final ConfigKey<Integer> PG_MAX_RETRIES = add(ConfigKey.nonNegativeInt("pgvector.max-retries", "5",
+            "Retries of a write after a transient SQL error (connection lost, deadlock, server starting)."));
+    public static final ConfigKey<Long> PG_RETRY_BACKOFF = add(ConfigKey.duration("pgvector.retry-backoff", "200ms",
+            "First retry delay; doubles on each retry, with jitter, up to 30 s."));
+
+    public static final ConfigKey<String> KAFKA_BOOTSTRAP = add(ConfigKey.string("kafka.bootstrap-servers", null,
+            "Kafka brokers, host:port[,host:port...] (stream job)."));
+    public static final ConfigKey<String> KAFKA_TOPIC = add(ConfigKey.string("kafka.topic", null,
+            "Topic of document changes: JSON {\"id\", \"text\", \"title\"?, \"metadata\"?, \"op\"?}, keyed by id."));
+    public static final ConfigKey<String> KAFKA_GROUP_ID = add(ConfigKey.string("kafka.group-id", "flink-embed",
+            "Consumer group (offsets are committed on checkpoints, for monitoring)."));
+    public static final ConfigKey<String> KAFKA_STARTING_OFFSETS = add(ConfigKey.oneOf("kafka.starting-offsets",
+            "committed", "Where a new job starts: the group's committed offsets (earliest when none), earliest or "
+                    + "latest. A restore from a checkpoint or savepoint resumes where it was.",
+            "committed", "earliest", "latest"));
+    public static final ConfigKey<String> KAFKA_DEAD_LETTER_TOPIC = add(ConfigKey.string("kafka.dead-letter-topic",
+            null, "Topic for malformed messages: original key and bytes, reason in the header flink-embed.reason "
+                    + "(default: <kafka.topic>.dead-letter)."));
+    public static final ConfigKey<String> KAFKA_VECTORS_TOPIC = add(ConfigKey.string("kafka.vectors-topic", null,
+            "Also write vectors as JSON to this topic (required with sink.type=kafka); transactional, so "
+                    + "read_committed consumers see each record once."));
+    public static final ConfigKey<Long> KAFKA_TRANSACTION_TIMEOUT = add(ConfigKey.duration(
+            "kafka.transaction-timeout", "15min", "Kafka transaction timeout of the exactly-once producers; must "
+                    + "exceed job.checkpoint-interval plus restart time and not exceed the brokers' "
+                    + "transaction.max.timeout.ms."));
+    public static final ConfigKey<Long> KAFKA_CHECK_TIMEOUT = add(ConfigKey.duration("kafka.check-timeout", "15s",
+            "How long the client waits for the brokers when checking the configuration before the job starts."));
+
 
     public static final ConfigKey<Integer> JOB_PARALLELISM = add(ConfigKey.positiveInt("job.parallelism", "1",
             "Parallel slots (one model instance each; the weights are loaded once per TaskManager)."));
     public static final ConfigKey<Long> JOB_PROGRESS_INTERVAL = add(ConfigKey.duration("job.progress-interval", "10s",
             "How often a bounded job prints progress (0: never)."));
-    public static final ConfigKey<String> JOB_NAME = add(ConfigKey.string("job.name", "flink-embed bulk",
-            "The Flink job name."));
+    public static final ConfigKey<String> JOB_NAME = add(ConfigKey.string("job.name", null,
+            "The Flink job name (default: flink-embed bulk / flink-embed stream)."));
+    public static final ConfigKey<Long> JOB_CHECKPOINT_INTERVAL = add(ConfigKey.duration("job.checkpoint-interval",
+            "10s", "Stream job: exactly-once checkpoints this often (0: off, and then the Kafka outputs are "
+                    + "at-least-once). pgvector writes and Kafka transactions are committed on checkpoints."));
 
     private JobOptions() {
     }

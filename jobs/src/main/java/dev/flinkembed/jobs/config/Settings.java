@@ -2,6 +2,10 @@ package dev.flinkembed.jobs.config;
 
 import dev.flinkembed.operators.chunking.ChunkingOptions;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
+import dev.flinkembed.operators.sinks.kafka.KafkaSinkOptions;
+import dev.flinkembed.operators.sinks.pgvector.PgVectorOptions;
+import dev.flinkembed.operators.sources.KafkaSourceOptions;
+import java.util.Map;
 import dev.flinkembed.runtime.batching.BatchPlanner;
 import dev.flinkembed.runtime.loading.ModelLoader;
 import dev.flinkembed.runtime.loading.ModelOptions;
@@ -58,5 +62,61 @@ public final class Settings {
                     + "' must be below half of chunking.max-tokens (" + max + ")");
         }
         return new ChunkingOptions(max, overlap, c.get(JobOptions.CHUNK_INCLUDE_TITLE));
+    }
+
+    /** The length of the vectors the job writes: model.dimensions, or the model's hidden size. */
+    public static int outputDimensions(JobConfig c) {
+        Integer dims = c.get(JobOptions.MODEL_DIMENSIONS);
+        return dims != null ? dims : ModelLoader.hiddenSize(c.get(JobOptions.MODEL_NAME));
+    }
+
+    /** The pgvector sink's options; names and dimension limits are checked here, the database later. */
+    public static PgVectorOptions pgvector(JobConfig c) {
+        String url = c.require(JobOptions.PG_URL, "pass --pg-url jdbc:postgresql://HOST:PORT/DB");
+        if (!url.startsWith("jdbc:postgresql:")) {
+            throw ConfigException.badValue("pgvector.url", url, "a JDBC URL starting with jdbc:postgresql://");
+        }
+        String table = c.require(JobOptions.PG_TABLE, "pass --table NAME");
+        String schema = c.get(JobOptions.PG_SCHEMA);
+        for (var key : java.util.List.of(JobOptions.PG_TABLE, JobOptions.PG_SCHEMA)) {
+            try {
+                PgVectorOptions.checkIdentifier(key == JobOptions.PG_TABLE ? "table" : "schema", c.get(key));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("configuration key '" + key.name() + "': " + e.getMessage());
+            }
+        }
+        String passwordEnv = c.get(JobOptions.PG_PASSWORD_ENV);
+        String password = passwordEnv == null ? null : System.getenv(passwordEnv);
+        try {
+            return new PgVectorOptions(url, c.get(JobOptions.PG_USER), password, schema, table, outputDimensions(c),
+                    c.get(JobOptions.PG_CREATE_TABLE), c.get(JobOptions.PG_INDEX).equals("hnsw"),
+                    c.get(JobOptions.PG_BATCH_SIZE), c.get(JobOptions.PG_MAX_RETRIES), c.get(JobOptions.PG_RETRY_BACKOFF),
+                    c.get(JobOptions.PG_FLUSH_INTERVAL));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("configuration key 'pgvector.index': " + e.getMessage());
+        }
+    }
+
+    public static KafkaSourceOptions kafkaSource(JobConfig c) {
+        return new KafkaSourceOptions(c.require(JobOptions.KAFKA_BOOTSTRAP, "pass --bootstrap-servers HOST:PORT"),
+                c.require(JobOptions.KAFKA_TOPIC, "pass --topic NAME"), c.get(JobOptions.KAFKA_GROUP_ID),
+                c.get(JobOptions.KAFKA_STARTING_OFFSETS), Map.of());
+    }
+
+    public static String deadLetterTopic(JobConfig c) {
+        String t = c.get(JobOptions.KAFKA_DEAD_LETTER_TOPIC);
+        return t != null ? t : c.get(JobOptions.KAFKA_TOPIC) + ".dead-letter";
+    }
+
+    /** A Kafka output; exactly-once when checkpointing is on. {@code role} keeps the transactional ids apart. */
+    public static KafkaSinkOptions kafkaSink(JobConfig c, String topic, String role) {
+        boolean exactlyOnce = c.get(JobOptions.JOB_CHECKPOINT_INTERVAL) > 0;
+        long timeout = c.get(JobOptions.KAFKA_TRANSACTION_TIMEOUT);
+        if (exactlyOnce && timeout <= c.get(JobOptions.JOB_CHECKPOINT_INTERVAL)) {
+            throw new ConfigException("configuration key 'kafka.transaction-timeout': value '" + timeout
+                    + " ms' must exceed job.checkpoint-interval, or transactions would expire before their commit");
+        }
+        String prefix = ("flink-embed-" + c.get(JobOptions.KAFKA_GROUP_ID) + "-" + role).replaceAll("[^A-Za-z0-9._-]", "_");
+        return new KafkaSinkOptions(c.get(JobOptions.KAFKA_BOOTSTRAP), topic, exactlyOnce, prefix, timeout, Map.of());
     }
 }

@@ -70,7 +70,7 @@ class JsonLinesBulkJobTest {
                 .contains("expected a JSON object, got array", "missing required field 'id'",
                         "missing required field 'text'", "field 'id' must be a string, got number",
                         "field 'text' is empty", "not valid UTF-8",
-                        "op 'delete' is only supported by the stream job")
+                        "op 'delete' needs a sink that can delete (pgvector or Kafka), not Parquet files")
                 .anyMatch(r -> r.startsWith("unknown op"));
         assertThat(letters).anyMatch(l -> l.has("original_base64"));
     }

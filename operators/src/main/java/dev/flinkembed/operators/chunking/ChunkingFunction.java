@@ -14,7 +14,8 @@ import org.apache.flink.util.Collector;
 
 /**
  * Splits documents into chunks with the model's tokenizer (leased from the JVM's shared model, so it costs no extra
- * weights). Delete operations are not documents to embed: in a bounded job they go to the dead letters.
+ * weights). A delete operation becomes a deletion marker ({@link Chunk#deletion}) when the sink can apply it (a
+ * pgvector table, a Kafka topic); for a Parquet output it goes to the dead letters.
  */
 public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
 
@@ -22,14 +23,20 @@ public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
 
     private final ModelOptions model;
     private final ChunkingOptions options;
+    private final boolean passDeletions;
     private transient InProcessEmbeddingModel lease;
     private transient Chunker chunker;
     private transient Counter chunksOut;
     private transient AtomicLongCounter chunksAcc;
 
     public ChunkingFunction(ModelOptions model, ChunkingOptions options) {
+        this(model, options, false);
+    }
+
+    public ChunkingFunction(ModelOptions model, ChunkingOptions options, boolean passDeletions) {
         this.model = model;
         this.options = options;
+        this.passDeletions = passDeletions;
     }
 
     @Override
@@ -42,8 +49,12 @@ public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
 
     @Override
     public void processElement(Document doc, Context ctx, Collector<Chunk> out) {
+        if (Document.DELETE.equals(doc.op) && passDeletions) {
+            out.collect(Chunk.deletion(doc.id));
+            return;
+        }
         if (Document.DELETE.equals(doc.op)) {
-            ctx.output(DeadLetters.TAG, DeadLetter.of("op 'delete' is only supported by the stream job",
+            ctx.output(DeadLetters.TAG, DeadLetter.of("op 'delete' needs a sink that can delete (pgvector or Kafka), not Parquet files",
                     "chunking", "{\"id\":\"" + doc.id + "\",\"op\":\"delete\"}"));
             return;
         }

@@ -42,6 +42,10 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
 
     @Override
     public void asyncInvoke(Chunk chunk, ResultFuture<EmbeddedChunk> resultFuture) {
+        if (chunk.isDeletion()) {
+            resultFuture.complete(List.of(EmbeddedChunk.deletion(chunk.docId, System.currentTimeMillis())));
+            return;
+        }
         batcher.submit(EmbeddingInput.document(chunk.embedText)).whenComplete((embedding, error) -> {
             if (error != null) {
                 resultFuture.completeExceptionally(error);

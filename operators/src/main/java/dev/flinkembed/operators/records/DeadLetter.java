@@ -21,6 +21,8 @@ public class DeadLetter {
     public String original;
     public boolean originalIsBase64;
     public long at;
+    /** The Kafka key of the original message, when it came from Kafka (null otherwise). */
+    public byte[] key;
 
     public DeadLetter() {
     }
@@ -46,6 +48,14 @@ public class DeadLetter {
             d.originalIsBase64 = true;
         }
         return d;
+    }
+
+    /** The original record exactly as it was read. */
+    public byte[] originalBytes() {
+        if (original == null) {
+            return null;
+        }
+        return originalIsBase64 ? Base64.getDecoder().decode(original) : original.getBytes(StandardCharsets.UTF_8);
     }
 
     /** One JSON Lines row: {"reason", "source", "original" or "original_base64", "at"}. */

@@ -1,4 +1,4 @@
-package dev.flinkembed.jobs.bulk;
+package dev.flinkembed.jobs.progress;
 
 import dev.flinkembed.operators.chunking.ChunkingFunction;
 import dev.flinkembed.operators.sources.RouteParsedRecords;
@@ -11,11 +11,15 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.core.execution.JobClient;
 
 /**
- * Prints a bounded job's progress from its accumulators (documents read, chunks embedded, rate, ETA). The same
+ * Prints a job's progress from its accumulators (documents read, chunks embedded, rate, and an ETA when the input size is known). The same
  * numbers are Flink metrics of the operators (documentsRead, embedding.chunks, embedding.chunksPerSecond) for
  * dashboards on a cluster.
  */
-final class ProgressPrinter implements AutoCloseable {
+public final class ProgressPrinter implements AutoCloseable {
+
+    /** Accumulator of the chunks that left the embedding operator. */
+    public static final String CHUNKS_EMBEDDED = "chunks-embedded";
+
 
     private final JobClient client;
     private final long totalDocuments;
@@ -23,7 +27,7 @@ final class ProgressPrinter implements AutoCloseable {
     private final long start = System.nanoTime();
     private final ScheduledExecutorService timer;
 
-    ProgressPrinter(JobClient client, long totalDocuments, PrintStream out, long intervalMillis) {
+    public ProgressPrinter(JobClient client, long totalDocuments, PrintStream out, long intervalMillis) {
         this.client = client;
         this.totalDocuments = totalDocuments;
         this.out = out;
@@ -50,7 +54,7 @@ final class ProgressPrinter implements AutoCloseable {
         long docs = value(acc, RouteParsedRecords.DOCUMENTS_READ);
         long rejected = value(acc, RouteParsedRecords.RECORDS_REJECTED);
         long created = value(acc, ChunkingFunction.CHUNKS_CREATED);
-        long embedded = value(acc, BulkJob.CHUNKS_EMBEDDED);
+        long embedded = value(acc, CHUNKS_EMBEDDED);
         double seconds = (System.nanoTime() - start) / 1e9;
         double rate = embedded / Math.max(seconds, 1e-9);
         StringBuilder s = new StringBuilder(done ? "Done: " : "Progress: ");
@@ -66,7 +70,7 @@ final class ProgressPrinter implements AutoCloseable {
         return s.toString();
     }
 
-    void printSummary(JobExecutionResult result) {
+    public void printSummary(JobExecutionResult result) {
         out.println(line(result.getAllAccumulatorResults(), true));
     }
 

@@ -1,0 +1,108 @@
+package dev.flinkembed.jobs.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flinkembed.operators.sinks.pgvector.PgVectorOptions;
+import dev.flinkembed.operators.sinks.pgvector.PgVectorSearch;
+import dev.flinkembed.runtime.InProcessEmbeddingModel;
+import dev.flinkembed.runtime.api.EmbeddingInput;
+import dev.flinkembed.runtime.loading.ModelLoader;
+import dev.flinkembed.runtime.loading.ModelOptions;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "search", mixinStandardHelpOptions = true,
+        description = {"Embed a query (query role: the model's instruction or query prefix) and print the nearest "
+                + "chunks of a pgvector table as JSON Lines {\"rank\",\"doc_id\",\"chunk_index\",\"score\",\"text\"}, "
+                + "best first (score = cosine similarity).",
+                "The model defaults to the one the table was written with (its lineage columns)."})
+final class SearchCommand implements Callable<Integer> {
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--pg-url", required = true, description = "JDBC URL of PostgreSQL with pgvector.")
+    String pgUrl;
+
+    @Option(names = "--table", required = true, description = "The vectors table.")
+    String table;
+
+    @Option(names = "--schema", defaultValue = "public", description = "Its schema (default public).")
+    String schema;
+
+    @Option(names = "--query", required = true, description = "The query text.")
+    String query;
+
+    @Option(names = {"--k"}, defaultValue = "10", description = "How many chunks (default 10).")
+    int k;
+
+    @Option(names = "--model", description = "Override the model recorded in the table.")
+    String model;
+
+    @Option(names = "--instruction", description = "Query instruction of instruction-tuned models (Qwen3-Embedding).")
+    String instruction;
+
+    @Option(names = "--password-env", defaultValue = "PGPASSWORD",
+            description = "Environment variable holding the database password (default PGPASSWORD).")
+    String passwordEnv;
+
+    @Override
+    public Integer call() throws Exception {
+        if (k < 1) {
+            throw new IllegalArgumentException("--k must be at least 1, got " + k);
+        }
+        PgVectorOptions.checkIdentifier("schema", schema);
+        PgVectorOptions.checkIdentifier("table", table);
+        PrintWriter err = spec.commandLine().getErr();
+        Properties props = new Properties();
+        String password = System.getenv(passwordEnv);
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        try (Connection c = DriverManager.getConnection(pgUrl, props)) {
+            PgVectorSearch.Lineage lineage = PgVectorSearch.lineage(c, schema, table);
+            if (lineage == null) {
+                throw new IllegalArgumentException("table " + schema + "." + table + " is empty");
+            }
+            String name = model != null ? model : lineage.model();
+            // A table of Matryoshka-truncated vectors: truncate the query the same way.
+            int hidden = ModelLoader.hiddenSize(name);
+            ModelOptions options = ModelOptions.defaults(name).withInstruction(instruction)
+                    .withDimensions(lineage.dimensions() < hidden ? lineage.dimensions() : null);
+            try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(options)) {
+                return search(c, m, lineage, err);
+            }
+        }
+    }
+
+    private int search(Connection c, InProcessEmbeddingModel m, PgVectorSearch.Lineage lineage, PrintWriter err)
+            throws Exception {
+        if (!m.info().fingerprint().equals(lineage.fingerprint())) {
+            err.println("warning: the table was embedded with " + lineage.model() + " (fingerprint "
+                    + lineage.fingerprint() + "), this query with " + m.info().name() + " (fingerprint "
+                    + m.info().fingerprint() + "): scores may not be comparable");
+        }
+        float[] vector = m.embed(List.of(EmbeddingInput.query(query))).embeddings().get(0).vector();
+        String type = lineage.dimensions() > PgVectorOptions.MAX_VECTOR_DIMENSIONS ? "halfvec" : "vector";
+        ObjectMapper json = new ObjectMapper();
+        PrintWriter out = spec.commandLine().getOut();
+        for (PgVectorSearch.Hit h : PgVectorSearch.nearest(c, schema, table, type, vector, k)) {
+            ObjectNode n = json.createObjectNode();
+            n.put("rank", h.rank());
+            n.put("doc_id", h.docId());
+            n.put("chunk_index", h.chunkIndex());
+            n.put("score", h.score());
+            n.put("text", h.text());
+            out.println(n);
+        }
+        out.flush();
+        return 0;
+    }
+}

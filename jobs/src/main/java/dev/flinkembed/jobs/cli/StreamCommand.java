@@ -1,0 +1,74 @@
+package dev.flinkembed.jobs.cli;
+
+import dev.flinkembed.jobs.config.JobConfig;
+import dev.flinkembed.jobs.config.JobOptions;
+import dev.flinkembed.jobs.progress.ProgressPrinter;
+import dev.flinkembed.jobs.stream.StreamJob;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.flink.core.execution.JobClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "stream", mixinStandardHelpOptions = true,
+        description = {"Keep a pgvector table (and/or a vectors topic) in step with a Kafka topic of document changes: "
+                + "JSON {\"id\",\"text\",\"title\"?,\"metadata\"?,\"op\":\"upsert\"|\"delete\"} keyed by id.",
+                "Runs until cancelled (Ctrl-C). Malformed messages go to the dead-letter topic with the reason in a "
+                        + "header. Runs on a local MiniCluster, or on a cluster with `flink run <jar> stream ...`."})
+final class StreamCommand implements Callable<Integer> {
+
+    @Option(names = "--config", description = "YAML job configuration (see conf/stream-kafka.yaml).")
+    Path config;
+
+    @Option(names = "--bootstrap-servers", description = "Kafka brokers (kafka.bootstrap-servers).")
+    String bootstrap;
+
+    @Option(names = "--topic", description = "Topic of document changes (kafka.topic).")
+    String topic;
+
+    @Option(names = "--pg-url", description = "JDBC URL of PostgreSQL with pgvector (pgvector.url).")
+    String pgUrl;
+
+    @Option(names = "--table", description = "Vectors table, created when missing (pgvector.table).")
+    String table;
+
+    @Option(names = "--model", description = "builtin:all-minilm-l6-v2 (default) or a Hugging Face model folder.")
+    String model;
+
+    @Option(names = "--parallelism", description = "Parallel slots (job.parallelism).")
+    Integer parallelism;
+
+    @Option(names = "--set", description = "Override a configuration key: --set job.checkpoint-interval=30s",
+            paramLabel = "KEY=VALUE")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        JobConfig c = JobConfig.load(config, overrides)
+                .with(JobOptions.KAFKA_BOOTSTRAP, bootstrap)
+                .with(JobOptions.KAFKA_TOPIC, topic)
+                .with(JobOptions.PG_URL, pgUrl)
+                .with(JobOptions.PG_TABLE, table)
+                .with(JobOptions.MODEL_NAME, model)
+                .with(JobOptions.JOB_PARALLELISM, parallelism == null ? null : parallelism.toString());
+        StreamJob.Plan plan = StreamJob.plan(c);
+        JobClient client = StreamJob.start(Environments.local(plan.parallelism()), plan, System.out);
+        // Ctrl-C cancels the job cleanly: open Kafka transactions are aborted, the table keeps what was committed.
+        Thread cancel = new Thread(() -> {
+            try {
+                client.cancel().get();
+            } catch (Exception ignored) {
+                // the JVM is going down anyway
+            }
+        }, "cancel-on-exit");
+        Runtime.getRuntime().addShutdownHook(cancel);
+        long interval = c.get(JobOptions.JOB_PROGRESS_INTERVAL);
+        try (ProgressPrinter progress = new ProgressPrinter(client, -1, System.out, interval)) {
+            progress.printSummary(client.getJobExecutionResult().get());
+        }
+        Runtime.getRuntime().removeShutdownHook(cancel);
+        return 0;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.flinkembed.jobs.stream;
+
+import dev.flinkembed.jobs.config.ConfigException;
+import dev.flinkembed.jobs.config.JobConfig;
+import dev.flinkembed.jobs.config.JobOptions;
+import dev.flinkembed.jobs.config.PgVectorPreflight;
+import dev.flinkembed.jobs.config.Settings;
+import dev.flinkembed.jobs.progress.ProgressPrinter;
+import dev.flinkembed.operators.chunking.ChunkingFunction;
+import dev.flinkembed.operators.chunking.ChunkingOptions;
+import dev.flinkembed.operators.deadletter.DeadLetters;
+import dev.flinkembed.operators.embedding.EmbeddingFunction;
+import dev.flinkembed.operators.embedding.EmbeddingOptions;
+import dev.flinkembed.operators.metrics.CountRecords;
+import dev.flinkembed.operators.records.Chunk;
+import dev.flinkembed.operators.records.DeadLetter;
+import dev.flinkembed.operators.records.Document;
+import dev.flinkembed.operators.records.EmbeddedChunk;
+import dev.flinkembed.operators.sinks.kafka.KafkaSinkOptions;
+import dev.flinkembed.operators.sinks.kafka.KafkaSinks;
+import dev.flinkembed.operators.sinks.pgvector.PgVectorOptions;
+import dev.flinkembed.operators.sinks.pgvector.PgVectorSink;
+import dev.flinkembed.operators.sources.KafkaDocumentSource;
+import dev.flinkembed.operators.sources.KafkaSourceOptions;
+import dev.flinkembed.operators.sources.RouteParsedRecords;
+import dev.flinkembed.runtime.loading.ModelOptions;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The streaming job: Kafka document changes → parse (malformed messages to the dead-letter topic) → partition by
+ * document id → chunk (deletes become deletion markers) → async embed, in order → pgvector table and/or vectors
+ * topic. Partitioning by id and the ordered async operator keep each document's changes in order end to end, which
+ * the sinks rely on. With checkpointing (the default) the pgvector writes are flushed and the Kafka transactions
+ * committed on each checkpoint; a restore replays from the last one: no chunk lost, none twice in the table, none
+ * twice in the topics for read_committed readers.
+ */
+public final class StreamJob {
+
+    /** Everything the job needs, validated (and the brokers and database checked) before anything runs. */
+    public record Plan(JobConfig config, String name, ModelOptions model, ChunkingOptions chunking,
+                       EmbeddingOptions embedding, KafkaSourceOptions source, KafkaSinkOptions deadLetters,
+                       KafkaSinkOptions vectors, PgVectorOptions pgvector, int parallelism, long checkpointInterval) {
+    }
+
+    private StreamJob() {
+    }
+
+    public static Plan plan(JobConfig c) {
+        String sink = c.isSet(JobOptions.SINK_TYPE) ? c.get(JobOptions.SINK_TYPE) : "pgvector";
+        if (sink.equals("parquet")) {
+            throw ConfigException.badValue("sink.type", sink, "for the stream job: pgvector, kafka");
+        }
+        EmbeddingOptions embedding = Settings.embedding(c);
+        ChunkingOptions chunking = Settings.chunking(c);
+        KafkaSourceOptions source = Settings.kafkaSource(c);
+        String vectorsTopic = c.get(JobOptions.KAFKA_VECTORS_TOPIC);
+        if (sink.equals("kafka") && vectorsTopic == null) {
+            throw new ConfigException("configuration key 'kafka.vectors-topic': required with sink.type=kafka");
+        }
+        String deadLetterTopic = Settings.deadLetterTopic(c);
+        if (deadLetterTopic.equals(source.topic()) || source.topic().equals(vectorsTopic)) {
+            throw new ConfigException("configuration key 'kafka.topic': the input topic '" + source.topic()
+                    + "' cannot also be an output topic");
+        }
+        KafkaSinkOptions deadLetters = Settings.kafkaSink(c, deadLetterTopic, "dead-letters");
+        KafkaSinkOptions vectors = vectorsTopic == null ? null : Settings.kafkaSink(c, vectorsTopic, "vectors");
+        PgVectorOptions pg = sink.equals("pgvector") ? Settings.pgvector(c) : null;
+        // Every key is valid: now talk to the brokers and the database, still before any data moves.
+        List<String> outputs = new ArrayList<>(List.of(deadLetterTopic));
+        if (vectorsTopic != null) {
+            outputs.add(vectorsTopic);
+        }
+        KafkaPreflight.check(source.bootstrapServers(), source.topic(), outputs, c.get(JobOptions.KAFKA_CHECK_TIMEOUT));
+        if (pg != null) {
+            PgVectorPreflight.check(pg);
+        }
+        String name = c.isSet(JobOptions.JOB_NAME) ? c.get(JobOptions.JOB_NAME) : "flink-embed stream";
+        return new Plan(c, name, embedding.model(), chunking, embedding, source, deadLetters, vectors, pg,
+                c.get(JobOptions.JOB_PARALLELISM), c.get(JobOptions.JOB_CHECKPOINT_INTERVAL));
+    }
+
+    public static void build(StreamExecutionEnvironment env, Plan plan) {
+        env.setParallelism(plan.parallelism);
+        if (plan.checkpointInterval > 0) {
+            env.enableCheckpointing(plan.checkpointInterval, CheckpointingMode.EXACTLY_ONCE);
+        }
+        SingleOutputStreamOperator<Document> documents = env
+                .fromSource(KafkaDocumentSource.create(plan.source), WatermarkStrategy.noWatermarks(),
+                        "kafka " + plan.source.topic())
+                .process(new RouteParsedRecords()).name("parse documents");
+        // All changes of a document go to one subtask, in order; the ordered async operator keeps that order.
+        SingleOutputStreamOperator<Chunk> chunks = documents
+                .partitionCustom((String id, int n) -> Math.floorMod(id.hashCode(), n), d -> d.id)
+                .process(new ChunkingFunction(plan.model, plan.chunking, true)).name("chunk");
+        SingleOutputStreamOperator<EmbeddedChunk> embedded = AsyncDataStream.orderedWait(chunks,
+                new EmbeddingFunction(plan.embedding), plan.embedding.timeoutMillis(), TimeUnit.MILLISECONDS,
+                plan.embedding.capacity()).name("embed");
+        DataStream<EmbeddedChunk> counted = embedded.map(new CountRecords<>(ProgressPrinter.CHUNKS_EMBEDDED))
+                .name("count embedded");
+        if (plan.pgvector != null) {
+            counted.sinkTo(new PgVectorSink(plan.pgvector)).name("write pgvector " + plan.pgvector.table());
+        }
+        if (plan.vectors != null) {
+            counted.sinkTo(KafkaSinks.vectors(plan.vectors)).name("write kafka " + plan.vectors.topic());
+        }
+        DataStream<DeadLetter> deadLetters = documents.getSideOutput(DeadLetters.TAG)
+                .union(chunks.getSideOutput(DeadLetters.TAG));
+        deadLetters.sinkTo(KafkaSinks.deadLetters(plan.deadLetters)).name("dead letters " + plan.deadLetters.topic());
+    }
+
+    /** Builds and submits the job; prints what it reads and writes. */
+    public static JobClient start(StreamExecutionEnvironment env, Plan plan, PrintStream out) throws Exception {
+        build(env, plan);
+        JobClient client = env.executeAsync(plan.name);
+        out.printf("Submitted %s (%s): kafka %s/%s → %s%s; dead letters → %s; checkpoints %s%n", plan.name,
+                client.getJobID(), plan.source.bootstrapServers(), plan.source.topic(),
+                plan.pgvector == null ? "" : plan.pgvector.toString(),
+                plan.vectors == null ? "" : (plan.pgvector == null ? "" : " and ") + "topic " + plan.vectors.topic(),
+                plan.deadLetters.topic(), plan.checkpointInterval > 0 ? "every " + plan.checkpointInterval
+                        + " ms (exactly-once)" : "off (at-least-once)");
+        return client;
+    }
+}

@@ -1,0 +1,44 @@
+package dev.flinkembed.operators.sources;
+
+import dev.flinkembed.operators.records.DeadLetter;
+import dev.flinkembed.operators.records.Document;
+import java.nio.charset.StandardCharsets;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * Kafka message → document or dead letter. The value is a JSON document (see {@link JsonDocumentParser}); a
+ * tombstone (null value) with a key deletes the document with that id, as in a compacted topic. Dead letters keep the
+ * original key and bytes and name the message as {@code topic/partition@offset}. Never throws: a poison message must
+ * not stop the stream.
+ */
+public final class KafkaDocumentDeserializer implements KafkaRecordDeserializationSchema<ParsedRecord> {
+
+    private final JsonDocumentParser parser = new JsonDocumentParser();
+
+    @Override
+    public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<ParsedRecord> out) {
+        String where = record.topic() + "/" + record.partition() + "@" + record.offset();
+        ParsedRecord parsed;
+        if (record.value() == null) {
+            parsed = record.key() == null || record.key().length == 0
+                    ? ParsedRecord.dead(DeadLetter.of("tombstone (null value) without a key: nothing to delete", where,
+                    ""))
+                    : ParsedRecord.ok(new Document(new String(record.key(), StandardCharsets.UTF_8), null, null, null,
+                    Document.DELETE));
+        } else {
+            parsed = parser.parse(record.value(), where);
+        }
+        if (parsed.deadLetter != null) {
+            parsed.deadLetter.key = record.key();
+        }
+        out.collect(parsed);
+    }
+
+    @Override
+    public TypeInformation<ParsedRecord> getProducedType() {
+        return TypeInformation.of(ParsedRecord.class);
+    }
+}
