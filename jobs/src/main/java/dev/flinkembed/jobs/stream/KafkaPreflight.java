@@ -14,16 +14,27 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 
 /**
- * Checks the brokers before the job starts: reachable within the timeout, the input topic exists; creates the output
- * topics that are missing (same partition count as the input, the brokers' default replication).
+ * Checks the brokers before the job starts: reachable within the timeout, the input topic exists; then (once every
+ * other check passed too) creates the output topics that are missing, with the input's partition count and the
+ * brokers' default replication.
  */
 public final class KafkaPreflight {
 
     private KafkaPreflight() {
     }
 
-    /** Returns the topics it created. */
+    /** Read-only: returns the output topics that do not exist yet. */
     public static List<String> check(String bootstrap, String topic, List<String> outputs, long timeoutMillis) {
+        return run(bootstrap, topic, outputs, timeoutMillis, false);
+    }
+
+    /** Creates the missing output topics; returns them. */
+    public static List<String> createMissing(String bootstrap, String topic, List<String> outputs, long timeoutMillis) {
+        return run(bootstrap, topic, outputs, timeoutMillis, true);
+    }
+
+    private static List<String> run(String bootstrap, String topic, List<String> outputs, long timeoutMillis,
+                                    boolean create) {
         Map<String, Object> conf = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeoutMillis,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeoutMillis, Integer.MAX_VALUE));
@@ -44,9 +55,12 @@ public final class KafkaPreflight {
             List<String> created = new ArrayList<>();
             for (String out : outputs) {
                 if (!existing.contains(out) && !created.contains(out)) {
+                    created.add(out);
+                    if (!create) {
+                        continue;
+                    }
                     admin.createTopics(List.of(new NewTopic(out, java.util.Optional.of(input.partitions().size()),
                             java.util.Optional.empty()))).all().get(timeoutMillis, TimeUnit.MILLISECONDS);
-                    created.add(out);
                 }
             }
             return created;

@@ -80,10 +80,12 @@ public final class StreamJob {
         if (vectorsTopic != null) {
             outputs.add(vectorsTopic);
         }
-        KafkaPreflight.check(source.bootstrapServers(), source.topic(), outputs, c.get(JobOptions.KAFKA_CHECK_TIMEOUT));
+        long timeout = c.get(JobOptions.KAFKA_CHECK_TIMEOUT);
+        KafkaPreflight.check(source.bootstrapServers(), source.topic(), outputs, timeout);
         if (pg != null) {
-            PgVectorPreflight.check(pg);
+            PgVectorPreflight.check(pg); // creates the table when missing, after the read-only checks passed
         }
+        KafkaPreflight.createMissing(source.bootstrapServers(), source.topic(), outputs, timeout);
         String name = c.isSet(JobOptions.JOB_NAME) ? c.get(JobOptions.JOB_NAME) : "flink-embed stream";
         return new Plan(c, name, embedding.model(), chunking, embedding, source, deadLetters, vectors, pg,
                 c.get(JobOptions.JOB_PARALLELISM), c.get(JobOptions.JOB_CHECKPOINT_INTERVAL));

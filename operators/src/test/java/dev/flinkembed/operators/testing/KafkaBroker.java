@@ -55,6 +55,12 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
+    public java.util.Set<String> topics() throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+            return admin.listTopics().names().get();
+        }
+    }
+
     public KafkaProducer<byte[], byte[]> producer() {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
