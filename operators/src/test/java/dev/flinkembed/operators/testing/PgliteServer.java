@@ -26,13 +26,23 @@ public final class PgliteServer implements AutoCloseable {
         this.log = log;
     }
 
+    /** An in-memory database on a free port. */
     public static PgliteServer start() throws IOException, InterruptedException {
+        return start(null, freePort());
+    }
+
+    /** A database kept in {@code dataDir} (null: in memory) on {@code port}: restartable, to test reconnects. */
+    public static PgliteServer start(Path dataDir, int port) throws IOException, InterruptedException {
         Path dir = installDir();
-        int port = freePort();
         Path log = Files.createTempFile("pglite-", ".log");
-        Process p = new ProcessBuilder("node", "node_modules/@electric-sql/pglite-socket/dist/scripts/server.js",
-                "-p", Integer.toString(port), "-e", "@electric-sql/pglite-pgvector:vector", "-m", "8")
-                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("node",
+                "node_modules/@electric-sql/pglite-socket/dist/scripts/server.js", "-p", Integer.toString(port),
+                "-e", "@electric-sql/pglite-pgvector:vector", "-m", "8"));
+        if (dataDir != null) {
+            cmd.addAll(java.util.List.of("-d", dataDir.toAbsolutePath().toString()));
+        }
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
         PgliteServer server = new PgliteServer(p, port, log);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         SQLException last = null;
@@ -63,10 +73,14 @@ public final class PgliteServer implements AutoCloseable {
                 + "operators/src/test/pglite)");
     }
 
-    private static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
+    }
+
+    public int port() {
+        return port;
     }
 
     public String jdbcUrl() {

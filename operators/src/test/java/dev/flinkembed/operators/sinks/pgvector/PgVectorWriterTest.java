@@ -177,6 +177,42 @@ class PgVectorWriterTest {
     }
 
     @Test
+    void aDatabaseRestartIsRiddenOutWithRetriesOnANewConnection(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        int port = PgliteServer.freePort();
+        PgliteServer first = PgliteServer.start(dir.resolve("db"), port);
+        PgVectorOptions o = new PgVectorOptions(first.jdbcUrl(), null, null, "public", "restart", 4, true, false, 100,
+                8, 250, 0);
+        PgVectorSink.prepareTable(o);
+        PgVectorWriter w = new PgVectorWriter(o, null, UnregisteredMetricsGroup.createSinkWriterMetricGroup());
+        w.write(chunk("a", 0, 1, "before", 4), null);
+        w.flush(false);
+        first.close();
+        // The server comes back on the same port with the same data while the writer is retrying.
+        java.util.concurrent.CompletableFuture<PgliteServer> second = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        Thread.sleep(1500);
+                        return PgliteServer.start(dir.resolve("db"), port);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        try {
+            w.write(chunk("b", 0, 1, "after", 4), null);
+            w.flush(false);
+            w.close();
+            try (Connection c = second.get().connect(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT string_agg(doc_id || ':' || text, ',' ORDER BY doc_id) FROM restart")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("a:before,b:after");
+            }
+        } finally {
+            second.get().close();
+        }
+    }
+
+    @Test
     void anUnreachableDatabaseFailsAfterBoundedRetries() throws Exception {
         PgVectorOptions ok = options("gone", 4);
         PgVectorSink.prepareTable(ok);
