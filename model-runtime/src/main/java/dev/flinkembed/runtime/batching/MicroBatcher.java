@@ -1,5 +1,6 @@
 package dev.flinkembed.runtime.batching;
 
+import dev.flinkembed.runtime.api.AsyncEmbedder;
 import dev.flinkembed.runtime.api.BatchStats;
 import dev.flinkembed.runtime.api.Embedding;
 import dev.flinkembed.runtime.api.EmbeddingInput;
@@ -19,7 +20,7 @@ import java.util.function.Consumer;
  * and completes each future. A model failure fails every future of that flush; nothing hangs: {@link #close} fails
  * what is still pending.
  */
-public final class MicroBatcher implements AutoCloseable {
+public final class MicroBatcher implements AsyncEmbedder {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MicroBatcher.class);
 
@@ -52,6 +53,7 @@ public final class MicroBatcher implements AutoCloseable {
     }
 
     /** Tokenizes on the caller's thread and queues the input; the future completes when its batch has run. */
+    @Override
     public CompletableFuture<Embedding> submit(EmbeddingInput input) {
         PreparedInput prepared = model.prepare(input);
         CompletableFuture<Embedding> future = new CompletableFuture<>();
