@@ -34,6 +34,11 @@ public final class InProcessEmbeddingModel implements EmbeddingModel {
         public int tokenCount() {
             return ids.length();
         }
+
+        @Override
+        public boolean truncated() {
+            return ids.truncated();
+        }
     }
 
     private final SharedModels.Lease lease;

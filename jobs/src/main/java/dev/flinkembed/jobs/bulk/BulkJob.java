@@ -11,6 +11,7 @@ import dev.flinkembed.operators.chunking.ChunkingOptions;
 import dev.flinkembed.operators.deadletter.DeadLetters;
 import dev.flinkembed.operators.embedding.EmbeddingFunction;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
+import dev.flinkembed.operators.embedding.RouteEmbeddingFailures;
 import dev.flinkembed.operators.metrics.CountRecords;
 import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.records.DeadLetter;
@@ -133,24 +134,27 @@ public final class BulkJob {
                 ? documents.partitionCustom((String id, int n) -> Math.floorMod(id.hashCode(), n), d -> d.id)
                 : documents.rebalance();
         SingleOutputStreamOperator<Chunk> chunks = spread
-                .process(new ChunkingFunction(plan.model, plan.chunking, plan.toPgvector())).name("chunk");
+                .process(new ChunkingFunction(plan.model, plan.chunking, plan.toPgvector(), plan.embedding.isRemote()))
+                .name("chunk");
         EmbeddingFunction embed = new EmbeddingFunction(plan.embedding);
         long timeout = plan.embedding.timeoutMillis();
         int capacity = plan.embedding.capacity();
         SingleOutputStreamOperator<EmbeddedChunk> embedded = (plan.toPgvector()
                 ? AsyncDataStream.orderedWait(chunks, embed, timeout, TimeUnit.MILLISECONDS, capacity)
                 : AsyncDataStream.unorderedWait(chunks, embed, timeout, TimeUnit.MILLISECONDS, capacity)).name("embed");
-        DataStream<EmbeddedChunk> counted = embedded.map(new CountRecords<>(ProgressPrinter.CHUNKS_EMBEDDED))
+        SingleOutputStreamOperator<EmbeddedChunk> accepted = embedded.process(new RouteEmbeddingFailures())
+                .name("route refused chunks");
+        DataStream<EmbeddedChunk> counted = accepted.map(new CountRecords<>(ProgressPrinter.CHUNKS_EMBEDDED))
                 .name("count embedded");
         if (plan.toPgvector()) {
             counted.sinkTo(new PgVectorSink(plan.pgvector)).name("write pgvector " + plan.pgvector.table());
         } else {
             counted.sinkTo(ParquetVectorSink.create(plan.output.resolve("vectors").toAbsolutePath().toUri().toString(),
-                    plan.model)).name("write vectors");
+                    plan.embedding)).name("write vectors");
         }
 
         DataStream<DeadLetter> deadLetters = documents.getSideOutput(DeadLetters.TAG)
-                .union(chunks.getSideOutput(DeadLetters.TAG));
+                .union(chunks.getSideOutput(DeadLetters.TAG), accepted.getSideOutput(DeadLetters.TAG));
         deadLetters.map(DeadLetter::toJsonLine).name("dead letters to JSON")
                 .sinkTo(DeadLetterSink.create(plan.output.resolve("dead-letter").toAbsolutePath().toUri().toString()))
                 .name("write dead letters");

@@ -51,6 +51,40 @@ public final class JobOptions {
     public static final ConfigKey<Long> EMBED_TIMEOUT = add(ConfigKey.duration("embed.timeout", "10min",
             "A chunk not embedded within this time fails the job with a message (never a silent hang)."));
 
+    public static final ConfigKey<String> EMBED_BACKEND = add(ConfigKey.oneOf("embed.backend", "in-process",
+            "Where vectors are computed: in-process (this JVM, DJL/PyTorch) or remote (an OpenAI-compatible "
+                    + "/v1/embeddings server: vLLM, vLLM-Ascend, TEI, flink-embed serve). With remote, model.name only "
+                    + "names the tokenizer used for chunking and request sizing.", "in-process", "remote"));
+    public static final ConfigKey<String> REMOTE_URL = add(ConfigKey.string("remote.url", null,
+            "API base of the server, e.g. http://npu-host:8000/v1 (/embeddings is appended)."));
+    public static final ConfigKey<String> REMOTE_MODEL = add(ConfigKey.string("remote.model", null,
+            "Model name the server knows (vLLM: the served model name, e.g. Qwen/Qwen3-Embedding-8B)."));
+    public static final ConfigKey<String> REMOTE_API_KEY_ENV = add(ConfigKey.string("remote.api-key-env", null,
+            "Environment variable holding the API key, sent as a Bearer token (never logged)."));
+    public static final ConfigKey<String> REMOTE_ENCODING = add(ConfigKey.oneOf("remote.encoding-format", "float",
+            "Vectors as JSON floats or base64 float32 (smaller responses).", "float", "base64"));
+    public static final ConfigKey<Integer> REMOTE_MAX_INPUTS = add(ConfigKey.positiveInt(
+            "remote.max-inputs-per-request", "64", "Inputs per request at most (the server's batch limit)."));
+    public static final ConfigKey<Integer> REMOTE_MAX_TOKENS = add(ConfigKey.positiveInt(
+            "remote.max-tokens-per-request", "16384", "Tokens per request at most, counted with the local tokenizer "
+                    + "(the server's payload limit)."));
+    public static final ConfigKey<Long> REMOTE_TIMEOUT = add(ConfigKey.duration("remote.timeout", "60s",
+            "Timeout of one request; a timed-out request is retried."));
+    public static final ConfigKey<Integer> REMOTE_MAX_RETRIES = add(ConfigKey.nonNegativeInt("remote.max-retries", "8",
+            "Retries of a request after 429, 5xx, a timeout, a dropped connection or an unreadable body; then the "
+                    + "job fails (and restarts from its checkpoint)."));
+    public static final ConfigKey<Long> REMOTE_RETRY_BACKOFF = add(ConfigKey.duration("remote.retry-backoff", "250ms",
+            "First retry delay, doubled per retry with full jitter; the server's Retry-After wins."));
+    public static final ConfigKey<Long> REMOTE_MAX_BACKOFF = add(ConfigKey.duration("remote.max-backoff", "20s",
+            "Longest retry delay."));
+    public static final ConfigKey<Integer> REMOTE_INITIAL_CONCURRENCY = add(ConfigKey.positiveInt(
+            "remote.initial-concurrency", "2", "Requests in flight per slot at the start."));
+    public static final ConfigKey<Integer> REMOTE_MAX_CONCURRENCY = add(ConfigKey.positiveInt(
+            "remote.max-concurrency", "8", "Requests in flight per slot at most: the limit grows towards it while the "
+                    + "server answers fast and halves on 429/503 or rising latency."));
+    public static final ConfigKey<Long> REMOTE_MAX_WAIT = add(ConfigKey.duration("remote.max-wait", "20ms",
+            "How long a chunk waits for others to share its request."));
+
     public static final ConfigKey<Integer> CHUNK_MAX_TOKENS = add(ConfigKey.positiveInt("chunking.max-tokens", null,
             "Tokens per chunk, special tokens included (default: model.max-tokens)."));
     public static final ConfigKey<Integer> CHUNK_OVERLAP = add(ConfigKey.nonNegativeInt("chunking.overlap-tokens", "32",

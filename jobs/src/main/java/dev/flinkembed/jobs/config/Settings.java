@@ -10,6 +10,7 @@ import dev.flinkembed.runtime.batching.BatchPlanner;
 import dev.flinkembed.runtime.loading.ModelLoader;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import dev.flinkembed.runtime.pooling.Pooling;
+import dev.flinkembed.runtime.remote.RemoteOptions;
 
 /** Typed option objects for the operators, built from a validated configuration with the cross-key checks. */
 public final class Settings {
@@ -46,7 +47,40 @@ public final class Settings {
                     + "' must exceed batch.max-size (" + maxSize + "), or batches could never fill");
         }
         return new EmbeddingOptions(model(c), c.get(JobOptions.BATCH_FLUSH_TOKENS), c.get(JobOptions.BATCH_MAX_WAIT),
-                capacity, c.get(JobOptions.EMBED_TIMEOUT));
+                capacity, c.get(JobOptions.EMBED_TIMEOUT), remote(c));
+    }
+
+    /** The remote backend's options, or null for the in-process model. */
+    public static RemoteOptions remote(JobConfig c) {
+        if (!c.get(JobOptions.EMBED_BACKEND).equals("remote")) {
+            return null;
+        }
+        String url = c.require(JobOptions.REMOTE_URL, "needed with embed.backend=remote, e.g. http://host:8000/v1");
+        String model = c.require(JobOptions.REMOTE_MODEL, "needed with embed.backend=remote: the server's model name");
+        if (!url.startsWith("http://") && !url.startsWith("https://")) {
+            throw ConfigException.badValue("remote.url", url, "an http:// or https:// URL");
+        }
+        try {
+            java.net.URI.create(url).toURL();
+        } catch (IllegalArgumentException | java.net.MalformedURLException e) {
+            throw ConfigException.badValue("remote.url", url, "a valid http:// or https:// URL (" + e.getMessage() + ")");
+        }
+        String keyEnv = c.get(JobOptions.REMOTE_API_KEY_ENV);
+        if (keyEnv != null && System.getenv(keyEnv) == null) {
+            throw new ConfigException("configuration key 'remote.api-key-env': environment variable '" + keyEnv
+                    + "' is not set");
+        }
+        int initial = c.get(JobOptions.REMOTE_INITIAL_CONCURRENCY);
+        int max = c.get(JobOptions.REMOTE_MAX_CONCURRENCY);
+        if (initial > max) {
+            throw new ConfigException("configuration key 'remote.initial-concurrency': value '" + initial
+                    + "' exceeds remote.max-concurrency (" + max + ")");
+        }
+        return new RemoteOptions(url, model, keyEnv, c.get(JobOptions.MODEL_DIMENSIONS),
+                c.get(JobOptions.REMOTE_ENCODING), c.get(JobOptions.REMOTE_MAX_INPUTS),
+                c.get(JobOptions.REMOTE_MAX_TOKENS), c.get(JobOptions.REMOTE_TIMEOUT),
+                c.get(JobOptions.REMOTE_MAX_RETRIES), c.get(JobOptions.REMOTE_RETRY_BACKOFF),
+                c.get(JobOptions.REMOTE_MAX_BACKOFF), initial, max, c.get(JobOptions.REMOTE_MAX_WAIT));
     }
 
     public static ChunkingOptions chunking(JobConfig c) {

@@ -11,6 +11,7 @@ import dev.flinkembed.operators.chunking.ChunkingOptions;
 import dev.flinkembed.operators.deadletter.DeadLetters;
 import dev.flinkembed.operators.embedding.EmbeddingFunction;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
+import dev.flinkembed.operators.embedding.RouteEmbeddingFailures;
 import dev.flinkembed.operators.metrics.CountRecords;
 import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.records.DeadLetter;
@@ -103,11 +104,13 @@ public final class StreamJob {
         // All changes of a document go to one subtask, in order; the ordered async operator keeps that order.
         SingleOutputStreamOperator<Chunk> chunks = documents
                 .partitionCustom((String id, int n) -> Math.floorMod(id.hashCode(), n), d -> d.id)
-                .process(new ChunkingFunction(plan.model, plan.chunking, true)).name("chunk");
+                .process(new ChunkingFunction(plan.model, plan.chunking, true, plan.embedding.isRemote())).name("chunk");
         SingleOutputStreamOperator<EmbeddedChunk> embedded = AsyncDataStream.orderedWait(chunks,
                 new EmbeddingFunction(plan.embedding), plan.embedding.timeoutMillis(), TimeUnit.MILLISECONDS,
                 plan.embedding.capacity()).name("embed");
-        DataStream<EmbeddedChunk> counted = embedded.map(new CountRecords<>(ProgressPrinter.CHUNKS_EMBEDDED))
+        SingleOutputStreamOperator<EmbeddedChunk> accepted = embedded.process(new RouteEmbeddingFailures())
+                .name("route refused chunks");
+        DataStream<EmbeddedChunk> counted = accepted.map(new CountRecords<>(ProgressPrinter.CHUNKS_EMBEDDED))
                 .name("count embedded");
         if (plan.pgvector != null) {
             counted.sinkTo(new PgVectorSink(plan.pgvector)).name("write pgvector " + plan.pgvector.table());
@@ -116,7 +119,7 @@ public final class StreamJob {
             counted.sinkTo(KafkaSinks.vectors(plan.vectors)).name("write kafka " + plan.vectors.topic());
         }
         DataStream<DeadLetter> deadLetters = documents.getSideOutput(DeadLetters.TAG)
-                .union(chunks.getSideOutput(DeadLetters.TAG));
+                .union(chunks.getSideOutput(DeadLetters.TAG), accepted.getSideOutput(DeadLetters.TAG));
         deadLetters.sinkTo(KafkaSinks.deadLetters(plan.deadLetters)).name("dead letters " + plan.deadLetters.topic());
     }
 

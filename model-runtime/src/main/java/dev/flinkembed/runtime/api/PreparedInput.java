@@ -8,4 +8,9 @@ public interface PreparedInput {
 
     /** Tokens the model will read, special tokens included, after truncation. */
     int tokenCount();
+
+    /** The text was longer than the model's limit and was cut (a server may refuse such inputs instead). */
+    default boolean truncated() {
+        return false;
+    }
 }

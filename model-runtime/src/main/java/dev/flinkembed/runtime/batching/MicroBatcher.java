@@ -55,7 +55,11 @@ public final class MicroBatcher implements AsyncEmbedder {
     /** Tokenizes on the caller's thread and queues the input; the future completes when its batch has run. */
     @Override
     public CompletableFuture<Embedding> submit(EmbeddingInput input) {
-        PreparedInput prepared = model.prepare(input);
+        return submitPrepared(model.prepare(input));
+    }
+
+    /** Queues an input the caller already prepared with this batcher's model (to look at it first). */
+    public CompletableFuture<Embedding> submitPrepared(PreparedInput prepared) {
         CompletableFuture<Embedding> future = new CompletableFuture<>();
         synchronized (lock) {
             if (closed) {

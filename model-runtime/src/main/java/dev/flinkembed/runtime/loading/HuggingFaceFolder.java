@@ -47,13 +47,50 @@ final class HuggingFaceFolder {
         };
     }
 
-    private static LoadedModel loadBert(Path folder, JsonNode configJson, Integer maxTokens) {
-        BertConfig config = BertConfig.fromJson(configJson, folder.resolve("config.json").toString());
+    /** The model's tokenizer alone, with the limits the model would use (no weights read): for remote backends. */
+    static ModelTokenizer loadTokenizer(Path folder, Integer maxTokens) {
+        if (!Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("model '" + folder + "' is neither a built-in model "
+                    + BuiltinModels.NAMES + " nor an existing model folder");
+        }
+        JsonNode configJson = readJson(folder.resolve("config.json"), true);
+        String type = configJson.path("model_type").asText("");
+        String where = folder.resolve("config.json").toString();
+        return switch (type) {
+            case "bert" -> ModelTokenizer.load(folder.resolve("tokenizer.json"),
+                    bertLimit(folder, BertConfig.fromJson(configJson, where), maxTokens));
+            case "qwen3" -> {
+                Qwen3Config config = Qwen3Config.fromJson(configJson, where);
+                yield ModelTokenizer.load(folder.resolve("tokenizer.json"), qwen3Limit(folder, config, maxTokens),
+                        config.eosTokenId());
+            }
+            // Other architectures can be served remotely: their tokenizer.json with its own limit.
+            default -> ModelTokenizer.load(folder.resolve("tokenizer.json"), maxTokens != null ? maxTokens
+                    : configJson.path("max_position_embeddings").asInt(512));
+        };
+    }
+
+    private static int bertLimit(Path folder, BertConfig config, Integer maxTokens) {
         int limit = maxTokens != null ? maxTokens : defaultMaxTokens(folder, config.maxPositions());
         if (limit < 3 || limit > config.maxPositions()) {
             throw new IllegalArgumentException("max tokens " + limit + " for " + folder + " must be within 3.."
                     + config.maxPositions() + " (max_position_embeddings)");
         }
+        return limit;
+    }
+
+    private static int qwen3Limit(Path folder, Qwen3Config config, Integer maxTokens) {
+        int limit = maxTokens != null ? maxTokens : Math.min(QWEN3_DEFAULT_MAX_TOKENS, config.maxPositions());
+        if (limit < 2 || limit > config.maxPositions()) {
+            throw new IllegalArgumentException("max tokens " + limit + " for " + folder + " must be within 2.."
+                    + config.maxPositions() + " (max_position_embeddings)");
+        }
+        return limit;
+    }
+
+    private static LoadedModel loadBert(Path folder, JsonNode configJson, Integer maxTokens) {
+        BertConfig config = BertConfig.fromJson(configJson, folder.resolve("config.json").toString());
+        int limit = bertLimit(folder, config, maxTokens);
         SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(folder);
         String fingerprint = WeightsFingerprint.of(weights);
         ModelTokenizer tokenizer = ModelTokenizer.load(folder.resolve("tokenizer.json"), limit);
@@ -75,11 +112,7 @@ final class HuggingFaceFolder {
 
     private static LoadedModel loadQwen3(Path folder, JsonNode configJson, Integer maxTokens, boolean float16) {
         Qwen3Config config = Qwen3Config.fromJson(configJson, folder.resolve("config.json").toString());
-        int limit = maxTokens != null ? maxTokens : Math.min(QWEN3_DEFAULT_MAX_TOKENS, config.maxPositions());
-        if (limit < 2 || limit > config.maxPositions()) {
-            throw new IllegalArgumentException("max tokens " + limit + " for " + folder + " must be within 2.."
-                    + config.maxPositions() + " (max_position_embeddings)");
-        }
+        int limit = qwen3Limit(folder, config, maxTokens);
         MemoryCheck.requireFits(folder.toString(), config.parameterCount() * (float16 ? 2 : 4), float16);
         SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(folder);
         String fingerprint = WeightsFingerprint.of(weights);

@@ -27,6 +27,16 @@ public final class ModelLoader {
         return HuggingFaceFolder.load(Path.of(options.model()), options.maxTokens(), options.float16());
     }
 
+    /** Only the model's tokenizer (chunking and request sizing for a remote backend: no weights are read). */
+    public static dev.flinkembed.runtime.tokenizer.ModelTokenizer loadTokenizer(ModelOptions options) {
+        if (BuiltinModels.isBuiltin(options.model())) {
+            validateReference(options.model());
+            int limit = options.maxTokens() == null ? BuiltinModels.MINILM_MAX_TOKENS : options.maxTokens();
+            return dev.flinkembed.runtime.tokenizer.ModelTokenizer.load(BuiltinModels.minilmTokenizerFile(), limit);
+        }
+        return HuggingFaceFolder.loadTokenizer(Path.of(options.model()), options.maxTokens());
+    }
+
     /** The hidden size (the largest vector dimension) of a model, read from config.json without loading weights. */
     public static int hiddenSize(String model) {
         validateReference(model);

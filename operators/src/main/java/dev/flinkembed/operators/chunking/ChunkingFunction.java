@@ -6,7 +6,9 @@ import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.Document;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
+import dev.flinkembed.runtime.loading.ModelLoader;
 import dev.flinkembed.runtime.loading.ModelOptions;
+import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -24,7 +26,9 @@ public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
     private final ModelOptions model;
     private final ChunkingOptions options;
     private final boolean passDeletions;
+    private final boolean tokenizerOnly;
     private transient InProcessEmbeddingModel lease;
+    private transient ModelTokenizer ownTokenizer;
     private transient Chunker chunker;
     private transient Counter chunksOut;
     private transient AtomicLongCounter chunksAcc;
@@ -34,15 +38,26 @@ public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
     }
 
     public ChunkingFunction(ModelOptions model, ChunkingOptions options, boolean passDeletions) {
+        this(model, options, passDeletions, false);
+    }
+
+    /** {@code tokenizerOnly}: the vectors come from a remote server, so load the tokenizer without the weights. */
+    public ChunkingFunction(ModelOptions model, ChunkingOptions options, boolean passDeletions, boolean tokenizerOnly) {
         this.model = model;
         this.options = options;
         this.passDeletions = passDeletions;
+        this.tokenizerOnly = tokenizerOnly;
     }
 
     @Override
     public void open(OpenContext openContext) {
-        lease = InProcessEmbeddingModel.open(model);
-        chunker = new Chunker(lease.tokenizer(), options);
+        if (tokenizerOnly) {
+            ownTokenizer = ModelLoader.loadTokenizer(model);
+            chunker = new Chunker(ownTokenizer, options);
+        } else {
+            lease = InProcessEmbeddingModel.open(model);
+            chunker = new Chunker(lease.tokenizer(), options);
+        }
         chunksOut = getRuntimeContext().getMetricGroup().counter("chunksCreated");
         chunksAcc = AtomicLongCounter.register(getRuntimeContext(), CHUNKS_CREATED);
     }
@@ -69,6 +84,9 @@ public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
     public void close() {
         if (lease != null) {
             lease.close();
+        }
+        if (ownTokenizer != null) {
+            ownTokenizer.close();
         }
     }
 }

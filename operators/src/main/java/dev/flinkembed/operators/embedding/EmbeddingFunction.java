@@ -4,28 +4,33 @@ import dev.flinkembed.operators.metrics.EmbeddingMetrics;
 import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
+import dev.flinkembed.runtime.api.AsyncEmbedder;
 import dev.flinkembed.runtime.api.EmbeddingInput;
-import dev.flinkembed.runtime.api.ModelInfo;
 import dev.flinkembed.runtime.batching.MicroBatcher;
+import dev.flinkembed.runtime.remote.InputRejectedException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
 /**
- * The async embedding operator's function: the slot's model instance is opened in {@link #open} and released in
- * {@link #close}; each chunk is handed to the slot's micro-batcher, which completes its ResultFuture when its batch
- * has run. Until then the chunk stays in Flink's async queue, so a checkpoint keeps it and a restore replays it.
+ * The async embedding operator's function: the slot's embedder is opened in {@link #open} and released in
+ * {@link #close} — the in-process model behind a micro-batcher, or a client of a remote OpenAI-compatible server
+ * ({@link RemoteBackend}). Each chunk's ResultFuture completes when its batch or request has run. Until then the
+ * chunk stays in Flink's async queue, so a checkpoint keeps it and a restore replays it. A chunk the remote server
+ * refuses (e.g. too long for it) comes out with {@code error} set, for the dead letters; other failures fail the job.
  */
 public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedChunk> {
 
     private final EmbeddingOptions options;
     private transient InProcessEmbeddingModel model;
-    private transient MicroBatcher batcher;
-    private transient EmbeddingMetrics metrics;
-    private transient ModelInfo info;
+    private transient RemoteBackend remote;
+    private transient AsyncEmbedder embedder;
+    private transient String modelName;
+    private transient String fingerprint;
 
     public EmbeddingFunction(EmbeddingOptions options) {
         this.options = options;
@@ -33,11 +38,20 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
 
     @Override
     public void open(OpenContext openContext) {
-        model = InProcessEmbeddingModel.open(options.model());
-        info = model.info();
-        metrics = new EmbeddingMetrics(getRuntimeContext().getMetricGroup());
-        batcher = new MicroBatcher(model, options.flushTokens(), Duration.ofMillis(options.maxWaitMillis()),
-                metrics::onBatch, "embed-batcher-" + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks());
+        EmbeddingMetrics metrics = new EmbeddingMetrics(getRuntimeContext().getMetricGroup());
+        String thread = "embed-" + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
+        if (options.isRemote()) {
+            remote = RemoteBackend.open(options.model(), options.remote(), metrics::onBatch, thread);
+            embedder = remote.embedder();
+            modelName = remote.name();
+            fingerprint = remote.fingerprint();
+        } else {
+            model = InProcessEmbeddingModel.open(options.model());
+            embedder = new MicroBatcher(model, options.flushTokens(), Duration.ofMillis(options.maxWaitMillis()),
+                    metrics::onBatch, thread);
+            modelName = model.info().name();
+            fingerprint = model.info().fingerprint();
+        }
     }
 
     @Override
@@ -46,13 +60,16 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
             resultFuture.complete(List.of(EmbeddedChunk.deletion(chunk.docId, System.currentTimeMillis())));
             return;
         }
-        batcher.submit(EmbeddingInput.document(chunk.embedText)).whenComplete((embedding, error) -> {
-            if (error != null) {
-                resultFuture.completeExceptionally(error);
-                return;
+        embedder.submit(EmbeddingInput.document(chunk.embedText)).whenComplete((embedding, error) -> {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (cause instanceof InputRejectedException) {
+                resultFuture.complete(List.of(EmbeddedChunk.refused(chunk, cause.getMessage())));
+            } else if (cause != null) {
+                resultFuture.completeExceptionally(cause);
+            } else {
+                resultFuture.complete(List.of(EmbeddedChunk.of(chunk, embedding.vector(), embedding.tokens(),
+                        modelName, fingerprint, System.currentTimeMillis())));
             }
-            resultFuture.complete(List.of(EmbeddedChunk.of(chunk, embedding.vector(), embedding.tokens(),
-                    info.name(), info.fingerprint(), System.currentTimeMillis())));
         });
     }
 
@@ -65,11 +82,14 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
 
     @Override
     public void close() {
-        if (batcher != null) {
-            batcher.close();
+        if (embedder != null) {
+            embedder.close();
         }
         if (model != null) {
             model.close();
+        }
+        if (remote != null) {
+            remote.close();
         }
     }
 }

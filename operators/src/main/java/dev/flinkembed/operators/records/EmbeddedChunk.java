@@ -22,6 +22,8 @@ public class EmbeddedChunk {
     public String model;
     public String modelFingerprint;
     public long embeddedAt;
+    /** Set when the backend refused this chunk (a remote server's 400): it goes to the dead letters, not a sink. */
+    public String error;
 
     public EmbeddedChunk() {
     }
@@ -35,6 +37,12 @@ public class EmbeddedChunk {
         e.docId = docId;
         e.chunkIndex = -1;
         e.embeddedAt = at;
+        return e;
+    }
+
+    public static EmbeddedChunk refused(Chunk c, String error) {
+        EmbeddedChunk e = of(c, null, 0, null, null, System.currentTimeMillis());
+        e.error = error;
         return e;
     }
 

@@ -4,6 +4,9 @@ import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.ModelInfo;
 import dev.flinkembed.runtime.loading.ModelOptions;
+import dev.flinkembed.runtime.remote.RemoteOptions;
+import dev.flinkembed.operators.embedding.EmbeddingOptions;
+import dev.flinkembed.operators.embedding.RemoteBackend;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.connector.file.sink.FileSink;
@@ -25,8 +28,26 @@ public final class ParquetVectorSink {
     }
 
     public static FileSink<EmbeddedChunk> create(String directory, ModelOptions model) {
-        ParquetWriterFactory<EmbeddedChunk> factory = new ParquetWriterFactory<>(
-                out -> ParquetVectorWriter.create(out, fileMetadata(model)));
+        return create(directory, new ParquetWriterFactory<>(out -> ParquetVectorWriter.create(out, fileMetadata(model))));
+    }
+
+    /** With the remote backend the file metadata names the server's model (no local weights are loaded). */
+    public static FileSink<EmbeddedChunk> create(String directory, EmbeddingOptions embedding) {
+        if (!embedding.isRemote()) {
+            return create(directory, embedding.model());
+        }
+        RemoteOptions remote = embedding.remote();
+        String prefix = embedding.model().documentPrefix() == null ? "" : embedding.model().documentPrefix();
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(META_PREFIX + "model", "remote:" + remote.model());
+        meta.put(META_PREFIX + "remote-url", remote.url());
+        meta.put(META_PREFIX + "dimensions", remote.dimensions() == null ? "server default"
+                : remote.dimensions().toString());
+        meta.put(META_PREFIX + "model-fingerprint", RemoteBackend.fingerprint(remote, prefix));
+        return create(directory, new ParquetWriterFactory<>(out -> ParquetVectorWriter.create(out, meta)));
+    }
+
+    private static FileSink<EmbeddedChunk> create(String directory, ParquetWriterFactory<EmbeddedChunk> factory) {
         return FileSink.forBulkFormat(new Path(directory), factory)
                 .withBucketAssigner(new BasePathBucketAssigner<>())
                 .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(".parquet")

@@ -1,0 +1,144 @@
+package dev.flinkembed.jobs.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flinkembed.runtime.remote.EmbeddingsProtocol;
+import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
+import dev.flinkembed.runtime.loading.BuiltinModels;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench-serve", mixinStandardHelpOptions = true,
+        description = {"Load-test an OpenAI-compatible embeddings server (flink-embed serve, vLLM, TEI), in the spirit "
+                + "of `vllm bench serve --backend openai-embeddings`: N requests of one input of about "
+                + "--input-tokens tokens each, --concurrency at a time."})
+final class BenchServeCommand implements Callable<Integer> {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--url", required = true, description = "The API base, e.g. http://127.0.0.1:8080/v1.")
+    String url;
+
+    @Option(names = "--model", description = "Model id to send (default: the first of GET /v1/models).")
+    String model;
+
+    @Option(names = "--requests", defaultValue = "1000", description = "Requests in all (default 1000).")
+    int requests;
+
+    @Option(names = "--input-tokens", defaultValue = "200", description = "Tokens per input (default 200, counted "
+            + "with the built-in tokenizer).")
+    int inputTokens;
+
+    @Option(names = "--concurrency", defaultValue = "16", description = "Requests in flight (default 16).")
+    int concurrency;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Random seed of the inputs.")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        if (model == null) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/models")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            model = JSON.readTree(r.body()).path("data").path(0).path("id").asText(null);
+        }
+        List<String> inputs = inputs();
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        AtomicInteger ok = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        AtomicLong tokens = new AtomicLong();
+        double[] latencies = new double[requests];
+        AtomicInteger next = new AtomicInteger();
+        List<Future<?>> workers = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int w = 0; w < concurrency; w++) {
+            workers.add(pool.submit(() -> {
+                for (int i = next.getAndIncrement(); i < requests; i = next.getAndIncrement()) {
+                    byte[] body = EmbeddingsProtocol.request(model, List.of(inputs.get(i)), null, "float");
+                    long t0 = System.nanoTime();
+                    try {
+                        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + "/embeddings"))
+                                .header("Content-Type", "application/json").timeout(Duration.ofMinutes(5))
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                                HttpResponse.BodyHandlers.ofByteArray());
+                        latencies[i] = (System.nanoTime() - t0) / 1e6;
+                        if (r.statusCode() == 200) {
+                            ok.incrementAndGet();
+                            JsonNode usage = JSON.readTree(r.body()).path("usage");
+                            tokens.addAndGet(usage.path("prompt_tokens").asLong(0));
+                        } else {
+                            failed.incrementAndGet();
+                            latencies[i] = -1;
+                        }
+                    } catch (Exception e) {
+                        failed.incrementAndGet();
+                        latencies[i] = -1;
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : workers) {
+            f.get();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        pool.shutdown();
+        double[] good = Arrays.stream(latencies).filter(l -> l >= 0).sorted().toArray();
+        System.out.println("============ Serving Benchmark Result ============");
+        System.out.printf("%-40s %d%n", "Successful requests:", ok.get());
+        System.out.printf("%-40s %d%n", "Failed requests:", failed.get());
+        System.out.printf("%-40s %d%n", "Maximum request concurrency:", concurrency);
+        System.out.printf("%-40s %.2f%n", "Benchmark duration (s):", seconds);
+        System.out.printf("%-40s %d%n", "Total input tokens:", tokens.get());
+        System.out.printf("%-40s %.2f%n", "Request throughput (req/s):", ok.get() / seconds);
+        System.out.printf("%-40s %.2f%n", "Total token throughput (tok/s):", tokens.get() / seconds);
+        System.out.println("----------------End-to-end Latency----------------");
+        System.out.printf("%-40s %.2f%n", "Mean E2EL (ms):", Arrays.stream(good).average().orElse(Double.NaN));
+        System.out.printf("%-40s %.2f%n", "Median E2EL (ms):", percentile(good, 50));
+        System.out.printf("%-40s %.2f%n", "P99 E2EL (ms):", percentile(good, 99));
+        System.out.println("==================================================");
+        return failed.get() == 0 ? 0 : 1;
+    }
+
+    /** Random word sequences cut to --input-tokens tokens of the built-in tokenizer (special tokens included). */
+    private List<String> inputs() {
+        String[] words = ("stream batch vector index document chunk model token embedding server request latency "
+                + "throughput kafka flink postgres parquet search query cluster slot operator checkpoint table "
+                + "failure retry network memory processor language package library system data").split(" ");
+        Random random = new Random(seed);
+        List<String> out = new ArrayList<>(requests);
+        try (ModelTokenizer tok = ModelTokenizer.load(BuiltinModels.minilmTokenizerFile(), 100_000)) {
+            for (int i = 0; i < requests; i++) {
+                StringBuilder sb = new StringBuilder();
+                while (tok.encode(sb.toString()).ids().length < inputTokens) {
+                    sb.append(words[random.nextInt(words.length)]).append(' ');
+                }
+                out.add(sb.toString().trim());
+            }
+        }
+        return out;
+    }
+
+    private static double percentile(double[] sorted, double p) {
+        return sorted.length == 0 ? Double.NaN
+                : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100 * sorted.length) - 1)];
+    }
+}

@@ -1,0 +1,202 @@
+package dev.flinkembed.jobs.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.flinkembed.runtime.InProcessEmbeddingModel;
+import dev.flinkembed.runtime.api.Embedding;
+import dev.flinkembed.runtime.api.EmbeddingInput;
+import dev.flinkembed.runtime.api.PreparedInput;
+import dev.flinkembed.runtime.batching.MicroBatcher;
+import dev.flinkembed.runtime.pooling.Vectors;
+import dev.flinkembed.runtime.remote.EmbeddingsProtocol;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An OpenAI-compatible embedding server over the in-process model: {@code POST /v1/embeddings},
+ * {@code GET /v1/models}, {@code GET /health}, {@code GET /metrics}. Inputs of concurrent requests share the model
+ * through one micro-batcher (length-sorted token-budget forward passes); at most {@code maxQueuedInputs} inputs are
+ * admitted at a time, beyond that a request gets 429 with Retry-After instead of piling up.
+ */
+public final class EmbeddingServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddingServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ServeOptions options;
+    private final InProcessEmbeddingModel model;
+    private final MicroBatcher batcher;
+    private final HttpServer http;
+    private final ExecutorService threads;
+    private final AtomicInteger queued = new AtomicInteger();
+    private final ServerMetrics metrics = new ServerMetrics(queued::get);
+    private final long created = System.currentTimeMillis() / 1000;
+
+    private EmbeddingServer(ServeOptions options) throws IOException {
+        this.options = options;
+        this.model = InProcessEmbeddingModel.open(options.model());
+        this.batcher = new MicroBatcher(model, options.flushTokens(), Duration.ofMillis(options.maxWaitMillis()),
+                stats -> { }, "serve-batcher");
+        this.threads = Executors.newFixedThreadPool(options.threads(), r -> {
+            Thread t = new Thread(r, "serve-http");
+            t.setDaemon(true);
+            return t;
+        });
+        this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 256);
+        http.setExecutor(threads);
+        http.createContext("/v1/embeddings", ex -> serve(ex, "/v1/embeddings", "POST", this::embeddings));
+        http.createContext("/v1/models", ex -> serve(ex, "/v1/models", "GET", this::models));
+        http.createContext("/health", ex -> serve(ex, "/health", "GET", e -> "{\"status\":\"ok\"}"));
+        http.createContext("/metrics", this::prometheus);
+        http.start();
+    }
+
+    public static EmbeddingServer start(ServeOptions options) throws IOException {
+        EmbeddingServer s = new EmbeddingServer(options);
+        LOG.info("Serving {} as '{}' on http://{}:{}/v1 ({} dimensions, at most {} queued inputs)",
+                options.model().model(), options.servedName(), options.host(), s.port(), s.model.info().dimensions(),
+                options.maxQueuedInputs());
+        return s;
+    }
+
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    public String url() {
+        return "http://" + options.host() + ":" + port() + "/v1";
+    }
+
+    public InProcessEmbeddingModel model() {
+        return model;
+    }
+
+    @FunctionalInterface
+    private interface Handler {
+        String handle(HttpExchange ex) throws Exception;
+    }
+
+    private void serve(HttpExchange ex, String endpoint, String method, Handler handler) throws IOException {
+        int status = 200;
+        String body;
+        try {
+            if (!ex.getRequestMethod().equalsIgnoreCase(method)) {
+                throw new ApiError(405, "invalid_request_error", null, endpoint + " accepts " + method
+                        + ", not " + ex.getRequestMethod());
+            }
+            body = handler.handle(ex);
+        } catch (ApiError e) {
+            status = e.status;
+            body = e.body();
+            if (status == 429) {
+                ex.getResponseHeaders().set("Retry-After", "1");
+            }
+        } catch (Exception e) {
+            LOG.error("{} failed", endpoint, e);
+            status = 500;
+            body = new ApiError(500, "internal_server_error", null, e.toString()).body();
+        }
+        metrics.request(endpoint, status);
+        send(ex, status, "application/json", body);
+    }
+
+    private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+        ex.close();
+    }
+
+    private void prometheus(HttpExchange ex) throws IOException {
+        send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render());
+    }
+
+    private String models(HttpExchange ex) {
+        ObjectNode n = JSON.createObjectNode().put("object", "list");
+        n.putArray("data").addObject().put("id", options.servedName()).put("object", "model")
+                .put("created", created).put("owned_by", "flink-embed")
+                .put("max_model_len", model.tokenizer().maxTokens());
+        return n.toString();
+    }
+
+    private String embeddings(HttpExchange ex) throws Exception {
+        long start = System.nanoTime();
+        EmbeddingsRequest req = EmbeddingsRequest.parse(ex.getRequestBody().readAllBytes(), options,
+                model.info().dimensions());
+        List<PreparedInput> prepared = new ArrayList<>(req.inputs().size());
+        for (int i = 0; i < req.inputs().size(); i++) {
+            EmbeddingInput in = req.query() ? EmbeddingInput.query(req.inputs().get(i))
+                    : EmbeddingInput.document(req.inputs().get(i));
+            PreparedInput p = model.prepare(in);
+            if (p.truncated()) {
+                throw ApiError.badRequest("input", "input " + i + " is longer than the model's maximum context length "
+                        + "of " + model.tokenizer().maxTokens() + " tokens; shorten or split it");
+            }
+            prepared.add(p);
+        }
+        int n = prepared.size();
+        if (queued.addAndGet(n) > options.maxQueuedInputs()) {
+            queued.addAndGet(-n);
+            throw new ApiError(429, "rate_limit_error", null, "the server is busy: more than "
+                    + options.maxQueuedInputs() + " inputs are queued; retry after a moment");
+        }
+        List<Embedding> out = new ArrayList<>(n);
+        try {
+            List<CompletableFuture<Embedding>> futures = prepared.stream().map(batcher::submitPrepared).toList();
+            for (CompletableFuture<Embedding> f : futures) {
+                out.add(f.get(10, TimeUnit.MINUTES));
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the model failed: " + e.getCause(), e.getCause());
+        } finally {
+            queued.addAndGet(-n);
+        }
+        ObjectNode body = JSON.createObjectNode().put("object", "list");
+        ArrayNode data = body.putArray("data");
+        long tokens = 0;
+        for (int i = 0; i < n; i++) {
+            Embedding e = out.get(i);
+            tokens += e.tokens();
+            float[] v = req.dimensions() == null ? e.vector()
+                    : Vectors.finish(e.vector(), req.dimensions(), model.info().normalized());
+            ObjectNode item = data.addObject().put("object", "embedding").put("index", i);
+            if (req.base64()) {
+                item.put("embedding", EmbeddingsProtocol.encodeBase64(v));
+            } else {
+                ArrayNode a = item.putArray("embedding");
+                for (float f : v) {
+                    a.add(f);
+                }
+            }
+        }
+        body.put("model", options.servedName());
+        body.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
+        metrics.embedded(n, tokens, System.nanoTime() - start);
+        return body.toString();
+    }
+
+    @Override
+    public void close() {
+        http.stop(0);
+        threads.shutdownNow();
+        batcher.close();
+        model.close();
+    }
+}

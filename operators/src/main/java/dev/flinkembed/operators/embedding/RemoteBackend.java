@@ -1,0 +1,68 @@
+package dev.flinkembed.operators.embedding;
+
+import dev.flinkembed.runtime.api.BatchStats;
+import dev.flinkembed.runtime.loading.ModelLoader;
+import dev.flinkembed.runtime.loading.ModelOptions;
+import dev.flinkembed.runtime.remote.RemoteEmbedder;
+import dev.flinkembed.runtime.remote.RemoteOptions;
+import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.function.Consumer;
+
+/**
+ * One slot's remote embedder with the local tokenizer it sizes requests with (no weights are loaded). Documents are
+ * sent with {@code model.document-prefix} (E5's "passage: "); instruction-tuned models embed documents raw.
+ */
+public final class RemoteBackend implements AutoCloseable {
+
+    private final ModelTokenizer tokenizer;
+    private final RemoteEmbedder embedder;
+    private final String name;
+    private final String fingerprint;
+
+    private RemoteBackend(ModelTokenizer tokenizer, RemoteEmbedder embedder, String name, String fingerprint) {
+        this.tokenizer = tokenizer;
+        this.embedder = embedder;
+        this.name = name;
+        this.fingerprint = fingerprint;
+    }
+
+    static RemoteBackend open(ModelOptions model, RemoteOptions remote, Consumer<BatchStats> listener, String thread) {
+        ModelTokenizer tokenizer = ModelLoader.loadTokenizer(model);
+        String prefix = model.documentPrefix() == null ? "" : model.documentPrefix();
+        RemoteEmbedder embedder = new RemoteEmbedder(remote, in -> prefix + in.text(),
+                text -> tokenizer.encode(text).ids().length, listener, thread);
+        return new RemoteBackend(tokenizer, embedder, "remote:" + remote.model(), fingerprint(remote, prefix));
+    }
+
+    /** The server's weights cannot be hashed from here: the lineage names what decides the vectors instead. */
+    public static String fingerprint(RemoteOptions remote, String prefix) {
+        String what = "remote|" + remote.model() + "|dimensions=" + remote.dimensions() + "|document-prefix=" + prefix;
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(what.getBytes(StandardCharsets.UTF_8));
+            return "remote-" + HexFormat.of().formatHex(d, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    RemoteEmbedder embedder() {
+        return embedder;
+    }
+
+    String name() {
+        return name;
+    }
+
+    String fingerprint() {
+        return fingerprint;
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}
