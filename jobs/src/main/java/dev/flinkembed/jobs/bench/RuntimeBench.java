@@ -43,7 +43,7 @@ public final class RuntimeBench {
             tokenBudget.embed(inputs.subList(0, Math.min(100, inputs.size()))); // warm-up
             table.add(time("(a) runtime, token-budget batches", tokenBudget, inputs, out));
             table.add(time("(b) runtime, fixed " + fixedBatch + "-row batches in input order", fixed, inputs, out));
-            table.add(bulkJob(records, out));
+            table.add(bulkJob(records, "(c) bulk job end to end (1 slot, local MiniCluster)", c -> c, out));
         }
         table.add(langChain4j(texts, out));
         return table;
@@ -60,14 +60,15 @@ public final class RuntimeBench {
     }
 
     /** The bulk job on a local MiniCluster; the model is already loaded in this JVM, as in a long-running TM. */
-    private static BenchRow bulkJob(List<GenericRecord> records, PrintStream out) throws Exception {
+    static BenchRow bulkJob(List<GenericRecord> records, String label, java.util.function.UnaryOperator<JobConfig> more,
+                            PrintStream out) throws Exception {
         Path dir = Files.createTempDirectory("flink-embed-bench");
         Path input = dir.resolve("input.parquet");
         ParquetRows.write(input, records);
-        JobConfig config = JobConfig.defaults()
+        JobConfig config = more.apply(JobConfig.defaults()
                 .with(JobOptions.SOURCE_PATH, input.toString())
                 .with(JobOptions.SINK_PATH, dir.resolve("out").toString())
-                .with(JobOptions.JOB_PROGRESS_INTERVAL, "0");
+                .with(JobOptions.JOB_PROGRESS_INTERVAL, "0"));
         BulkJob.Plan plan = BulkJob.plan(config);
         StreamExecutionEnvironment env = dev.flinkembed.jobs.cli.Environments.local(1);
         long start = System.nanoTime();
@@ -75,9 +76,8 @@ public final class RuntimeBench {
         double seconds = (System.nanoTime() - start) / 1e9;
         List<GenericRecord> vectors = ParquetRows.readAll(dir.resolve("out").resolve("vectors"));
         long tokens = vectors.stream().mapToLong(v -> (Integer) v.get("token_count")).sum();
-        out.printf("(c) bulk job: %.1f s, %d chunks%n", seconds, vectors.size());
-        return new BenchRow("(c) bulk job end to end (1 slot, local MiniCluster)", vectors.size(), tokens, seconds,
-                Double.NaN);
+        out.printf("%s: %.1f s, %d chunks%n", label, seconds, vectors.size());
+        return new BenchRow(label, vectors.size(), tokens, seconds, Double.NaN);
     }
 
     private static BenchRow langChain4j(List<String> texts, PrintStream out) {

@@ -22,7 +22,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--suite", defaultValue = "minilm",
             description = "minilm (default): the built-in model, (a)-(d); qwen3-0.6b: a Qwen3-Embedding-0.6B-shaped "
-                    + "model with random weights, 1 and 2 slots, memory.")
+                    + "model with random weights, 1 and 2 slots, memory; remote: the bulk job in-process against the "
+                    + "remote backend talking to serve in the same JVM.")
     String suite;
 
     @Option(names = "--tokenizer", defaultValue = "model-runtime/src/test/resources/fixtures/qwen3-embedding-tiny/tokenizer.json",
@@ -44,8 +45,16 @@ final class BenchCommand implements Callable<Integer> {
             Qwen3ShapeBench.run(input, rows, tokenizer, System.err).forEach(System.out::println);
             return 0;
         }
+        if (suite.equals("remote")) {
+            var table = dev.flinkembed.jobs.bench.RemoteBench.run(input, rows, System.err);
+            double baseline = table.get(0).tokensPerSecond();
+            System.out.println("| run | chunks | tokens | seconds | tokens/s | chunks/s | padding | vs in-process |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
+            table.forEach(r -> System.out.println(r.markdown(baseline)));
+            return 0;
+        }
         if (!suite.equals("minilm")) {
-            throw new IllegalArgumentException("--suite '" + suite + "' is not one of: minilm, qwen3-0.6b");
+            throw new IllegalArgumentException("--suite '" + suite + "' is not one of: minilm, qwen3-0.6b, remote");
         }
         var table = RuntimeBench.run(input, rows, fixedBatch, System.err);
         double baseline = table.get(table.size() - 1).tokensPerSecond();
