@@ -251,7 +251,7 @@ class StreamJobEndToEndTest {
         try (Connection c = pg.connect(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT doc_id, chunk_index, embedding::text FROM " + TABLE)) {
             while (rs.next()) {
-                stored.put(rs.getString(1) + "#" + rs.getInt(2), parseVector(rs.getString(3)));
+                stored.put(rs.getString(1) + "#" + rs.getInt(2), PgliteServer.parseVector(rs.getString(3)));
             }
         }
         assertThat(stored.keySet()).isEqualTo(expected.keySet());
@@ -261,15 +261,6 @@ class StreamJobEndToEndTest {
         }
         System.out.printf("stream e2e: %d rows, worst cosine to the model's own vectors %.8f%n", keys.size(), worst);
         assertThat(worst).isGreaterThan(0.99999);
-    }
-
-    private static float[] parseVector(String text) {
-        String[] parts = text.substring(1, text.length() - 1).split(",");
-        float[] v = new float[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            v[i] = Float.parseFloat(parts[i]);
-        }
-        return v;
     }
 
     private static void assertDeadLetters(Map<String, byte[]> malformed) {

@@ -74,12 +74,7 @@ class StreamRemoteBackendTest {
                  ResultSet rs = s.executeQuery("SELECT text, embedding::text, model FROM remote_vectors")) {
                 while (rs.next()) {
                     texts.add(rs.getString(1));
-                    String[] parts = rs.getString(2).replace("[", "").replace("]", "").split(",");
-                    float[] v = new float[parts.length];
-                    for (int i = 0; i < v.length; i++) {
-                        v[i] = Float.parseFloat(parts[i]);
-                    }
-                    stored.add(v);
+                    stored.add(PgliteServer.parseVector(rs.getString(2)));
                     assertThat(rs.getString(3)).isEqualTo("remote:all-minilm-l6-v2");
                 }
             }

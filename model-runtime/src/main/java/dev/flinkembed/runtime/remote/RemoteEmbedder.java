@@ -145,13 +145,7 @@ public final class RemoteEmbedder implements AsyncEmbedder {
                 }
                 request = take();
             }
-            try {
-                limiter.acquire();
-            } catch (InterruptedException e) {
-                fail(request, new IllegalStateException("the remote embedder was closed"));
-                return;
-            }
-            send(request);
+            acquireAndSend(request);
         }
     }
 
@@ -276,6 +270,7 @@ public final class RemoteEmbedder implements AsyncEmbedder {
         try {
             limiter.acquire();
         } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // closing: the dispatcher's loop sees it and ends
             fail(request, new IllegalStateException("the remote embedder was closed"));
             return;
         }

@@ -32,15 +32,25 @@ public final class RemoteBackend implements AutoCloseable {
 
     static RemoteBackend open(ModelOptions model, RemoteOptions remote, Consumer<BatchStats> listener, String thread) {
         ModelTokenizer tokenizer = ModelLoader.loadTokenizer(model);
-        String prefix = model.documentPrefix() == null ? "" : model.documentPrefix();
+        String prefix = documentPrefix(model);
         RemoteEmbedder embedder = new RemoteEmbedder(remote, in -> prefix + in.text(),
                 text -> tokenizer.encode(text).ids().length, listener, thread);
-        return new RemoteBackend(tokenizer, embedder, "remote:" + remote.model(), fingerprint(remote, prefix));
+        return new RemoteBackend(tokenizer, embedder, name(remote), fingerprint(remote, model));
+    }
+
+    /** The lineage name of vectors from a remote server. */
+    public static String name(RemoteOptions remote) {
+        return "remote:" + remote.model();
+    }
+
+    private static String documentPrefix(ModelOptions model) {
+        return model.documentPrefix() == null ? "" : model.documentPrefix();
     }
 
     /** The server's weights cannot be hashed from here: the lineage names what decides the vectors instead. */
-    public static String fingerprint(RemoteOptions remote, String prefix) {
-        String what = "remote|" + remote.model() + "|dimensions=" + remote.dimensions() + "|document-prefix=" + prefix;
+    public static String fingerprint(RemoteOptions remote, ModelOptions model) {
+        String what = "remote|" + remote.model() + "|dimensions=" + remote.dimensions() + "|document-prefix="
+                + documentPrefix(model);
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(what.getBytes(StandardCharsets.UTF_8));
             return "remote-" + HexFormat.of().formatHex(d, 0, 8);

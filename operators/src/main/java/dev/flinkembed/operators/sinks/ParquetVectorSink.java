@@ -37,13 +37,12 @@ public final class ParquetVectorSink {
             return create(directory, embedding.model());
         }
         RemoteOptions remote = embedding.remote();
-        String prefix = embedding.model().documentPrefix() == null ? "" : embedding.model().documentPrefix();
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put(META_PREFIX + "model", "remote:" + remote.model());
+        meta.put(META_PREFIX + "model", RemoteBackend.name(remote));
         meta.put(META_PREFIX + "remote-url", remote.url());
         meta.put(META_PREFIX + "dimensions", remote.dimensions() == null ? "server default"
                 : remote.dimensions().toString());
-        meta.put(META_PREFIX + "model-fingerprint", RemoteBackend.fingerprint(remote, prefix));
+        meta.put(META_PREFIX + "model-fingerprint", RemoteBackend.fingerprint(remote, embedding.model()));
         return create(directory, new ParquetWriterFactory<>(out -> ParquetVectorWriter.create(out, meta)));
     }
 

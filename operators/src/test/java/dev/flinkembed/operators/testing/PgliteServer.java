@@ -90,6 +90,16 @@ public final class PgliteServer implements AutoCloseable {
                 + "&gssEncMode=disable&prepareThreshold=0";
     }
 
+    /** A pgvector value in its text form ({@code [0.1,-0.2,...]}) as floats. */
+    public static float[] parseVector(String text) {
+        String[] parts = text.substring(1, text.length() - 1).split(",");
+        float[] v = new float[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            v[i] = Float.parseFloat(parts[i]);
+        }
+        return v;
+    }
+
     public Connection connect() throws SQLException {
         return DriverManager.getConnection(jdbcUrl());
     }
