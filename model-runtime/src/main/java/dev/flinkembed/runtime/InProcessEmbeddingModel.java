@@ -10,6 +10,7 @@ import dev.flinkembed.runtime.api.PreparedInput;
 import dev.flinkembed.runtime.batching.BatchPlanner;
 import dev.flinkembed.runtime.batching.PaddedBatch;
 import dev.flinkembed.runtime.loading.LoadedModel;
+import dev.flinkembed.runtime.loading.ModelFootprint;
 import dev.flinkembed.runtime.loading.ModelLoader;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import dev.flinkembed.runtime.loading.PromptFormat;
@@ -82,7 +83,18 @@ public final class InProcessEmbeddingModel implements EmbeddingModel {
 
     /** Opens an instance, loading the weights unless another instance in this JVM already holds them. */
     public static InProcessEmbeddingModel open(ModelOptions options) {
-        SharedModels.Lease lease = SharedModels.acquire(options.weightsKey(), () -> ModelLoader.load(options));
+        return open(options, SharedModels.Budget.NONE);
+    }
+
+    /**
+     * As {@link #open(ModelOptions)}, failing with a {@link dev.flinkembed.runtime.loading.MemoryBudgetException}
+     * before anything is loaded when the weights (if not yet loaded in this JVM) and this instance's working memory do
+     * not fit {@code budget} next to the other models and instances of the JVM.
+     */
+    public static InProcessEmbeddingModel open(ModelOptions options, SharedModels.Budget budget) {
+        ModelFootprint footprint = budget.limited() ? ModelFootprint.estimate(options) : new ModelFootprint(0, 0);
+        SharedModels.Lease lease = SharedModels.acquire(options.weightsKey(), options.model(), footprint, budget,
+                () -> ModelLoader.load(options));
         try {
             return new InProcessEmbeddingModel(lease, options);
         } catch (RuntimeException e) {

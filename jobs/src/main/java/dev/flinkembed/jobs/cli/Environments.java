@@ -1,6 +1,5 @@
 package dev.flinkembed.jobs.cli;
 
-import dev.flinkembed.runtime.loading.NativeThreads;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.HeartbeatManagerOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -14,8 +13,7 @@ public final class Environments {
 
     /** A local MiniCluster (or the cluster's context) with one slot per parallel task. */
     public static StreamExecutionEnvironment local(int parallelism) {
-        // Slots share the cores: give each slot's model its share of PyTorch threads (when not set explicitly).
-        NativeThreads.setThreadsIfUnset(Runtime.getRuntime().availableProcessors() / parallelism);
+        // Each slot's model gets cores / slots PyTorch threads, decided in the TaskManager (EmbeddingFunction.open).
         Configuration conf = new Configuration();
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
         // Accumulators reach the client with heartbeats: often enough for progress lines.

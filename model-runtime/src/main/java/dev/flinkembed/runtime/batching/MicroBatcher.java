@@ -31,7 +31,7 @@ public final class MicroBatcher implements AsyncEmbedder {
     private final long flushTokens;
     private final long maxWaitNanos;
     private final Consumer<BatchStats> listener;
-    private final Thread worker;
+    private final java.util.concurrent.Future<?> worker;
     private final String name;
     private BatchStats total = BatchStats.EMPTY;
     private int flushes;
@@ -47,9 +47,7 @@ public final class MicroBatcher implements AsyncEmbedder {
         this.maxWaitNanos = maxWait.toNanos();
         this.listener = listener;
         this.name = threadName;
-        this.worker = new Thread(this::run, threadName);
-        this.worker.setDaemon(true);
-        this.worker.start();
+        this.worker = ModelWorkers.start(threadName, this::run);
     }
 
     /** Tokenizes on the caller's thread and queues the input; the future completes when its batch has run. */
@@ -163,9 +161,11 @@ public final class MicroBatcher implements AsyncEmbedder {
             p.future.completeExceptionally(new IllegalStateException("the micro-batcher was closed"));
         }
         try {
-            worker.join(60_000);
+            worker.get(60, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warn("{}: the model worker did not end cleanly: {}", name, e.toString());
         }
         if (flushes > 0) {
             LOG.info("{}: {} inputs, {} tokens in {} flushes / {} forward passes; model busy {} s, padding {}%",

@@ -38,5 +38,8 @@ public abstract class ManagedEncoder implements Encoder {
     @Override
     public void close() {
         manager.close();
+        // Nothing reads the weights any more: give their native memory back now rather than at some later GC.
+        retained.forEach(dev.flinkembed.runtime.memory.NativeMemory::free);
+        retained = List.of();
     }
 }

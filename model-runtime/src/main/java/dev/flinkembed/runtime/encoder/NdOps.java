@@ -16,15 +16,15 @@ public final class NdOps {
     }
 
     /**
-     * Makes a tensor an NDArray of {@code manager} (the shared weights manager). A direct little-endian buffer is
+     * Makes a tensor an NDArray of {@code manager} (the shared weights manager). A heap buffer is first copied to
+     * {@link dev.flinkembed.runtime.memory.NativeMemory} (outside the JVM's direct-memory limit). A direct buffer is
      * used in place — PyTorch reads the memory-mapped file or the widened copy, no second copy is made — so the
      * caller must keep {@code retained} (the buffers) reachable for as long as the array lives.
      */
     public static NDArray upload(NDManager manager, Tensor t, java.util.List<java.nio.ByteBuffer> retained) {
         java.nio.ByteBuffer data = t.data();
         if (!data.isDirect()) {
-            java.nio.ByteBuffer copy = java.nio.ByteBuffer.allocateDirect(data.remaining())
-                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            java.nio.ByteBuffer copy = dev.flinkembed.runtime.memory.NativeMemory.allocate(data.remaining());
             copy.put(data.duplicate()).flip();
             data = copy;
         }

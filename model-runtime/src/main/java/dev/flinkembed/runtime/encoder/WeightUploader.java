@@ -54,7 +54,9 @@ public final class WeightUploader {
         NDArray f32 = load(name, shape);
         NDArray f16 = f32.toType(ai.djl.ndarray.types.DataType.FLOAT16, true);
         f32.close();
-        retained.subList(before, retained.size()).clear(); // PyTorch no longer reads that buffer
+        List<ByteBuffer> widened = retained.subList(before, retained.size());
+        widened.forEach(dev.flinkembed.runtime.memory.NativeMemory::free); // PyTorch no longer reads that buffer
+        widened.clear();
         bytes -= Tensor.elementCount(shape) * 2;
         return f16;
     }

@@ -77,7 +77,20 @@ public final class BuiltinModels {
         }
     }
 
+    private static final java.util.Map<String, Path> EXTRACTED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Extracted once per JVM: a TaskManager loads the built-in model again for every job. */
     private static Path extractResource(String resource) {
+        Path done = EXTRACTED.get(resource);
+        if (done != null && Files.isRegularFile(done)) {
+            return done;
+        }
+        Path file = extractNew(resource);
+        EXTRACTED.put(resource, file);
+        return file;
+    }
+
+    private static Path extractNew(String resource) {
         try {
             Path file = Files.createTempFile("flink-embed-", "-" + resource);
             file.toFile().deleteOnExit();

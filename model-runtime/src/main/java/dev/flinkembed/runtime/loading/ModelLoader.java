@@ -29,6 +29,10 @@ public final class ModelLoader {
 
     /** Only the model's tokenizer (chunking and request sizing for a remote backend: no weights are read). */
     public static dev.flinkembed.runtime.tokenizer.ModelTokenizer loadTokenizer(ModelOptions options) {
+        return RuntimeClassLoader.call(() -> tokenizerOf(options));
+    }
+
+    private static dev.flinkembed.runtime.tokenizer.ModelTokenizer tokenizerOf(ModelOptions options) {
         if (BuiltinModels.isBuiltin(options.model())) {
             validateReference(options.model());
             int limit = options.maxTokens() == null ? BuiltinModels.MINILM_MAX_TOKENS : options.maxTokens();

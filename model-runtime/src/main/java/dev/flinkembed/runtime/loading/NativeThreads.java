@@ -24,13 +24,21 @@ public final class NativeThreads {
     public static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
 
     private static boolean configured;
+    private static boolean budgetLogged;
 
     private NativeThreads() {
     }
 
     private interface CLib extends Library {
         int setenv(String name, String value, int overwrite);
+
+        int mallopt(int param, int value);
     }
+
+    /** glibc's mallopt parameter for the number of malloc arenas. */
+    private static final int M_ARENA_MAX = -8;
+    /** As Hadoop/YARN set MALLOC_ARENA_MAX for their containers. */
+    static final int DEFAULT_ARENA_MAX = 4;
 
     /** Idempotent; call before the first NDManager is created. */
     public static synchronized void configure() {
@@ -38,11 +46,25 @@ public final class NativeThreads {
             return;
         }
         configured = true;
+        RuntimeClassLoader.run(NativeThreads::configureProcess);
+    }
+
+    private static void configureProcess() {
         if (System.getenv("GOMP_SPINCOUNT") == null && System.getenv("OMP_WAIT_POLICY") == null) {
             try {
                 Native.load("c", CLib.class).setenv("GOMP_SPINCOUNT", DEFAULT_SPIN_COUNT, 0);
             } catch (Throwable t) {
                 LOG.warn("Could not set GOMP_SPINCOUNT ({}); set it in the environment for full CPU speed", t.toString());
+            }
+        }
+        // glibc gives every thread that allocates an arena of its own, up to 8 per core, and keeps them after the thread
+        // ends: in a TaskManager every job brings new task threads that tokenize and feed PyTorch, and resident memory
+        // grew by tens of MB per job submitted until the cap (measured). Cap the arenas unless the user chose.
+        if (System.getenv("MALLOC_ARENA_MAX") == null) {
+            try {
+                Native.load("c", CLib.class).mallopt(M_ARENA_MAX, DEFAULT_ARENA_MAX);
+            } catch (Throwable t) {
+                LOG.debug("mallopt not available ({}): malloc arenas left as they are", t.toString());
             }
         }
         if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
@@ -55,5 +77,24 @@ public final class NativeThreads {
         if (System.getProperty(THREADS_PROPERTY) == null) {
             System.setProperty(THREADS_PROPERTY, Integer.toString(Math.max(1, threads)));
         }
+    }
+
+    /**
+     * Gives each of a JVM's {@code slots} model instances its share of the {@code cores}: PyTorch's intra-op threads
+     * are one setting per process, read when the engine starts, so the TaskManager (not the client) decides it, once,
+     * from its own cores and slots; a value the user set ({@code -Dai.djl.pytorch.num_threads}) wins. Returns the
+     * threads in effect; logs the decision the first time.
+     */
+    public static synchronized int budgetForSlots(int cores, int slots) {
+        boolean userSet = System.getProperty(THREADS_PROPERTY) != null;
+        int share = Math.max(1, cores / Math.max(1, slots));
+        setThreadsIfUnset(share);
+        int threads = Integer.parseInt(System.getProperty(THREADS_PROPERTY).trim());
+        if (!budgetLogged) {
+            budgetLogged = true;
+            LOG.info("PyTorch intra-op threads per model instance: {} ({}; {} cores, {} slots in this JVM)", threads,
+                    userSet ? "set by -D" + THREADS_PROPERTY : "cores / slots", cores, slots);
+        }
+        return threads;
     }
 }

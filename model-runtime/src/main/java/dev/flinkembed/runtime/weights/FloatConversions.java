@@ -1,9 +1,10 @@
 package dev.flinkembed.runtime.weights;
 
 import java.nio.ByteBuffer;
+import dev.flinkembed.runtime.memory.NativeMemory;
 import java.nio.ByteOrder;
 
-/** Widening of half-precision storage formats to float32 (little-endian in, little-endian direct buffer out). */
+/** Widening of half-precision storage formats to float32 (little-endian in, little-endian native buffer out, outside the JVM's direct-memory limit). */
 final class FloatConversions {
 
     private FloatConversions() {
@@ -12,7 +13,7 @@ final class FloatConversions {
     static ByteBuffer bf16ToF32(ByteBuffer src) {
         ByteBuffer in = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int n = in.remaining() / 2;
-        ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out = NativeMemory.allocate(n * 4L);
         for (int i = 0; i < n; i++) {
             int bits = in.getShort() & 0xFFFF;
             out.putInt(bits << 16);
@@ -23,7 +24,7 @@ final class FloatConversions {
     static ByteBuffer f16ToF32(ByteBuffer src) {
         ByteBuffer in = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int n = in.remaining() / 2;
-        ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out = NativeMemory.allocate(n * 4L);
         for (int i = 0; i < n; i++) {
             out.putFloat(halfToFloat(in.getShort() & 0xFFFF));
         }

@@ -1,5 +1,6 @@
 package dev.flinkembed.runtime.weights;
 
+import dev.flinkembed.runtime.memory.NativeMemory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -145,11 +146,7 @@ public final class OnnxInitializers implements WeightSource {
     private static ByteBuffer toFloat32(Initializer init, String origin) {
         ByteBuffer raw = init.raw == null ? ByteBuffer.allocate(0) : init.raw.order(ByteOrder.LITTLE_ENDIAN);
         return switch (init.dataType) {
-            case FLOAT -> {
-                ByteBuffer copy = ByteBuffer.allocateDirect(raw.remaining()).order(ByteOrder.LITTLE_ENDIAN);
-                copy.put(raw.duplicate()).flip();
-                yield copy;
-            }
+            case FLOAT -> raw.slice().order(ByteOrder.LITTLE_ENDIAN); // copied to native memory on upload
             case FLOAT16 -> FloatConversions.f16ToF32(raw);
             case BFLOAT16 -> FloatConversions.bf16ToF32(raw);
             // Integer initializers (shapes, indices) are not weights: keep them out of the way as empty tensors.
@@ -161,7 +158,7 @@ public final class OnnxInitializers implements WeightSource {
         int rows = (int) dims[0];
         int cols = (int) dims[1];
         ByteBuffer in = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer out = ByteBuffer.allocateDirect(rows * cols * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out = NativeMemory.allocate((long) rows * cols * 4);
         for (int c = 0; c < cols; c++) {
             for (int r = 0; r < rows; r++) {
                 out.putFloat(in.getFloat((r * cols + c) * 4));

@@ -7,12 +7,16 @@ import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.AsyncEmbedder;
 import dev.flinkembed.runtime.api.EmbeddingInput;
 import dev.flinkembed.runtime.batching.MicroBatcher;
+import dev.flinkembed.runtime.loading.MemoryBudgetException;
+import dev.flinkembed.runtime.loading.NativeThreads;
 import dev.flinkembed.runtime.remote.InputRejectedException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RuntimeContext;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
@@ -36,6 +40,15 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
         this.options = options;
     }
 
+    /** The operator's own context: {@link RichAsyncFunction} hands the function a wrapper without the TaskManager. */
+    private transient RuntimeContext operatorContext;
+
+    @Override
+    public void setRuntimeContext(RuntimeContext context) {
+        this.operatorContext = context;
+        super.setRuntimeContext(context);
+    }
+
     @Override
     public void open(OpenContext openContext) {
         EmbeddingMetrics metrics = new EmbeddingMetrics(getRuntimeContext().getMetricGroup());
@@ -46,7 +59,14 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
             modelName = remote.name();
             fingerprint = remote.fingerprint();
         } else {
-            model = InProcessEmbeddingModel.open(options.model());
+            TaskManagerResources tm = TaskManagerResources.of(operatorContext);
+            NativeThreads.budgetForSlots(tm.cores(), tm.slots());
+            try {
+                model = InProcessEmbeddingModel.open(options.model(), tm.nativeBudget());
+            } catch (MemoryBudgetException e) {
+                // A configuration error: restarting the job cannot help, so fail it at once with the message.
+                throw new SuppressRestartsException(e);
+            }
             embedder = new MicroBatcher(model, options.flushTokens(), Duration.ofMillis(options.maxWaitMillis()),
                     metrics::onBatch, thread);
             modelName = model.info().name();

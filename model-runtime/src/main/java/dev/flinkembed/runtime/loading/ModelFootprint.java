@@ -1,0 +1,72 @@
+package dev.flinkembed.runtime.loading;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flinkembed.runtime.bert.BertConfig;
+import dev.flinkembed.runtime.qwen3.Qwen3Config;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The native memory an in-process model takes in one JVM (a TaskManager), estimated from its config before any
+ * weight is read: the weights, held once per JVM whatever the number of slots and jobs using them, and the working
+ * memory of each model instance (one per slot): the activations of one forward pass of at most
+ * {@code batch.token-budget} padded tokens, plus PyTorch's own per-thread buffers.
+ *
+ * <p>Working memory per instance, in float32: {@code B·(6h + 2i)} for the hidden states, projections and MLP of one
+ * layer (layers run one at a time, see NdOps.layer) and {@code 2·heads·B·min(w, B)} for the attention scores and their
+ * softmax, where B is the token budget, w the longest row (the model's max tokens), h the hidden and i the MLP size.
+ */
+public record ModelFootprint(long weightBytes, long workingBytesPerInstance) {
+
+    /** PyTorch/oneDNN scratch buffers, OpenMP thread stacks and the tokenizer, per instance (measured ~40 MB). */
+    static final long RUNTIME_OVERHEAD_BYTES = 64L << 20;
+
+    public static ModelFootprint estimate(ModelOptions options) {
+        if (BuiltinModels.isBuiltin(options.model())) {
+            ModelLoader.validateReference(options.model());
+            BertConfig c = BertConfig.ALL_MINILM_L6_V2;
+            int w = options.maxTokens() != null ? options.maxTokens() : BuiltinModels.MINILM_MAX_TOKENS;
+            return new ModelFootprint(bertParameters(c) * 4,
+                    working(c.hiddenSize(), c.intermediateSize(), c.heads(), options.tokenBudget(), w));
+        }
+        Path config = Path.of(options.model()).resolve("config.json");
+        JsonNode json;
+        try {
+            json = new ObjectMapper().readTree(config.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(config + " is not readable JSON: " + e.getMessage(), e);
+        }
+        String type = json.path("model_type").asText("");
+        if (type.equals("qwen3")) {
+            Qwen3Config c = Qwen3Config.fromJson(json, config.toString());
+            int w = options.maxTokens() != null ? options.maxTokens()
+                    : Math.min(HuggingFaceFolder.QWEN3_DEFAULT_MAX_TOKENS, c.maxPositions());
+            return new ModelFootprint(c.parameterCount() * (options.float16() ? 2 : 4),
+                    working(c.hiddenSize(), c.intermediateSize(), c.heads(), options.tokenBudget(), w));
+        }
+        BertConfig c = BertConfig.fromJson(json, config.toString());
+        int w = options.maxTokens() != null ? options.maxTokens() : c.maxPositions();
+        return new ModelFootprint(bertParameters(c) * 4,
+                working(c.hiddenSize(), c.intermediateSize(), c.heads(), options.tokenBudget(), w));
+    }
+
+    static long bertParameters(BertConfig c) {
+        long h = c.hiddenSize();
+        long i = c.intermediateSize();
+        long embeddings = ((long) c.vocabSize() + c.maxPositions() + c.typeVocabSize()) * h + 2 * h;
+        long layer = 4 * h * h + 4 * h + 2 * h * i + i + h + 4 * h;
+        return embeddings + c.layers() * layer;
+    }
+
+    static long working(long hidden, long intermediate, long heads, long tokenBudget, long maxTokens) {
+        long b = Math.max(tokenBudget, 1);
+        return 4 * (b * (6 * hidden + 2 * intermediate) + 2 * heads * b * Math.min(maxTokens, b))
+                + RUNTIME_OVERHEAD_BYTES;
+    }
+
+    /** Bytes for the weights plus {@code instances} model instances. */
+    public long bytesFor(int instances) {
+        return weightBytes + (long) instances * workingBytesPerInstance;
+    }
+}
