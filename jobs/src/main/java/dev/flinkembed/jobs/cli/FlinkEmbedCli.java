@@ -22,6 +22,12 @@ public final class FlinkEmbedCli implements Runnable {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
+        if (!runtimeOnClassPath()) {
+            System.err.println("error: flink-embed's model runtime is not on the class path: copy "
+                    + "jobs/target/flink-lib/*.jar into Flink's lib/ on the client and on every TaskManager, then restart "
+                    + "the cluster (README, \"Running on a Flink cluster\")");
+            return 2;
+        }
         CommandLine cli = new CommandLine(new FlinkEmbedCli());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             // Configuration mistakes and bad input get one clear line, not a stack trace.
@@ -39,6 +45,17 @@ public final class FlinkEmbedCli implements Runnable {
             return 1;
         });
         return cli.execute(args);
+    }
+
+    /** flink-embed-all.jar leaves the runtime (and DJL's native libraries) to Flink's lib/: is it there? */
+    static boolean runtimeOnClassPath() {
+        try {
+            Class.forName("dev.flinkembed.runtime.loading.ModelLoader", false, FlinkEmbedCli.class.getClassLoader());
+            Class.forName("ai.djl.engine.Engine", false, FlinkEmbedCli.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     @Override

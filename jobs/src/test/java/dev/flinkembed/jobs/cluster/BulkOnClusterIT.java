@@ -134,7 +134,7 @@ class BulkOnClusterIT {
         // code cache, network buffers) have warmed up over the first jobs, each further job adds (nearly) nothing.
         assertThat(fifth.metaspaceKb() - third.metaspaceKb()).as("metaspace growth (kB) over jobs 4 and 5")
                 .isLessThan(16 * 1024);
-        assertThat(fifth.threads() - first.threads()).as("thread growth, job 5 vs job 1").isLessThanOrEqualTo(4);
+        assertThat(fifth.threads() - first.threads()).as("thread growth, job 5 vs job 1").isLessThanOrEqualTo(8); // pools: model workers (1 per slot), Flink's shuffle I/O
         assertThat(jvmGrowthMb).as("JVM committed memory growth (MB), job 5 vs job 1").isLessThan(64);
         // Weights and PyTorch buffers are freed with each job's last model instance: RSS may not fall back (glibc keeps
         // freed memory in its arenas) but must not grow by a model's worth per job.
@@ -157,6 +157,31 @@ class BulkOnClusterIT {
             }
         }, java.time.Duration.ofSeconds(90));
         return StandaloneCluster.memory(taskManager);
+    }
+
+    @Test
+    @Order(3)
+    void aModelLargerThanTheOffHeapBudgetFailsWithTheSizeItNeeds() throws Exception {
+        // A Qwen3-Embedding-8B-shaped folder: its config.json and a tokenizer, no weights. The budget is checked from
+        // the config before any weight is read, so the check is all this run can reach.
+        Path model = Files.createDirectories(dir.resolve("qwen3-8b-shape"));
+        Path fixture = TestCorpus.locate("model-runtime/src/test/resources/fixtures/qwen3-embedding-tiny");
+        Files.copy(fixture.resolve("tokenizer.json"), model.resolve("tokenizer.json"));
+        Files.copy(fixture.resolve("tokenizer_config.json"), model.resolve("tokenizer_config.json"));
+        Files.writeString(model.resolve("config.json"), """
+                {"model_type": "qwen3", "vocab_size": 151665, "hidden_size": 4096, "num_hidden_layers": 36,
+                 "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128, "intermediate_size": 12288,
+                 "max_position_embeddings": 40960, "rms_norm_eps": 1e-6, "rope_theta": 1000000, "hidden_act": "silu",
+                 "eos_token_id": 151643}""");
+        StandaloneCluster.CliResult run = cluster.flink("run", StandaloneCluster.jobJar().toString(), "bulk", "--input",
+                input.toString(), "--output", dir.resolve("too-large").toString(), "--model", model.toString(),
+                "--parallelism", "1");
+        System.out.println("too large a model:\n" + run.output());
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.output()).containsPattern("error: model \\S+ needs \\d+ MB of native memory in this TaskManager")
+                .contains("taskmanager.memory.task.off-heap.size is 512 MB: set it to at least");
+        assertThat(Files.exists(dir.resolve("too-large/vectors")) && Files.list(dir.resolve("too-large/vectors"))
+                .findAny().isPresent()).as("nothing written").isFalse();
     }
 
     private static StandaloneCluster.CliResult submitUnchecked(String name) {
