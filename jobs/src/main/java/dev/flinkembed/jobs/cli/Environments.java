@@ -11,6 +11,15 @@ public final class Environments {
     private Environments() {
     }
 
+    /**
+     * True under {@code flink run -d}: the job was handed to the cluster and the client should return at once instead
+     * of following it (a local MiniCluster is never detached).
+     */
+    public static boolean detached(StreamExecutionEnvironment env) {
+        return env instanceof org.apache.flink.client.program.StreamContextEnvironment
+                && !env.getConfiguration().get(org.apache.flink.configuration.DeploymentOptions.ATTACHED);
+    }
+
     /** A local MiniCluster (or the cluster's context) with one slot per parallel task. */
     public static StreamExecutionEnvironment local(int parallelism) {
         // Each slot's model gets cores / slots PyTorch threads, decided in the TaskManager (EmbeddingFunction.open).

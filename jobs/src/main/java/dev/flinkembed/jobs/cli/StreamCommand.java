@@ -54,7 +54,11 @@ final class StreamCommand implements Callable<Integer> {
                 .with(JobOptions.MODEL_NAME, model)
                 .with(JobOptions.JOB_PARALLELISM, parallelism == null ? null : parallelism.toString());
         StreamJob.Plan plan = StreamJob.plan(c);
-        JobClient client = StreamJob.start(Environments.local(plan.parallelism()), plan, System.out);
+        org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env = Environments.local(plan.parallelism());
+        JobClient client = StreamJob.start(env, plan, System.out);
+        if (Environments.detached(env)) {
+            return 0; // flink run -d: the job runs on; follow it in Flink's UI or with `flink list`
+        }
         // Ctrl-C cancels the job cleanly: open Kafka transactions are aborted, the table keeps what was committed.
         Thread cancel = new Thread(() -> {
             try {
