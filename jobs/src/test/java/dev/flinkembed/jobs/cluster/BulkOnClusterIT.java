@@ -133,7 +133,7 @@ class BulkOnClusterIT {
         // No job class loader, thread or native allocation stays behind: after the JVM's own pools (heap pages,
         // code cache, network buffers) have warmed up over the first jobs, each further job adds (nearly) nothing.
         assertThat(fifth.metaspaceKb() - third.metaspaceKb()).as("metaspace growth (kB) over jobs 4 and 5")
-                .isLessThan(16 * 1024);
+                .isLessThan(24 * 1024); // Flink may pin one more job loader (≈ 15 MB of classes), never one per job
         assertThat(fifth.threads() - first.threads()).as("thread growth, job 5 vs job 1").isLessThanOrEqualTo(8); // pools: model workers (1 per slot), Flink's shuffle I/O
         assertThat(jvmGrowthMb).as("JVM committed memory growth (MB), job 5 vs job 1").isLessThan(64);
         // Weights and PyTorch buffers are freed with each job's last model instance: RSS may not fall back (glibc keeps
