@@ -192,7 +192,4 @@ class BulkOnClusterIT {
         }
     }
 
-    static List<String> lines(Path file) throws Exception {
-        return Files.exists(file) ? Files.readAllLines(file) : new ArrayList<>();
-    }
 }

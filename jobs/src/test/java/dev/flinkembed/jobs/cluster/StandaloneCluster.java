@@ -362,11 +362,6 @@ public final class StandaloneCluster implements AutoCloseable {
         return 0;
     }
 
-    /** Class loaders and threads of a process (printed when a growth check fails). */
-    public static String diagnostics(Process p) throws Exception {
-        return jcmd(p, "VM.classloaders") + "\n" + jcmd(p, "Thread.print");
-    }
-
     /** Native Memory Tracking (the TaskManager must run with -XX:NativeMemoryTracking=summary): baseline, then diff. */
     public static String nativeMemory(Process p, String command) throws Exception {
         return jcmd(p, command);
