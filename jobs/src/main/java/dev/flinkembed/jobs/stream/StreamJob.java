@@ -92,6 +92,10 @@ public final class StreamJob {
                 c.get(JobOptions.JOB_PARALLELISM), c.get(JobOptions.JOB_CHECKPOINT_INTERVAL));
     }
 
+    /**
+     * Every stateful operator has a fixed uid, so a savepoint taken by one version of the jar restores into the next
+     * ({@code flink stop --savepointPath}, then {@code flink run -s}) even when the operators between them change.
+     */
     public static void build(StreamExecutionEnvironment env, Plan plan) {
         env.setParallelism(plan.parallelism);
         if (plan.checkpointInterval > 0) {
@@ -99,28 +103,31 @@ public final class StreamJob {
         }
         SingleOutputStreamOperator<Document> documents = env
                 .fromSource(KafkaDocumentSource.create(plan.source), WatermarkStrategy.noWatermarks(),
-                        "kafka " + plan.source.topic())
-                .process(new RouteParsedRecords()).name("parse documents");
+                        "kafka " + plan.source.topic()).uid("kafka-source")
+                .process(new RouteParsedRecords()).name("parse documents").uid("parse");
         // All changes of a document go to one subtask, in order; the ordered async operator keeps that order.
         SingleOutputStreamOperator<Chunk> chunks = documents
                 .partitionCustom((String id, int n) -> Math.floorMod(id.hashCode(), n), d -> d.id)
-                .process(new ChunkingFunction(plan.model, plan.chunking, true, plan.embedding.isRemote())).name("chunk");
+                .process(new ChunkingFunction(plan.model, plan.chunking, true, plan.embedding.isRemote())).name("chunk").uid("chunk");
         SingleOutputStreamOperator<EmbeddedChunk> embedded = AsyncDataStream.orderedWait(chunks,
                 new EmbeddingFunction(plan.embedding), plan.embedding.timeoutMillis(), TimeUnit.MILLISECONDS,
-                plan.embedding.capacity()).name("embed");
+                plan.embedding.capacity()).name("embed").uid("embed");
         SingleOutputStreamOperator<EmbeddedChunk> accepted = embedded.process(new RouteEmbeddingFailures())
-                .name("route refused chunks");
+                .name("route refused chunks").uid("route-refused");
         DataStream<EmbeddedChunk> counted = accepted.map(new CountRecords<>(ProgressPrinter.CHUNKS_EMBEDDED))
-                .name("count embedded");
+                .name("count embedded").uid("count-embedded");
         if (plan.pgvector != null) {
-            counted.sinkTo(new PgVectorSink(plan.pgvector)).name("write pgvector " + plan.pgvector.table());
+            counted.sinkTo(new PgVectorSink(plan.pgvector)).name("write pgvector " + plan.pgvector.table())
+                    .uid("pgvector-sink");
         }
         if (plan.vectors != null) {
-            counted.sinkTo(KafkaSinks.vectors(plan.vectors)).name("write kafka " + plan.vectors.topic());
+            counted.sinkTo(KafkaSinks.vectors(plan.vectors)).name("write kafka " + plan.vectors.topic())
+                    .uid("kafka-vectors-sink");
         }
         DataStream<DeadLetter> deadLetters = documents.getSideOutput(DeadLetters.TAG)
                 .union(chunks.getSideOutput(DeadLetters.TAG), accepted.getSideOutput(DeadLetters.TAG));
-        deadLetters.sinkTo(KafkaSinks.deadLetters(plan.deadLetters)).name("dead letters " + plan.deadLetters.topic());
+        deadLetters.sinkTo(KafkaSinks.deadLetters(plan.deadLetters)).name("dead letters " + plan.deadLetters.topic())
+                .uid("dead-letter-sink");
     }
 
     /** Builds and submits the job; prints what it reads and writes. */

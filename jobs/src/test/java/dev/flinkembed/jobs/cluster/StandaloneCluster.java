@@ -297,10 +297,10 @@ public final class StandaloneCluster implements AutoCloseable {
         return c == null ? 0 : c.path("counts").path("completed").asLong();
     }
 
-    /** Restarts of a job so far (numRestarts in the job's details). */
+    /** Restarts of a job so far (the job's numRestarts metric). */
     public long restarts(String jobId) {
-        JsonNode job = restOrNull("/jobs/" + jobId);
-        return job == null ? 0 : job.path("numRestarts").asLong(job.path("num-restarts").asLong());
+        JsonNode metrics = restOrNull("/jobs/" + jobId + "/metrics?get=numRestarts");
+        return metrics == null || metrics.isEmpty() ? 0 : metrics.get(0).path("value").asLong();
     }
 
     public void waitFor(String what, BooleanSupplier condition, Duration timeout) throws InterruptedException {
