@@ -67,7 +67,7 @@ public final class StandaloneCluster implements AutoCloseable {
         this.logDir = Files.createDirectories(home.resolve("log"));
         Path build = buildDir();
         this.classPath = classPath(build.resolve("flink-dist/lib")) + File.pathSeparator + classPath(build.resolve("flink-lib"));
-        this.opens = List.of(System.getProperty("flink-embed.jvm-opens", "").trim().split("\\s+"));
+        this.opens = jvmOpens();
         this.restPort = PgliteServer.freePort();
         Map<String, String> config = new LinkedHashMap<>(FLINK_DEFAULTS);
         config.putAll(clusterFragment());
@@ -84,6 +84,16 @@ public final class StandaloneCluster implements AutoCloseable {
         writeConfig(config);
         this.config = config;
         this.jobManager = startJobManager();
+    }
+
+    /** The --add-opens Flink needs on Java 17: from the build (failsafe), else those this JVM was started with. */
+    private static List<String> jvmOpens() {
+        String fromBuild = System.getProperty("flink-embed.jvm-opens", "").trim();
+        if (!fromBuild.isEmpty()) {
+            return List.of(fromBuild.split("\\s+"));
+        }
+        return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("--add-opens")).toList();
     }
 
     /** Starts a JobManager with {@code settings} over the defaults and conf/flink-cluster.yaml; add TaskManagers. */

@@ -1,7 +1,6 @@
 package dev.flinkembed.runtime.loading;
 
-import com.sun.jna.Library;
-import com.sun.jna.Native;
+import dev.flinkembed.runtime.memory.LibC;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,14 +28,6 @@ public final class NativeThreads {
     private NativeThreads() {
     }
 
-    private interface CLib extends Library {
-        int setenv(String name, String value, int overwrite);
-
-        int mallopt(int param, int value);
-    }
-
-    /** glibc's mallopt parameter for the number of malloc arenas. */
-    private static final int M_ARENA_MAX = -8;
     /** As Hadoop/YARN set MALLOC_ARENA_MAX for their containers. */
     static final int DEFAULT_ARENA_MAX = 4;
 
@@ -52,7 +43,7 @@ public final class NativeThreads {
     private static void configureProcess() {
         if (System.getenv("GOMP_SPINCOUNT") == null && System.getenv("OMP_WAIT_POLICY") == null) {
             try {
-                Native.load("c", CLib.class).setenv("GOMP_SPINCOUNT", DEFAULT_SPIN_COUNT, 0);
+                LibC.load().setenv("GOMP_SPINCOUNT", DEFAULT_SPIN_COUNT, 0);
             } catch (Throwable t) {
                 LOG.warn("Could not set GOMP_SPINCOUNT ({}); set it in the environment for full CPU speed", t.toString());
             }
@@ -62,7 +53,7 @@ public final class NativeThreads {
         // grew by tens of MB per job submitted until the cap (measured). Cap the arenas unless the user chose.
         if (System.getenv("MALLOC_ARENA_MAX") == null) {
             try {
-                Native.load("c", CLib.class).mallopt(M_ARENA_MAX, DEFAULT_ARENA_MAX);
+                LibC.load().mallopt(LibC.M_ARENA_MAX, DEFAULT_ARENA_MAX);
             } catch (Throwable t) {
                 LOG.debug("mallopt not available ({}): malloc arenas left as they are", t.toString());
             }

@@ -1,5 +1,7 @@
 package dev.flinkembed.runtime.loading;
 
+import dev.flinkembed.runtime.memory.NativeMemory;
+
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -70,6 +72,7 @@ public final class SharedModels {
                     ENTRIES.remove(key);
                     LOG.info("Releasing model {} (last user gone)", key);
                     e.model.close();
+                    NativeMemory.trimFreedMemory();
                 }
             }
         }

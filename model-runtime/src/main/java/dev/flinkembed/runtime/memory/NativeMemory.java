@@ -43,6 +43,20 @@ public final class NativeMemory {
     private NativeMemory() {
     }
 
+    /**
+     * Returns the free pages of glibc's malloc arenas to the operating system. Freed weights and PyTorch's freed
+     * buffers otherwise stay in the arenas (glibc trims only the top of the main heap): a TaskManager that loaded and
+     * released models for several jobs kept hundreds of MB resident that no one held (measured: +300 MB over two jobs).
+     * Call after a model is released; a no-op where there is no glibc.
+     */
+    public static void trimFreedMemory() {
+        try {
+            LibC.load().malloc_trim(0);
+        } catch (Throwable t) {
+            // not glibc: nothing to trim
+        }
+    }
+
     /** An uninitialised little-endian buffer of {@code bytes} bytes (at most 2 GiB, as every ByteBuffer). */
     public static ByteBuffer allocate(long bytes) {
         if (bytes > Integer.MAX_VALUE) {
