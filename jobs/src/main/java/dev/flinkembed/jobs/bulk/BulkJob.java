@@ -21,11 +21,7 @@ import dev.flinkembed.operators.sinks.DeadLetterSink;
 import dev.flinkembed.operators.sinks.ParquetVectorSink;
 import dev.flinkembed.operators.sinks.pgvector.PgVectorOptions;
 import dev.flinkembed.operators.sinks.pgvector.PgVectorSink;
-import dev.flinkembed.operators.sources.JsonLinesDocumentFormat;
 import dev.flinkembed.operators.sources.ParquetColumns;
-import dev.flinkembed.operators.sources.ParquetDocumentFormat;
-import dev.flinkembed.operators.sources.ParsedRecord;
-import dev.flinkembed.operators.sources.RouteParsedRecords;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -35,9 +31,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.connector.file.src.FileSource;
-import org.apache.flink.connector.file.src.reader.StreamFormat;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -97,7 +90,7 @@ public final class BulkJob {
                 config.get(JobOptions.JOB_PARALLELISM));
     }
 
-    private static ParquetColumns columns(JobConfig c) {
+    public static ParquetColumns columns(JobConfig c) {
         return new ParquetColumns(c.get(JobOptions.SOURCE_ID_COLUMN), c.get(JobOptions.SOURCE_TEXT_COLUMN),
                 c.get(JobOptions.SOURCE_TITLE_COLUMN));
     }
@@ -119,15 +112,7 @@ public final class BulkJob {
     public static void build(StreamExecutionEnvironment env, Plan plan) {
         env.setRuntimeMode(RuntimeExecutionMode.BATCH);
         env.setParallelism(plan.parallelism);
-        StreamFormat<ParsedRecord> format = plan.input.format().equals("parquet")
-                ? new ParquetDocumentFormat(columns(plan.config)) : new JsonLinesDocumentFormat();
-        org.apache.flink.core.fs.Path[] paths = plan.input.files().stream()
-                .map(p -> new org.apache.flink.core.fs.Path(p.toAbsolutePath().toUri())).toArray(org.apache.flink.core.fs.Path[]::new);
-        FileSource<ParsedRecord> source = FileSource.forRecordStreamFormat(format, paths).build();
-
-        SingleOutputStreamOperator<Document> documents = env
-                .fromSource(source, WatermarkStrategy.noWatermarks(), "read " + plan.input.format())
-                .process(new RouteParsedRecords()).name("parse documents");
+        SingleOutputStreamOperator<Document> documents = plan.input.read(env, columns(plan.config));
         // One file is one split: spread the documents over all slots before the expensive part. A table keeps one
         // row set per document, so there every version of a document goes to one slot and stays in order.
         DataStream<Document> spread = plan.toPgvector()

@@ -1,7 +1,12 @@
 package dev.flinkembed.jobs.bulk;
 
 import dev.flinkembed.jobs.config.ConfigException;
+import dev.flinkembed.operators.records.Document;
+import dev.flinkembed.operators.sources.JsonLinesDocumentFormat;
 import dev.flinkembed.operators.sources.ParquetColumns;
+import dev.flinkembed.operators.sources.ParquetDocumentFormat;
+import dev.flinkembed.operators.sources.ParsedRecord;
+import dev.flinkembed.operators.sources.RouteParsedRecords;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,6 +16,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.connector.file.src.FileSource;
+import org.apache.flink.connector.file.src.reader.StreamFormat;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.parquet.avro.AvroSchemaConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
@@ -44,6 +54,21 @@ public record InputFiles(List<Path> files, String format, long documents) {
         String fmt = format.equals("auto") ? detect(files) : format;
         long documents = fmt.equals("parquet") ? countParquet(files, columns) : -1;
         return new InputFiles(files, fmt, documents);
+    }
+
+    /**
+     * Reads the files as a bounded Flink source and parses them: documents on the main output, malformed records as
+     * dead letters on the side output {@link dev.flinkembed.operators.deadletter.DeadLetters#TAG}.
+     */
+    public SingleOutputStreamOperator<Document> read(StreamExecutionEnvironment env, ParquetColumns columns) {
+        StreamFormat<ParsedRecord> fmt = format.equals("parquet") ? new ParquetDocumentFormat(columns)
+                : new JsonLinesDocumentFormat();
+        org.apache.flink.core.fs.Path[] paths = files.stream()
+                .map(p -> new org.apache.flink.core.fs.Path(p.toAbsolutePath().toUri()))
+                .toArray(org.apache.flink.core.fs.Path[]::new);
+        FileSource<ParsedRecord> source = FileSource.forRecordStreamFormat(fmt, paths).build();
+        return env.fromSource(source, WatermarkStrategy.noWatermarks(), "read " + format).uid("read-" + format)
+                .process(new RouteParsedRecords()).name("parse documents").uid("parse");
     }
 
     private static String detect(List<Path> files) {

@@ -59,6 +59,17 @@ public record ConfigKey<T>(String name, Function<String, T> parser, String defau
         }, def, "accepted: " + String.join(", ", values), description);
     }
 
+    /** A number from 0 to 1 (a share). */
+    static ConfigKey<Double> fraction(String name, String def, String description) {
+        return new ConfigKey<>(name, v -> {
+            double d = Double.parseDouble(v);
+            if (!(d >= 0 && d <= 1)) {
+                throw new IllegalArgumentException();
+            }
+            return d;
+        }, def, "accepted: a number from 0 to 1, e.g. 0.1", description);
+    }
+
     /** Milliseconds: a number, optionally with ms, s or min (e.g. 50ms, 10s, 2min). */
     static ConfigKey<Long> duration(String name, String def, String description) {
         return new ConfigKey<>(name, v -> {

@@ -158,6 +158,16 @@ public final class JobOptions {
             "How long the client waits for the brokers when checking the configuration before the job starts."));
 
 
+    public static final ConfigKey<String> REINDEX_MODE = add(ConfigKey.oneOf("reindex.mode", "incremental",
+            "reindex: incremental (embed what changed, keep documents missing from the input) or full-sync (also "
+                    + "delete the documents the input no longer has).", "incremental", "full-sync"));
+    public static final ConfigKey<Double> REINDEX_MAX_DELETE_FRACTION = add(ConfigKey.fraction(
+            "reindex.max-delete-fraction", "0.1", "reindex full-sync: if more than this share of the indexed documents "
+                    + "would be deleted, nothing is written and the command exits 3 (override with --force)."));
+    public static final ConfigKey<Long> REINDEX_LOCK_LEASE = add(ConfigKey.duration("reindex.lock-lease", "60s",
+            "reindex: a run holds a lock on the table, renewed every third of this; a run that died without "
+                    + "releasing it is taken over once the lease has expired (at once when it ran on this host)."));
+
     public static final ConfigKey<Integer> JOB_PARALLELISM = add(ConfigKey.positiveInt("job.parallelism", "1",
             "Parallel slots (one model instance each; the weights are loaded once per TaskManager)."));
     public static final ConfigKey<Long> JOB_PROGRESS_INTERVAL = add(ConfigKey.duration("job.progress-interval", "10s",

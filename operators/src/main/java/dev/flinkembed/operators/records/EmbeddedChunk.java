@@ -24,6 +24,12 @@ public class EmbeddedChunk {
     public long embeddedAt;
     /** Set when the backend refused this chunk (a remote server's 400): it goes to the dead letters, not a sink. */
     public String error;
+    /**
+     * Set on a chunk whose vector in the index is still right (same content hash, same model) but whose position or
+     * chunk count changed (an edit elsewhere in its document): the pgvector sink updates those columns, not the vector.
+     * Carries no vector. Only the reindex job makes these.
+     */
+    public boolean lineageOnly;
 
     public EmbeddedChunk() {
     }
@@ -37,6 +43,12 @@ public class EmbeddedChunk {
         e.docId = docId;
         e.chunkIndex = -1;
         e.embeddedAt = at;
+        return e;
+    }
+
+    public static EmbeddedChunk lineageUpdate(Chunk c) {
+        EmbeddedChunk e = of(c, null, 0, null, null, 0);
+        e.lineageOnly = true;
         return e;
     }
 

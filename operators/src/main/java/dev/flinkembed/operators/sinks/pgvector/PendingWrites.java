@@ -10,8 +10,8 @@ import java.util.TreeMap;
 
 /**
  * The writer's buffer, folded per document so that one flush applies the net effect of everything received, in
- * order: for each document, delete its rows from {@code trimFrom} on, then upsert its latest chunks (all below
- * {@code trimFrom}). Chunks of a document arrive in order (the job partitions by document id and keeps order), so
+ * order: for each document, delete its rows from {@code trimFrom} on, update the lineage of chunks whose vector stays
+ * (reindex), then upsert its latest chunks (all below {@code trimFrom}). Chunks of a document arrive in order (the job partitions by document id and keeps order), so
  * a newer version or a deletion simply replaces what an older one left pending. Replaying the same records after a
  * restore reaches the same table: the writes are idempotent.
  */
@@ -22,6 +22,8 @@ final class PendingWrites {
         final String docId;
         int trimFrom;
         final TreeMap<Integer, EmbeddedChunk> chunks = new TreeMap<>();
+        /** Chunks whose vector stays: only position and chunk count are updated (reindex). */
+        final TreeMap<Integer, EmbeddedChunk> lineage = new TreeMap<>();
 
         DocumentChange(String docId) {
             this.docId = docId;
@@ -35,11 +37,18 @@ final class PendingWrites {
         DocumentChange d = byDocument.computeIfAbsent(c.docId, DocumentChange::new);
         if (c.isDeletion()) {
             d.chunks.clear();
+            d.lineage.clear();
             d.trimFrom = 0;
         } else {
             // A version with fewer chunks than the one still pending: its extra chunks must not be written.
             d.chunks.tailMap(c.chunkCount, true).clear();
-            d.chunks.put(c.chunkIndex, c);
+            d.lineage.tailMap(c.chunkCount, true).clear();
+            if (c.lineageOnly) {
+                d.lineage.put(c.chunkIndex, c);
+            } else {
+                d.lineage.remove(c.chunkIndex);
+                d.chunks.put(c.chunkIndex, c);
+            }
             d.trimFrom = c.chunkCount;
         }
         records++;
@@ -62,6 +71,14 @@ final class PendingWrites {
         List<EmbeddedChunk> out = new ArrayList<>();
         for (DocumentChange d : byDocument.values()) {
             out.addAll(d.chunks.values());
+        }
+        return out;
+    }
+
+    List<EmbeddedChunk> lineageUpdates() {
+        List<EmbeddedChunk> out = new ArrayList<>();
+        for (DocumentChange d : byDocument.values()) {
+            out.addAll(d.lineage.values());
         }
         return out;
     }

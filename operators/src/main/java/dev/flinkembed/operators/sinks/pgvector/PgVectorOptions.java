@@ -56,7 +56,7 @@ public record PgVectorOptions(String url, String user, String password, String s
         return quote(schema) + "." + quote(table);
     }
 
-    static String quote(String identifier) {
+    public static String quote(String identifier) {
         return "\"" + identifier + "\"";
     }
 

@@ -7,9 +7,10 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
+import java.util.List;
 import java.util.stream.Collectors;
 
-/** The SQL of one flush: trims and deletes, then upserts, in one transaction. */
+/** The SQL of one flush: trims and deletes, lineage updates, then upserts, in one transaction. */
 final class PgVectorStatements {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -17,11 +18,15 @@ final class PgVectorStatements {
     private final PgVectorOptions options;
     private final String deleteSql;
     private final String upsertSql;
+    private final String lineageSql;
 
     PgVectorStatements(PgVectorOptions o) {
         this.options = o;
         String t = o.qualifiedTable();
         this.deleteSql = "DELETE FROM " + t + " WHERE doc_id = ? AND chunk_index >= ?";
+        // Only rows still holding the same content and vector, and only when something changed (rows untouched otherwise).
+        this.lineageSql = "UPDATE " + t + " SET chunk_count = ?, start_char = ?, end_char = ? WHERE doc_id = ? AND "
+                + "chunk_index = ? AND content_hash = ? AND (chunk_count, start_char, end_char) IS DISTINCT FROM (?, ?, ?)";
         String cols = String.join(", ", PgVectorTable.COLUMNS);
         String updates = PgVectorTable.COLUMNS.stream().filter(c -> !c.equals("doc_id") && !c.equals("chunk_index"))
                 .map(c -> c + " = EXCLUDED." + c).collect(Collectors.joining(", "));
@@ -52,6 +57,16 @@ final class PgVectorStatements {
             for (int n : del.executeBatch()) {
                 deleted += Math.max(n, 0);
             }
+            List<EmbeddedChunk> lineage = pending.lineageUpdates();
+            if (!lineage.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement(lineageSql)) {
+                    for (EmbeddedChunk e : lineage) {
+                        bindLineage(ps, e);
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+            }
             for (EmbeddedChunk e : pending.upserts()) {
                 bind(up, e);
                 up.addBatch();
@@ -68,6 +83,18 @@ final class PgVectorStatements {
             throw e;
         }
         return new long[]{deleted, upserted};
+    }
+
+    private static void bindLineage(PreparedStatement ps, EmbeddedChunk e) throws SQLException {
+        ps.setInt(1, e.chunkCount);
+        ps.setInt(2, e.startChar);
+        ps.setInt(3, e.endChar);
+        ps.setString(4, e.docId);
+        ps.setInt(5, e.chunkIndex);
+        ps.setString(6, e.contentHash);
+        ps.setInt(7, e.chunkCount);
+        ps.setInt(8, e.startChar);
+        ps.setInt(9, e.endChar);
     }
 
     private void bind(PreparedStatement ps, EmbeddedChunk e) throws SQLException {

@@ -1,0 +1,78 @@
+package dev.flinkembed.jobs.cli;
+
+import dev.flinkembed.jobs.config.ConfigException;
+import dev.flinkembed.jobs.config.JobConfig;
+import dev.flinkembed.jobs.config.JobOptions;
+import dev.flinkembed.jobs.reindex.ReindexRun;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "reindex", mixinStandardHelpOptions = true,
+        description = {"Bring a pgvector table in line with a corpus (Parquet or JSON Lines) as a bounded Flink job: "
+                + "only chunks whose content or model changed are embedded; with --mode full-sync, documents no longer "
+                + "in the corpus are deleted. Prints one JSON summary line last.",
+                "Exit codes: 0 done (or dry run), 1 the job failed, 2 configuration error, 3 full-sync would delete "
+                        + "more than --max-delete-fraction (nothing written), 4 another reindex of the table is running."})
+final class ReindexCommand implements Callable<Integer> {
+
+    @Option(names = "--input", description = "Input file or directory (source.path).")
+    String input;
+
+    @Option(names = "--pg-url", description = "JDBC URL of PostgreSQL with pgvector (pgvector.url).")
+    String pgUrl;
+
+    @Option(names = "--table", description = "The vectors table (pgvector.table); created when missing.")
+    String table;
+
+    @Option(names = "--model", description = "builtin:all-minilm-l6-v2 (default) or a Hugging Face model folder.")
+    String model;
+
+    @Option(names = "--mode", description = "incremental (default) or full-sync (reindex.mode).")
+    String mode;
+
+    @Option(names = "--max-delete-fraction", description = "full-sync refuses to delete more than this share of the "
+            + "indexed documents (reindex.max-delete-fraction, default 0.1).")
+    String maxDeleteFraction;
+
+    @Option(names = "--force", description = "Delete even beyond --max-delete-fraction.")
+    boolean force;
+
+    @Option(names = "--dry-run", description = "Decide and count, print the summary, write nothing.")
+    boolean dryRun;
+
+    @Option(names = "--output", description = "Where dead letters go (sink.path; default flink-embed-out).")
+    String output;
+
+    @Option(names = "--config", description = "YAML job configuration.")
+    Path config;
+
+    @Option(names = "--parallelism", description = "Parallel slots (job.parallelism).")
+    Integer parallelism;
+
+    @Option(names = "--set", description = "Override a configuration key: --set reindex.lock-lease=2min",
+            paramLabel = "KEY=VALUE")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        JobConfig c = JobConfig.load(config, overrides)
+                .with(JobOptions.SOURCE_PATH, input)
+                .with(JobOptions.PG_URL, pgUrl)
+                .with(JobOptions.PG_TABLE, table)
+                .with(JobOptions.MODEL_NAME, model)
+                .with(JobOptions.REINDEX_MODE, mode)
+                .with(JobOptions.REINDEX_MAX_DELETE_FRACTION, maxDeleteFraction)
+                .with(JobOptions.SINK_PATH, output)
+                .with(JobOptions.JOB_PARALLELISM, parallelism == null ? null : parallelism.toString());
+        int slots = c.get(JobOptions.JOB_PARALLELISM);
+        if (Environments.detached(Environments.local(slots))) {
+            throw new ConfigException("reindex cannot run detached (flink run -d): its client plans the run, holds "
+                    + "the table's lock and prints the summary; run it attached");
+        }
+        return new ReindexRun(c, dryRun, force, () -> Environments.local(slots), System.out, System.err).call();
+    }
+}

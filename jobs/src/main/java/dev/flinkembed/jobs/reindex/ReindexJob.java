@@ -1,0 +1,117 @@
+package dev.flinkembed.jobs.reindex;
+
+import dev.flinkembed.jobs.bulk.BulkJob;
+import dev.flinkembed.jobs.bulk.InputFiles;
+import dev.flinkembed.jobs.config.ConfigException;
+import dev.flinkembed.jobs.config.JobConfig;
+import dev.flinkembed.jobs.config.JobOptions;
+import dev.flinkembed.jobs.config.PgVectorPreflight;
+import dev.flinkembed.jobs.config.Settings;
+import dev.flinkembed.jobs.progress.ProgressPrinter;
+import dev.flinkembed.operators.deadletter.DeadLetters;
+import dev.flinkembed.operators.embedding.EmbeddingFunction;
+import dev.flinkembed.operators.embedding.EmbeddingOptions;
+import dev.flinkembed.operators.embedding.RouteEmbeddingFailures;
+import dev.flinkembed.operators.metrics.CountRecords;
+import dev.flinkembed.operators.metrics.SumTokens;
+import dev.flinkembed.operators.records.Chunk;
+import dev.flinkembed.operators.records.DeadLetter;
+import dev.flinkembed.operators.records.Document;
+import dev.flinkembed.operators.records.EmbeddedChunk;
+import dev.flinkembed.operators.records.IndexedChunk;
+import dev.flinkembed.operators.reindex.ChunkDiffFunction;
+import dev.flinkembed.operators.sinks.DeadLetterSink;
+import dev.flinkembed.operators.sinks.pgvector.IndexedChunksReader;
+import dev.flinkembed.operators.sinks.pgvector.PgVectorOptions;
+import dev.flinkembed.operators.sinks.pgvector.PgVectorSink;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+
+/**
+ * The bounded reindex job: the corpus (Parquet or JSON Lines) and the index's rows (doc_id, chunk_index, chunk_count,
+ * positions, content_hash, model_fingerprint: no text, no vectors) are two inputs joined by document id in BATCH
+ * mode ({@link ChunkDiffFunction}); only chunks whose content or model changed reach the model, lineage-only changes
+ * and deletions go straight to the table. As a dry run ({@code plan pass}) the same graph counts and writes nothing.
+ */
+public final class ReindexJob {
+
+    public record Plan(JobConfig config, InputFiles input, Path output, EmbeddingOptions embedding,
+                       PgVectorOptions pgvector, boolean fullSync, double maxDeleteFraction, long lockLeaseMillis,
+                       int parallelism) {
+    }
+
+    /** Rows per round trip when scanning the index. */
+    static final int INDEX_FETCH_SIZE = 10_000;
+
+    private ReindexJob() {
+    }
+
+    /** Validates everything before any data moves; creates the table when missing unless {@code dryRun}. */
+    public static Plan plan(JobConfig config, boolean dryRun) {
+        String input = config.require(JobOptions.SOURCE_PATH, "pass --input PATH");
+        config.require(JobOptions.PG_URL, "pass --pg-url URL");
+        config.require(JobOptions.PG_TABLE, "pass --table NAME");
+        InputFiles files = InputFiles.inspect(input, config.get(JobOptions.SOURCE_FORMAT), BulkJob.columns(config));
+        EmbeddingOptions embedding = Settings.embedding(config);
+        PgVectorOptions pg = Settings.pgvector(config);
+        if (!dryRun) {
+            PgVectorPreflight.check(pg);
+        }
+        Path output = Path.of(config.isSet(JobOptions.SINK_PATH) ? config.get(JobOptions.SINK_PATH) : "flink-embed-out");
+        if (!dryRun) {
+            try {
+                Files.createDirectories(output.resolve("dead-letter"));
+            } catch (IOException e) {
+                throw new ConfigException("configuration key 'sink.path': cannot create " + output + ": " + e.getMessage());
+            }
+        }
+        return new Plan(config, files, output, embedding, pg, config.get(JobOptions.REINDEX_MODE).equals("full-sync"),
+                config.get(JobOptions.REINDEX_MAX_DELETE_FRACTION), config.get(JobOptions.REINDEX_LOCK_LEASE),
+                config.get(JobOptions.JOB_PARALLELISM));
+    }
+
+    /** Adds the job to {@code env}; with {@code dryRun} it decides and counts but embeds and writes nothing. */
+    public static void build(StreamExecutionEnvironment env, Plan plan, boolean dryRun) {
+        env.setRuntimeMode(RuntimeExecutionMode.BATCH);
+        env.setParallelism(plan.parallelism);
+        int p = plan.parallelism;
+        SingleOutputStreamOperator<Document> documents = plan.input.read(env, BulkJob.columns(plan.config));
+        DataStream<IndexedChunk> indexed = env.fromSequence(0, 0).setParallelism(1).name("index scan")
+                .flatMap(new IndexedChunksReader(plan.pgvector, INDEX_FETCH_SIZE)).setParallelism(1)
+                .name("read index " + plan.pgvector.table());
+        // Parallelism fixed on every operator past the sources: see BulkJob (the adaptive batch scheduler would size
+        // these stages by bytes, not by the model's work).
+        SingleOutputStreamOperator<Chunk> toEmbed = documents.keyBy(d -> d.id)
+                .connect(indexed.keyBy(r -> r.docId))
+                .process(new ChunkDiffFunction(plan.embedding, Settings.chunking(plan.config), plan.fullSync))
+                .setParallelism(p).name("diff with the index");
+        DataStream<EmbeddedChunk> tableWrites = toEmbed.getSideOutput(ChunkDiffFunction.TABLE_WRITES);
+        DataStream<DeadLetter> rejected = documents.getSideOutput(DeadLetters.TAG);
+        if (dryRun) {
+            toEmbed.sinkTo(new DiscardingSink<>()).setParallelism(p).name("dry run: embed nothing");
+            tableWrites.sinkTo(new DiscardingSink<>()).setParallelism(p).name("dry run: write nothing");
+            rejected.sinkTo(new DiscardingSink<>()).name("dry run: no dead letters");
+            return;
+        }
+        SingleOutputStreamOperator<EmbeddedChunk> embedded = AsyncDataStream.orderedWait(toEmbed,
+                new EmbeddingFunction(plan.embedding), plan.embedding.timeoutMillis(), TimeUnit.MILLISECONDS,
+                plan.embedding.capacity()).setParallelism(p).name("embed");
+        SingleOutputStreamOperator<EmbeddedChunk> accepted = embedded.process(new RouteEmbeddingFailures())
+                .setParallelism(p).name("route refused chunks");
+        DataStream<EmbeddedChunk> counted = accepted.map(new CountRecords<>(ProgressPrinter.CHUNKS_EMBEDDED))
+                .setParallelism(p).name("count embedded").map(new SumTokens()).setParallelism(p).name("count tokens");
+        counted.union(tableWrites).sinkTo(new PgVectorSink(plan.pgvector)).setParallelism(p)
+                .name("write pgvector " + plan.pgvector.table());
+        rejected.union(accepted.getSideOutput(DeadLetters.TAG)).map(DeadLetter::toJsonLine).name("dead letters to JSON")
+                .sinkTo(DeadLetterSink.create(plan.output.resolve("dead-letter").toAbsolutePath().toUri().toString()))
+                .name("write dead letters");
+    }
+}

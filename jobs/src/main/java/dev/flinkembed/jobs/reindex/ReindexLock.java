@@ -1,0 +1,172 @@
+package dev.flinkembed.jobs.reindex;
+
+import dev.flinkembed.operators.sinks.pgvector.PgVectorOptions;
+import java.net.InetAddress;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One reindex run per table at a time: a row in {@code <schema>.flink_embed_locks}, renewed by the holder every third
+ * of the lease and deleted when it finishes. Not a session advisory lock: those vanish behind a connection pooler in
+ * transaction mode (PgBouncer) and cannot be held across the hours a run takes without holding one connection open
+ * the whole time. A run that died (kill -9, a lost machine) leaves its row behind; the next run takes it over once the
+ * lease has expired, or at once when the holder ran on the same host and its process is gone.
+ */
+public final class ReindexLock implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReindexLock.class);
+
+    /** Another run holds the lock (exit code 4). */
+    public static final class HeldException extends RuntimeException {
+        HeldException(String message) {
+            super(message);
+        }
+    }
+
+    private final PgVectorOptions pg;
+    private final String name;
+    private final String owner;
+    private final ScheduledExecutorService renewal;
+    private volatile boolean lost;
+
+    private ReindexLock(PgVectorOptions pg, String name, String owner, long leaseMillis) {
+        this.pg = pg;
+        this.name = name;
+        this.owner = owner;
+        this.renewal = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "reindex-lock-renewal");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = Math.max(1000, leaseMillis / 3);
+        renewal.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    static String table(PgVectorOptions pg) {
+        return PgVectorOptions.quote(pg.schema()) + ".flink_embed_locks";
+    }
+
+    /** Takes the lock on {@code pg}'s table or throws {@link HeldException} naming who holds it. */
+    public static ReindexLock acquire(PgVectorOptions pg, long leaseMillis) throws SQLException {
+        String name = "reindex " + pg.schema() + "." + pg.table();
+        String owner = UUID.randomUUID().toString();
+        String host = host();
+        long pid = ProcessHandle.current().pid();
+        try (Connection c = pg.connect()) {
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE SCHEMA IF NOT EXISTS " + PgVectorOptions.quote(pg.schema()));
+                s.execute("CREATE TABLE IF NOT EXISTS " + table(pg) + " (name text PRIMARY KEY, owner text NOT NULL, "
+                        + "host text NOT NULL, pid bigint NOT NULL, acquired_at timestamptz NOT NULL, "
+                        + "renewed_at timestamptz NOT NULL)");
+            }
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ins = c.prepareStatement("INSERT INTO " + table(pg) + " VALUES (?, ?, ?, ?, "
+                        + "now(), now()) ON CONFLICT (name) DO NOTHING")) {
+                    ins.setString(1, name);
+                    ins.setString(2, owner);
+                    ins.setString(3, host);
+                    ins.setLong(4, pid);
+                    if (ins.executeUpdate() == 1) {
+                        c.commit();
+                        return new ReindexLock(pg, name, owner, leaseMillis);
+                    }
+                }
+                try (PreparedStatement sel = c.prepareStatement("SELECT owner, host, pid, acquired_at, "
+                        + "extract(epoch FROM now() - renewed_at) FROM " + table(pg) + " WHERE name = ? FOR UPDATE")) {
+                    sel.setString(1, name);
+                    try (ResultSet rs = sel.executeQuery()) {
+                        if (!rs.next()) { // released between the two statements: try again
+                            c.rollback();
+                            return acquire(pg, leaseMillis);
+                        }
+                        String heldBy = rs.getString(1);
+                        String heldHost = rs.getString(2);
+                        long heldPid = rs.getLong(3);
+                        String since = rs.getString(4);
+                        double idleSeconds = rs.getDouble(5);
+                        boolean expired = idleSeconds * 1000 > leaseMillis;
+                        boolean deadHere = heldHost.equals(host) && ProcessHandle.of(heldPid).map(p -> !p.isAlive())
+                                .orElse(true);
+                        if (!expired && !deadHere) {
+                            c.rollback();
+                            throw new HeldException(String.format("%s.%s is being reindexed by another run (host %s, "
+                                            + "pid %d, since %s, renewed %.0f s ago); its lock expires %.0f s after its "
+                                            + "last renewal (reindex.lock-lease)", pg.schema(), pg.table(), heldHost,
+                                    heldPid, since, idleSeconds, leaseMillis / 1000.0));
+                        }
+                        try (PreparedStatement up = c.prepareStatement("UPDATE " + table(pg) + " SET owner = ?, "
+                                + "host = ?, pid = ?, acquired_at = now(), renewed_at = now() WHERE name = ? AND owner = ?")) {
+                            up.setString(1, owner);
+                            up.setString(2, host);
+                            up.setLong(3, pid);
+                            up.setString(4, name);
+                            up.setString(5, heldBy);
+                            if (up.executeUpdate() != 1) {
+                                c.rollback();
+                                return acquire(pg, leaseMillis);
+                            }
+                        }
+                        c.commit();
+                        LOG.warn("Took over the reindex lock of {}.{} left by a run that is gone (host {}, pid {}, "
+                                + "renewed {} s ago)", pg.schema(), pg.table(), heldHost, heldPid, (long) idleSeconds);
+                        return new ReindexLock(pg, name, owner, leaseMillis);
+                    }
+                }
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private void renew() {
+        try (Connection c = pg.connect(); PreparedStatement ps = c.prepareStatement("UPDATE " + table(pg)
+                + " SET renewed_at = now() WHERE name = ? AND owner = ?")) {
+            ps.setString(1, name);
+            ps.setString(2, owner);
+            if (ps.executeUpdate() == 0 && !lost) {
+                lost = true;
+                LOG.error("The reindex lock of {} was taken over by another run: this run's writes may interleave "
+                        + "with it", name);
+            }
+        } catch (SQLException e) {
+            LOG.warn("Could not renew the reindex lock of {}: {}", name, e.getMessage());
+        }
+    }
+
+    /** Whether another run took the lock over while this one held it (its lease expired unrenewed). */
+    public boolean lost() {
+        return lost;
+    }
+
+    @Override
+    public void close() {
+        renewal.shutdownNow();
+        try (Connection c = pg.connect(); PreparedStatement ps = c.prepareStatement("DELETE FROM " + table(pg)
+                + " WHERE name = ? AND owner = ?")) {
+            ps.setString(1, name);
+            ps.setString(2, owner);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            LOG.warn("Could not release the reindex lock of {} (it expires with its lease): {}", name, e.getMessage());
+        }
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.flinkembed.operators.records;
+
+/**
+ * What an index already holds for one chunk, as far as deciding whether to embed it again: its position (index,
+ * characters), the document's chunk count when it was written, its content hash and the fingerprint of the model
+ * that embedded it.
+ */
+public class IndexedChunk {
+
+    public String docId;
+    public int chunkIndex;
+    public int chunkCount;
+    public int startChar;
+    public int endChar;
+    public String contentHash;
+    public String modelFingerprint;
+
+    public IndexedChunk() {
+    }
+
+    public static IndexedChunk of(String docId, int chunkIndex, int chunkCount, int startChar, int endChar,
+                                  String contentHash, String fingerprint) {
+        IndexedChunk c = new IndexedChunk();
+        c.docId = docId;
+        c.chunkIndex = chunkIndex;
+        c.chunkCount = chunkCount;
+        c.startChar = startChar;
+        c.endChar = endChar;
+        c.contentHash = contentHash;
+        c.modelFingerprint = fingerprint;
+        return c;
+    }
+
+    @Override
+    public String toString() {
+        return "IndexedChunk{" + docId + "#" + chunkIndex + "/" + chunkCount + " " + contentHash + "}";
+    }
+}

@@ -1,0 +1,145 @@
+package dev.flinkembed.operators.reindex;
+
+import dev.flinkembed.operators.chunking.Chunker;
+import dev.flinkembed.operators.chunking.ChunkingOptions;
+import dev.flinkembed.operators.embedding.EmbeddingOptions;
+import dev.flinkembed.operators.embedding.RemoteBackend;
+import dev.flinkembed.operators.metrics.AtomicLongCounter;
+import dev.flinkembed.operators.records.Chunk;
+import dev.flinkembed.operators.records.Document;
+import dev.flinkembed.operators.records.EmbeddedChunk;
+import dev.flinkembed.operators.records.IndexedChunk;
+import dev.flinkembed.runtime.InProcessEmbeddingModel;
+import dev.flinkembed.runtime.loading.ModelLoader;
+import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The reindex job's join, keyed by document id: the corpus's documents on one input, the index's rows on the other.
+ * Run in BATCH mode, Flink sorts both inputs by key and fires the end-of-key timer once a document's records from
+ * both sides are in, so memory holds one document at a time however large the corpus and the index. At the end of
+ * each key the document is chunked with the model's tokenizer and {@link ReindexDecision} decides: chunks to embed go
+ * to the main output; deletions and lineage-only updates, which need no model, to {@link #TABLE_WRITES}.
+ */
+public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Document, IndexedChunk, Chunk> {
+
+    /** Writes that bypass the model: document deletions and lineage updates. */
+    public static final OutputTag<EmbeddedChunk> TABLE_WRITES = new OutputTag<>("table-writes") { };
+
+    private final EmbeddingOptions embedding;
+    private final ChunkingOptions chunking;
+    private final boolean deleteAbsent;
+    private transient ValueState<Document> document;
+    private transient ListState<IndexedChunk> rows;
+    private transient InProcessEmbeddingModel lease;
+    private transient ModelTokenizer ownTokenizer;
+    private transient Chunker chunker;
+    private transient String fingerprint;
+    private transient Map<String, AtomicLongCounter> counters;
+
+    public ChunkDiffFunction(EmbeddingOptions embedding, ChunkingOptions chunking, boolean deleteAbsent) {
+        this.embedding = embedding;
+        this.chunking = chunking;
+        this.deleteAbsent = deleteAbsent;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        document = getRuntimeContext().getState(new ValueStateDescriptor<>("document", Document.class));
+        rows = getRuntimeContext().getListState(new ListStateDescriptor<>("indexed", IndexedChunk.class));
+        if (embedding.isRemote()) {
+            ownTokenizer = ModelLoader.loadTokenizer(embedding.model());
+            chunker = new Chunker(ownTokenizer, chunking);
+            fingerprint = RemoteBackend.fingerprint(embedding.remote(), embedding.model());
+        } else {
+            lease = InProcessEmbeddingModel.open(embedding.model()); // shared with the embedding operator's instance
+            chunker = new Chunker(lease.tokenizer(), chunking);
+            fingerprint = lease.info().fingerprint();
+        }
+        counters = new HashMap<>();
+        for (String name : List.of(ReindexCounters.SCANNED, ReindexCounters.INDEXED, ReindexCounters.UNCHANGED,
+                ReindexCounters.CHANGED, ReindexCounters.NEW, ReindexCounters.DELETED, ReindexCounters.ABSENT_KEPT,
+                ReindexCounters.CHUNKS_TO_EMBED, ReindexCounters.CHUNKS_UNCHANGED, ReindexCounters.LINEAGE_UPDATES)) {
+            counters.put(name, AtomicLongCounter.register(getRuntimeContext(), name));
+        }
+    }
+
+    @Override
+    public void processElement1(Document doc, Context ctx, Collector<Chunk> out) throws Exception {
+        document.update(doc); // a repeated id: the last one read wins, as a rerun of bulk would leave it
+        ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void processElement2(IndexedChunk row, Context ctx, Collector<Chunk> out) throws Exception {
+        rows.add(row);
+        ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Chunk> out) throws Exception {
+        Document doc = document.value();
+        List<IndexedChunk> indexed = new ArrayList<>();
+        Iterable<IndexedChunk> stored = rows.get();
+        if (stored != null) {
+            stored.forEach(indexed::add);
+        }
+        document.clear();
+        rows.clear();
+        boolean present = doc != null && !Document.DELETE.equals(doc.op);
+        count(ReindexCounters.SCANNED, doc != null ? 1 : 0);
+        count(ReindexCounters.INDEXED, indexed.isEmpty() ? 0 : 1);
+        List<Chunk> chunks = present ? chunker.chunk(doc) : null;
+        // A delete op in the input removes the document in either mode.
+        ReindexDecision d = ReindexDecision.decide(chunks, indexed, fingerprint, deleteAbsent || doc != null);
+        switch (d.kind()) {
+            case UNCHANGED -> count(ReindexCounters.UNCHANGED, 1);
+            case CHANGED -> count(ReindexCounters.CHANGED, 1);
+            case NEW -> count(ReindexCounters.NEW, 1);
+            case DELETED -> count(ReindexCounters.DELETED, 1);
+            case ABSENT_KEPT -> count(ReindexCounters.ABSENT_KEPT, 1);
+            case NOTHING -> { }
+        }
+        if (d.deleteDocument()) {
+            ctx.output(TABLE_WRITES, EmbeddedChunk.deletion(ctx.getCurrentKey(), System.currentTimeMillis()));
+        }
+        for (Chunk c : d.lineageUpdates()) {
+            ctx.output(TABLE_WRITES, EmbeddedChunk.lineageUpdate(c));
+        }
+        for (Chunk c : d.toEmbed()) {
+            out.collect(c);
+        }
+        count(ReindexCounters.CHUNKS_TO_EMBED, d.toEmbed().size());
+        count(ReindexCounters.LINEAGE_UPDATES, d.lineageUpdates().size());
+        if (chunks != null && d.kind() != ReindexDecision.Kind.NEW) {
+            count(ReindexCounters.CHUNKS_UNCHANGED, chunks.size() - d.toEmbed().size() - d.lineageUpdates().size());
+        }
+    }
+
+    private void count(String name, long n) {
+        if (n != 0) {
+            counters.get(name).add(n);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (lease != null) {
+            lease.close();
+        }
+        if (ownTokenizer != null) {
+            ownTokenizer.close();
+        }
+    }
+}
