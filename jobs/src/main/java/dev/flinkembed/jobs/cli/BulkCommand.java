@@ -3,11 +3,9 @@ package dev.flinkembed.jobs.cli;
 import dev.flinkembed.jobs.bulk.BulkJob;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "bulk", mixinStandardHelpOptions = true,
@@ -17,17 +15,16 @@ import picocli.CommandLine.Option;
                 "Runs on a local MiniCluster, or on a cluster with `flink run <jar> bulk ...`."})
 final class BulkCommand implements Callable<Integer> {
 
+    @Mixin
+    JobCommandOptions job = new JobCommandOptions();
+
     @Option(names = "--input", description = "Input file or directory (source.path).")
     String input;
 
     @Option(names = "--output", description = "Output directory (sink.path).")
     String output;
 
-    @Option(names = "--config", description = "YAML job configuration (see conf/bulk-local.yaml).")
-    Path config;
 
-    @Option(names = "--model", description = "builtin:all-minilm-l6-v2 (default) or a Hugging Face model folder.")
-    String model;
 
     @Option(names = "--sink", description = "Where vectors go: parquet (default) or pgvector (sink.type).")
     String sink;
@@ -38,23 +35,16 @@ final class BulkCommand implements Callable<Integer> {
     @Option(names = "--table", description = "Table for --sink pgvector, created when missing (pgvector.table).")
     String table;
 
-    @Option(names = "--parallelism", description = "Parallel slots (job.parallelism).")
-    Integer parallelism;
 
-    @Option(names = "--set", description = "Override a configuration key: --set batch.token-budget=4096",
-            paramLabel = "KEY=VALUE")
-    List<String> overrides = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
-        JobConfig c = JobConfig.load(config, overrides)
+        JobConfig c = job.load()
                 .with(JobOptions.SOURCE_PATH, input)
                 .with(JobOptions.SINK_PATH, output)
-                .with(JobOptions.MODEL_NAME, model)
                 .with(JobOptions.SINK_TYPE, sink)
                 .with(JobOptions.PG_URL, pgUrl)
-                .with(JobOptions.PG_TABLE, table)
-                .with(JobOptions.JOB_PARALLELISM, parallelism == null ? null : parallelism.toString());
+                .with(JobOptions.PG_TABLE, table);
         BulkJob.Plan plan = BulkJob.plan(c);
         BulkJob.run(Environments.local(plan.parallelism()), plan, System.out);
         return 0;

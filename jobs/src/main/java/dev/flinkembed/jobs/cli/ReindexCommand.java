@@ -4,11 +4,9 @@ import dev.flinkembed.jobs.config.ConfigException;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.reindex.ReindexRun;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "reindex", mixinStandardHelpOptions = true,
@@ -19,6 +17,9 @@ import picocli.CommandLine.Option;
                         + "more than --max-delete-fraction (nothing written), 4 another reindex of the table is running."})
 final class ReindexCommand implements Callable<Integer> {
 
+    @Mixin
+    JobCommandOptions job = new JobCommandOptions();
+
     @Option(names = "--input", description = "Input file or directory (source.path).")
     String input;
 
@@ -28,8 +29,6 @@ final class ReindexCommand implements Callable<Integer> {
     @Option(names = "--table", description = "The vectors table (pgvector.table); created when missing.")
     String table;
 
-    @Option(names = "--model", description = "builtin:all-minilm-l6-v2 (default) or a Hugging Face model folder.")
-    String model;
 
     @Option(names = "--mode", description = "incremental (default) or full-sync (reindex.mode).")
     String mode;
@@ -47,27 +46,18 @@ final class ReindexCommand implements Callable<Integer> {
     @Option(names = "--output", description = "Where dead letters go (sink.path; default flink-embed-out).")
     String output;
 
-    @Option(names = "--config", description = "YAML job configuration.")
-    Path config;
 
-    @Option(names = "--parallelism", description = "Parallel slots (job.parallelism).")
-    Integer parallelism;
 
-    @Option(names = "--set", description = "Override a configuration key: --set reindex.lock-lease=2min",
-            paramLabel = "KEY=VALUE")
-    List<String> overrides = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
-        JobConfig c = JobConfig.load(config, overrides)
+        JobConfig c = job.load()
                 .with(JobOptions.SOURCE_PATH, input)
                 .with(JobOptions.PG_URL, pgUrl)
                 .with(JobOptions.PG_TABLE, table)
-                .with(JobOptions.MODEL_NAME, model)
                 .with(JobOptions.REINDEX_MODE, mode)
                 .with(JobOptions.REINDEX_MAX_DELETE_FRACTION, maxDeleteFraction)
-                .with(JobOptions.SINK_PATH, output)
-                .with(JobOptions.JOB_PARALLELISM, parallelism == null ? null : parallelism.toString());
+                .with(JobOptions.SINK_PATH, output);
         int slots = c.get(JobOptions.JOB_PARALLELISM);
         if (Environments.detached(Environments.local(slots))) {
             throw new ConfigException("reindex cannot run detached (flink run -d): its client plans the run, holds "

@@ -4,12 +4,10 @@ import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.progress.ProgressPrinter;
 import dev.flinkembed.jobs.stream.StreamJob;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.flink.core.execution.JobClient;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "stream", mixinStandardHelpOptions = true,
@@ -19,8 +17,9 @@ import picocli.CommandLine.Option;
                         + "header. Runs on a local MiniCluster, or on a cluster with `flink run <jar> stream ...`."})
 final class StreamCommand implements Callable<Integer> {
 
-    @Option(names = "--config", description = "YAML job configuration (see conf/stream-kafka.yaml).")
-    Path config;
+    @Mixin
+    JobCommandOptions job = new JobCommandOptions();
+
 
     @Option(names = "--bootstrap-servers", description = "Kafka brokers (kafka.bootstrap-servers).")
     String bootstrap;
@@ -34,25 +33,16 @@ final class StreamCommand implements Callable<Integer> {
     @Option(names = "--table", description = "Vectors table, created when missing (pgvector.table).")
     String table;
 
-    @Option(names = "--model", description = "builtin:all-minilm-l6-v2 (default) or a Hugging Face model folder.")
-    String model;
 
-    @Option(names = "--parallelism", description = "Parallel slots (job.parallelism).")
-    Integer parallelism;
 
-    @Option(names = "--set", description = "Override a configuration key: --set job.checkpoint-interval=30s",
-            paramLabel = "KEY=VALUE")
-    List<String> overrides = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
-        JobConfig c = JobConfig.load(config, overrides)
+        JobConfig c = job.load()
                 .with(JobOptions.KAFKA_BOOTSTRAP, bootstrap)
                 .with(JobOptions.KAFKA_TOPIC, topic)
                 .with(JobOptions.PG_URL, pgUrl)
-                .with(JobOptions.PG_TABLE, table)
-                .with(JobOptions.MODEL_NAME, model)
-                .with(JobOptions.JOB_PARALLELISM, parallelism == null ? null : parallelism.toString());
+                .with(JobOptions.PG_TABLE, table);
         StreamJob.Plan plan = StreamJob.plan(c);
         org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env = Environments.local(plan.parallelism());
         JobClient client = StreamJob.start(env, plan, System.out);
