@@ -43,6 +43,10 @@ final class ReindexCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Decide and count, print the summary, write nothing.")
     boolean dryRun;
 
+    @Option(names = "--rollback", description = "Switch the table back to its previous version (after a model change); "
+            + "needs only --pg-url and --table.")
+    boolean rollback;
+
     @Option(names = "--output", description = "Where dead letters go (sink.path; default flink-embed-out).")
     String output;
 
@@ -58,6 +62,9 @@ final class ReindexCommand implements Callable<Integer> {
                 .with(JobOptions.REINDEX_MODE, mode)
                 .with(JobOptions.REINDEX_MAX_DELETE_FRACTION, maxDeleteFraction)
                 .with(JobOptions.SINK_PATH, output);
+        if (rollback) {
+            return ReindexRun.rollback(c, System.out);
+        }
         int slots = c.get(JobOptions.JOB_PARALLELISM);
         if (Environments.detached(Environments.local(slots))) {
             throw new ConfigException("reindex cannot run detached (flink run -d): its client plans the run, holds "

@@ -71,7 +71,9 @@ final class SearchCommand implements Callable<Integer> {
             if (lineage == null) {
                 throw new IllegalArgumentException("table " + schema + "." + table + " is empty");
             }
-            String name = model != null ? model : lineage.model();
+            // A versioned table (after a model change) records the model as it was passed to reindex.
+            String name = model != null ? model : dev.flinkembed.operators.sinks.pgvector.PgVectorVersions
+                    .liveModel(c, schema, table).orElse(lineage.model());
             // A table of Matryoshka-truncated vectors: truncate the query the same way.
             int hidden = ModelLoader.hiddenSize(name);
             ModelOptions options = ModelOptions.defaults(name).withInstruction(instruction)

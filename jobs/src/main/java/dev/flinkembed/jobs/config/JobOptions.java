@@ -35,6 +35,10 @@ public final class JobOptions {
             "Qwen3 only: float16 weights and matrix products (half the memory; see README for the measured "
                     + "deviation)."));
 
+    public static final ConfigKey<String> MODEL_GOLDEN = add(ConfigKey.string("model.golden", null,
+            "A golden-vectors file written by `flink-embed golden`: every model instance must reproduce it (worst "
+                    + "probe cosine ≥ 0.9999) when it opens, or the job fails before any data moves."));
+
     public static final ConfigKey<Integer> BATCH_TOKEN_BUDGET = add(ConfigKey.positiveInt("batch.token-budget", "1024",
             "Padded tokens per forward pass (rows × longest row)."));
     public static final ConfigKey<Integer> BATCH_MAX_SIZE = add(ConfigKey.positiveInt("batch.max-size", "64",

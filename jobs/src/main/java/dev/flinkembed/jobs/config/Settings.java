@@ -1,5 +1,7 @@
 package dev.flinkembed.jobs.config;
 
+import dev.flinkembed.runtime.golden.GoldenVectors;
+
 import dev.flinkembed.operators.chunking.ChunkingOptions;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
 import dev.flinkembed.operators.sinks.kafka.KafkaSinkOptions;
@@ -46,8 +48,20 @@ public final class Settings {
             throw new ConfigException("configuration key 'embed.capacity': value '" + capacity
                     + "' must exceed batch.max-size (" + maxSize + "), or batches could never fill");
         }
+        GoldenVectors golden = null;
+        if (c.isSet(JobOptions.MODEL_GOLDEN)) {
+            if (c.get(JobOptions.EMBED_BACKEND).equals("remote")) {
+                throw ConfigException.badValue("model.golden", c.get(JobOptions.MODEL_GOLDEN),
+                        "only with embed.backend=in-process (a remote server's model is checked by its operator)");
+            }
+            try { // read on the client: the vectors travel with the job, no file is needed on the TaskManagers
+                golden = GoldenVectors.read(java.nio.file.Path.of(c.get(JobOptions.MODEL_GOLDEN)));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("configuration key 'model.golden': " + e.getMessage());
+            }
+        }
         return new EmbeddingOptions(model(c), c.get(JobOptions.BATCH_FLUSH_TOKENS), c.get(JobOptions.BATCH_MAX_WAIT),
-                capacity, c.get(JobOptions.EMBED_TIMEOUT), remote(c));
+                capacity, c.get(JobOptions.EMBED_TIMEOUT), remote(c), golden);
     }
 
     /** The remote backend's options, or null for the in-process model. */

@@ -5,7 +5,6 @@ import dev.flinkembed.jobs.bulk.InputFiles;
 import dev.flinkembed.jobs.config.ConfigException;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
-import dev.flinkembed.jobs.config.PgVectorPreflight;
 import dev.flinkembed.jobs.config.Settings;
 import dev.flinkembed.jobs.progress.ProgressPrinter;
 import dev.flinkembed.operators.deadletter.DeadLetters;
@@ -43,9 +42,19 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
  */
 public final class ReindexJob {
 
+    /**
+     * @param pgvector the table as configured (its stable name: what readers query and what is locked)
+     * @param target   the physical table this run reads and writes: the table itself, the live version of a
+     *                 versioned table, or the version being built for a new model
+     */
     public record Plan(JobConfig config, InputFiles input, Path output, EmbeddingOptions embedding,
-                       PgVectorOptions pgvector, boolean fullSync, double maxDeleteFraction, long lockLeaseMillis,
-                       int parallelism) {
+                       PgVectorOptions pgvector, PgVectorOptions target, boolean fullSync, double maxDeleteFraction,
+                       long lockLeaseMillis, int parallelism) {
+
+        public Plan withTarget(PgVectorOptions physical, boolean deleteAbsent) {
+            return new Plan(config, input, output, embedding, pgvector, physical, deleteAbsent, maxDeleteFraction,
+                    lockLeaseMillis, parallelism);
+        }
     }
 
     /** Rows per round trip when scanning the index. */
@@ -54,7 +63,7 @@ public final class ReindexJob {
     private ReindexJob() {
     }
 
-    /** Validates everything before any data moves; creates the table when missing unless {@code dryRun}. */
+    /** Validates the configuration and the input before any data moves; the database is checked by the run. */
     public static Plan plan(JobConfig config, boolean dryRun) {
         String input = config.require(JobOptions.SOURCE_PATH, "pass --input PATH");
         config.require(JobOptions.PG_URL, "pass --pg-url URL");
@@ -62,9 +71,6 @@ public final class ReindexJob {
         InputFiles files = InputFiles.inspect(input, config.get(JobOptions.SOURCE_FORMAT), BulkJob.columns(config));
         EmbeddingOptions embedding = Settings.embedding(config);
         PgVectorOptions pg = Settings.pgvector(config);
-        if (!dryRun) {
-            PgVectorPreflight.check(pg);
-        }
         Path output = Path.of(config.isSet(JobOptions.SINK_PATH) ? config.get(JobOptions.SINK_PATH) : "flink-embed-out");
         if (!dryRun) {
             try {
@@ -73,7 +79,7 @@ public final class ReindexJob {
                 throw new ConfigException("configuration key 'sink.path': cannot create " + output + ": " + e.getMessage());
             }
         }
-        return new Plan(config, files, output, embedding, pg, config.get(JobOptions.REINDEX_MODE).equals("full-sync"),
+        return new Plan(config, files, output, embedding, pg, pg, config.get(JobOptions.REINDEX_MODE).equals("full-sync"),
                 config.get(JobOptions.REINDEX_MAX_DELETE_FRACTION), config.get(JobOptions.REINDEX_LOCK_LEASE),
                 config.get(JobOptions.JOB_PARALLELISM));
     }
@@ -85,8 +91,8 @@ public final class ReindexJob {
         int p = plan.parallelism;
         SingleOutputStreamOperator<Document> documents = plan.input.read(env, BulkJob.columns(plan.config));
         DataStream<IndexedChunk> indexed = env.fromSequence(0, 0).setParallelism(1).name("index scan")
-                .flatMap(new IndexedChunksReader(plan.pgvector, INDEX_FETCH_SIZE)).setParallelism(1)
-                .name("read index " + plan.pgvector.table());
+                .flatMap(new IndexedChunksReader(plan.target, INDEX_FETCH_SIZE)).setParallelism(1)
+                .name("read index " + plan.target.table());
         // Parallelism fixed on every operator past the sources: see BulkJob (the adaptive batch scheduler would size
         // these stages by bytes, not by the model's work).
         SingleOutputStreamOperator<Chunk> toEmbed = documents.keyBy(d -> d.id)
@@ -108,8 +114,8 @@ public final class ReindexJob {
                 .setParallelism(p).name("route refused chunks");
         DataStream<EmbeddedChunk> counted = accepted.map(new CountRecords<>(ProgressPrinter.CHUNKS_EMBEDDED))
                 .setParallelism(p).name("count embedded").map(new SumTokens()).setParallelism(p).name("count tokens");
-        counted.union(tableWrites).sinkTo(new PgVectorSink(plan.pgvector)).setParallelism(p)
-                .name("write pgvector " + plan.pgvector.table());
+        counted.union(tableWrites).sinkTo(new PgVectorSink(plan.target)).setParallelism(p)
+                .name("write pgvector " + plan.target.table());
         rejected.union(accepted.getSideOutput(DeadLetters.TAG)).map(DeadLetter::toJsonLine).name("dead letters to JSON")
                 .sinkTo(DeadLetterSink.create(plan.output.resolve("dead-letter").toAbsolutePath().toUri().toString()))
                 .name("write dead letters");

@@ -1,11 +1,18 @@
 package dev.flinkembed.jobs.reindex;
 
+import dev.flinkembed.jobs.config.ConfigException;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
+import dev.flinkembed.jobs.config.PgVectorPreflight;
 import dev.flinkembed.jobs.progress.ProgressPrinter;
 import dev.flinkembed.operators.reindex.ReindexCounters;
+import dev.flinkembed.operators.sinks.pgvector.PgVectorOptions;
+import dev.flinkembed.operators.sinks.pgvector.PgVectorVersions;
 import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -14,10 +21,16 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * One reindex run, as the client drives it: check the configuration, take the table's lock (exit 4 if another run
- * holds it), run the plan pass when deletions must be checked first or for a dry run (it reads and chunks the corpus
- * and scans the index, embeds and writes nothing), refuse a full-sync that would delete too much (exit 3), then the
- * write pass, and print the JSON summary. Every write is idempotent, so a run killed half-way and started again
- * finds what it had written unchanged and does only the rest.
+ * holds it), compare the job's model with the index's, then either
+ * <ul>
+ *   <li>the same model: run the plan pass when deletions must be checked first or for a dry run (it reads and chunks
+ *   the corpus and scans the index, embeds and writes nothing), refuse a full-sync that would delete too much
+ *   (exit 3), then the write pass; or</li>
+ *   <li>another model: build a new version of the table beside the live one (readers keep the live version), index
+ *   the corpus into it, add its HNSW index, and switch the table's view to it in one transaction.</li>
+ * </ul>
+ * Every write is idempotent, so a run killed half-way and started again finds what it had written unchanged (in the
+ * table, or in the version it was building) and does only the rest. Prints the JSON summary last.
  */
 public final class ReindexRun implements Callable<Integer> {
 
@@ -45,53 +58,159 @@ public final class ReindexRun implements Callable<Integer> {
     public Integer call() throws Exception {
         long start = System.nanoTime();
         ReindexJob.Plan plan = ReindexJob.plan(config, dryRun);
+        ModelIdentity model = ModelIdentity.of(plan.embedding());
         ReindexLock lock;
         try {
-            lock = dryRun ? null : ReindexLock.acquire(plan.pgvector(), plan.lockLeaseMillis());
+            lock = dryRun ? null : lockOrFail(plan);
         } catch (ReindexLock.HeldException e) {
             err.println("error: " + e.getMessage());
-            out.println(ReindexSummary.line("already-running", plan, dryRun, Map.of(), seconds(start)));
+            out.println(ReindexSummary.line("already-running", plan, dryRun, Map.of(), seconds(start), null));
             return EXIT_ALREADY_RUNNING;
         }
-        try {
-            if (dryRun || plan.fullSync()) {
-                Map<String, Object> planned = execute(plan, true);
-                long deleted = ReindexSummary.value(planned, ReindexCounters.DELETED);
-                long indexed = ReindexSummary.value(planned, ReindexCounters.INDEXED);
-                out.printf("Plan: %d documents in the input, %d in the index: %d unchanged, %d changed, %d new, %d to "
-                                + "delete; %d chunks to embed, %d to update in place%n",
-                        ReindexSummary.value(planned, ReindexCounters.SCANNED), indexed,
-                        ReindexSummary.value(planned, ReindexCounters.UNCHANGED),
-                        ReindexSummary.value(planned, ReindexCounters.CHANGED),
-                        ReindexSummary.value(planned, ReindexCounters.NEW), deleted,
-                        ReindexSummary.value(planned, ReindexCounters.CHUNKS_TO_EMBED),
-                        ReindexSummary.value(planned, ReindexCounters.LINEAGE_UPDATES));
-                if (dryRun) {
-                    out.println(ReindexSummary.line("dry-run", plan, true, planned, seconds(start)));
-                    return 0;
-                }
-                if (!force && deleted > plan.maxDeleteFraction() * indexed) {
-                    err.printf("error: full-sync would delete %d of the %d indexed documents (%.1f%%), more than "
-                                    + "reindex.max-delete-fraction = %s: nothing was written. Check --input (a missing or "
-                                    + "partial corpus?), raise --max-delete-fraction, or pass --force%n", deleted, indexed,
-                            100.0 * deleted / Math.max(1, indexed), plan.maxDeleteFraction());
-                    out.println(ReindexSummary.line("refused", plan, false, planned, seconds(start)));
-                    return EXIT_TOO_MANY_DELETES;
-                }
-                if (ReindexSummary.value(planned, ReindexCounters.CHUNKS_TO_EMBED) == 0 && deleted == 0
-                        && ReindexSummary.value(planned, ReindexCounters.LINEAGE_UPDATES) == 0) {
-                    out.println(ReindexSummary.line("ok", plan, false, planned, seconds(start)));
-                    return 0; // nothing to write: no second pass
-                }
+        try (Connection c = connect(plan.pgvector())) {
+            Optional<String[]> indexed = PgVectorVersions.currentModel(c, plan.pgvector());
+            PgVectorOptions live = PgVectorVersions.livePhysical(c, plan.pgvector());
+            if (indexed.isPresent() && !indexed.get()[1].equals(model.fingerprint())) {
+                return newVersion(c, plan.withTarget(live, true), model, indexed.get(), start);
             }
-            Map<String, Object> written = execute(plan, false);
-            out.println(ReindexSummary.line("ok", plan, false, written, seconds(start)));
-            return 0;
+            if (!dryRun) {
+                PgVectorPreflight.check(live); // creates the table when missing, checks its columns and vector size
+            }
+            return sameModel(plan.withTarget(live, plan.fullSync()), start);
         } finally {
             if (lock != null) {
                 lock.close();
             }
         }
+    }
+
+    /** {@code reindex --rollback}: the previous version goes live again, under the table's lock. */
+    public static int rollback(JobConfig config, PrintStream out) throws Exception {
+        config.require(JobOptions.PG_URL, "pass --pg-url URL");
+        config.require(JobOptions.PG_TABLE, "pass --table NAME");
+        PgVectorOptions pg = dev.flinkembed.jobs.config.Settings.pgvector(config);
+        ReindexLock lock;
+        try {
+            lock = ReindexLock.acquire(pg, config.get(JobOptions.REINDEX_LOCK_LEASE));
+        } catch (SQLException e) {
+            throw unusable(pg, e);
+        } catch (ReindexLock.HeldException e) {
+            System.err.println("error: " + e.getMessage());
+            return EXIT_ALREADY_RUNNING;
+        }
+        try (lock; Connection c = connect(pg)) {
+            PgVectorVersions.Version v = PgVectorVersions.rollback(c, pg);
+            out.printf("Switched %s.%s back to version %d (%s)%n", pg.schema(), pg.table(), v.version(), v.model());
+            out.println(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("command", "reindex")
+                    .put("status", "rolled-back").put("table", pg.schema() + "." + pg.table())
+                    .put("version", v.version()).put("model", v.model()).put("switched", true));
+            return 0;
+        }
+    }
+
+    private ReindexLock lockOrFail(ReindexJob.Plan plan) {
+        try {
+            return ReindexLock.acquire(plan.pgvector(), plan.lockLeaseMillis());
+        } catch (SQLException e) {
+            throw unusable(plan.pgvector(), e);
+        }
+    }
+
+    private static Connection connect(PgVectorOptions pg) {
+        try {
+            return pg.connect();
+        } catch (SQLException e) {
+            throw unusable(pg, e);
+        }
+    }
+
+    private static ConfigException unusable(PgVectorOptions pg, SQLException e) {
+        return new ConfigException("configuration key 'pgvector.url': cannot use PostgreSQL at " + pg.safeUrl() + ": "
+                + e.getMessage());
+    }
+
+    private int sameModel(ReindexJob.Plan plan, long start) throws Exception {
+        if (dryRun || plan.fullSync()) {
+            Map<String, Object> planned = planPass(plan);
+            long deleted = ReindexSummary.value(planned, ReindexCounters.DELETED);
+            if (dryRun) {
+                out.println(ReindexSummary.line("dry-run", plan, true, planned, seconds(start), null));
+                return 0;
+            }
+            if (tooManyDeletes(plan, planned)) {
+                out.println(ReindexSummary.line("refused", plan, false, planned, seconds(start), null));
+                return EXIT_TOO_MANY_DELETES;
+            }
+            if (ReindexSummary.value(planned, ReindexCounters.CHUNKS_TO_EMBED) == 0 && deleted == 0
+                    && ReindexSummary.value(planned, ReindexCounters.LINEAGE_UPDATES) == 0) {
+                out.println(ReindexSummary.line("ok", plan, false, planned, seconds(start), null));
+                return 0; // nothing to write: no second pass
+            }
+        }
+        Map<String, Object> written = execute(plan, false);
+        out.println(ReindexSummary.line("ok", plan, false, written, seconds(start), null));
+        return 0;
+    }
+
+    /**
+     * A model change: the new version holds exactly the input, so the documents of the live version that the input
+     * lacks are checked against the delete limit first (the plan pass against the live version, which also says how
+     * much there is to embed). Readers see the live version until the switch.
+     */
+    private int newVersion(Connection c, ReindexJob.Plan plan, ModelIdentity model, String[] indexed, long start)
+            throws Exception {
+        out.printf("Model change: %s.%s holds vectors of %s (fingerprint %s); this run's model %s (fingerprint %s) "
+                        + "gets a new version of the table, built beside the live one%n", plan.pgvector().schema(),
+                plan.pgvector().table(), indexed[0], abbreviate(indexed[1]), model.model(),
+                abbreviate(model.fingerprint()));
+        Map<String, Object> planned = planPass(plan);
+        if (dryRun) {
+            out.println(ReindexSummary.line("dry-run", plan, true, planned, seconds(start), null));
+            return 0;
+        }
+        if (tooManyDeletes(plan, planned)) {
+            out.println(ReindexSummary.line("refused", plan, false, planned, seconds(start), null));
+            return EXIT_TOO_MANY_DELETES;
+        }
+        PgVectorVersions.Version v = PgVectorVersions.startBuilding(c, plan.pgvector(), model.model(),
+                model.fingerprint(), plan.pgvector().dimensions());
+        out.printf("Building version %d in %s.%s%n", v.version(), plan.pgvector().schema(), v.physical());
+        ReindexJob.Plan build = plan.withTarget(plan.pgvector().withTable(v.physical(), v.dimensions(), false), false);
+        Map<String, Object> written = execute(build, false);
+        PgVectorVersions.finishBuilding(c, plan.pgvector(), v);
+        PgVectorVersions.switchTo(c, plan.pgvector(), v);
+        out.printf("Switched %s.%s to version %d (%s); the previous version stays for `reindex --rollback`%n",
+                plan.pgvector().schema(), plan.pgvector().table(), v.version(), model.model());
+        out.println(ReindexSummary.line("ok", build, false, written, seconds(start), v.version()));
+        return 0;
+    }
+
+    private boolean tooManyDeletes(ReindexJob.Plan plan, Map<String, Object> planned) {
+        long deleted = ReindexSummary.value(planned, ReindexCounters.DELETED);
+        long indexed = ReindexSummary.value(planned, ReindexCounters.INDEXED);
+        if (force || deleted <= plan.maxDeleteFraction() * indexed) {
+            return false;
+        }
+        err.printf("error: full-sync would delete %d of the %d indexed documents (%.1f%%), more than "
+                        + "reindex.max-delete-fraction = %s: nothing was written. Check --input (a missing or partial "
+                        + "corpus?), raise --max-delete-fraction, or pass --force%n", deleted, indexed,
+                100.0 * deleted / Math.max(1, indexed), plan.maxDeleteFraction());
+        return true;
+    }
+
+    private Map<String, Object> planPass(ReindexJob.Plan plan) throws Exception {
+        Map<String, Object> planned = execute(plan, true);
+        out.printf("Plan: %d documents in the input, %d in the index: %d unchanged, %d changed, %d new, %d to "
+                        + "delete; %d chunks to embed, %d to update in place%n",
+                ReindexSummary.value(planned, ReindexCounters.SCANNED),
+                ReindexSummary.value(planned, ReindexCounters.INDEXED),
+                ReindexSummary.value(planned, ReindexCounters.UNCHANGED),
+                ReindexSummary.value(planned, ReindexCounters.CHANGED),
+                ReindexSummary.value(planned, ReindexCounters.NEW),
+                ReindexSummary.value(planned, ReindexCounters.DELETED),
+                ReindexSummary.value(planned, ReindexCounters.CHUNKS_TO_EMBED),
+                ReindexSummary.value(planned, ReindexCounters.LINEAGE_UPDATES));
+        return planned;
     }
 
     private Map<String, Object> execute(ReindexJob.Plan plan, boolean planPass) throws Exception {
@@ -101,7 +220,7 @@ public final class ReindexRun implements Callable<Integer> {
                 + (planPass ? " (plan)" : "");
         JobClient client = env.executeAsync(name);
         out.printf("Submitted %s (%s): %s ⋈ %s%n", name, client.getJobID(), plan.input().files().size() == 1
-                ? plan.input().files().get(0) : plan.input().files().size() + " files", plan.pgvector());
+                ? plan.input().files().get(0) : plan.input().files().size() + " files", plan.target());
         long interval = planPass ? 0 : config.get(JobOptions.JOB_PROGRESS_INTERVAL);
         try (ProgressPrinter progress = new ProgressPrinter(client, plan.input().documents(), out, interval)) {
             JobExecutionResult result = client.getJobExecutionResult().get();
@@ -110,6 +229,10 @@ public final class ReindexRun implements Callable<Integer> {
             }
             return result.getAllAccumulatorResults();
         }
+    }
+
+    private static String abbreviate(String fingerprint) {
+        return fingerprint == null || fingerprint.length() <= 12 ? fingerprint : fingerprint.substring(0, 12) + "…";
     }
 
     private static double seconds(long start) {

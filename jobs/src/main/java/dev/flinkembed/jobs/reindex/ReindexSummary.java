@@ -20,7 +20,9 @@ final class ReindexSummary {
     private ReindexSummary() {
     }
 
-    static String line(String status, ReindexJob.Plan plan, boolean dryRun, Map<String, Object> counts, double seconds) {
+    /** {@code version}: the table version that went live in this run (a model change), else null. */
+    static String line(String status, ReindexJob.Plan plan, boolean dryRun, Map<String, Object> counts, double seconds,
+                       Integer version) {
         ObjectNode n = JSON.createObjectNode();
         n.put("command", "reindex");
         n.put("status", status);
@@ -41,7 +43,10 @@ final class ReindexSummary {
         n.put("lineage_updated", value(counts, ReindexCounters.LINEAGE_UPDATES));
         n.put("tokens", value(counts, SumTokens.TOKENS_EMBEDDED));
         n.put("seconds", Math.round(seconds * 10) / 10.0);
-        n.put("switched", false);
+        n.put("switched", version != null);
+        if (version != null) {
+            n.put("version", version);
+        }
         return n.toString();
     }
 

@@ -29,6 +29,8 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
  */
 public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedChunk> {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbeddingFunction.class);
+
     private final EmbeddingOptions options;
     private transient InProcessEmbeddingModel model;
     private transient RemoteBackend remote;
@@ -67,10 +69,26 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
                 // A configuration error: restarting the job cannot help, so fail it at once with the message.
                 throw new SuppressRestartsException(e);
             }
+            if (options.golden() != null) {
+                checkGolden();
+            }
             embedder = new MicroBatcher(model, options.flushTokens(), Duration.ofMillis(options.maxWaitMillis()),
                     metrics::onBatch, thread);
             modelName = model.info().name();
             fingerprint = model.info().fingerprint();
+        }
+    }
+
+    /** model.golden: the model must reproduce its golden vectors here, or the job fails before any data moves. */
+    private void checkGolden() {
+        try {
+            double worst = options.golden().check(model);
+            LOG.info("Model {} matches its golden vectors ({}): worst probe cosine {}", model.info().name(),
+                    options.golden().source(), String.format("%.7f", worst));
+        } catch (IllegalStateException e) {
+            model.close();
+            model = null;
+            throw new SuppressRestartsException(e); // the same model fails the same way after a restart
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.flinkembed.operators.embedding;
 
+import dev.flinkembed.runtime.golden.GoldenVectors;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import dev.flinkembed.runtime.remote.RemoteOptions;
 import java.io.Serializable;
@@ -10,10 +11,10 @@ import java.io.Serializable;
  * vectors come from a server instead of the in-process model.
  */
 public record EmbeddingOptions(ModelOptions model, long flushTokens, long maxWaitMillis, int capacity,
-                               long timeoutMillis, RemoteOptions remote) implements Serializable {
+                               long timeoutMillis, RemoteOptions remote, GoldenVectors golden) implements Serializable {
 
     public EmbeddingOptions(ModelOptions model, long flushTokens, long maxWaitMillis, int capacity, long timeoutMillis) {
-        this(model, flushTokens, maxWaitMillis, capacity, timeoutMillis, null);
+        this(model, flushTokens, maxWaitMillis, capacity, timeoutMillis, null, null);
     }
 
     /** Vectors come from an OpenAI-compatible server; {@code model} then only names the tokenizer. */

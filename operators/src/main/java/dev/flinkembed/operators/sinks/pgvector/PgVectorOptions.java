@@ -40,6 +40,12 @@ public record PgVectorOptions(String url, String user, String password, String s
         }
     }
 
+    /** The same database with another table name, vector size and index choice (a version's physical table). */
+    public PgVectorOptions withTable(String otherTable, int otherDimensions, boolean withHnswIndex) {
+        return new PgVectorOptions(url, user, password, schema, otherTable, otherDimensions, true, withHnswIndex,
+                batchSize, maxRetries, retryBackoffMillis, flushIntervalMillis);
+    }
+
     public static void checkIdentifier(String what, String name) {
         if (name == null || !IDENTIFIER.matcher(name).matches()) {
             throw new IllegalArgumentException("pgvector " + what + " name '" + name + "' is not accepted: use "

@@ -72,6 +72,7 @@ final class PgVectorWriter implements SinkWriter<EmbeddedChunk> {
                 if (connection == null || connection.isClosed()) {
                     connection = options.connect();
                 }
+                checkVersion();
                 long[] counts = statements.apply(connection, pending);
                 deleted.inc(counts[0]);
                 upserted.inc(counts[1]);
@@ -100,6 +101,17 @@ final class PgVectorWriter implements SinkWriter<EmbeddedChunk> {
         throw new IOException("writing " + pending.records() + " chunks to " + options + " failed"
                 + (TransientSqlErrors.isTransient(last) ? " after " + options.maxRetries() + " retries" : "")
                 + ": " + last.getMessage(), last);
+    }
+
+    /** A model switch of a versioned table must not let this job's vectors into the new version (one query). */
+    private void checkVersion() throws SQLException {
+        String fingerprint = pending.upserts().stream().map(e -> e.modelFingerprint).filter(java.util.Objects::nonNull)
+                .findFirst().orElse(null);
+        try {
+            PgVectorVersions.checkWriter(connection, options, fingerprint);
+        } catch (IllegalStateException e) {
+            throw new org.apache.flink.runtime.execution.SuppressRestartsException(e);
+        }
     }
 
     private void closeConnection() {

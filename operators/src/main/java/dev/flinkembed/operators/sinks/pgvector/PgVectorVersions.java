@@ -1,0 +1,332 @@
+package dev.flinkembed.operators.sinks.pgvector;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Versions of a vectors table, for changing its model without readers ever seeing a mix: the stable name (what
+ * {@code pgvector.table} says, what readers query) becomes a view over one physical table per version
+ * ({@code <name>__v<N>}), listed in {@code <schema>.flink_embed_versions}. A new version is built beside the live one
+ * and the view is switched to it in one transaction; the previous version stays for a rollback, older ones are
+ * dropped at the switch. A table that was never versioned is adopted as version 1 on the first model change.
+ */
+public final class PgVectorVersions {
+
+    public static final String LIVE = "live";
+    public static final String PREVIOUS = "previous";
+    public static final String BUILDING = "building";
+
+    /** One row of the registry (rows: the physical table's row count when listed, else -1). */
+    public record Version(int version, String physical, String model, String fingerprint, int dimensions,
+                          String state, String createdAt, String switchedAt, long rows) {
+    }
+
+    private PgVectorVersions() {
+    }
+
+    static String registry(String schema) {
+        return PgVectorOptions.quote(schema) + ".flink_embed_versions";
+    }
+
+    /** Whether the registry exists in {@code schema} (a database where no model was ever changed has none). */
+    static boolean hasRegistry(Connection c, String schema) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, PgVectorOptions.quote(schema) + ".flink_embed_versions");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    static void ensureRegistry(Connection c, String schema) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS " + registry(schema) + " (name text NOT NULL, version integer NOT NULL, "
+                    + "physical text NOT NULL, model text NOT NULL, fingerprint text NOT NULL, dimensions integer NOT NULL, "
+                    + "state text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), switched_at timestamptz, "
+                    + "PRIMARY KEY (name, version))");
+        }
+    }
+
+    /** The versions of {@code stable}'s table, oldest first; empty when it was never versioned. */
+    public static List<Version> list(Connection c, PgVectorOptions stable, boolean countRows) throws SQLException {
+        List<Version> out = new ArrayList<>();
+        if (!hasRegistry(c, stable.schema())) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT version, physical, model, fingerprint, dimensions, state, "
+                + "created_at::text, switched_at::text FROM " + registry(stable.schema()) + " WHERE name = ? ORDER BY version")) {
+            ps.setString(1, stable.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Version(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                            rs.getString(6), rs.getString(7), rs.getString(8), -1));
+                }
+            }
+        }
+        if (countRows) {
+            List<Version> counted = new ArrayList<>();
+            for (Version v : out) {
+                long rows = -1;
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM "
+                        + PgVectorOptions.quote(stable.schema()) + "." + PgVectorOptions.quote(v.physical()))) {
+                    rs.next();
+                    rows = rs.getLong(1);
+                } catch (SQLException e) {
+                    // dropped by hand: shown as -1
+                }
+                counted.add(new Version(v.version(), v.physical(), v.model(), v.fingerprint(), v.dimensions(),
+                        v.state(), v.createdAt(), v.switchedAt(), rows));
+            }
+            return counted;
+        }
+        return out;
+    }
+
+    public static Optional<Version> inState(Connection c, PgVectorOptions stable, String state) throws SQLException {
+        return list(c, stable, false).stream().filter(v -> v.state().equals(state)).reduce((a, b) -> b);
+    }
+
+    /**
+     * The model and fingerprint the index under {@code stable} holds now: the live version's, or for a table never
+     * versioned those of any one row; empty when there is no table or no row.
+     */
+    public static Optional<String[]> currentModel(Connection c, PgVectorOptions stable) throws SQLException {
+        Optional<Version> live = inState(c, stable, LIVE);
+        if (live.isPresent()) {
+            return Optional.of(new String[] {live.get().model(), live.get().fingerprint()});
+        }
+        if (PgVectorTable.columnTypes(c, stable).isEmpty()) {
+            return Optional.empty();
+        }
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT model, model_fingerprint FROM "
+                + stable.qualifiedTable() + " LIMIT 1")) {
+            return rs.next() ? Optional.of(new String[] {rs.getString(1), rs.getString(2)}) : Optional.empty();
+        }
+    }
+
+    /** The model ({@code --model} value) of the live version of {@code schema.table}, if it is versioned. */
+    public static Optional<String> liveModel(Connection c, String schema, String table) throws SQLException {
+        if (!hasRegistry(c, schema)) {
+            return Optional.empty();
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT model FROM " + registry(schema)
+                + " WHERE name = ? AND state = 'live'")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
+    /** The physical table readers see under {@code stable} now (the table itself when never versioned). */
+    public static PgVectorOptions livePhysical(Connection c, PgVectorOptions stable) throws SQLException {
+        Optional<Version> live = inState(c, stable, LIVE);
+        return live.isPresent() ? stable.withTable(live.get().physical(), live.get().dimensions(), stable.hnswIndex())
+                : stable;
+    }
+
+    /**
+     * Refuses to write vectors of model {@code fingerprint} under {@code target} when it is a versioned table whose live
+     * version holds another model's (a stream job started before a model switch): the message says how to go on.
+     */
+    public static void checkWriter(Connection c, PgVectorOptions target, String fingerprint) throws SQLException {
+        if (fingerprint == null || !hasRegistry(c, target.schema())) {
+            return;
+        }
+        Optional<Version> live = inState(c, target, LIVE);
+        if (live.isPresent() && !live.get().fingerprint().equals(fingerprint)) {
+            Version v = live.get();
+            throw new IllegalStateException("table " + target.schema() + "." + target.table() + " is served by version "
+                    + v.version() + " (model " + v.model() + ", fingerprint " + abbreviate(v.fingerprint())
+                    + "), this job embeds with fingerprint " + abbreviate(fingerprint) + ": writing would mix two "
+                    + "models' vectors. Restart this job with --model " + v.model() + " (the model of the live "
+                    + "version), or switch the index back with `flink-embed reindex --rollback`");
+        }
+    }
+
+    private static String abbreviate(String fingerprint) {
+        return fingerprint.length() > 12 ? fingerprint.substring(0, 12) + "…" : fingerprint;
+    }
+
+    static String physicalName(String table, int version) {
+        String name = table + "__v" + version;
+        PgVectorOptions.checkIdentifier("table (version " + version + " of " + table + ")", name);
+        return name;
+    }
+
+    /**
+     * The version being built for {@code fingerprint}: the one an interrupted run left (resumed as it is), or a new
+     * empty one. A never-versioned table is first adopted as version 1 (renamed, with a view of its old name over it).
+     * The new physical table has no HNSW index yet: {@link #finishBuilding} adds it after the load.
+     */
+    public static Version startBuilding(Connection c, PgVectorOptions stable, String model, String fingerprint,
+                                        int dimensions) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            ensureRegistry(c, stable.schema());
+            List<Version> versions = list(c, stable, false);
+            if (versions.isEmpty()) {
+                adopt(c, stable);
+                versions = list(c, stable, false);
+            }
+            for (Version v : versions) {
+                if (v.state().equals(BUILDING)) {
+                    if (v.fingerprint().equals(fingerprint) && v.dimensions() == dimensions) {
+                        c.commit();
+                        return v; // resume: what it holds is kept, the rest is embedded
+                    }
+                    drop(c, stable, v); // left by a run for another model
+                }
+            }
+            int next = versions.stream().mapToInt(Version::version).max().orElse(0) + 1;
+            String physical = physicalName(stable.table(), next);
+            PgVectorOptions o = stable.withTable(physical, dimensions, false);
+            try (Statement s = c.createStatement()) {
+                s.execute("DROP TABLE IF EXISTS " + o.qualifiedTable());
+                s.execute(PgVectorTable.createSql(o));
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + registry(stable.schema()) + " (name, version, "
+                    + "physical, model, fingerprint, dimensions, state) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, stable.table());
+                ps.setInt(2, next);
+                ps.setString(3, physical);
+                ps.setString(4, model);
+                ps.setString(5, fingerprint);
+                ps.setInt(6, dimensions);
+                ps.setString(7, BUILDING);
+                ps.executeUpdate();
+            }
+            c.commit();
+            return new Version(next, physical, model, fingerprint, dimensions, BUILDING, null, null, -1);
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    /** Version 1 := the plain table, renamed to {@code <name>__v1}, with a view of the old name over it. */
+    private static void adopt(Connection c, PgVectorOptions stable) throws SQLException {
+        String[] current = currentModel(c, stable).orElse(new String[] {"unknown", "unknown"});
+        List<String> columns = PgVectorTable.columnTypes(c, stable);
+        String embedding = columns.stream().filter(s -> s.startsWith("embedding ")).findFirst().orElse("embedding vector(0)");
+        int dims = Integer.parseInt(embedding.replaceAll(".*\\((\\d+)\\).*", "$1"));
+        String physical = physicalName(stable.table(), 1);
+        try (Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE " + stable.qualifiedTable() + " RENAME TO " + PgVectorOptions.quote(physical));
+            s.execute("CREATE VIEW " + stable.qualifiedTable() + " AS SELECT * FROM "
+                    + PgVectorOptions.quote(stable.schema()) + "." + PgVectorOptions.quote(physical));
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + registry(stable.schema()) + " (name, version, "
+                + "physical, model, fingerprint, dimensions, state, switched_at) VALUES (?, 1, ?, ?, ?, ?, ?, now())")) {
+            ps.setString(1, stable.table());
+            ps.setString(2, physical);
+            ps.setString(3, current[0]);
+            ps.setString(4, current[1]);
+            ps.setInt(5, dims);
+            ps.setString(6, LIVE);
+            ps.executeUpdate();
+        }
+    }
+
+    /** After the load: the new version's HNSW index (when the options ask for one), built on the complete table. */
+    public static void finishBuilding(Connection c, PgVectorOptions stable, Version v) throws SQLException {
+        if (stable.hnswIndex()) {
+            try (Statement s = c.createStatement()) {
+                s.execute(PgVectorTable.indexSql(stable.withTable(v.physical(), v.dimensions(), true)));
+            }
+        }
+    }
+
+    /**
+     * Points the view at {@code target} in one transaction: readers see the old version or the new one, never a mix.
+     * The live version becomes the previous one; the version that was previous is dropped.
+     */
+    public static void switchTo(Connection c, PgVectorOptions stable, Version target) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            for (Version v : list(c, stable, false)) {
+                if (v.state().equals(PREVIOUS)) {
+                    drop(c, stable, v);
+                } else if (v.state().equals(LIVE)) {
+                    setState(c, stable, v.version(), PREVIOUS);
+                }
+            }
+            pointViewAt(c, stable, target);
+            setState(c, stable, target.version(), LIVE);
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    /** Back to the previous version (the live one becomes previous): one transaction, as a switch. */
+    public static Version rollback(Connection c, PgVectorOptions stable) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            Optional<Version> previous = inState(c, stable, PREVIOUS);
+            Optional<Version> live = inState(c, stable, LIVE);
+            if (previous.isEmpty() || live.isEmpty()) {
+                throw new IllegalArgumentException("table " + stable.schema() + "." + stable.table()
+                        + " has no previous version to roll back to (see `flink-embed versions`)");
+            }
+            pointViewAt(c, stable, previous.get());
+            setState(c, stable, live.get().version(), PREVIOUS);
+            setState(c, stable, previous.get().version(), LIVE);
+            c.commit();
+            return previous.get();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    private static void pointViewAt(Connection c, PgVectorOptions stable, Version v) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            // DROP + CREATE, not CREATE OR REPLACE: a new model may change the vector column's type.
+            s.execute("DROP VIEW IF EXISTS " + stable.qualifiedTable());
+            s.execute("CREATE VIEW " + stable.qualifiedTable() + " AS SELECT * FROM "
+                    + PgVectorOptions.quote(stable.schema()) + "." + PgVectorOptions.quote(v.physical()));
+        }
+    }
+
+    private static void setState(Connection c, PgVectorOptions stable, int version, String state) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + registry(stable.schema()) + " SET state = ?, "
+                + "switched_at = CASE WHEN ? = 'live' THEN now() ELSE switched_at END WHERE name = ? AND version = ?")) {
+            ps.setString(1, state);
+            ps.setString(2, state);
+            ps.setString(3, stable.table());
+            ps.setInt(4, version);
+            ps.executeUpdate();
+        }
+    }
+
+    private static void drop(Connection c, PgVectorOptions stable, Version v) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS " + PgVectorOptions.quote(stable.schema()) + "."
+                    + PgVectorOptions.quote(v.physical()));
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + registry(stable.schema())
+                + " WHERE name = ? AND version = ?")) {
+            ps.setString(1, stable.table());
+            ps.setInt(2, v.version());
+            ps.executeUpdate();
+        }
+    }
+}
