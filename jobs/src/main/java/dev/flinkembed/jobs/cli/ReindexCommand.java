@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
                 + "only chunks whose content or model changed are embedded; with --mode full-sync, documents no longer "
                 + "in the corpus are deleted. Prints one JSON summary line last.",
                 "Exit codes: 0 done (or dry run), 1 the job failed, 2 configuration error, 3 full-sync would delete "
-                        + "more than --max-delete-fraction (nothing written), 4 another reindex of the table is running."})
+                        + "more than --max-delete-fraction (nothing written), 4 another reindex of the table is running, "
+                        + "5 a model change's new version scored below --min-ndcg10 (not switched)."})
 final class ReindexCommand implements Callable<Integer> {
 
     @Mixin
@@ -43,6 +44,17 @@ final class ReindexCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Decide and count, print the summary, write nothing.")
     boolean dryRun;
 
+    @Option(names = "--eval-queries", description = "Model change: BEIR queries to evaluate the new version with "
+            + "before the switch (reindex.eval-queries).")
+    String evalQueries;
+
+    @Option(names = "--eval-qrels", description = "Model change: BEIR qrels for --eval-queries (reindex.eval-qrels).")
+    String evalQrels;
+
+    @Option(names = "--min-ndcg10", description = "Model change: switch only if nDCG@10 reaches this "
+            + "(reindex.min-ndcg10); otherwise exit 5.")
+    String minNdcg10;
+
     @Option(names = "--rollback", description = "Switch the table back to its previous version (after a model change); "
             + "needs only --pg-url and --table.")
     boolean rollback;
@@ -61,7 +73,10 @@ final class ReindexCommand implements Callable<Integer> {
                 .with(JobOptions.PG_TABLE, table)
                 .with(JobOptions.REINDEX_MODE, mode)
                 .with(JobOptions.REINDEX_MAX_DELETE_FRACTION, maxDeleteFraction)
-                .with(JobOptions.SINK_PATH, output);
+                .with(JobOptions.SINK_PATH, output)
+                .with(JobOptions.REINDEX_EVAL_QUERIES, evalQueries)
+                .with(JobOptions.REINDEX_EVAL_QRELS, evalQrels)
+                .with(JobOptions.REINDEX_MIN_NDCG10, minNdcg10);
         if (rollback) {
             return ReindexRun.rollback(c, System.out);
         }

@@ -67,17 +67,9 @@ final class SearchCommand implements Callable<Integer> {
             props.setProperty("password", password);
         }
         try (Connection c = DriverManager.getConnection(pgUrl, props)) {
-            PgVectorSearch.Lineage lineage = PgVectorSearch.lineage(c, schema, table);
-            if (lineage == null) {
-                throw new IllegalArgumentException("table " + schema + "." + table + " is empty");
-            }
-            // A versioned table (after a model change) records the model as it was passed to reindex.
-            String name = model != null ? model : dev.flinkembed.operators.sinks.pgvector.PgVectorVersions
-                    .liveModel(c, schema, table).orElse(lineage.model());
-            // A table of Matryoshka-truncated vectors: truncate the query the same way.
-            int hidden = ModelLoader.hiddenSize(name);
-            ModelOptions options = ModelOptions.defaults(name).withInstruction(instruction)
-                    .withDimensions(lineage.dimensions() < hidden ? lineage.dimensions() : null);
+            TableModels.Resolved resolved = TableModels.forTable(c, schema, table, model, instruction);
+            PgVectorSearch.Lineage lineage = resolved.lineage();
+            ModelOptions options = resolved.options();
             try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(options)) {
                 return search(c, m, lineage, err);
             }

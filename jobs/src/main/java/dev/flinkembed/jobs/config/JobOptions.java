@@ -168,6 +168,14 @@ public final class JobOptions {
     public static final ConfigKey<Double> REINDEX_MAX_DELETE_FRACTION = add(ConfigKey.fraction(
             "reindex.max-delete-fraction", "0.1", "reindex full-sync: if more than this share of the indexed documents "
                     + "would be deleted, nothing is written and the command exits 3 (override with --force)."));
+    public static final ConfigKey<String> REINDEX_EVAL_QUERIES = add(ConfigKey.string("reindex.eval-queries", null,
+            "reindex model change: BEIR queries (JSON Lines) to measure the new version with before switching "
+                    + "readers to it; with reindex.eval-qrels and reindex.min-ndcg10."));
+    public static final ConfigKey<String> REINDEX_EVAL_QRELS = add(ConfigKey.string("reindex.eval-qrels", null,
+            "reindex model change: BEIR relevance judgements (TSV) for reindex.eval-queries."));
+    public static final ConfigKey<Double> REINDEX_MIN_NDCG10 = add(ConfigKey.fraction("reindex.min-ndcg10", null,
+            "reindex model change: the new version goes live only if its nDCG@10 on the evaluation set reaches this; "
+                    + "otherwise exit 5 and readers keep the live version."));
     public static final ConfigKey<Long> REINDEX_LOCK_LEASE = add(ConfigKey.duration("reindex.lock-lease", "60s",
             "reindex: a run holds a lock on the table, renewed every third of this; a run that died without "
                     + "releasing it is taken over once the lease has expired (at once when it ran on this host)."));

@@ -6,6 +6,7 @@ import dev.flinkembed.jobs.config.ConfigException;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.config.Settings;
+import dev.flinkembed.jobs.evaluate.EvaluationGate;
 import dev.flinkembed.jobs.progress.ProgressPrinter;
 import dev.flinkembed.operators.deadletter.DeadLetters;
 import dev.flinkembed.operators.embedding.EmbeddingFunction;
@@ -49,11 +50,11 @@ public final class ReindexJob {
      */
     public record Plan(JobConfig config, InputFiles input, Path output, EmbeddingOptions embedding,
                        PgVectorOptions pgvector, PgVectorOptions target, boolean fullSync, double maxDeleteFraction,
-                       long lockLeaseMillis, int parallelism) {
+                       long lockLeaseMillis, int parallelism, EvaluationGate gate) {
 
         public Plan withTarget(PgVectorOptions physical, boolean deleteAbsent) {
             return new Plan(config, input, output, embedding, pgvector, physical, deleteAbsent, maxDeleteFraction,
-                    lockLeaseMillis, parallelism);
+                    lockLeaseMillis, parallelism, gate);
         }
     }
 
@@ -81,7 +82,7 @@ public final class ReindexJob {
         }
         return new Plan(config, files, output, embedding, pg, pg, config.get(JobOptions.REINDEX_MODE).equals("full-sync"),
                 config.get(JobOptions.REINDEX_MAX_DELETE_FRACTION), config.get(JobOptions.REINDEX_LOCK_LEASE),
-                config.get(JobOptions.JOB_PARALLELISM));
+                config.get(JobOptions.JOB_PARALLELISM), EvaluationGate.of(config));
     }
 
     /** Adds the job to {@code env}; with {@code dryRun} it decides and counts but embeds and writes nothing. */

@@ -4,10 +4,13 @@ import dev.flinkembed.jobs.config.ConfigException;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.config.PgVectorPreflight;
+import dev.flinkembed.jobs.evaluate.EvaluationGate;
+import dev.flinkembed.jobs.evaluate.TableEvaluation;
 import dev.flinkembed.jobs.progress.ProgressPrinter;
 import dev.flinkembed.operators.reindex.ReindexCounters;
 import dev.flinkembed.operators.sinks.pgvector.PgVectorOptions;
 import dev.flinkembed.operators.sinks.pgvector.PgVectorVersions;
+import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -36,6 +39,7 @@ public final class ReindexRun implements Callable<Integer> {
 
     public static final int EXIT_TOO_MANY_DELETES = 3;
     public static final int EXIT_ALREADY_RUNNING = 4;
+    public static final int EXIT_GATE_REFUSED = 5;
 
     private final JobConfig config;
     private final boolean dryRun;
@@ -178,11 +182,33 @@ public final class ReindexRun implements Callable<Integer> {
         ReindexJob.Plan build = plan.withTarget(plan.pgvector().withTable(v.physical(), v.dimensions(), false), false);
         Map<String, Object> written = execute(build, false);
         PgVectorVersions.finishBuilding(c, plan.pgvector(), v);
+        if (plan.gate() != null && !passesGate(c, plan, v)) {
+            out.println(ReindexSummary.line("gate-refused", build, false, written, seconds(start), null));
+            return EXIT_GATE_REFUSED;
+        }
         PgVectorVersions.switchTo(c, plan.pgvector(), v);
         out.printf("Switched %s.%s to version %d (%s); the previous version stays for `reindex --rollback`%n",
                 plan.pgvector().schema(), plan.pgvector().table(), v.version(), model.model());
         out.println(ReindexSummary.line("ok", build, false, written, seconds(start), v.version()));
         return 0;
+    }
+
+    /** The new version, searched as readers will search it, must reach the gate's nDCG@10 before it goes live. */
+    private boolean passesGate(Connection c, ReindexJob.Plan plan, PgVectorVersions.Version v) throws SQLException {
+        EvaluationGate gate = plan.gate();
+        TableEvaluation.Result r;
+        try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(plan.embedding().model())) {
+            r = TableEvaluation.evaluate(c, plan.pgvector().schema(), v.physical(), m, gate.queries(), gate.qrels());
+        }
+        out.println("Evaluation of version " + v.version() + " on " + gate.queriesFile() + ": " + r.toJson());
+        if (r.ndcg10() >= gate.minNdcg10()) {
+            return true;
+        }
+        err.printf("error: version %d scores nDCG@10 %.4f on %s, below reindex.min-ndcg10 = %s: not switched, readers "
+                        + "keep the live version. Version %d stays as 'building' (see `flink-embed versions`); a rerun "
+                        + "with the same model evaluates it again without re-embedding%n", v.version(), r.ndcg10(),
+                gate.queriesFile(), gate.minNdcg10(), v.version());
+        return false;
     }
 
     private boolean tooManyDeletes(ReindexJob.Plan plan, Map<String, Object> planned) {

@@ -214,6 +214,55 @@ class ModelSwapEndToEndTest {
         assertThat(lastJson(good).get("new").asLong()).isEqualTo(200);
     }
 
+    @Test
+    void evaluateMeasuresATableAndAGateAboveItsScoreKeepsTheLiveVersion() throws Exception {
+        // An evaluation set from the corpus itself: a query is the first sentence of a document, relevant: that one.
+        StringBuilder queries = new StringBuilder();
+        StringBuilder qrels = new StringBuilder("query-id\tcorpus-id\tscore\n");
+        for (int i = 0; i < 200; i += 5) {
+            String text = docs.get(i).get("text").toString();
+            String first = text.split("\\. ")[0];
+            queries.append(JSON.createObjectNode().put("_id", "q" + i).put("text", first)).append('\n');
+            qrels.append("q").append(i).append('\t').append(docs.get(i).get("id")).append("\t1\n");
+        }
+        Path q = java.nio.file.Files.writeString(dir.resolve("queries.jsonl"), queries);
+        Path r = java.nio.file.Files.writeString(dir.resolve("qrels.tsv"), qrels);
+
+        CliRun index = CliRun.of("reindex", "--input", input.toString(), "--pg-url", pg.jdbcUrl(), "--table", "gated",
+                "--output", dir.resolve("out").toString(), "--set", "job.progress-interval=0");
+        assertThat(index.code()).as(index.err()).isZero();
+        CliRun evaluate = CliRun.of("evaluate", "--pg-url", pg.jdbcUrl(), "--table", "gated", "--queries", q.toString(),
+                "--qrels", r.toString());
+        assertThat(evaluate.code()).as(evaluate.err()).isZero();
+        JsonNode scores = lastJson(evaluate);
+        System.out.println("model swap: evaluate on the built-in model's table: " + scores);
+        assertThat(scores.get("queries").asInt()).isEqualTo(40);
+        double ndcg = scores.get("ndcg@10").asDouble();
+        assertThat(ndcg).as("a document's own first sentence finds it").isGreaterThan(0.8);
+        assertThat(scores.get("recall@100").asDouble()).isGreaterThanOrEqualTo(scores.get("recall@10").asDouble());
+
+        String before = observeTable("gated");
+        CliRun gated = CliRun.of("reindex", "--input", input.toString(), "--pg-url", pg.jdbcUrl(), "--table", "gated",
+                "--model", qwen3, "--eval-queries", q.toString(), "--eval-qrels", r.toString(), "--min-ndcg10", "0.999",
+                "--output", dir.resolve("out").toString(), "--set", "job.progress-interval=0");
+        assertThat(gated.code()).as(gated.err()).isEqualTo(5);
+        assertThat(gated.out()).contains("Evaluation of version 2");
+        assertThat(gated.err()).contains("below reindex.min-ndcg10 = 0.999: not switched");
+        assertThat(lastJson(gated).get("status").asText()).isEqualTo("gate-refused");
+        assertThat(observeTable("gated")).as("readers keep the live version").isEqualTo(before);
+        CliRun versions = CliRun.of("versions", "--pg-url", pg.jdbcUrl(), "--table", "gated");
+        assertThat(versions.out()).contains("\"state\":\"live\"").contains("\"state\":\"building\"");
+    }
+
+    static String observeTable(String table) throws Exception {
+        try (Connection c = pg.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT string_agg(DISTINCT model_fingerprint, ','), count(*), "
+                     + "max(embedded_at)::text FROM " + table)) {
+            rs.next();
+            return rs.getString(1) + " " + rs.getLong(2) + " " + rs.getString(3);
+        }
+    }
+
     /** Sets every value of a BF16 tensor of a safetensors file to 0.25 (a weight retrained, or corrupted). */
     static void overwriteTensor(Path file, String name) throws Exception {
         byte[] bytes = java.nio.file.Files.readAllBytes(file);
