@@ -13,6 +13,8 @@ import dev.flinkembed.operators.embedding.EmbeddingFunction;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
 import dev.flinkembed.operators.embedding.RouteEmbeddingFailures;
 import dev.flinkembed.operators.metrics.CountRecords;
+import dev.flinkembed.operators.reindex.ChunkDiffFunction;
+import dev.flinkembed.operators.reindex.ReindexCounters;
 import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.Document;
@@ -27,6 +29,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -46,7 +49,7 @@ public final class BulkJob {
 
     /** Everything the job needs, validated on the client before anything runs. */
     public record Plan(JobConfig config, InputFiles input, Path output, ModelOptions model, ChunkingOptions chunking,
-                       EmbeddingOptions embedding, PgVectorOptions pgvector, int parallelism) {
+                       EmbeddingOptions embedding, PgVectorOptions pgvector, int parallelism, PreviousOutput previous) {
 
         /** Vectors go to a pgvector table (otherwise Parquet files under output/vectors/). */
         public boolean toPgvector() {
@@ -74,6 +77,14 @@ public final class BulkJob {
         if (!pgvector) {
             checkOutputIsFree(output.resolve("vectors"));
         }
+        PreviousOutput previous = null;
+        if (config.isSet(JobOptions.SINK_PREVIOUS_PATH)) {
+            if (pgvector) {
+                throw ConfigException.badValue("sink.previous-path", config.get(JobOptions.SINK_PREVIOUS_PATH),
+                        "only with the Parquet sink (a pgvector table is brought up to date by `flink-embed reindex`)");
+            }
+            previous = PreviousOutput.inspect(config.get(JobOptions.SINK_PREVIOUS_PATH));
+        }
         EmbeddingOptions embedding = Settings.embedding(config);
         ChunkingOptions chunking = Settings.chunking(config);
         PgVectorOptions pg = pgvector ? Settings.pgvector(config) : null;
@@ -87,7 +98,7 @@ public final class BulkJob {
             throw new ConfigException("configuration key 'sink.path': cannot create " + output + ": " + e.getMessage());
         }
         return new Plan(config, files, output, embedding.model(), chunking, embedding, pg,
-                config.get(JobOptions.JOB_PARALLELISM));
+                config.get(JobOptions.JOB_PARALLELISM), previous);
     }
 
     public static ParquetColumns columns(JobConfig c) {
@@ -122,9 +133,19 @@ public final class BulkJob {
         // stage by its input bytes (16 MiB per task by default) and ran the whole model stage in one slot for any
         // corpus under a few hundred MB: --parallelism 2 on 2 cores was 1.4× slower than --parallelism 1 (measured).
         int p = plan.parallelism;
-        SingleOutputStreamOperator<Chunk> chunks = spread
-                .process(new ChunkingFunction(plan.model, plan.chunking, plan.toPgvector(), plan.embedding.isRemote()))
-                .setParallelism(p).name("chunk");
+        SingleOutputStreamOperator<Chunk> chunks;
+        DataStream<EmbeddedChunk> reused = null;
+        if (plan.previous != null) {
+            // Joined with the earlier output by document id (BATCH mode sorts both): unchanged chunks keep their vectors.
+            chunks = documents.keyBy(d -> d.id).connect(plan.previous.read(env).keyBy(r -> r.docId))
+                    .process(new ChunkDiffFunction(plan.embedding, plan.chunking, false, true)).setParallelism(p)
+                    .name("chunk and reuse previous vectors");
+            reused = chunks.getSideOutput(ChunkDiffFunction.TABLE_WRITES);
+        } else {
+            chunks = spread
+                    .process(new ChunkingFunction(plan.model, plan.chunking, plan.toPgvector(), plan.embedding.isRemote()))
+                    .setParallelism(p).name("chunk");
+        }
         EmbeddingFunction embed = new EmbeddingFunction(plan.embedding);
         long timeout = plan.embedding.timeoutMillis();
         int capacity = plan.embedding.capacity();
@@ -139,7 +160,8 @@ public final class BulkJob {
         if (plan.toPgvector()) {
             counted.sinkTo(new PgVectorSink(plan.pgvector)).setParallelism(p).name("write pgvector " + plan.pgvector.table());
         } else {
-            counted.sinkTo(ParquetVectorSink.create(plan.output.resolve("vectors").toAbsolutePath().toUri().toString(),
+            DataStream<EmbeddedChunk> all = reused == null ? counted : counted.union(reused);
+            all.sinkTo(ParquetVectorSink.create(plan.output.resolve("vectors").toAbsolutePath().toUri().toString(),
                     plan.embedding)).setParallelism(p).name("write vectors");
         }
 
@@ -148,6 +170,10 @@ public final class BulkJob {
         deadLetters.map(DeadLetter::toJsonLine).name("dead letters to JSON")
                 .sinkTo(DeadLetterSink.create(plan.output.resolve("dead-letter").toAbsolutePath().toUri().toString()))
                 .name("write dead letters");
+    }
+
+    private static long number(Object v) {
+        return v instanceof Number n ? n.longValue() : 0;
     }
 
     /** Builds and runs the job, printing progress to {@code out}, and waits for it to finish. */
@@ -163,6 +189,13 @@ public final class BulkJob {
         try (ProgressPrinter progress = new ProgressPrinter(client, plan.input.documents(), out, interval)) {
             JobExecutionResult result = client.getJobExecutionResult().get();
             progress.printSummary(result);
+            if (plan.previous != null) {
+                Map<String, Object> acc = result.getAllAccumulatorResults();
+                long reused = number(acc.get(ReindexCounters.CHUNKS_UNCHANGED))
+                        + number(acc.get(ReindexCounters.LINEAGE_UPDATES));
+                out.printf("Reused %d vectors from %s; embedded only new and changed chunks%n", reused,
+                        plan.previous.dir());
+            }
             return result;
         }
     }

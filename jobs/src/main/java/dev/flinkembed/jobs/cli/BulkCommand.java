@@ -29,6 +29,10 @@ final class BulkCommand implements Callable<Integer> {
     @Option(names = "--sink", description = "Where vectors go: parquet (default) or pgvector (sink.type).")
     String sink;
 
+    @Option(names = "--previous", description = "An earlier output directory: unchanged chunks keep its vectors, only "
+            + "the rest is embedded (sink.previous-path; Parquet sink).")
+    String previous;
+
     @Option(names = "--pg-url", description = "JDBC URL of PostgreSQL with pgvector, for --sink pgvector (pgvector.url).")
     String pgUrl;
 
@@ -44,7 +48,8 @@ final class BulkCommand implements Callable<Integer> {
                 .with(JobOptions.SINK_PATH, output)
                 .with(JobOptions.SINK_TYPE, sink)
                 .with(JobOptions.PG_URL, pgUrl)
-                .with(JobOptions.PG_TABLE, table);
+                .with(JobOptions.PG_TABLE, table)
+                .with(JobOptions.SINK_PREVIOUS_PATH, previous);
         BulkJob.Plan plan = BulkJob.plan(c);
         BulkJob.run(Environments.local(plan.parallelism()), plan, System.out);
         return 0;

@@ -114,6 +114,10 @@ public final class JobOptions {
     public static final ConfigKey<String> SINK_PATH = add(ConfigKey.string("sink.path", null,
             "Bulk output directory: vectors under vectors/ (Parquet sink), dead letters under dead-letter/ "
                     + "(--output; with the pgvector sink it holds only the dead letters, default ./flink-embed-out)."));
+    public static final ConfigKey<String> SINK_PREVIOUS_PATH = add(ConfigKey.string("sink.previous-path", null,
+            "Bulk job, Parquet sink: an earlier output directory (--previous); chunks whose position, content hash and "
+                    + "model fingerprint are in it keep their vectors, only the rest is embedded. The new output is a "
+                    + "complete snapshot of the input."));
 
     public static final ConfigKey<String> PG_URL = add(ConfigKey.string("pgvector.url", null,
             "JDBC URL of the PostgreSQL database with pgvector, e.g. jdbc:postgresql://db:5432/search (--pg-url)."));

@@ -147,19 +147,8 @@ class ReindexEndToEndTest {
         return out;
     }
 
-    /** (doc, chunk, hash) of the chunks in {@code now} that the index built from {@code before} lacks. */
     static Set<String> chunksToEmbed(Map<String, String> before, Map<String, String> now) {
-        Set<String> old = new HashSet<>();
-        StreamExpectations.expectedChunks(CONFIG, before).values()
-                .forEach(c -> old.add(c.docId + "#" + c.chunkIndex + " " + c.contentHash));
-        Set<String> out = new HashSet<>();
-        StreamExpectations.expectedChunks(CONFIG, now).values().forEach(c -> {
-            String k = c.docId + "#" + c.chunkIndex + " " + c.contentHash;
-            if (!old.contains(k)) {
-                out.add(k);
-            }
-        });
-        return out;
+        return StreamExpectations.chunksToEmbed(CONFIG, before, now);
     }
 
     /** The table's chunks as "chunk_count start-end hash text", keyed doc#chunk. */

@@ -87,6 +87,20 @@ public final class StreamExpectations {
         return out;
     }
 
+    /** "doc#chunk hash" of the chunks in {@code now} that an index built from {@code before} lacks. */
+    public static Set<String> chunksToEmbed(JobConfig config, Map<String, String> before, Map<String, String> now) {
+        Set<String> old = new HashSet<>();
+        expectedChunks(config, before).values().forEach(c -> old.add(c.docId + "#" + c.chunkIndex + " " + c.contentHash));
+        Set<String> out = new HashSet<>();
+        expectedChunks(config, now).values().forEach(c -> {
+            String k = c.docId + "#" + c.chunkIndex + " " + c.contentHash;
+            if (!old.contains(k)) {
+                out.add(k);
+            }
+        });
+        return out;
+    }
+
     /** "doc#chunk" → "chunk_count text", the form {@link #tableTexts} reads the table in. */
     public static Map<String, String> texts(Map<String, Chunk> chunks) {
         Map<String, String> out = new HashMap<>();

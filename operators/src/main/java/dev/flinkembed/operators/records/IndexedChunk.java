@@ -14,6 +14,11 @@ public class IndexedChunk {
     public int endChar;
     public String contentHash;
     public String modelFingerprint;
+    /** Set when read from an earlier Parquet output (bulk --previous): the vector that can be reused, and its lineage. */
+    public float[] embedding;
+    public int tokenCount;
+    public String model;
+    public long embeddedAt;
 
     public IndexedChunk() {
     }

@@ -40,6 +40,7 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
     private final EmbeddingOptions embedding;
     private final ChunkingOptions chunking;
     private final boolean deleteAbsent;
+    private final boolean reuseVectors;
     private transient ValueState<Document> document;
     private transient ListState<IndexedChunk> rows;
     private transient InProcessEmbeddingModel lease;
@@ -49,9 +50,21 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
     private transient Map<String, AtomicLongCounter> counters;
 
     public ChunkDiffFunction(EmbeddingOptions embedding, ChunkingOptions chunking, boolean deleteAbsent) {
+        this(embedding, chunking, deleteAbsent, false);
+    }
+
+    /**
+     * {@code reuseVectors}: the second input is an earlier Parquet output with its vectors (bulk --previous) and the
+     * result a complete new snapshot: every chunk that need not be embedded again goes to {@link #TABLE_WRITES} as an
+     * embedded chunk carrying the earlier vector; nothing is deleted (documents no longer in the input are simply not
+     * in the new snapshot).
+     */
+    public ChunkDiffFunction(EmbeddingOptions embedding, ChunkingOptions chunking, boolean deleteAbsent,
+                             boolean reuseVectors) {
         this.embedding = embedding;
         this.chunking = chunking;
-        this.deleteAbsent = deleteAbsent;
+        this.deleteAbsent = deleteAbsent && !reuseVectors;
+        this.reuseVectors = reuseVectors;
     }
 
     @Override
@@ -111,11 +124,15 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
             case ABSENT_KEPT -> count(ReindexCounters.ABSENT_KEPT, 1);
             case NOTHING -> { }
         }
-        if (d.deleteDocument()) {
-            ctx.output(TABLE_WRITES, EmbeddedChunk.deletion(ctx.getCurrentKey(), System.currentTimeMillis()));
-        }
-        for (Chunk c : d.lineageUpdates()) {
-            ctx.output(TABLE_WRITES, EmbeddedChunk.lineageUpdate(c));
+        if (reuseVectors) {
+            reuse(chunks, d, indexed, ctx);
+        } else {
+            if (d.deleteDocument()) {
+                ctx.output(TABLE_WRITES, EmbeddedChunk.deletion(ctx.getCurrentKey(), System.currentTimeMillis()));
+            }
+            for (Chunk c : d.lineageUpdates()) {
+                ctx.output(TABLE_WRITES, EmbeddedChunk.lineageUpdate(c));
+            }
         }
         for (Chunk c : d.toEmbed()) {
             out.collect(c);
@@ -124,6 +141,24 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
         count(ReindexCounters.LINEAGE_UPDATES, d.lineageUpdates().size());
         if (chunks != null && d.kind() != ReindexDecision.Kind.NEW) {
             count(ReindexCounters.CHUNKS_UNCHANGED, chunks.size() - d.toEmbed().size() - d.lineageUpdates().size());
+        }
+    }
+
+    /** Every chunk the decision does not embed again: the earlier vector, with the chunk's lineage as it is now. */
+    private static void reuse(List<Chunk> chunks, ReindexDecision d, List<IndexedChunk> indexed, OnTimerContext ctx) {
+        if (chunks == null) {
+            return;
+        }
+        Map<Integer, IndexedChunk> byIndex = new HashMap<>();
+        indexed.forEach(r -> byIndex.put(r.chunkIndex, r));
+        java.util.Set<Chunk> embed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        embed.addAll(d.toEmbed());
+        for (Chunk c : chunks) {
+            if (!embed.contains(c)) {
+                IndexedChunk r = byIndex.get(c.chunkIndex);
+                ctx.output(TABLE_WRITES, EmbeddedChunk.of(c, r.embedding, r.tokenCount, r.model, r.modelFingerprint,
+                        r.embeddedAt));
+            }
         }
     }
 

@@ -34,6 +34,24 @@ public final class VectorSchema {
     private VectorSchema() {
     }
 
+    /** A row of an earlier output, as the reindex join takes it (with its vector). */
+    public static dev.flinkembed.operators.records.IndexedChunk toIndexedChunk(GenericRecord r) {
+        dev.flinkembed.operators.records.IndexedChunk c = dev.flinkembed.operators.records.IndexedChunk.of(
+                r.get("doc_id").toString(), (Integer) r.get("chunk_index"), (Integer) r.get("chunk_count"),
+                (Integer) r.get("start_char"), (Integer) r.get("end_char"), r.get("content_hash").toString(),
+                r.get("model_fingerprint").toString());
+        List<?> vector = (List<?>) r.get("embedding");
+        c.embedding = new float[vector.size()];
+        for (int i = 0; i < c.embedding.length; i++) {
+            c.embedding[i] = ((Number) vector.get(i)).floatValue();
+        }
+        c.tokenCount = (Integer) r.get("token_count");
+        c.model = r.get("model").toString();
+        Object at = r.get("embedded_at");
+        c.embeddedAt = at instanceof java.time.Instant i ? i.toEpochMilli() : ((Number) at).longValue();
+        return c;
+    }
+
     public static GenericRecord toRecord(EmbeddedChunk c) {
         GenericData.Record r = new GenericData.Record(SCHEMA);
         r.put("doc_id", c.docId);
