@@ -6,7 +6,6 @@ import dev.flinkembed.operators.sinks.pgvector.PgVectorOptions;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -55,7 +54,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (password != null) {
             props.setProperty("password", password);
         }
-        try (Connection c = DriverManager.getConnection(pgUrl, props)) {
+        try (Connection c = PgVectorOptions.connect(pgUrl, props)) {
             TableModels.Resolved resolved = TableModels.forTable(c, schema, table, model, instruction);
             try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(resolved.options())) {
                 TableEvaluation.Result r = TableEvaluation.evaluate(c, schema, table, m, q, judgements);

@@ -10,7 +10,6 @@ import dev.flinkembed.runtime.loading.ModelLoader;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import java.io.PrintWriter;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -66,7 +65,7 @@ final class SearchCommand implements Callable<Integer> {
         if (password != null) {
             props.setProperty("password", password);
         }
-        try (Connection c = DriverManager.getConnection(pgUrl, props)) {
+        try (Connection c = PgVectorOptions.connect(pgUrl, props)) {
             TableModels.Resolved resolved = TableModels.forTable(c, schema, table, model, instruction);
             PgVectorSearch.Lineage lineage = resolved.lineage();
             ModelOptions options = resolved.options();

@@ -191,6 +191,34 @@ class BulkOnClusterIT {
                 .findAny().isPresent()).as("nothing written").isFalse();
     }
 
+    @Test
+    @Order(4)
+    void reindexUnderFlinkRunPlansLocksAndReportsAndARerunEmbedsNothing() throws Exception {
+        try (dev.flinkembed.operators.testing.PgliteServer pg = dev.flinkembed.operators.testing.PgliteServer.start()) {
+            String[] args = {"run", StandaloneCluster.jobJar().toString(), "reindex", "--input", input.toString(),
+                    "--pg-url", pg.jdbcUrl(), "--table", "on_cluster", "--mode", "full-sync", "--parallelism", "2",
+                    "--output", dir.resolve("reindex-out").toString(), "--set", "job.progress-interval=2s"};
+            StandaloneCluster.CliResult first = cluster.flink(args);
+            System.out.println("reindex under flink run:\n" + first.output());
+            assertThat(first.exitCode()).as(first.output()).isZero();
+            com.fasterxml.jackson.databind.JsonNode summary = lastJson(first.output());
+            assertThat(summary.get("new").asLong()).isEqualTo(DOCS);
+            assertThat(summary.get("chunks_embedded").asLong()).isGreaterThanOrEqualTo(DOCS);
+
+            StandaloneCluster.CliResult again = cluster.flink(args);
+            assertThat(again.exitCode()).as(again.output()).isZero();
+            com.fasterxml.jackson.databind.JsonNode rerun = lastJson(again.output());
+            assertThat(rerun.get("unchanged").asLong()).isEqualTo(DOCS);
+            assertThat(rerun.get("chunks_embedded").asLong()).isZero();
+        }
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode lastJson(String output) throws Exception {
+        String json = java.util.Arrays.stream(output.split("\n")).filter(l -> l.startsWith("{\"command\""))
+                .reduce((a, b) -> b).orElseThrow(() -> new AssertionError("no summary line in:\n" + output));
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+    }
+
     private static StandaloneCluster.CliResult submitUnchecked(String name, String... more) {
         try {
             return submitBulk(name, more);

@@ -74,7 +74,21 @@ public record PgVectorOptions(String url, String user, String password, String s
         if (password != null) {
             p.setProperty("password", password);
         }
-        return DriverManager.getConnection(url, p);
+        return connect(url, p);
+    }
+
+    /**
+     * Connects with PostgreSQL's driver directly, not through {@link DriverManager}: in a Flink TaskManager the driver
+     * comes with each job's class loader, and DriverManager registers drivers once per JVM, through the context class
+     * loader of the first caller. The second job on a TaskManager then failed with "No suitable driver found"
+     * (measured on a standalone cluster).
+     */
+    public static Connection connect(String url, Properties properties) throws SQLException {
+        Connection c = new org.postgresql.Driver().connect(url, properties);
+        if (c == null) {
+            throw new SQLException("not a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database): " + url);
+        }
+        return c;
     }
 
     /** The URL with any password parameter masked, for messages and logs. */
