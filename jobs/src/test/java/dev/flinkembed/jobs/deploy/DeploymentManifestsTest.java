@@ -75,7 +75,7 @@ class DeploymentManifestsTest {
     @Test
     void everyCommandLineIsAcceptedByTheCliAndEveryKeyByTheJobsValidation() throws Exception {
         Map<String, List<String>> lines = commandLines();
-        assertThat(lines.keySet()).as("bulk application, stream session job, nightly CronJob").hasSize(3);
+        assertThat(lines.keySet()).as("bulk application, stream session job, nightly bulk and reindex CronJobs").hasSize(4);
         lines.forEach((where, args) -> {
             CommandLine.ParseResult parsed = new CommandLine(new FlinkEmbedCli()).parseArgs(args.toArray(String[]::new));
             assertThat(parsed.subcommand()).as(where).isNotNull();
