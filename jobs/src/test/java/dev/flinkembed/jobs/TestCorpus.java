@@ -29,6 +29,30 @@ public final class TestCorpus {
         throw new IllegalStateException(relative + " not found above " + Path.of("").toAbsolutePath());
     }
 
+    /** The 63,905-document corpus next to the repository when there is one (benchmarks), else the 1,000-row sample. */
+    public static Path fullCorpusOrSample() {
+        try {
+            return locate("shared/data/debian-descriptions.parquet");
+        } catch (IllegalStateException e) {
+            return SAMPLE;
+        }
+    }
+
+    /** Writes {@code id → text} documents as a Parquet file of two columns, replacing the file if it exists. */
+    public static Path writeDocuments(Path file, java.util.Map<String, String> docs) throws Exception {
+        Schema schema = SchemaBuilder.record("doc").fields().requiredString("id").requiredString("text").endRecord();
+        List<GenericRecord> rows = new ArrayList<>();
+        docs.forEach((id, text) -> {
+            GenericData.Record r = new GenericData.Record(schema);
+            r.put("id", id);
+            r.put("text", text);
+            rows.add(r);
+        });
+        Files.deleteIfExists(file);
+        ParquetRows.write(file, rows);
+        return file;
+    }
+
     /** The sample's rows {@code copies} times, ids suffixed so they stay unique. */
     public static List<GenericRecord> replicated(int copies) throws Exception {
         List<GenericRecord> sample = ParquetRows.head(SAMPLE, Integer.MAX_VALUE);

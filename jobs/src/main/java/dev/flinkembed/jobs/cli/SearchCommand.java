@@ -6,14 +6,13 @@ import dev.flinkembed.operators.sinks.pgvector.PgVectorOptions;
 import dev.flinkembed.operators.sinks.pgvector.PgVectorSearch;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.EmbeddingInput;
-import dev.flinkembed.runtime.loading.ModelLoader;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -27,14 +26,11 @@ final class SearchCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--pg-url", required = true, description = "JDBC URL of PostgreSQL with pgvector.")
-    String pgUrl;
+    @Mixin
+    TableOptions target = new TableOptions();
 
-    @Option(names = "--table", required = true, description = "The vectors table.")
-    String table;
 
-    @Option(names = "--schema", defaultValue = "public", description = "Its schema (default public).")
-    String schema;
+
 
     @Option(names = "--query", required = true, description = "The query text.")
     String query;
@@ -42,31 +38,17 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = {"--k"}, defaultValue = "10", description = "How many chunks (default 10).")
     int k;
 
-    @Option(names = "--model", description = "Override the model recorded in the table.")
-    String model;
 
-    @Option(names = "--instruction", description = "Query instruction of instruction-tuned models (Qwen3-Embedding).")
-    String instruction;
 
-    @Option(names = "--password-env", defaultValue = "PGPASSWORD",
-            description = "Environment variable holding the database password (default PGPASSWORD).")
-    String passwordEnv;
 
     @Override
     public Integer call() throws Exception {
         if (k < 1) {
             throw new IllegalArgumentException("--k must be at least 1, got " + k);
         }
-        PgVectorOptions.checkIdentifier("schema", schema);
-        PgVectorOptions.checkIdentifier("table", table);
         PrintWriter err = spec.commandLine().getErr();
-        Properties props = new Properties();
-        String password = System.getenv(passwordEnv);
-        if (password != null) {
-            props.setProperty("password", password);
-        }
-        try (Connection c = PgVectorOptions.connect(pgUrl, props)) {
-            TableModels.Resolved resolved = TableModels.forTable(c, schema, table, model, instruction);
+        try (Connection c = target.connect()) {
+            TableModels.Resolved resolved = target.model(c);
             PgVectorSearch.Lineage lineage = resolved.lineage();
             ModelOptions options = resolved.options();
             try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(options)) {
@@ -86,7 +68,7 @@ final class SearchCommand implements Callable<Integer> {
         String type = lineage.dimensions() > PgVectorOptions.MAX_VECTOR_DIMENSIONS ? "halfvec" : "vector";
         ObjectMapper json = new ObjectMapper();
         PrintWriter out = spec.commandLine().getOut();
-        for (PgVectorSearch.Hit h : PgVectorSearch.nearest(c, schema, table, type, vector, k)) {
+        for (PgVectorSearch.Hit h : PgVectorSearch.nearest(c, target.schema, target.table, type, vector, k)) {
             ObjectNode n = json.createObjectNode();
             n.put("rank", h.rank());
             n.put("doc_id", h.docId());

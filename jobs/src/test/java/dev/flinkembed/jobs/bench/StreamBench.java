@@ -41,7 +41,7 @@ public final class StreamBench {
         int parallelism = Integer.getInteger("bench.parallelism", 1);
         double load = Double.parseDouble(System.getProperty("bench.latency-load", "0.3"));
         int latencySeconds = Integer.getInteger("bench.latency-seconds", 60);
-        Path corpus = corpus();
+        Path corpus = TestCorpus.fullCorpusOrSample();
         List<GenericRecord> rows = ParquetRows.head(corpus, docs);
         docs = rows.size();
         System.out.printf("corpus %s, %d documents, parallelism %d%n", corpus, docs, parallelism);
@@ -125,13 +125,6 @@ public final class StreamBench {
         System.exit(0);
     }
 
-    private static Path corpus() {
-        try {
-            return TestCorpus.locate("shared/data/debian-descriptions.parquet");
-        } catch (IllegalStateException e) {
-            return TestCorpus.SAMPLE;
-        }
-    }
 
     private static void send(KafkaProducer<byte[], byte[]> p, String id, String text) throws Exception {
         String json = "{\"id\":" + JSON.writeValueAsString(id) + ",\"text\":" + JSON.writeValueAsString(text) + "}";

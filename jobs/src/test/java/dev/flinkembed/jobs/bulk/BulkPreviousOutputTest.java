@@ -20,8 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaBuilder;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -34,23 +32,12 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("e2e")
 class BulkPreviousOutputTest {
 
-    static final Schema SCHEMA = SchemaBuilder.record("doc").fields().requiredString("id").requiredString("text")
-            .endRecord();
 
     @TempDir
     Path dir;
 
     Path write(String name, Map<String, String> docs) throws Exception {
-        List<GenericRecord> rows = new ArrayList<>();
-        docs.forEach((id, text) -> {
-            GenericData.Record r = new GenericData.Record(SCHEMA);
-            r.put("id", id);
-            r.put("text", text);
-            rows.add(r);
-        });
-        Path p = dir.resolve(name + ".parquet");
-        ParquetRows.write(p, rows);
-        return p;
+        return TestCorpus.writeDocuments(dir.resolve(name + ".parquet"), docs);
     }
 
     static CliRun bulk(Path input, Path output, String... more) {

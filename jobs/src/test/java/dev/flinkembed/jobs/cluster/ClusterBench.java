@@ -34,7 +34,7 @@ public final class ClusterBench {
     public static void main(String[] args) throws Exception {
         int docs = Integer.getInteger("bench.docs", 2000);
         int rounds = Integer.getInteger("bench.rounds", 3);
-        Path corpus = corpus();
+        Path corpus = TestCorpus.fullCorpusOrSample();
         List<GenericRecord> rows = ParquetRows.head(corpus, docs);
         docs = rows.size();
         Path tmp = Files.createTempDirectory("cluster-bench");
@@ -101,11 +101,4 @@ public final class ClusterBench {
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
-    private static Path corpus() {
-        try {
-            return TestCorpus.locate("shared/data/debian-descriptions.parquet");
-        } catch (IllegalStateException e) {
-            return TestCorpus.SAMPLE;
-        }
-    }
 }

@@ -25,7 +25,7 @@ public final class ReindexBench {
     public static void main(String[] args) throws Exception {
         int docs = Integer.getInteger("bench.docs", 20000);
         int parallelism = Integer.getInteger("bench.parallelism", 2);
-        Path corpus = corpus();
+        Path corpus = TestCorpus.fullCorpusOrSample();
         List<GenericRecord> rows = ParquetRows.head(corpus, docs);
         docs = rows.size();
         Path tmp = Files.createTempDirectory("reindex-bench");
@@ -79,11 +79,4 @@ public final class ReindexBench {
         System.exit(0);
     }
 
-    private static Path corpus() {
-        try {
-            return TestCorpus.locate("shared/data/debian-descriptions.parquet");
-        } catch (IllegalStateException e) {
-            return TestCorpus.SAMPLE;
-        }
-    }
 }

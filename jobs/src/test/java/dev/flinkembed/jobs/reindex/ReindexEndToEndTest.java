@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkembed.jobs.TestCorpus;
-import dev.flinkembed.jobs.bench.ParquetRows;
 import dev.flinkembed.jobs.cli.CliRun;
 import dev.flinkembed.jobs.cli.FlinkEmbedCli;
 import dev.flinkembed.jobs.config.JobConfig;
@@ -30,8 +29,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaBuilder;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,8 +50,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ReindexEndToEndTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final Schema SCHEMA = SchemaBuilder.record("doc").fields().requiredString("id").requiredString("text")
-            .endRecord();
     static final String TABLE = "reindexed";
     static final JobConfig CONFIG = JobConfig.defaults();
 
@@ -107,17 +102,7 @@ class ReindexEndToEndTest {
     }
 
     static Path write(String name, Map<String, String> docs) throws Exception {
-        List<GenericRecord> rows = new ArrayList<>();
-        docs.forEach((id, text) -> {
-            GenericData.Record r = new GenericData.Record(SCHEMA);
-            r.put("id", id);
-            r.put("text", text);
-            rows.add(r);
-        });
-        Path p = dir.resolve(name + ".parquet");
-        java.nio.file.Files.deleteIfExists(p);
-        ParquetRows.write(p, rows);
-        return p;
+        return TestCorpus.writeDocuments(dir.resolve(name + ".parquet"), docs);
     }
 
     static CliRun reindex(Path input, String... more) {

@@ -5,10 +5,7 @@ import dev.flinkembed.operators.metrics.AtomicLongCounter;
 import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.Document;
-import dev.flinkembed.runtime.InProcessEmbeddingModel;
-import dev.flinkembed.runtime.loading.ModelLoader;
 import dev.flinkembed.runtime.loading.ModelOptions;
-import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -27,8 +24,7 @@ public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
     private final ChunkingOptions options;
     private final boolean passDeletions;
     private final boolean tokenizerOnly;
-    private transient InProcessEmbeddingModel lease;
-    private transient ModelTokenizer ownTokenizer;
+    private transient ModelChunker modelChunker;
     private transient Chunker chunker;
     private transient Counter chunksOut;
     private transient AtomicLongCounter chunksAcc;
@@ -51,13 +47,8 @@ public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
 
     @Override
     public void open(OpenContext openContext) {
-        if (tokenizerOnly) {
-            ownTokenizer = ModelLoader.loadTokenizer(model);
-            chunker = new Chunker(ownTokenizer, options);
-        } else {
-            lease = InProcessEmbeddingModel.open(model);
-            chunker = new Chunker(lease.tokenizer(), options);
-        }
+        modelChunker = ModelChunker.open(model, options, tokenizerOnly);
+        chunker = modelChunker.chunker();
         chunksOut = getRuntimeContext().getMetricGroup().counter("chunksCreated");
         chunksAcc = AtomicLongCounter.register(getRuntimeContext(), CHUNKS_CREATED);
     }
@@ -82,11 +73,8 @@ public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
 
     @Override
     public void close() {
-        if (lease != null) {
-            lease.close();
-        }
-        if (ownTokenizer != null) {
-            ownTokenizer.close();
+        if (modelChunker != null) {
+            modelChunker.close();
         }
     }
 }

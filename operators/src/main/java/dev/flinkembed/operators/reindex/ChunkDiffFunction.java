@@ -2,6 +2,7 @@ package dev.flinkembed.operators.reindex;
 
 import dev.flinkembed.operators.chunking.Chunker;
 import dev.flinkembed.operators.chunking.ChunkingOptions;
+import dev.flinkembed.operators.chunking.ModelChunker;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
 import dev.flinkembed.operators.embedding.RemoteBackend;
 import dev.flinkembed.operators.metrics.AtomicLongCounter;
@@ -9,9 +10,6 @@ import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.records.Document;
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.operators.records.IndexedChunk;
-import dev.flinkembed.runtime.InProcessEmbeddingModel;
-import dev.flinkembed.runtime.loading.ModelLoader;
-import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -43,8 +41,7 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
     private final boolean reuseVectors;
     private transient ValueState<Document> document;
     private transient ListState<IndexedChunk> rows;
-    private transient InProcessEmbeddingModel lease;
-    private transient ModelTokenizer ownTokenizer;
+    private transient ModelChunker modelChunker;
     private transient Chunker chunker;
     private transient String fingerprint;
     private transient Map<String, AtomicLongCounter> counters;
@@ -71,15 +68,11 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
     public void open(OpenContext openContext) {
         document = getRuntimeContext().getState(new ValueStateDescriptor<>("document", Document.class));
         rows = getRuntimeContext().getListState(new ListStateDescriptor<>("indexed", IndexedChunk.class));
-        if (embedding.isRemote()) {
-            ownTokenizer = ModelLoader.loadTokenizer(embedding.model());
-            chunker = new Chunker(ownTokenizer, chunking);
-            fingerprint = RemoteBackend.fingerprint(embedding.remote(), embedding.model());
-        } else {
-            lease = InProcessEmbeddingModel.open(embedding.model()); // shared with the embedding operator's instance
-            chunker = new Chunker(lease.tokenizer(), chunking);
-            fingerprint = lease.info().fingerprint();
-        }
+        // In-process: the tokenizer of the slot's shared model, whose fingerprint the embedding operator will write.
+        modelChunker = ModelChunker.open(embedding.model(), chunking, embedding.isRemote());
+        chunker = modelChunker.chunker();
+        fingerprint = embedding.isRemote() ? RemoteBackend.fingerprint(embedding.remote(), embedding.model())
+                : modelChunker.modelInfo().fingerprint();
         counters = new HashMap<>();
         for (String name : List.of(ReindexCounters.SCANNED, ReindexCounters.INDEXED, ReindexCounters.UNCHANGED,
                 ReindexCounters.CHANGED, ReindexCounters.NEW, ReindexCounters.DELETED, ReindexCounters.ABSENT_KEPT,
@@ -170,11 +163,8 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
 
     @Override
     public void close() {
-        if (lease != null) {
-            lease.close();
-        }
-        if (ownTokenizer != null) {
-            ownTokenizer.close();
+        if (modelChunker != null) {
+            modelChunker.close();
         }
     }
 }

@@ -1,0 +1,49 @@
+package dev.flinkembed.operators.chunking;
+
+import dev.flinkembed.runtime.InProcessEmbeddingModel;
+import dev.flinkembed.runtime.api.ModelInfo;
+import dev.flinkembed.runtime.loading.ModelLoader;
+import dev.flinkembed.runtime.loading.ModelOptions;
+import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
+
+/**
+ * A {@link Chunker} with the model's own tokenizer, for an operator's lifetime: leased from the JVM's shared model (no
+ * extra weights: the embedding operator of the slot holds the same), or, when the vectors come from a remote server,
+ * the tokenizer alone.
+ */
+public final class ModelChunker implements AutoCloseable {
+
+    private final InProcessEmbeddingModel lease;
+    private final ModelTokenizer ownTokenizer;
+    private final Chunker chunker;
+
+    private ModelChunker(InProcessEmbeddingModel lease, ModelTokenizer ownTokenizer, ChunkingOptions options) {
+        this.lease = lease;
+        this.ownTokenizer = ownTokenizer;
+        this.chunker = new Chunker(lease != null ? lease.tokenizer() : ownTokenizer, options);
+    }
+
+    public static ModelChunker open(ModelOptions model, ChunkingOptions options, boolean tokenizerOnly) {
+        return tokenizerOnly ? new ModelChunker(null, ModelLoader.loadTokenizer(model), options)
+                : new ModelChunker(InProcessEmbeddingModel.open(model), null, options);
+    }
+
+    public Chunker chunker() {
+        return chunker;
+    }
+
+    /** The in-process model's description (fingerprint included); null when only the tokenizer was loaded. */
+    public ModelInfo modelInfo() {
+        return lease == null ? null : lease.info();
+    }
+
+    @Override
+    public void close() {
+        if (lease != null) {
+            lease.close();
+        }
+        if (ownTokenizer != null) {
+            ownTokenizer.close();
+        }
+    }
+}
