@@ -27,6 +27,12 @@ final class StreamCommand implements Callable<Integer> {
     @Option(names = "--topic", description = "Topic of document changes (kafka.topic).")
     String topic;
 
+    @Option(names = "--sink", description = "Where vectors go: pgvector (default), kafka or parquet (sink.type).")
+    String sink;
+
+    @Option(names = "--output", description = "Directory of the Parquet change log, with --sink parquet (sink.path).")
+    String output;
+
     @Option(names = "--pg-url", description = "JDBC URL of PostgreSQL with pgvector (pgvector.url).")
     String pgUrl;
 
@@ -42,7 +48,9 @@ final class StreamCommand implements Callable<Integer> {
                 .with(JobOptions.KAFKA_BOOTSTRAP, bootstrap)
                 .with(JobOptions.KAFKA_TOPIC, topic)
                 .with(JobOptions.PG_URL, pgUrl)
-                .with(JobOptions.PG_TABLE, table);
+                .with(JobOptions.PG_TABLE, table)
+                .with(JobOptions.SINK_TYPE, sink)
+                .with(JobOptions.SINK_PATH, output);
         StreamJob.Plan plan = StreamJob.plan(c);
         org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env = Environments.local(plan.parallelism());
         JobClient client = StreamJob.start(env, plan, System.out);

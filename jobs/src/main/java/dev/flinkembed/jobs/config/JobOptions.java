@@ -109,11 +109,14 @@ public final class JobOptions {
             "Optional Parquet column holding a title."));
 
     public static final ConfigKey<String> SINK_TYPE = add(ConfigKey.oneOf("sink.type", null,
-            "Where vectors go (bulk: parquet or pgvector, default parquet; stream: pgvector or kafka, default "
-                    + "pgvector).", "parquet", "pgvector", "kafka"));
+            "Where vectors go (bulk: parquet or pgvector, default parquet; stream: pgvector, kafka or parquet — a "
+                    + "change log under sink.path — default pgvector).", "parquet", "pgvector", "kafka"));
     public static final ConfigKey<String> SINK_PATH = add(ConfigKey.string("sink.path", null,
             "Bulk output directory: vectors under vectors/ (Parquet sink), dead letters under dead-letter/ "
                     + "(--output; with the pgvector sink it holds only the dead letters, default ./flink-embed-out)."));
+    public static final ConfigKey<String> SINK_PARTITIONING = add(ConfigKey.oneOf("sink.partitioning", "hour",
+            "Stream job, Parquet change log: hour (folders dt=YYYY-MM-DD/hr=HH of the UTC hour the rows were "
+                    + "written) or none.", "hour", "none"));
     public static final ConfigKey<String> SINK_PREVIOUS_PATH = add(ConfigKey.string("sink.previous-path", null,
             "Bulk job, Parquet sink: an earlier output directory (--previous); chunks whose position, content hash and "
                     + "model fingerprint are in it keep their vectors, only the rest is embedded. The new output is a "

@@ -19,6 +19,7 @@ import dev.flinkembed.operators.records.Document;
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.operators.sinks.kafka.KafkaSinkOptions;
 import dev.flinkembed.operators.sinks.kafka.KafkaSinks;
+import dev.flinkembed.operators.sinks.ParquetVectorSink;
 import dev.flinkembed.operators.sinks.pgvector.PgVectorOptions;
 import dev.flinkembed.operators.sinks.pgvector.PgVectorSink;
 import dev.flinkembed.operators.sources.KafkaDocumentSource;
@@ -26,6 +27,7 @@ import dev.flinkembed.operators.sources.KafkaSourceOptions;
 import dev.flinkembed.operators.sources.RouteParsedRecords;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +52,8 @@ public final class StreamJob {
     /** Everything the job needs, validated (and the brokers and database checked) before anything runs. */
     public record Plan(JobConfig config, String name, ModelOptions model, ChunkingOptions chunking,
                        EmbeddingOptions embedding, KafkaSourceOptions source, KafkaSinkOptions deadLetters,
-                       KafkaSinkOptions vectors, PgVectorOptions pgvector, int parallelism, long checkpointInterval) {
+                       KafkaSinkOptions vectors, PgVectorOptions pgvector, int parallelism, long checkpointInterval,
+                       String parquetOutput, boolean hourlyPartitions) {
     }
 
     private StreamJob() {
@@ -58,8 +61,19 @@ public final class StreamJob {
 
     public static Plan plan(JobConfig c) {
         String sink = c.isSet(JobOptions.SINK_TYPE) ? c.get(JobOptions.SINK_TYPE) : "pgvector";
+        String parquetOutput = null;
         if (sink.equals("parquet")) {
-            throw ConfigException.badValue("sink.type", sink, "for the stream job: pgvector, kafka");
+            parquetOutput = c.require(JobOptions.SINK_PATH, "pass --output DIR (the change log goes under DIR/vectors/)");
+            try { // a change log: a later job (or the same after a restore) appends to it
+                java.nio.file.Files.createDirectories(Path.of(parquetOutput).resolve("vectors"));
+            } catch (java.io.IOException | RuntimeException e) {
+                throw new ConfigException("configuration key 'sink.path': cannot create " + parquetOutput + "/vectors: "
+                        + e.getMessage());
+            }
+            if (c.get(JobOptions.JOB_CHECKPOINT_INTERVAL) == 0) {
+                throw ConfigException.badValue("job.checkpoint-interval", "0", "a positive interval with sink.type="
+                        + "parquet: Parquet files are committed on checkpoints, none would ever become visible");
+            }
         }
         EmbeddingOptions embedding = Settings.embedding(c);
         ChunkingOptions chunking = Settings.chunking(c);
@@ -89,7 +103,8 @@ public final class StreamJob {
         KafkaPreflight.createMissing(source.bootstrapServers(), source.topic(), outputs, timeout);
         String name = c.isSet(JobOptions.JOB_NAME) ? c.get(JobOptions.JOB_NAME) : "flink-embed stream";
         return new Plan(c, name, embedding.model(), chunking, embedding, source, deadLetters, vectors, pg,
-                c.get(JobOptions.JOB_PARALLELISM), c.get(JobOptions.JOB_CHECKPOINT_INTERVAL));
+                c.get(JobOptions.JOB_PARALLELISM), c.get(JobOptions.JOB_CHECKPOINT_INTERVAL), parquetOutput,
+                c.get(JobOptions.SINK_PARTITIONING).equals("hour"));
     }
 
     /**
@@ -120,6 +135,11 @@ public final class StreamJob {
             counted.sinkTo(new PgVectorSink(plan.pgvector)).name("write pgvector " + plan.pgvector.table())
                     .uid("pgvector-sink");
         }
+        if (plan.parquetOutput != null) {
+            counted.sinkTo(ParquetVectorSink.createChangelog(Path.of(plan.parquetOutput).resolve("vectors")
+                            .toAbsolutePath().toUri().toString(), plan.embedding, plan.hourlyPartitions))
+                    .name("write parquet change log").uid("parquet-sink");
+        }
         if (plan.vectors != null) {
             counted.sinkTo(KafkaSinks.vectors(plan.vectors)).name("write kafka " + plan.vectors.topic())
                     .uid("kafka-vectors-sink");
@@ -136,8 +156,10 @@ public final class StreamJob {
         JobClient client = env.executeAsync(plan.name);
         out.printf("Submitted %s (%s): kafka %s/%s → %s%s; dead letters → %s; checkpoints %s%n", plan.name,
                 client.getJobID(), plan.source.bootstrapServers(), plan.source.topic(),
-                plan.pgvector == null ? "" : plan.pgvector.toString(),
-                plan.vectors == null ? "" : (plan.pgvector == null ? "" : " and ") + "topic " + plan.vectors.topic(),
+                plan.pgvector != null ? plan.pgvector.toString() : plan.parquetOutput != null
+                        ? "Parquet change log under " + plan.parquetOutput + "/vectors" : "",
+                plan.vectors == null ? "" : (plan.pgvector == null && plan.parquetOutput == null ? "" : " and ")
+                        + "topic " + plan.vectors.topic(),
                 plan.deadLetters.topic(), plan.checkpointInterval > 0 ? "every " + plan.checkpointInterval
                         + " ms (exactly-once)" : "off (at-least-once)");
         return client;

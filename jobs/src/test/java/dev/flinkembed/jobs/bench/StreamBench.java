@@ -25,7 +25,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * Kafka → pgvector benchmark, in one JVM against a real KRaft broker and PostgreSQL + pgvector (PGlite):
  * (1) the bulk job loading N documents from Parquet into pgvector, (2) the stream job draining the same N documents
- * from a Kafka backlog into pgvector — sustained documents/s of both, side by side — then (3) end-to-end latency
+ * from a Kafka backlog into pgvector, (2b) and into a Parquet change log (visible when a checkpoint commits it) —
+ * sustained documents/s, side by side — then (3) end-to-end latency
  * (produce → row visible in the table) at a fixed input rate below the measured capacity.
  *
  * <p>{@code mvn -B -q -DskipTests install && mvn -B -q -pl jobs exec:exec@stream-bench [-Dbench.docs=2000]
@@ -107,6 +108,26 @@ public final class StreamBench {
                 Thread.sleep(100);
             }
             client.cancel().get();
+            // (2b) the same documents as a backlog in a topic of their own, into a Parquet change log (rows become
+            // visible when a checkpoint commits their file: every 2 s here)
+            kafka.createTopic("bench-parquet", 2);
+            try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+                for (GenericRecord r : rows) {
+                    send(p, "bench-parquet", r.get("id").toString(), r.get("text").toString());
+                }
+            }
+            Path lake = tmp.resolve("lake");
+            JobConfig parquetConfig = config.with(JobOptions.SINK_TYPE, "parquet").with(JobOptions.KAFKA_TOPIC,
+                            "bench-parquet").with(JobOptions.SINK_PATH, lake.toString())
+                    .with(JobOptions.KAFKA_GROUP_ID, "bench-parquet").with(JobOptions.JOB_CHECKPOINT_INTERVAL, "2s");
+            t0 = System.nanoTime();
+            JobClient parquetClient = StreamJob.start(Environments.local(parallelism), StreamJob.plan(parquetConfig),
+                    System.out);
+            while (distinctParquetDocs(lake) < docs) {
+                Thread.sleep(100);
+            }
+            double parquetSeconds = (System.nanoTime() - t0) / 1e9;
+            parquetClient.cancel().get();
             double[] lat = seen.entrySet().stream().mapToDouble(e -> (e.getValue() - sent.get(e.getKey())) / 1e6)
                     .sorted().toArray();
 
@@ -117,6 +138,8 @@ public final class StreamBench {
                     docs / bulkSeconds);
             System.out.printf("| stream job, Kafka backlog → pgvector | %d | %.1f | %.1f | %.2f× |%n", docs,
                     streamSeconds, capacity, capacity / (docs / bulkSeconds));
+            System.out.printf("| stream job, Kafka backlog → Parquet change log | %d | %.1f | %.1f | %.2f× |%n", docs,
+                    parquetSeconds, docs / parquetSeconds, (docs / parquetSeconds) / (docs / bulkSeconds));
             System.out.println();
             System.out.printf("latency at %.1f documents/s (%.0f%% of the stream's capacity) for %d s: %d of %d "
                             + "seen, p50 %.0f ms, p99 %.0f ms, max %.0f ms%n", rate, load * 100, latencySeconds,
@@ -126,9 +149,25 @@ public final class StreamBench {
     }
 
 
+    /** Documents in the committed change-log files (in-progress files are hidden, not matched). */
+    private static long distinctParquetDocs(Path lake) {
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(DISTINCT doc_id) FROM read_parquet('" + lake
+                     + "/vectors/**/*.parquet')")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (Exception e) {
+            return 0; // no committed file yet
+        }
+    }
+
     private static void send(KafkaProducer<byte[], byte[]> p, String id, String text) throws Exception {
+        send(p, "bench", id, text);
+    }
+
+    private static void send(KafkaProducer<byte[], byte[]> p, String topic, String id, String text) throws Exception {
         String json = "{\"id\":" + JSON.writeValueAsString(id) + ",\"text\":" + JSON.writeValueAsString(text) + "}";
-        p.send(new ProducerRecord<>("bench", id.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8)));
+        p.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static long distinctDocs(PgliteServer pg) {

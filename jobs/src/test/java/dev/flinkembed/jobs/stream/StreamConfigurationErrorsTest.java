@@ -45,6 +45,21 @@ class StreamConfigurationErrorsTest {
     }
 
     @Test
+    void aParquetChangeLogNeedsAnOutputAndCheckpoints() {
+        CliRun noOutput = stream("--sink", "parquet");
+        assertThat(noOutput.code()).isEqualTo(2);
+        assertThat(noOutput.err()).contains("sink.path").contains("--output");
+        CliRun noCheckpoints = stream("--sink", "parquet", "--output", "target/never-written",
+                "--set", "job.checkpoint-interval=0");
+        assertThat(noCheckpoints.code()).isEqualTo(2);
+        assertThat(noCheckpoints.err()).contains("job.checkpoint-interval").contains("committed on checkpoints");
+        CliRun badPartitioning = stream("--sink", "parquet", "--output", "target/never-written",
+                "--set", "sink.partitioning=daily");
+        assertThat(badPartitioning.code()).isEqualTo(2);
+        assertThat(badPartitioning.err()).contains("sink.partitioning").contains("hour, none");
+    }
+
+    @Test
     void anUnknownKeyIsNamedWithASuggestion() {
         CliRun run = stream("--set", "kafka.topics=docs");
         assertThat(run.code()).isEqualTo(2);

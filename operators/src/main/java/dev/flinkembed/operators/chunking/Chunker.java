@@ -116,6 +116,8 @@ public final class Chunker {
         c.endChar = endChar;
         c.title = doc.title;
         c.metadata = doc.metadata;
+        c.sourcePartition = doc.sourcePartition;
+        c.sourceOffset = doc.sourceOffset;
         c.contentHash = sha256(c.embedText);
         return c;
     }

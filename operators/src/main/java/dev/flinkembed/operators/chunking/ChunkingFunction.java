@@ -56,7 +56,7 @@ public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
     @Override
     public void processElement(Document doc, Context ctx, Collector<Chunk> out) {
         if (Document.DELETE.equals(doc.op) && passDeletions) {
-            out.collect(Chunk.deletion(doc.id));
+            out.collect(Chunk.deletion(doc));
             return;
         }
         if (Document.DELETE.equals(doc.op)) {

@@ -95,7 +95,10 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
     @Override
     public void asyncInvoke(Chunk chunk, ResultFuture<EmbeddedChunk> resultFuture) {
         if (chunk.isDeletion()) {
-            resultFuture.complete(List.of(EmbeddedChunk.deletion(chunk.docId, System.currentTimeMillis())));
+            EmbeddedChunk deletion = EmbeddedChunk.deletion(chunk.docId, System.currentTimeMillis());
+            deletion.sourcePartition = chunk.sourcePartition;
+            deletion.sourceOffset = chunk.sourceOffset;
+            resultFuture.complete(List.of(deletion));
             return;
         }
         embedder.submit(EmbeddingInput.document(chunk.embedText)).whenComplete((embedding, error) -> {

@@ -18,6 +18,9 @@ public class Chunk {
     public String title;
     public Map<String, String> metadata;
     public String contentHash;
+    /** Where the change came from in Kafka (stream job); -1 when read from files. */
+    public int sourcePartition = -1;
+    public long sourceOffset = -1;
 
     public Chunk() {
     }
@@ -27,6 +30,14 @@ public class Chunk {
         Chunk c = new Chunk();
         c.docId = docId;
         c.chunkIndex = -1;
+        return c;
+    }
+
+    /** The deletion marker of {@code doc}, carrying where the delete came from. */
+    public static Chunk deletion(Document doc) {
+        Chunk c = deletion(doc.id);
+        c.sourcePartition = doc.sourcePartition;
+        c.sourceOffset = doc.sourceOffset;
         return c;
     }
 

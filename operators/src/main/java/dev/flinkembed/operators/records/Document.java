@@ -17,6 +17,9 @@ public class Document {
     public String title;
     public Map<String, String> metadata;
     public String op = UPSERT;
+    /** Where the change came from in Kafka (stream job); -1 when read from files. */
+    public int sourcePartition = -1;
+    public long sourceOffset = -1;
 
     public Document() {
     }

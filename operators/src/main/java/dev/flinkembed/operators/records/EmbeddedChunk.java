@@ -22,6 +22,9 @@ public class EmbeddedChunk {
     public String model;
     public String modelFingerprint;
     public long embeddedAt;
+    /** Where the change came from in Kafka (stream job); -1 when read from files. */
+    public int sourcePartition = -1;
+    public long sourceOffset = -1;
     /** Set when the backend refused this chunk (a remote server's 400): it goes to the dead letters, not a sink. */
     public String error;
     /**
@@ -79,6 +82,8 @@ public class EmbeddedChunk {
         e.model = model;
         e.modelFingerprint = fingerprint;
         e.embeddedAt = embeddedAt;
+        e.sourcePartition = c.sourcePartition;
+        e.sourceOffset = c.sourceOffset;
         return e;
     }
 }

@@ -13,7 +13,9 @@ import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.formats.parquet.ParquetWriterFactory;
 import org.apache.flink.streaming.api.functions.sink.filesystem.OutputFileConfig;
+import org.apache.flink.streaming.api.functions.sink.filesystem.BucketAssigner;
 import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.BasePathBucketAssigner;
+import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.DateTimeBucketAssigner;
 
 /**
  * Vectors to Parquet files under a directory (FileSink bulk format: files roll on checkpoints and at the end of
@@ -36,6 +38,11 @@ public final class ParquetVectorSink {
         if (!embedding.isRemote()) {
             return create(directory, embedding.model());
         }
+        Map<String, String> meta = remoteMetadata(embedding);
+        return create(directory, new ParquetWriterFactory<>(out -> ParquetVectorWriter.create(out, meta)));
+    }
+
+    private static Map<String, String> remoteMetadata(EmbeddingOptions embedding) {
         RemoteOptions remote = embedding.remote();
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(META_PREFIX + "model", RemoteBackend.name(remote));
@@ -43,12 +50,33 @@ public final class ParquetVectorSink {
         meta.put(META_PREFIX + "dimensions", remote.dimensions() == null ? "server default"
                 : remote.dimensions().toString());
         meta.put(META_PREFIX + "model-fingerprint", RemoteBackend.fingerprint(remote, embedding.model()));
-        return create(directory, new ParquetWriterFactory<>(out -> ParquetVectorWriter.create(out, meta)));
+        return meta;
+    }
+
+    /**
+     * The stream job's change log ({@link VectorSchema#CHANGELOG_SCHEMA}): files roll on every checkpoint and become
+     * visible (renamed from hidden in-progress names) only when it completes, so readers see each change once.
+     * {@code hourly}: under {@code dt=YYYY-MM-DD/hr=HH} folders of the hour (UTC) the rows were written.
+     */
+    public static FileSink<EmbeddedChunk> createChangelog(String directory, EmbeddingOptions embedding, boolean hourly) {
+        Map<String, String> remoteMeta = embedding.isRemote() ? remoteMetadata(embedding) : null;
+        ModelOptions model = embedding.model();
+        ParquetWriterFactory<EmbeddedChunk> factory = new ParquetWriterFactory<>(out -> ParquetVectorWriter
+                .createChangelog(out, remoteMeta != null ? remoteMeta : fileMetadata(model)));
+        BucketAssigner<EmbeddedChunk, String> buckets = hourly
+                ? new DateTimeBucketAssigner<>("'dt='yyyy-MM-dd'/hr='HH", java.time.ZoneOffset.UTC)
+                : new BasePathBucketAssigner<>();
+        return create(directory, factory, buckets);
     }
 
     private static FileSink<EmbeddedChunk> create(String directory, ParquetWriterFactory<EmbeddedChunk> factory) {
+        return create(directory, factory, new BasePathBucketAssigner<>());
+    }
+
+    private static FileSink<EmbeddedChunk> create(String directory, ParquetWriterFactory<EmbeddedChunk> factory,
+                                                  BucketAssigner<EmbeddedChunk, String> buckets) {
         return FileSink.forBulkFormat(new Path(directory), factory)
-                .withBucketAssigner(new BasePathBucketAssigner<>())
+                .withBucketAssigner(buckets)
                 .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(".parquet")
                         .build())
                 .build();

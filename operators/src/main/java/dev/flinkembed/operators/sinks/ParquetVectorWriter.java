@@ -2,6 +2,7 @@ package dev.flinkembed.operators.sinks;
 
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import java.util.Map;
+import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
@@ -22,7 +23,19 @@ final class ParquetVectorWriter {
     }
 
     static ParquetWriter<EmbeddedChunk> create(OutputFile out, Map<String, String> fileMetadata) throws java.io.IOException {
-        return new Builder(out, fileMetadata)
+        return create(out, fileMetadata, VectorSchema.SCHEMA, VectorSchema::toRecord);
+    }
+
+    /** The stream job's change log: {@link VectorSchema#CHANGELOG_SCHEMA}. */
+    static ParquetWriter<EmbeddedChunk> createChangelog(OutputFile out, Map<String, String> fileMetadata)
+            throws java.io.IOException {
+        return create(out, fileMetadata, VectorSchema.CHANGELOG_SCHEMA, VectorSchema::toChangelogRecord);
+    }
+
+    private static ParquetWriter<EmbeddedChunk> create(OutputFile out, Map<String, String> fileMetadata, Schema schema,
+                                                       java.util.function.Function<EmbeddedChunk, GenericRecord> toRecord)
+            throws java.io.IOException {
+        return new Builder(out, fileMetadata, schema, toRecord)
                 .withCompressionCodec(CompressionCodecName.SNAPPY)
                 .config(AvroWriteSupport.WRITE_OLD_LIST_STRUCTURE, "false")
                 .build();
@@ -30,10 +43,15 @@ final class ParquetVectorWriter {
 
     private static final class Builder extends ParquetWriter.Builder<EmbeddedChunk, Builder> {
         private final Map<String, String> fileMetadata;
+        private final Schema schema;
+        private final java.util.function.Function<EmbeddedChunk, GenericRecord> toRecord;
 
-        Builder(OutputFile out, Map<String, String> fileMetadata) {
+        Builder(OutputFile out, Map<String, String> fileMetadata, Schema schema,
+                java.util.function.Function<EmbeddedChunk, GenericRecord> toRecord) {
             super(out);
             this.fileMetadata = fileMetadata;
+            this.schema = schema;
+            this.toRecord = toRecord;
         }
 
         @Override
@@ -43,23 +61,28 @@ final class ParquetVectorWriter {
 
         @Override
         protected WriteSupport<EmbeddedChunk> getWriteSupport(Configuration conf) {
-            return new ChunkWriteSupport(fileMetadata);
+            return new ChunkWriteSupport(fileMetadata, schema, toRecord);
         }
     }
 
     private static final class ChunkWriteSupport extends WriteSupport<EmbeddedChunk> {
         private AvroWriteSupport<GenericRecord> avro;
         private final Map<String, String> fileMetadata;
+        private final Schema schema;
+        private final java.util.function.Function<EmbeddedChunk, GenericRecord> toRecord;
 
-        ChunkWriteSupport(Map<String, String> fileMetadata) {
+        ChunkWriteSupport(Map<String, String> fileMetadata, Schema schema,
+                          java.util.function.Function<EmbeddedChunk, GenericRecord> toRecord) {
             this.fileMetadata = fileMetadata;
+            this.schema = schema;
+            this.toRecord = toRecord;
         }
 
         @Override
         public WriteContext init(Configuration configuration) {
             // The Parquet schema must be converted with the same list setting the write support uses.
             avro = new AvroWriteSupport<>(new org.apache.parquet.avro.AvroSchemaConverter(configuration)
-                    .convert(VectorSchema.SCHEMA), VectorSchema.SCHEMA, GenericData.get());
+                    .convert(schema), schema, GenericData.get());
             WriteContext inner = avro.init(configuration);
             Map<String, String> meta = new java.util.HashMap<>(inner.getExtraMetaData());
             meta.putAll(fileMetadata);
@@ -73,7 +96,7 @@ final class ParquetVectorWriter {
 
         @Override
         public void write(EmbeddedChunk record) {
-            avro.write(VectorSchema.toRecord(record));
+            avro.write(toRecord.apply(record));
         }
     }
 }

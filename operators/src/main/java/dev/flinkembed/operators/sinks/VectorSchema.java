@@ -31,7 +31,65 @@ public final class VectorSchema {
             .noDefault()
             .endRecord();
 
+    /**
+     * The stream job's Parquet change log: the same columns (nullable where a delete has nothing: text, hash, vector,
+     * model) plus {@code op} ({@code upsert} | {@code delete}) and the Kafka position of the change that made the row.
+     */
+    public static final Schema CHANGELOG_SCHEMA = SchemaBuilder.record("EmbeddedChunkChange").namespace("dev.flinkembed")
+            .fields()
+            .requiredString("op")
+            .requiredString("doc_id")
+            .requiredInt("chunk_index")
+            .requiredInt("chunk_count")
+            .optionalString("text")
+            .requiredInt("start_char")
+            .requiredInt("end_char")
+            .requiredInt("token_count")
+            .optionalString("content_hash")
+            .optionalString("title")
+            .name("metadata").type().optional().map().values().stringType()
+            .name("embedding").type().optional().array().items().floatType()
+            .optionalString("model")
+            .optionalString("model_fingerprint")
+            .name("embedded_at").type(LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG)))
+            .noDefault()
+            .requiredInt("source_partition")
+            .requiredLong("source_offset")
+            .endRecord();
+
     private VectorSchema() {
+    }
+
+    /** A change-log row: an upsert of one chunk, or the one delete row of a document. */
+    public static GenericRecord toChangelogRecord(EmbeddedChunk c) {
+        GenericData.Record r = new GenericData.Record(CHANGELOG_SCHEMA);
+        boolean delete = c.isDeletion();
+        r.put("op", delete ? "delete" : "upsert");
+        r.put("doc_id", c.docId);
+        r.put("chunk_index", delete ? -1 : c.chunkIndex);
+        r.put("chunk_count", c.chunkCount);
+        r.put("text", c.text);
+        r.put("start_char", c.startChar);
+        r.put("end_char", c.endChar);
+        r.put("token_count", c.tokenCount);
+        r.put("content_hash", c.contentHash);
+        r.put("title", c.title);
+        r.put("metadata", c.metadata);
+        r.put("embedding", c.embedding == null ? null : floats(c.embedding));
+        r.put("model", c.model);
+        r.put("model_fingerprint", c.modelFingerprint);
+        r.put("embedded_at", c.embeddedAt);
+        r.put("source_partition", c.sourcePartition);
+        r.put("source_offset", c.sourceOffset);
+        return r;
+    }
+
+    private static List<Float> floats(float[] v) {
+        List<Float> out = new ArrayList<>(v.length);
+        for (float x : v) {
+            out.add(x);
+        }
+        return out;
     }
 
     /** A row of an earlier output, as the reindex join takes it (with its vector). */
@@ -64,11 +122,7 @@ public final class VectorSchema {
         r.put("content_hash", c.contentHash);
         r.put("title", c.title);
         r.put("metadata", c.metadata);
-        List<Float> vector = new ArrayList<>(c.embedding.length);
-        for (float v : c.embedding) {
-            vector.add(v);
-        }
-        r.put("embedding", vector);
+        r.put("embedding", floats(c.embedding));
         r.put("model", c.model);
         r.put("model_fingerprint", c.modelFingerprint);
         r.put("embedded_at", c.embeddedAt);

@@ -33,6 +33,9 @@ public final class KafkaDocumentDeserializer implements KafkaRecordDeserializati
         }
         if (parsed.deadLetter != null) {
             parsed.deadLetter.key = record.key();
+        } else {
+            parsed.document.sourcePartition = record.partition();
+            parsed.document.sourceOffset = record.offset();
         }
         out.collect(parsed);
     }
