@@ -8,15 +8,14 @@ import dev.flinkembed.runtime.api.EmbeddingModel;
 import dev.flinkembed.runtime.api.EmbeddingResult;
 import dev.flinkembed.runtime.api.PreparedInput;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
  * Collects single requests from callers (a Flink async function, a server) into model calls. Callers tokenize on their
- * own thread ({@link #submit}); one worker thread flushes when the pending tokens reach {@code flushTokens} or the
- * oldest request has waited {@code maxWait}, runs the model (which splits the flush into length-sorted forward passes)
+ * own thread ({@link #submit}); one worker thread takes a flush from the {@link BatchingQueue} when the pending tokens
+ * reach {@code flushTokens} or the oldest request has waited {@code maxWait}, runs the model (which splits the flush into length-sorted forward passes)
  * and completes each future. A model failure fails every future of that flush; nothing hangs: {@link #close} fails
  * what is still pending.
  */
@@ -24,27 +23,21 @@ public final class MicroBatcher implements AsyncEmbedder {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MicroBatcher.class);
 
-    private record Pending(PreparedInput input, CompletableFuture<Embedding> future, long enqueuedNanos) {
+    private record Pending(PreparedInput input, CompletableFuture<Embedding> future) {
     }
 
     private final EmbeddingModel model;
-    private final long flushTokens;
-    private final long maxWaitNanos;
+    private final BatchingQueue<Pending> queue;
     private final Consumer<BatchStats> listener;
     private final java.util.concurrent.Future<?> worker;
     private final String name;
     private BatchStats total = BatchStats.EMPTY;
     private int flushes;
-    private final Object lock = new Object();
-    private List<Pending> pending = new ArrayList<>();
-    private long pendingTokens;
-    private boolean closed;
 
     public MicroBatcher(EmbeddingModel model, long flushTokens, Duration maxWait, Consumer<BatchStats> listener,
                         String threadName) {
         this.model = model;
-        this.flushTokens = Math.max(1, flushTokens);
-        this.maxWaitNanos = maxWait.toNanos();
+        this.queue = new BatchingQueue<>(flushTokens, Integer.MAX_VALUE, maxWait);
         this.listener = listener;
         this.name = threadName;
         this.worker = ModelWorkers.start(threadName, this::run);
@@ -59,16 +52,8 @@ public final class MicroBatcher implements AsyncEmbedder {
     /** Queues an input the caller already prepared with this batcher's model (to look at it first). */
     public CompletableFuture<Embedding> submitPrepared(PreparedInput prepared) {
         CompletableFuture<Embedding> future = new CompletableFuture<>();
-        synchronized (lock) {
-            if (closed) {
-                future.completeExceptionally(new IllegalStateException("the micro-batcher is closed"));
-                return future;
-            }
-            pending.add(new Pending(prepared, future, System.nanoTime()));
-            pendingTokens += prepared.tokenCount();
-            if (pendingTokens >= flushTokens || pending.size() == 1) {
-                lock.notifyAll();
-            }
+        if (!queue.add(new Pending(prepared, future), prepared.tokenCount())) {
+            future.completeExceptionally(new IllegalStateException("the micro-batcher is closed"));
         }
         return future;
     }
@@ -76,51 +61,17 @@ public final class MicroBatcher implements AsyncEmbedder {
     private void run() {
         while (true) {
             List<Pending> batch;
-            synchronized (lock) {
-                try {
-                    while (!closed) {
-                        if (pending.isEmpty()) {
-                            lock.wait();
-                            continue;
-                        }
-                        long waited = System.nanoTime() - pending.get(0).enqueuedNanos;
-                        if (pendingTokens >= flushTokens || waited >= maxWaitNanos) {
-                            break;
-                        }
-                        long remaining = maxWaitNanos - waited;
-                        lock.wait(remaining / 1_000_000, (int) (remaining % 1_000_000));
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    closed = true;
-                }
-                if (closed) {
-                    return;
-                }
-                batch = takeUpToFlushTokens();
+            try {
+                batch = queue.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (batch.isEmpty()) {
+                return; // closed
             }
             runBatch(batch);
         }
-    }
-
-    /** At most {@code flushTokens} tokens (at least one input): a flush never grows without bound. */
-    private List<Pending> takeUpToFlushTokens() {
-        int count = 0;
-        long tokens = 0;
-        while (count < pending.size() && (count == 0 || tokens + pending.get(count).input.tokenCount() <= flushTokens)) {
-            tokens += pending.get(count).input.tokenCount();
-            count++;
-        }
-        List<Pending> batch;
-        if (count == pending.size()) {
-            batch = pending;
-            pending = new ArrayList<>();
-        } else {
-            batch = new ArrayList<>(pending.subList(0, count));
-            pending = new ArrayList<>(pending.subList(count, pending.size()));
-        }
-        pendingTokens -= tokens;
-        return batch;
     }
 
     private void runBatch(List<Pending> batch) {
@@ -143,21 +94,12 @@ public final class MicroBatcher implements AsyncEmbedder {
 
     /** Inputs waiting for a flush. */
     public int pendingCount() {
-        synchronized (lock) {
-            return pending.size();
-        }
+        return queue.size();
     }
 
     @Override
     public void close() {
-        List<Pending> left;
-        synchronized (lock) {
-            closed = true;
-            left = pending;
-            pending = new ArrayList<>();
-            lock.notifyAll();
-        }
-        for (Pending p : left) {
+        for (Pending p : queue.close()) {
             p.future.completeExceptionally(new IllegalStateException("the micro-batcher was closed"));
         }
         try {

@@ -4,13 +4,13 @@ import dev.flinkembed.runtime.api.AsyncEmbedder;
 import dev.flinkembed.runtime.api.BatchStats;
 import dev.flinkembed.runtime.api.Embedding;
 import dev.flinkembed.runtime.api.EmbeddingInput;
+import dev.flinkembed.runtime.batching.BatchingQueue;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -39,7 +39,7 @@ public final class RemoteEmbedder implements AsyncEmbedder {
 
     private static final Logger LOG = LoggerFactory.getLogger(RemoteEmbedder.class);
 
-    private record Pending(String text, int tokens, CompletableFuture<Embedding> future, long enqueuedNanos) {
+    private record Pending(String text, int tokens, CompletableFuture<Embedding> future) {
     }
 
     private static final class Request {
@@ -65,9 +65,7 @@ public final class RemoteEmbedder implements AsyncEmbedder {
     private final ScheduledExecutorService retryTimer;
     private final ExecutorService senders;
     private final Thread dispatcher;
-    private final Object lock = new Object();
-    private final List<Pending> pending = new ArrayList<>();
-    private long pendingTokens;
+    private final BatchingQueue<Pending> queue;
     private volatile boolean closed;
     /** Requests sent or waiting for a retry: failed by {@link #close}, so no future is left hanging. */
     private final java.util.Set<Request> outstanding = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -91,6 +89,8 @@ public final class RemoteEmbedder implements AsyncEmbedder {
         this.limiter = new AdaptiveConcurrency(options.initialConcurrency(), options.maxConcurrency());
         this.retryTimer = Executors.newSingleThreadScheduledExecutor(daemon(name + "-retry"));
         this.senders = Executors.newCachedThreadPool(daemon(name + "-send"));
+        this.queue = new BatchingQueue<>(options.maxTokensPerRequest(), options.maxInputsPerRequest(),
+                Duration.ofMillis(options.maxWaitMillis()));
         this.dispatcher = new Thread(this::dispatch, name);
         this.dispatcher.setDaemon(true);
         this.dispatcher.start();
@@ -109,60 +109,26 @@ public final class RemoteEmbedder implements AsyncEmbedder {
         String text = format.apply(input);
         CompletableFuture<Embedding> future = new CompletableFuture<>();
         int tokens = tokenCounter.applyAsInt(text);
-        synchronized (lock) {
-            if (closed) {
-                future.completeExceptionally(new IllegalStateException("the remote embedder is closed"));
-                return future;
-            }
-            pending.add(new Pending(text, tokens, future, System.nanoTime()));
-            pendingTokens += tokens;
-            lock.notifyAll();
+        if (!queue.add(new Pending(text, tokens, future), tokens)) {
+            future.completeExceptionally(new IllegalStateException("the remote embedder is closed"));
         }
         return future;
     }
 
+    /** One request per batch the queue lets go: at most maxInputsPerRequest inputs and maxTokensPerRequest tokens. */
     private void dispatch() {
-        long maxWait = TimeUnit.MILLISECONDS.toNanos(options.maxWaitMillis());
         while (true) {
-            Request request;
-            synchronized (lock) {
-                try {
-                    while (!closed && (pending.isEmpty() || (pending.size() < options.maxInputsPerRequest()
-                            && pendingTokens < options.maxTokensPerRequest()
-                            && System.nanoTime() - pending.get(0).enqueuedNanos < maxWait))) {
-                        if (pending.isEmpty()) {
-                            lock.wait();
-                        } else {
-                            long left = maxWait - (System.nanoTime() - pending.get(0).enqueuedNanos);
-                            TimeUnit.NANOSECONDS.timedWait(lock, Math.max(left, 100_000));
-                        }
-                    }
-                } catch (InterruptedException e) {
-                    return;
-                }
-                if (closed) {
-                    return;
-                }
-                request = take();
+            List<Pending> batch;
+            try {
+                batch = queue.take();
+            } catch (InterruptedException e) {
+                return;
             }
-            acquireAndSend(request);
-        }
-    }
-
-    /** The oldest inputs that fit one request (at least one, even when it alone exceeds the token limit). */
-    private Request take() {
-        List<Pending> items = new ArrayList<>();
-        int tokens = 0;
-        while (!pending.isEmpty() && items.size() < options.maxInputsPerRequest()) {
-            Pending p = pending.get(0);
-            if (!items.isEmpty() && tokens + p.tokens > options.maxTokensPerRequest()) {
-                break;
+            if (batch.isEmpty()) {
+                return; // closed
             }
-            items.add(pending.remove(0));
-            tokens += p.tokens;
-            pendingTokens -= p.tokens;
+            acquireAndSend(new Request(batch));
         }
-        return new Request(items);
     }
 
     private void send(Request request) {
@@ -306,14 +272,8 @@ public final class RemoteEmbedder implements AsyncEmbedder {
 
     @Override
     public void close() {
-        List<Pending> left;
-        synchronized (lock) {
-            closed = true;
-            left = new ArrayList<>(pending);
-            pending.clear();
-            lock.notifyAll();
-        }
-        for (Pending p : left) {
+        closed = true;
+        for (Pending p : queue.close()) {
             p.future.completeExceptionally(new IllegalStateException("the remote embedder was closed"));
         }
         dispatcher.interrupt();
