@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  * One slot's remote embedder with the local tokenizer it sizes requests with (no weights are loaded). Documents are
  * sent with {@code model.document-prefix} (E5's "passage: "); instruction-tuned models embed documents raw.
  */
-public final class RemoteBackend implements AutoCloseable {
+public final class RemoteBackend implements EmbeddingBackend {
 
     private final ModelTokenizer tokenizer;
     private final RemoteEmbedder embedder;
@@ -59,20 +59,24 @@ public final class RemoteBackend implements AutoCloseable {
         }
     }
 
-    RemoteEmbedder embedder() {
+    @Override
+    public RemoteEmbedder embedder() {
         return embedder;
     }
 
-    String name() {
+    @Override
+    public String modelName() {
         return name;
     }
 
-    String fingerprint() {
+    @Override
+    public String fingerprint() {
         return fingerprint;
     }
 
     @Override
     public void close() {
+        embedder.close();
         tokenizer.close();
     }
 }
