@@ -143,7 +143,8 @@ public final class BulkJob {
             reused = chunks.getSideOutput(ChunkDiffFunction.TABLE_WRITES);
         } else {
             chunks = spread
-                    .process(new ChunkingFunction(plan.model, plan.chunking, plan.toPgvector(), plan.embedding.isRemote()))
+                    .process(new ChunkingFunction(plan.embedding, plan.chunking, plan.toPgvector()
+                            ? ChunkingFunction.Deletes.PASS_TO_SINK : ChunkingFunction.Deletes.DEAD_LETTER))
                     .setParallelism(p).name("chunk");
         }
         EmbeddingFunction embed = new EmbeddingFunction(plan.embedding);

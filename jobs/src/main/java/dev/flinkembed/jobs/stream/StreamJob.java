@@ -123,7 +123,8 @@ public final class StreamJob {
         // All changes of a document go to one subtask, in order; the ordered async operator keeps that order.
         SingleOutputStreamOperator<Chunk> chunks = documents
                 .partitionCustom((String id, int n) -> Math.floorMod(id.hashCode(), n), d -> d.id)
-                .process(new ChunkingFunction(plan.model, plan.chunking, true, plan.embedding.isRemote())).name("chunk").uid("chunk");
+                .process(new ChunkingFunction(plan.embedding, plan.chunking, ChunkingFunction.Deletes.PASS_TO_SINK))
+                .name("chunk").uid("chunk");
         SingleOutputStreamOperator<EmbeddedChunk> embedded = AsyncDataStream.orderedWait(chunks,
                 new EmbeddingFunction(plan.embedding), plan.embedding.timeoutMillis(), TimeUnit.MILLISECONDS,
                 plan.embedding.capacity()).name("embed").uid("embed");

@@ -5,7 +5,7 @@ import dev.flinkembed.operators.metrics.AtomicLongCounter;
 import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.Document;
-import dev.flinkembed.runtime.loading.ModelOptions;
+import dev.flinkembed.operators.embedding.EmbeddingOptions;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -20,34 +20,27 @@ public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
 
     public static final String CHUNKS_CREATED = "chunks-created";
 
-    private final ModelOptions model;
+    /** What a delete operation becomes: a deletion marker for sinks that delete, else a dead letter. */
+    public enum Deletes { PASS_TO_SINK, DEAD_LETTER }
+
+    private final EmbeddingOptions embedding;
     private final ChunkingOptions options;
-    private final boolean passDeletions;
-    private final boolean tokenizerOnly;
+    private final Deletes deletes;
     private transient ModelChunker modelChunker;
     private transient Chunker chunker;
     private transient Counter chunksOut;
     private transient AtomicLongCounter chunksAcc;
 
-    public ChunkingFunction(ModelOptions model, ChunkingOptions options) {
-        this(model, options, false);
-    }
-
-    public ChunkingFunction(ModelOptions model, ChunkingOptions options, boolean passDeletions) {
-        this(model, options, passDeletions, false);
-    }
-
-    /** {@code tokenizerOnly}: the vectors come from a remote server, so load the tokenizer without the weights. */
-    public ChunkingFunction(ModelOptions model, ChunkingOptions options, boolean passDeletions, boolean tokenizerOnly) {
-        this.model = model;
+    /** The tokenizer is the embedding set-up's (without weights when the vectors come from a remote server). */
+    public ChunkingFunction(EmbeddingOptions embedding, ChunkingOptions options, Deletes deletes) {
+        this.embedding = embedding;
         this.options = options;
-        this.passDeletions = passDeletions;
-        this.tokenizerOnly = tokenizerOnly;
+        this.deletes = deletes;
     }
 
     @Override
     public void open(OpenContext openContext) {
-        modelChunker = ModelChunker.open(model, options, tokenizerOnly);
+        modelChunker = ModelChunker.open(embedding, options);
         chunker = modelChunker.chunker();
         chunksOut = getRuntimeContext().getMetricGroup().counter("chunksCreated");
         chunksAcc = AtomicLongCounter.register(getRuntimeContext(), CHUNKS_CREATED);
@@ -55,7 +48,7 @@ public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
 
     @Override
     public void processElement(Document doc, Context ctx, Collector<Chunk> out) {
-        if (Document.DELETE.equals(doc.op) && passDeletions) {
+        if (Document.DELETE.equals(doc.op) && deletes == Deletes.PASS_TO_SINK) {
             out.collect(Chunk.deletion(doc));
             return;
         }

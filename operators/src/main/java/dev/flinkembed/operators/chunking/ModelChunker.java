@@ -1,5 +1,6 @@
 package dev.flinkembed.operators.chunking;
 
+import dev.flinkembed.operators.embedding.EmbeddingOptions;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.ModelInfo;
 import dev.flinkembed.runtime.loading.ModelLoader;
@@ -23,8 +24,10 @@ public final class ModelChunker implements AutoCloseable {
         this.chunker = new Chunker(lease != null ? lease.tokenizer() : ownTokenizer, options);
     }
 
-    public static ModelChunker open(ModelOptions model, ChunkingOptions options, boolean tokenizerOnly) {
-        return tokenizerOnly ? new ModelChunker(null, ModelLoader.loadTokenizer(model), options)
+    /** With the embedding set-up's tokenizer: the tokenizer alone when the vectors come from a remote server. */
+    public static ModelChunker open(EmbeddingOptions embedding, ChunkingOptions options) {
+        ModelOptions model = embedding.model();
+        return embedding.isRemote() ? new ModelChunker(null, ModelLoader.loadTokenizer(model), options)
                 : new ModelChunker(InProcessEmbeddingModel.open(model), null, options);
     }
 

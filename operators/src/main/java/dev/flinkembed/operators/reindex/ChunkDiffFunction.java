@@ -69,7 +69,7 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
         document = getRuntimeContext().getState(new ValueStateDescriptor<>("document", Document.class));
         rows = getRuntimeContext().getListState(new ListStateDescriptor<>("indexed", IndexedChunk.class));
         // In-process: the tokenizer of the slot's shared model, whose fingerprint the embedding operator will write.
-        modelChunker = ModelChunker.open(embedding.model(), chunking, embedding.isRemote());
+        modelChunker = ModelChunker.open(embedding, chunking);
         chunker = modelChunker.chunker();
         fingerprint = embedding.isRemote() ? RemoteBackend.fingerprint(embedding.remote(), embedding.model())
                 : modelChunker.modelInfo().fingerprint();
