@@ -5,14 +5,12 @@ import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.config.PgVectorPreflight;
 import dev.flinkembed.jobs.config.Settings;
+import dev.flinkembed.jobs.pipeline.EmbeddingStage;
 import dev.flinkembed.jobs.progress.ProgressPrinter;
 import dev.flinkembed.operators.chunking.ChunkingFunction;
 import dev.flinkembed.operators.chunking.ChunkingOptions;
 import dev.flinkembed.operators.deadletter.DeadLetters;
-import dev.flinkembed.operators.embedding.EmbeddingFunction;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
-import dev.flinkembed.operators.embedding.RouteEmbeddingFailures;
-import dev.flinkembed.operators.metrics.CountRecords;
 import dev.flinkembed.operators.reindex.ChunkDiffFunction;
 import dev.flinkembed.operators.reindex.ReindexCounters;
 import dev.flinkembed.operators.records.Chunk;
@@ -30,12 +28,10 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -147,17 +143,9 @@ public final class BulkJob {
                             ? ChunkingFunction.Deletes.PASS_TO_SINK : ChunkingFunction.Deletes.DEAD_LETTER))
                     .setParallelism(p).name("chunk");
         }
-        EmbeddingFunction embed = new EmbeddingFunction(plan.embedding);
-        long timeout = plan.embedding.timeoutMillis();
-        int capacity = plan.embedding.capacity();
-        SingleOutputStreamOperator<EmbeddedChunk> embedded = (plan.toPgvector()
-                ? AsyncDataStream.orderedWait(chunks, embed, timeout, TimeUnit.MILLISECONDS, capacity)
-                : AsyncDataStream.unorderedWait(chunks, embed, timeout, TimeUnit.MILLISECONDS, capacity))
-                .setParallelism(p).name("embed");
-        SingleOutputStreamOperator<EmbeddedChunk> accepted = embedded.process(new RouteEmbeddingFailures())
-                .setParallelism(p).name("route refused chunks");
-        DataStream<EmbeddedChunk> counted = accepted.map(new CountRecords<>(ProgressPrinter.CHUNKS_EMBEDDED))
-                .setParallelism(p).name("count embedded");
+        // A table keeps one row set per document: its changes stay in order. Files take chunks as they come.
+        EmbeddingStage embedded = EmbeddingStage.apply(chunks, plan.embedding, plan.toPgvector(), p);
+        DataStream<EmbeddedChunk> counted = embedded.vectors();
         if (plan.toPgvector()) {
             counted.sinkTo(new PgVectorSink(plan.pgvector)).setParallelism(p).name("write pgvector " + plan.pgvector.table());
         } else {
@@ -167,7 +155,7 @@ public final class BulkJob {
         }
 
         DataStream<DeadLetter> deadLetters = documents.getSideOutput(DeadLetters.TAG)
-                .union(chunks.getSideOutput(DeadLetters.TAG), accepted.getSideOutput(DeadLetters.TAG));
+                .union(chunks.getSideOutput(DeadLetters.TAG), embedded.refused());
         deadLetters.map(DeadLetter::toJsonLine).name("dead letters to JSON")
                 .sinkTo(DeadLetterSink.create(plan.output.resolve("dead-letter").toAbsolutePath().toUri().toString()))
                 .name("write dead letters");

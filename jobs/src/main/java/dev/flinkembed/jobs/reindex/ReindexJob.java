@@ -6,14 +6,10 @@ import dev.flinkembed.jobs.config.ConfigException;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.config.Settings;
+import dev.flinkembed.jobs.pipeline.EmbeddingStage;
 import dev.flinkembed.jobs.evaluate.EvaluationGate;
-import dev.flinkembed.jobs.progress.ProgressPrinter;
 import dev.flinkembed.operators.deadletter.DeadLetters;
-import dev.flinkembed.operators.embedding.EmbeddingFunction;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
-import dev.flinkembed.operators.embedding.RouteEmbeddingFailures;
-import dev.flinkembed.operators.metrics.CountRecords;
-import dev.flinkembed.operators.metrics.SumTokens;
 import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.Document;
@@ -27,9 +23,7 @@ import dev.flinkembed.operators.sinks.pgvector.PgVectorSink;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.RuntimeExecutionMode;
-import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -108,16 +102,11 @@ public final class ReindexJob {
             rejected.sinkTo(new DiscardingSink<>()).name("dry run: no dead letters");
             return;
         }
-        SingleOutputStreamOperator<EmbeddedChunk> embedded = AsyncDataStream.orderedWait(toEmbed,
-                new EmbeddingFunction(plan.embedding), plan.embedding.timeoutMillis(), TimeUnit.MILLISECONDS,
-                plan.embedding.capacity()).setParallelism(p).name("embed");
-        SingleOutputStreamOperator<EmbeddedChunk> accepted = embedded.process(new RouteEmbeddingFailures())
-                .setParallelism(p).name("route refused chunks");
-        DataStream<EmbeddedChunk> counted = accepted.map(new CountRecords<>(ProgressPrinter.CHUNKS_EMBEDDED))
-                .setParallelism(p).name("count embedded").map(new SumTokens()).setParallelism(p).name("count tokens");
+        EmbeddingStage embedded = EmbeddingStage.apply(toEmbed, plan.embedding, true, p);
+        DataStream<EmbeddedChunk> counted = embedded.vectors();
         counted.union(tableWrites).sinkTo(new PgVectorSink(plan.target)).setParallelism(p)
                 .name("write pgvector " + plan.target.table());
-        rejected.union(accepted.getSideOutput(DeadLetters.TAG)).map(DeadLetter::toJsonLine).name("dead letters to JSON")
+        rejected.union(embedded.refused()).map(DeadLetter::toJsonLine).name("dead letters to JSON")
                 .sinkTo(DeadLetterSink.create(plan.output.resolve("dead-letter").toAbsolutePath().toUri().toString()))
                 .name("write dead letters");
     }

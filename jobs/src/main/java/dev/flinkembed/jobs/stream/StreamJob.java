@@ -5,14 +5,11 @@ import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.config.PgVectorPreflight;
 import dev.flinkembed.jobs.config.Settings;
-import dev.flinkembed.jobs.progress.ProgressPrinter;
+import dev.flinkembed.jobs.pipeline.EmbeddingStage;
 import dev.flinkembed.operators.chunking.ChunkingFunction;
 import dev.flinkembed.operators.chunking.ChunkingOptions;
 import dev.flinkembed.operators.deadletter.DeadLetters;
-import dev.flinkembed.operators.embedding.EmbeddingFunction;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
-import dev.flinkembed.operators.embedding.RouteEmbeddingFailures;
-import dev.flinkembed.operators.metrics.CountRecords;
 import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.Document;
@@ -30,11 +27,9 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -125,13 +120,9 @@ public final class StreamJob {
                 .partitionCustom((String id, int n) -> Math.floorMod(id.hashCode(), n), d -> d.id)
                 .process(new ChunkingFunction(plan.embedding, plan.chunking, ChunkingFunction.Deletes.PASS_TO_SINK))
                 .name("chunk").uid("chunk");
-        SingleOutputStreamOperator<EmbeddedChunk> embedded = AsyncDataStream.orderedWait(chunks,
-                new EmbeddingFunction(plan.embedding), plan.embedding.timeoutMillis(), TimeUnit.MILLISECONDS,
-                plan.embedding.capacity()).name("embed").uid("embed");
-        SingleOutputStreamOperator<EmbeddedChunk> accepted = embedded.process(new RouteEmbeddingFailures())
-                .name("route refused chunks").uid("route-refused");
-        DataStream<EmbeddedChunk> counted = accepted.map(new CountRecords<>(ProgressPrinter.CHUNKS_EMBEDDED))
-                .name("count embedded").uid("count-embedded");
+        // The ordered async operator keeps each document's changes in order.
+        EmbeddingStage embedded = EmbeddingStage.apply(chunks, plan.embedding, true, plan.parallelism);
+        DataStream<EmbeddedChunk> counted = embedded.vectors();
         if (plan.pgvector != null) {
             counted.sinkTo(new PgVectorSink(plan.pgvector)).name("write pgvector " + plan.pgvector.table())
                     .uid("pgvector-sink");
@@ -146,7 +137,7 @@ public final class StreamJob {
                     .uid("kafka-vectors-sink");
         }
         DataStream<DeadLetter> deadLetters = documents.getSideOutput(DeadLetters.TAG)
-                .union(chunks.getSideOutput(DeadLetters.TAG), accepted.getSideOutput(DeadLetters.TAG));
+                .union(chunks.getSideOutput(DeadLetters.TAG), embedded.refused());
         deadLetters.sinkTo(KafkaSinks.deadLetters(plan.deadLetters)).name("dead letters " + plan.deadLetters.topic())
                 .uid("dead-letter-sink");
     }
