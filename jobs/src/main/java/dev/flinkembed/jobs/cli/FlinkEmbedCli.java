@@ -1,5 +1,8 @@
 package dev.flinkembed.jobs.cli;
 
+import dev.flinkembed.jobs.config.ConfigException;
+import dev.flinkembed.runtime.loading.MemoryBudgetException;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -30,21 +33,41 @@ public final class FlinkEmbedCli implements Runnable {
         }
         CommandLine cli = new CommandLine(new FlinkEmbedCli());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            // Configuration mistakes and bad input get one clear line, not a stack trace.
-            Throwable root = e;
-            while (root.getCause() != null && !(root instanceof IllegalArgumentException)) {
-                root = root.getCause();
-            }
-            if (root instanceof IllegalArgumentException) {
-                cmd.getErr().println("error: " + root.getMessage());
+            Throwable config = configurationError(e);
+            if (config != null) { // one clear line, not a stack trace
+                cmd.getErr().println("error: " + config.getMessage());
                 return 2;
             }
             // A failed job: the root cause first, then its stack (the outer layers are Flink's plumbing).
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
             cmd.getErr().println("error: " + root);
             root.printStackTrace(cmd.getErr());
             return 1;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * The configuration mistake behind a failure, or null: a {@link ConfigException} or a model too large for the
+     * TaskManager anywhere in the chain, or an {@link IllegalArgumentException} raised on the client while checking
+     * the configuration. An IllegalArgumentException from inside a running job is a failure of the job (exit 1), not
+     * the user's mistake.
+     */
+    static Throwable configurationError(Throwable e) {
+        boolean insideJob = false;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ConfigException || t instanceof MemoryBudgetException) {
+                return t;
+            }
+            insideJob |= t.getClass().getName().endsWith("JobExecutionException");
+            if (t instanceof IllegalArgumentException && !insideJob) {
+                return t;
+            }
+        }
+        return null;
     }
 
     /** flink-embed-all.jar leaves the runtime (and DJL's native libraries) to Flink's lib/: is it there? */

@@ -78,7 +78,7 @@ public final class JobOptions {
             "Retries of a request after 429, 5xx, a timeout, a dropped connection or an unreadable body; then the "
                     + "job fails (and restarts from its checkpoint)."));
     public static final ConfigKey<Long> REMOTE_RETRY_BACKOFF = add(ConfigKey.duration("remote.retry-backoff", "250ms",
-            "First retry delay, doubled per retry with full jitter; the server's Retry-After wins."));
+            "First retry delay, doubled per retry (each delay uniform in [d/2, d]); the server's Retry-After wins."));
     public static final ConfigKey<Long> REMOTE_MAX_BACKOFF = add(ConfigKey.duration("remote.max-backoff", "20s",
             "Longest retry delay."));
     public static final ConfigKey<Integer> REMOTE_INITIAL_CONCURRENCY = add(ConfigKey.positiveInt(
@@ -143,7 +143,7 @@ public final class JobOptions {
     public static final ConfigKey<Integer> PG_MAX_RETRIES = add(ConfigKey.nonNegativeInt("pgvector.max-retries", "5",
             "Retries of a write after a transient SQL error (connection lost, deadlock, server starting)."));
     public static final ConfigKey<Long> PG_RETRY_BACKOFF = add(ConfigKey.duration("pgvector.retry-backoff", "200ms",
-            "First retry delay; doubles on each retry, with jitter, up to 30 s."));
+            "First retry delay; doubles on each retry (each delay uniform in [d/2, d]), up to 30 s."));
 
     public static final ConfigKey<String> KAFKA_BOOTSTRAP = add(ConfigKey.string("kafka.bootstrap-servers", null,
             "Kafka brokers, host:port[,host:port...] (stream job)."));

@@ -135,14 +135,20 @@ public final class Settings {
         }
         String passwordEnv = c.get(JobOptions.PG_PASSWORD_ENV);
         String password = passwordEnv == null ? null : System.getenv(passwordEnv);
-        try {
-            return new PgVectorOptions(url, c.get(JobOptions.PG_USER), password, schema, table, outputDimensions(c),
-                    c.get(JobOptions.PG_CREATE_TABLE), c.get(JobOptions.PG_INDEX).equals("hnsw"),
-                    c.get(JobOptions.PG_BATCH_SIZE), c.get(JobOptions.PG_MAX_RETRIES), c.get(JobOptions.PG_RETRY_BACKOFF),
-                    c.get(JobOptions.PG_FLUSH_INTERVAL));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("configuration key 'pgvector.index': " + e.getMessage());
+        int dimensions = outputDimensions(c);
+        boolean hnsw = c.get(JobOptions.PG_INDEX).equals("hnsw");
+        if (dimensions > 16000) {
+            throw ConfigException.badValue("model.dimensions", Integer.toString(dimensions),
+                    "at most 16000 for a pgvector column");
         }
+        if (hnsw && dimensions > PgVectorOptions.MAX_HALFVEC_DIMENSIONS) {
+            throw new ConfigException("configuration key 'pgvector.index': an HNSW index holds at most "
+                    + PgVectorOptions.MAX_HALFVEC_DIMENSIONS + " dimensions (halfvec), the vectors have " + dimensions
+                    + ": lower model.dimensions or set pgvector.index=none");
+        }
+        return new PgVectorOptions(url, c.get(JobOptions.PG_USER), password, schema, table, dimensions,
+                c.get(JobOptions.PG_CREATE_TABLE), hnsw, c.get(JobOptions.PG_BATCH_SIZE), c.get(JobOptions.PG_MAX_RETRIES),
+                c.get(JobOptions.PG_RETRY_BACKOFF), c.get(JobOptions.PG_FLUSH_INTERVAL));
     }
 
     public static KafkaSourceOptions kafkaSource(JobConfig c) {

@@ -67,13 +67,6 @@ public final class ReindexJob {
         EmbeddingOptions embedding = Settings.embedding(config);
         PgVectorOptions pg = Settings.pgvector(config);
         Path output = Path.of(config.isSet(JobOptions.SINK_PATH) ? config.get(JobOptions.SINK_PATH) : "flink-embed-out");
-        if (!dryRun) {
-            try {
-                Files.createDirectories(output.resolve("dead-letter"));
-            } catch (IOException e) {
-                throw new ConfigException("configuration key 'sink.path': cannot create " + output + ": " + e.getMessage());
-            }
-        }
         return new Plan(config, files, output, embedding, pg, pg, config.get(JobOptions.REINDEX_MODE).equals("full-sync"),
                 config.get(JobOptions.REINDEX_MAX_DELETE_FRACTION), config.get(JobOptions.REINDEX_LOCK_LEASE),
                 config.get(JobOptions.JOB_PARALLELISM), EvaluationGate.of(config));
@@ -81,6 +74,14 @@ public final class ReindexJob {
 
     /** Adds the job to {@code env}; with {@code dryRun} it decides and counts but embeds and writes nothing. */
     public static void build(StreamExecutionEnvironment env, Plan plan, boolean dryRun) {
+        if (!dryRun) { // only now, after every check: an empty dead-letter folder after a run means none
+            try {
+                Files.createDirectories(plan.output.resolve("dead-letter"));
+            } catch (IOException e) {
+                throw new ConfigException("configuration key 'sink.path': cannot create " + plan.output + ": "
+                        + e.getMessage());
+            }
+        }
         env.setRuntimeMode(RuntimeExecutionMode.BATCH);
         env.setParallelism(plan.parallelism);
         int p = plan.parallelism;

@@ -5,6 +5,7 @@ import dev.flinkembed.runtime.api.BatchStats;
 import dev.flinkembed.runtime.api.Embedding;
 import dev.flinkembed.runtime.api.EmbeddingInput;
 import dev.flinkembed.runtime.batching.BatchingQueue;
+import dev.flinkembed.runtime.retry.Backoff;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * {@code maxWaitMillis} to share a request; a request holds at most {@code maxInputsPerRequest} inputs and
  * {@code maxTokensPerRequest} tokens (counted with the local tokenizer), so the server's limits are never exceeded.
  * Requests run concurrently under an {@link AdaptiveConcurrency} limit. 429, 5xx, timeouts, dropped connections and
- * unreadable bodies are retried (exponential backoff with full jitter, or the server's Retry-After) up to
+ * unreadable bodies are retried (exponential backoff with equal jitter, {@link Backoff}, or the server's Retry-After) up to
  * {@code maxRetries} times, then the inputs fail. A 400/413/422 for a request of several inputs is retried input by
  * input, so only the input the server refuses fails, with {@link InputRejectedException}. Every future completes
  * exactly once.
@@ -224,9 +224,8 @@ public final class RemoteEmbedder implements AsyncEmbedder {
         }
         request.attempt++;
         retries.incrementAndGet();
-        long ceiling = Math.min(options.maxBackoffMillis(), options.retryBackoffMillis() << Math.min(request.attempt - 1, 20));
         long delay = e.retryAfterMillis() >= 0 ? Math.min(e.retryAfterMillis(), 60_000)
-                : ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
+                : Backoff.delayMillis(options.retryBackoffMillis(), request.attempt, options.maxBackoffMillis());
         LOG.debug("retry {}/{} of {} inputs in {} ms: {}", request.attempt, options.maxRetries(), request.items.size(),
                 delay, e.getMessage());
         retryTimer.schedule(() -> senders.execute(() -> acquireAndSend(request)), delay, TimeUnit.MILLISECONDS);

@@ -15,7 +15,7 @@ import java.net.URI;
  * @param maxInputsPerRequest  the server's batch limit: inputs per request at most
  * @param maxTokensPerRequest  the server's payload limit: tokens per request at most (by the local tokenizer)
  * @param maxRetries           retries of one request on 429, 5xx, timeouts, dropped connections and bad bodies
- * @param retryBackoffMillis   first backoff (doubled per retry, full jitter); a Retry-After header wins
+ * @param retryBackoffMillis   first backoff (doubled per retry, equal jitter: see Backoff); a Retry-After header wins
  * @param maxConcurrency       requests in flight per client at most; the adaptive limit grows up to it
  * @param maxWaitMillis        how long a lone input waits for company before its request goes out
  */

@@ -1,10 +1,10 @@
 package dev.flinkembed.operators.sinks.pgvector;
 
 import dev.flinkembed.operators.records.EmbeddedChunk;
+import dev.flinkembed.runtime.retry.Backoff;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.metrics.Counter;
@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * {@code flushIntervalMillis}, and on every checkpoint ({@link #flush}, before the barrier goes on). A checkpoint
  * therefore completes only after everything before it is in the table; after a failure Flink replays from that
  * checkpoint and the idempotent upserts and trims reach the same rows: at-least-once delivery, exactly-once rows.
- * Transient SQL failures are retried with exponential backoff and jitter on a fresh connection.
+ * Transient SQL failures are retried with exponential backoff and equal jitter ({@link Backoff}) on a fresh connection.
  */
 final class PgVectorWriter implements SinkWriter<EmbeddedChunk> {
 
@@ -85,8 +85,7 @@ final class PgVectorWriter implements SinkWriter<EmbeddedChunk> {
                 }
                 retries.inc();
                 closeConnection();
-                long backoff = Math.min(30_000, options.retryBackoffMillis() << Math.min(attempt, 16));
-                long sleep = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+                long sleep = Backoff.delayMillis(options.retryBackoffMillis(), attempt + 1, 30_000);
                 LOG.warn("Writing {} buffered chunks to {} failed ({}: {}); retry {}/{} in {} ms", pending.records(),
                         options, e.getSQLState(), e.getMessage(), attempt + 1, options.maxRetries(), sleep);
                 try {
