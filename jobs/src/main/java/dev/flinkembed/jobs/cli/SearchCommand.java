@@ -2,8 +2,8 @@ package dev.flinkembed.jobs.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.flinkembed.operators.sinks.pgvector.PgVectorOptions;
-import dev.flinkembed.operators.sinks.pgvector.PgVectorSearch;
+import dev.flinkembed.operators.pgvector.PgVectorOptions;
+import dev.flinkembed.operators.pgvector.PgVectorSearch;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.EmbeddingInput;
 import dev.flinkembed.runtime.loading.ModelOptions;

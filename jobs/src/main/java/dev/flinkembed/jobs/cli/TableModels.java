@@ -1,7 +1,7 @@
 package dev.flinkembed.jobs.cli;
 
-import dev.flinkembed.operators.sinks.pgvector.PgVectorSearch;
-import dev.flinkembed.operators.sinks.pgvector.PgVectorVersions;
+import dev.flinkembed.operators.pgvector.PgVectorSearch;
+import dev.flinkembed.operators.pgvector.PgVectorVersions;
 import dev.flinkembed.runtime.loading.ModelLoader;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import java.sql.Connection;

@@ -1,6 +1,6 @@
 package dev.flinkembed.jobs.cli;
 
-import dev.flinkembed.operators.sinks.pgvector.PgVectorOptions;
+import dev.flinkembed.operators.pgvector.PgVectorOptions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Properties;

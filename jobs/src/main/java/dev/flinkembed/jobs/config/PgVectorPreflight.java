@@ -1,7 +1,7 @@
 package dev.flinkembed.jobs.config;
 
-import dev.flinkembed.operators.sinks.pgvector.PgVectorOptions;
-import dev.flinkembed.operators.sinks.pgvector.PgVectorSink;
+import dev.flinkembed.operators.pgvector.PgVectorOptions;
+import dev.flinkembed.operators.pgvector.PgVectorSink;
 
 /** Connects to the database and creates or checks the table before the job starts; failures name the key. */
 public final class PgVectorPreflight {

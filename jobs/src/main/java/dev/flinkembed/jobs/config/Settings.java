@@ -5,7 +5,7 @@ import dev.flinkembed.runtime.golden.GoldenVectors;
 import dev.flinkembed.operators.chunking.ChunkingOptions;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
 import dev.flinkembed.operators.sinks.kafka.KafkaSinkOptions;
-import dev.flinkembed.operators.sinks.pgvector.PgVectorOptions;
+import dev.flinkembed.operators.pgvector.PgVectorOptions;
 import dev.flinkembed.operators.sources.KafkaSourceOptions;
 import java.util.Map;
 import dev.flinkembed.runtime.batching.BatchPlanner;

@@ -1,6 +1,6 @@
 package dev.flinkembed.jobs.reindex;
 
-import dev.flinkembed.operators.sinks.pgvector.PgVectorOptions;
+import dev.flinkembed.operators.pgvector.PgVectorOptions;
 import java.net.InetAddress;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

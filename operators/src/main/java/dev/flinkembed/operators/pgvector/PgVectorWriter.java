@@ -1,4 +1,4 @@
-package dev.flinkembed.operators.sinks.pgvector;
+package dev.flinkembed.operators.pgvector;
 
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.runtime.retry.Backoff;

@@ -1,4 +1,4 @@
-package dev.flinkembed.operators.sinks.pgvector;
+package dev.flinkembed.operators.pgvector;
 
 import dev.flinkembed.operators.records.IndexedChunk;
 import java.sql.Connection;

@@ -1,4 +1,4 @@
-package dev.flinkembed.operators.sinks.pgvector;
+package dev.flinkembed.operators.pgvector;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,6 +1,5 @@
-package dev.flinkembed.jobs.stream;
+package dev.flinkembed.jobs.config;
 
-import dev.flinkembed.jobs.config.ConfigException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.flinkembed.operators.sinks.pgvector;
+package dev.flinkembed.operators.pgvector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
