@@ -54,7 +54,7 @@ public final class BulkJob {
     }
 
     /** Where dead letters (and nothing else) go when the vectors go to pgvector and no --output is given. */
-    static final String DEFAULT_PGVECTOR_OUTPUT = "flink-embed-out";
+    public static final String DEFAULT_PGVECTOR_OUTPUT = "flink-embed-out";
 
     private BulkJob() {
     }

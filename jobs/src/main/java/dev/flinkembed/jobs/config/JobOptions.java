@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.config;
 
+import dev.flinkembed.runtime.loading.ModelOptions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -12,7 +13,7 @@ public final class JobOptions {
     private static final Map<String, ConfigKey<?>> KEYS = new LinkedHashMap<>();
 
     public static final ConfigKey<String> MODEL_NAME = add(ConfigKey.string("model.name",
-            "builtin:all-minilm-l6-v2", "The model: builtin:all-minilm-l6-v2 or a Hugging Face model folder."));
+            ModelOptions.DEFAULT_MODEL, "The model: builtin:all-minilm-l6-v2 or a Hugging Face model folder."));
     public static final ConfigKey<Integer> MODEL_MAX_TOKENS = add(ConfigKey.positiveInt("model.max-tokens", null,
             "Tokens the model reads per text, special tokens included (default: the model's own limit, 256 for "
                     + "all-MiniLM-L6-v2)."));
@@ -39,9 +40,11 @@ public final class JobOptions {
             "A golden-vectors file written by `flink-embed golden`: every model instance must reproduce it (worst "
                     + "probe cosine ≥ 0.9999) when it opens, or the job fails before any data moves."));
 
-    public static final ConfigKey<Integer> BATCH_TOKEN_BUDGET = add(ConfigKey.positiveInt("batch.token-budget", "1024",
+    public static final ConfigKey<Integer> BATCH_TOKEN_BUDGET = add(ConfigKey.positiveInt("batch.token-budget",
+            Integer.toString(ModelOptions.DEFAULT_TOKEN_BUDGET),
             "Padded tokens per forward pass (rows × longest row)."));
-    public static final ConfigKey<Integer> BATCH_MAX_SIZE = add(ConfigKey.positiveInt("batch.max-size", "64",
+    public static final ConfigKey<Integer> BATCH_MAX_SIZE = add(ConfigKey.positiveInt("batch.max-size",
+            Integer.toString(ModelOptions.DEFAULT_MAX_BATCH_SIZE),
             "Rows per forward pass at most."));
     public static final ConfigKey<Integer> BATCH_FLUSH_TOKENS = add(ConfigKey.positiveInt("batch.flush-tokens",
             "32768", "A slot's micro-batcher runs the model once this many tokens are waiting (they are sorted by "

@@ -66,7 +66,8 @@ public final class ReindexJob {
         InputFiles files = InputFiles.inspect(input, config.get(JobOptions.SOURCE_FORMAT), BulkJob.columns(config));
         EmbeddingOptions embedding = Settings.embedding(config);
         PgVectorOptions pg = Settings.pgvector(config);
-        Path output = Path.of(config.isSet(JobOptions.SINK_PATH) ? config.get(JobOptions.SINK_PATH) : "flink-embed-out");
+        Path output = Path.of(config.isSet(JobOptions.SINK_PATH) ? config.get(JobOptions.SINK_PATH)
+                : BulkJob.DEFAULT_PGVECTOR_OUTPUT);
         return new Plan(config, files, output, embedding, pg, pg, config.get(JobOptions.REINDEX_MODE).equals("full-sync"),
                 config.get(JobOptions.REINDEX_MAX_DELETE_FRACTION), config.get(JobOptions.REINDEX_LOCK_LEASE),
                 config.get(JobOptions.JOB_PARALLELISM), EvaluationGate.of(config));
