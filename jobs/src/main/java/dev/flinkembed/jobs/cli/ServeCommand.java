@@ -17,14 +17,14 @@ import picocli.CommandLine.Option;
                         + "instruction (Qwen3) or query prefix (E5). Runs until Ctrl-C."})
 final class ServeCommand implements Callable<Integer> {
 
-    @Option(names = "--model", defaultValue = "builtin:all-minilm-l6-v2",
+    @Option(names = "--model", defaultValue = ModelOptions.DEFAULT_MODEL,
             description = "builtin:all-minilm-l6-v2 (default) or a Hugging Face model folder.")
     String model;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Port (default 8080; 0: any free port).")
+    @Option(names = "--port", defaultValue = "" + ServeOptions.DEFAULT_PORT, description = "Port (default 8080; 0: any free port).")
     int port;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default 127.0.0.1; "
+    @Option(names = "--host", defaultValue = ServeOptions.DEFAULT_HOST, description = "Address to bind (default 127.0.0.1; "
             + "0.0.0.0 for every interface).")
     String host;
 
@@ -35,30 +35,31 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--instruction", description = "Query instruction of instruction-tuned models (Qwen3).")
     String instruction;
 
-    @Option(names = "--max-queued-inputs", defaultValue = "4096", description = "Inputs admitted at once; beyond "
+    @Option(names = "--max-queued-inputs", defaultValue = "" + ServeOptions.DEFAULT_MAX_QUEUED_INPUTS, description = "Inputs admitted at once; beyond "
             + "that requests get 429 with Retry-After (default 4096).")
     int maxQueued;
 
-    @Option(names = "--max-inputs-per-request", defaultValue = "2048", description = "Default 2048, as OpenAI.")
+    @Option(names = "--max-inputs-per-request", defaultValue = "" + ServeOptions.DEFAULT_MAX_INPUTS_PER_REQUEST, description = "Default 2048, as OpenAI.")
     int maxInputs;
 
-    @Option(names = "--flush-tokens", defaultValue = "16384", description = "Tokens that trigger a model run "
+    @Option(names = "--flush-tokens", defaultValue = "" + ServeOptions.DEFAULT_FLUSH_TOKENS, description = "Tokens that trigger a model run "
             + "(default 16384).")
     long flushTokens;
 
-    @Option(names = "--max-wait", defaultValue = "5", description = "Milliseconds an input waits for company "
+    @Option(names = "--max-wait", defaultValue = "" + ServeOptions.DEFAULT_MAX_WAIT_MILLIS, description = "Milliseconds an input waits for company "
             + "(default 5).")
     long maxWait;
 
-    @Option(names = "--threads", defaultValue = "64", description = "HTTP worker threads (default 64).")
+    @Option(names = "--threads", defaultValue = "" + ServeOptions.DEFAULT_THREADS, description = "HTTP worker threads (default 64).")
     int threads;
 
     @Override
     public Integer call() throws Exception {
         ModelOptions options = ModelOptions.defaults(model).withInstruction(instruction);
         String name = servedName != null ? servedName : defaultName(model);
-        try (EmbeddingServer server = EmbeddingServer.start(new ServeOptions(options, name, host, port, maxQueued,
-                maxInputs, flushTokens, maxWait, threads))) {
+        try (EmbeddingServer server = EmbeddingServer.start(ServeOptions.builder(options, name).host(host).port(port)
+                .maxQueuedInputs(maxQueued).maxInputsPerRequest(maxInputs).flushTokens(flushTokens)
+                .maxWaitMillis(maxWait).threads(threads).build())) {
             System.out.println("flink-embed serve: " + server.url() + "/embeddings (model '" + name + "')");
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));

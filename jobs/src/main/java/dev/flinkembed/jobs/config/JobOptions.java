@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.config;
 
+import dev.flinkembed.operators.pgvector.PgVectorOptions;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -131,7 +132,8 @@ public final class JobOptions {
             "Database user (or user= in the URL)."));
     public static final ConfigKey<String> PG_PASSWORD_ENV = add(ConfigKey.string("pgvector.password-env",
             "PGPASSWORD", "Environment variable holding the database password (never put passwords in config files)."));
-    public static final ConfigKey<String> PG_SCHEMA = add(ConfigKey.string("pgvector.schema", "public",
+    public static final ConfigKey<String> PG_SCHEMA = add(ConfigKey.string("pgvector.schema",
+            PgVectorOptions.DEFAULT_SCHEMA,
             "Schema of the vectors table (letters, digits, underscores)."));
     public static final ConfigKey<String> PG_TABLE = add(ConfigKey.string("pgvector.table", null,
             "Vectors table, one row per chunk keyed by (doc_id, chunk_index); created when missing (--table)."));
@@ -139,13 +141,17 @@ public final class JobOptions {
             "Create the table (vector(d), or halfvec(d) above 2,000 dimensions) when it does not exist."));
     public static final ConfigKey<String> PG_INDEX = add(ConfigKey.oneOf("pgvector.index", "hnsw",
             "Index created with the table: an HNSW cosine index, or none.", "hnsw", "none"));
-    public static final ConfigKey<Integer> PG_BATCH_SIZE = add(ConfigKey.positiveInt("pgvector.batch-size", "500",
+    public static final ConfigKey<Integer> PG_BATCH_SIZE = add(ConfigKey.positiveInt("pgvector.batch-size",
+            Integer.toString(PgVectorOptions.DEFAULT_BATCH_SIZE),
             "Buffered chunks per write (writes also happen on every checkpoint and every pgvector.flush-interval)."));
-    public static final ConfigKey<Long> PG_FLUSH_INTERVAL = add(ConfigKey.duration("pgvector.flush-interval", "1s",
+    public static final ConfigKey<Long> PG_FLUSH_INTERVAL = add(ConfigKey.duration("pgvector.flush-interval",
+            PgVectorOptions.DEFAULT_FLUSH_INTERVAL_MILLIS / 1000 + "s",
             "A non-empty buffer is written at least this often (0: only by size and on checkpoints)."));
-    public static final ConfigKey<Integer> PG_MAX_RETRIES = add(ConfigKey.nonNegativeInt("pgvector.max-retries", "5",
+    public static final ConfigKey<Integer> PG_MAX_RETRIES = add(ConfigKey.nonNegativeInt("pgvector.max-retries",
+            Integer.toString(PgVectorOptions.DEFAULT_MAX_RETRIES),
             "Retries of a write after a transient SQL error (connection lost, deadlock, server starting)."));
-    public static final ConfigKey<Long> PG_RETRY_BACKOFF = add(ConfigKey.duration("pgvector.retry-backoff", "200ms",
+    public static final ConfigKey<Long> PG_RETRY_BACKOFF = add(ConfigKey.duration("pgvector.retry-backoff",
+            PgVectorOptions.DEFAULT_RETRY_BACKOFF_MILLIS + "ms",
             "First retry delay; doubles on each retry (each delay uniform in [d/2, d]), up to 30 s."));
 
     public static final ConfigKey<String> KAFKA_BOOTSTRAP = add(ConfigKey.string("kafka.bootstrap-servers", null,

@@ -146,9 +146,11 @@ public final class Settings {
                     + PgVectorOptions.MAX_HALFVEC_DIMENSIONS + " dimensions (halfvec), the vectors have " + dimensions
                     + ": lower model.dimensions or set pgvector.index=none");
         }
-        return new PgVectorOptions(url, c.get(JobOptions.PG_USER), password, schema, table, dimensions,
-                c.get(JobOptions.PG_CREATE_TABLE), hnsw, c.get(JobOptions.PG_BATCH_SIZE), c.get(JobOptions.PG_MAX_RETRIES),
-                c.get(JobOptions.PG_RETRY_BACKOFF), c.get(JobOptions.PG_FLUSH_INTERVAL));
+        return PgVectorOptions.builder(url, table, dimensions).user(c.get(JobOptions.PG_USER)).password(password)
+                .schema(schema).createTable(c.get(JobOptions.PG_CREATE_TABLE)).hnswIndex(hnsw)
+                .batchSize(c.get(JobOptions.PG_BATCH_SIZE)).maxRetries(c.get(JobOptions.PG_MAX_RETRIES))
+                .retryBackoffMillis(c.get(JobOptions.PG_RETRY_BACKOFF))
+                .flushIntervalMillis(c.get(JobOptions.PG_FLUSH_INTERVAL)).build();
     }
 
     public static KafkaSourceOptions kafkaSource(JobConfig c) {

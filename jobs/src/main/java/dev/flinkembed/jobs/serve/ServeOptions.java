@@ -13,4 +13,76 @@ import dev.flinkembed.runtime.loading.ModelOptions;
  */
 public record ServeOptions(ModelOptions model, String servedName, String host, int port, int maxQueuedInputs,
                            int maxInputsPerRequest, long flushTokens, long maxWaitMillis, int threads) {
+
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 8080;
+    public static final int DEFAULT_MAX_QUEUED_INPUTS = 4096;
+    /** As OpenAI's API. */
+    public static final int DEFAULT_MAX_INPUTS_PER_REQUEST = 2048;
+    public static final long DEFAULT_FLUSH_TOKENS = 16384;
+    public static final long DEFAULT_MAX_WAIT_MILLIS = 5;
+    public static final int DEFAULT_THREADS = 64;
+
+    /** Settings with every default; change what differs. */
+    public static Builder builder(ModelOptions model, String servedName) {
+        return new Builder(model, servedName);
+    }
+
+    public static final class Builder {
+        private final ModelOptions model;
+        private final String servedName;
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private int maxQueuedInputs = DEFAULT_MAX_QUEUED_INPUTS;
+        private int maxInputsPerRequest = DEFAULT_MAX_INPUTS_PER_REQUEST;
+        private long flushTokens = DEFAULT_FLUSH_TOKENS;
+        private long maxWaitMillis = DEFAULT_MAX_WAIT_MILLIS;
+        private int threads = DEFAULT_THREADS;
+
+        private Builder(ModelOptions model, String servedName) {
+            this.model = model;
+            this.servedName = servedName;
+        }
+
+        public Builder host(String value) {
+            host = value;
+            return this;
+        }
+
+        /** 0: any free port. */
+        public Builder port(int value) {
+            port = value;
+            return this;
+        }
+
+        public Builder maxQueuedInputs(int value) {
+            maxQueuedInputs = value;
+            return this;
+        }
+
+        public Builder maxInputsPerRequest(int value) {
+            maxInputsPerRequest = value;
+            return this;
+        }
+
+        public Builder flushTokens(long value) {
+            flushTokens = value;
+            return this;
+        }
+
+        public Builder maxWaitMillis(long value) {
+            maxWaitMillis = value;
+            return this;
+        }
+
+        public Builder threads(int value) {
+            threads = value;
+            return this;
+        }
+
+        public ServeOptions build() {
+            return new ServeOptions(model, servedName, host, port, maxQueuedInputs, maxInputsPerRequest, flushTokens,
+                    maxWaitMillis, threads);
+        }
+    }
 }

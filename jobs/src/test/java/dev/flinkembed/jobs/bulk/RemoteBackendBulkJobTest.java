@@ -74,8 +74,8 @@ class RemoteBackendBulkJobTest {
         List<GenericRecord> docs = ParquetRows.head(TestCorpus.SAMPLE, 300);
         ParquetRows.write(input, docs);
         ModelOptions model = ModelOptions.defaults(ModelOptions.DEFAULT_MODEL);
-        try (EmbeddingServer server = EmbeddingServer.start(new ServeOptions(model, "all-minilm-l6-v2", "127.0.0.1", 0,
-                4096, 2048, 16384, 5, 16))) {
+        try (EmbeddingServer server = EmbeddingServer.start(ServeOptions.builder(model, "all-minilm-l6-v2")
+                .port(0).threads(16).build())) {
             CliRun run = CliRun.of("bulk", "--input", input.toString(), "--output", dir.resolve("out").toString(),
                     "--parallelism", "2", "--set", "embed.backend=remote", "--set", "remote.url=" + server.url(),
                     "--set", "remote.model=all-minilm-l6-v2", "--set", "remote.encoding-format=base64");

@@ -43,9 +43,10 @@ class EmbeddingServerTest {
     @BeforeAll
     static void start() throws Exception {
         ModelOptions model = ModelOptions.defaults(ModelOptions.DEFAULT_MODEL);
-        server = EmbeddingServer.start(new ServeOptions(model, "all-minilm-l6-v2", "127.0.0.1", 0, 4096, 8, 16384, 5,
-                16));
-        tiny = EmbeddingServer.start(new ServeOptions(model, "all-minilm-l6-v2", "127.0.0.1", 0, 2, 8, 16384, 5, 4));
+        server = EmbeddingServer.start(ServeOptions.builder(model, "all-minilm-l6-v2")
+                .port(0).maxInputsPerRequest(8).threads(16).build());
+        tiny = EmbeddingServer.start(ServeOptions.builder(model, "all-minilm-l6-v2")
+                .port(0).maxQueuedInputs(2).maxInputsPerRequest(8).threads(4).build());
         reference = InProcessEmbeddingModel.open(model);
     }
 

@@ -33,8 +33,8 @@ class ServeQwen3Test {
         HttpClient http = HttpClient.newHttpClient();
         int checked = 0;
         int expectedChecks = 0;
-        try (EmbeddingServer server = EmbeddingServer.start(new ServeOptions(model, "qwen3-embedding-tiny", "127.0.0.1",
-                0, 4096, 2048, 16384, 5, 8))) {
+        try (EmbeddingServer server = EmbeddingServer.start(ServeOptions.builder(model, "qwen3-embedding-tiny")
+                .port(0).threads(8).build())) {
             for (JsonNode c : golden.get("cases")) {
                 if (c.get("text").asText().isEmpty()) {
                     continue; // the API refuses empty strings, as OpenAI's does (the runtime's golden test covers it)

@@ -37,8 +37,8 @@ class StreamRemoteBackendTest {
         ModelOptions model = ModelOptions.defaults(ModelOptions.DEFAULT_MODEL);
         List<GenericRecord> docs = ParquetRows.head(TestCorpus.SAMPLE, 200);
         try (KafkaBroker kafka = KafkaBroker.start(); PgliteServer pg = PgliteServer.start();
-             EmbeddingServer server = EmbeddingServer.start(new ServeOptions(model, "all-minilm-l6-v2", "127.0.0.1", 0,
-                     4096, 2048, 16384, 5, 16))) {
+             EmbeddingServer server = EmbeddingServer.start(ServeOptions.builder(model, "all-minilm-l6-v2")
+                     .port(0).threads(16).build())) {
             kafka.createTopic("docs", 1);
             try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
                 for (GenericRecord r : docs) {

@@ -40,6 +40,89 @@ public record PgVectorOptions(String url, String user, String password, String s
         }
     }
 
+    public static final String DEFAULT_SCHEMA = "public";
+    public static final int DEFAULT_BATCH_SIZE = 500;
+    public static final int DEFAULT_MAX_RETRIES = 5;
+    public static final long DEFAULT_RETRY_BACKOFF_MILLIS = 200;
+    public static final long DEFAULT_FLUSH_INTERVAL_MILLIS = 1000;
+
+    /** Options with every default (schema public, table created when missing, HNSW index); change what differs. */
+    public static Builder builder(String url, String table, int dimensions) {
+        return new Builder(url, table, dimensions);
+    }
+
+    public static final class Builder {
+        private final String url;
+        private final String table;
+        private final int dimensions;
+        private String user;
+        private String password;
+        private String schema = DEFAULT_SCHEMA;
+        private boolean createTable = true;
+        private boolean hnswIndex = true;
+        private int batchSize = DEFAULT_BATCH_SIZE;
+        private int maxRetries = DEFAULT_MAX_RETRIES;
+        private long retryBackoffMillis = DEFAULT_RETRY_BACKOFF_MILLIS;
+        private long flushIntervalMillis = DEFAULT_FLUSH_INTERVAL_MILLIS;
+
+        private Builder(String url, String table, int dimensions) {
+            this.url = url;
+            this.table = table;
+            this.dimensions = dimensions;
+        }
+
+        public Builder user(String value) {
+            user = value;
+            return this;
+        }
+
+        public Builder password(String value) {
+            password = value;
+            return this;
+        }
+
+        public Builder schema(String value) {
+            schema = value;
+            return this;
+        }
+
+        public Builder createTable(boolean value) {
+            createTable = value;
+            return this;
+        }
+
+        public Builder hnswIndex(boolean value) {
+            hnswIndex = value;
+            return this;
+        }
+
+        public Builder batchSize(int value) {
+            batchSize = value;
+            return this;
+        }
+
+        public Builder maxRetries(int value) {
+            maxRetries = value;
+            return this;
+        }
+
+        public Builder retryBackoffMillis(long value) {
+            retryBackoffMillis = value;
+            return this;
+        }
+
+        /** 0: write only by size and on checkpoints. */
+        public Builder flushIntervalMillis(long value) {
+            flushIntervalMillis = value;
+            return this;
+        }
+
+        public PgVectorOptions build() {
+            return new PgVectorOptions(url, user, password, schema, table, dimensions, createTable, hnswIndex, batchSize,
+                    maxRetries, retryBackoffMillis, flushIntervalMillis);
+        }
+    }
+
     /** The same database with another table name, vector size and index choice (a version's physical table). */
     public PgVectorOptions withTable(String otherTable, int otherDimensions, boolean withHnswIndex) {
         return new PgVectorOptions(url, user, password, schema, otherTable, otherDimensions, true, withHnswIndex,

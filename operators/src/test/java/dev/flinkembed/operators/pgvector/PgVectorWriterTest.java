@@ -35,7 +35,8 @@ class PgVectorWriterTest {
     }
 
     private static PgVectorOptions options(String table, int dims) {
-        return new PgVectorOptions(pg.jdbcUrl(), null, null, "public", table, dims, true, true, 3, 2, 10, 0);
+        return PgVectorOptions.builder(pg.jdbcUrl(), table, dims)
+                .batchSize(3).maxRetries(2).retryBackoffMillis(10).flushIntervalMillis(0).build();
     }
 
     static EmbeddedChunk chunk(String doc, int index, int count, String text, int dims) {
@@ -114,8 +115,8 @@ class PgVectorWriterTest {
 
     @Test
     void anOlderVersionStillPendingNeverOutlivesAShorterNewerOne() throws Exception {
-        PgVectorOptions o = new PgVectorOptions(pg.jdbcUrl(), null, null, "public", "pending", 4, true, false, 100, 0,
-                10, 0);
+        PgVectorOptions o = PgVectorOptions.builder(pg.jdbcUrl(), "pending", 4).hnswIndex(false)
+                .batchSize(100).maxRetries(0).retryBackoffMillis(10).flushIntervalMillis(0).build();
         write(o, List.of(chunk("d", 0, 3, "v1-0", 4), chunk("d", 1, 3, "v1-1", 4), chunk("d", 2, 3, "v1-2", 4),
                 chunk("d", 0, 1, "v2-0", 4)));
         assertThat(rows("pending")).containsExactly("d#0/1 v2-0");
@@ -172,8 +173,8 @@ class PgVectorWriterTest {
     void namesThatCouldInjectSqlAreRejected() {
         assertThatThrownBy(() -> options("v; DROP TABLE x", 4)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("table name 'v; DROP TABLE x' is not accepted");
-        assertThatThrownBy(() -> new PgVectorOptions(pg.jdbcUrl(), null, null, "pub\"lic", "t", 4, true, true, 3, 2,
-                10, 0)).hasMessageContaining("schema name 'pub\"lic'");
+        assertThatThrownBy(() -> PgVectorOptions.builder(pg.jdbcUrl(), "t", 4).schema("pub\"lic")
+                .batchSize(3).maxRetries(2).retryBackoffMillis(10).flushIntervalMillis(0).build()).hasMessageContaining("schema name 'pub\"lic'");
     }
 
     @Test
@@ -181,8 +182,8 @@ class PgVectorWriterTest {
             throws Exception {
         int port = PgliteServer.freePort();
         PgliteServer first = PgliteServer.start(dir.resolve("db"), port);
-        PgVectorOptions o = new PgVectorOptions(first.jdbcUrl(), null, null, "public", "restart", 4, true, false, 100,
-                8, 250, 0);
+        PgVectorOptions o = PgVectorOptions.builder(first.jdbcUrl(), "restart", 4).hnswIndex(false)
+                .batchSize(100).maxRetries(8).retryBackoffMillis(250).flushIntervalMillis(0).build();
         PgVectorSink.prepareTable(o);
         PgVectorWriter w = new PgVectorWriter(o, null, UnregisteredMetricsGroup.createSinkWriterMetricGroup());
         w.write(chunk("a", 0, 1, "before", 4), null);
@@ -216,8 +217,8 @@ class PgVectorWriterTest {
     void anUnreachableDatabaseFailsAfterBoundedRetries() throws Exception {
         PgVectorOptions ok = options("gone", 4);
         PgVectorSink.prepareTable(ok);
-        PgVectorOptions unreachable = new PgVectorOptions("jdbc:postgresql://127.0.0.1:1/postgres?connectTimeout=1",
-                null, null, "public", "gone", 4, true, true, 3, 2, 10, 0);
+        PgVectorOptions unreachable = PgVectorOptions.builder("jdbc:postgresql://127.0.0.1:1/postgres?connectTimeout=1", "gone", 4)
+                .batchSize(3).maxRetries(2).retryBackoffMillis(10).flushIntervalMillis(0).build();
         PgVectorWriter w = new PgVectorWriter(unreachable, null, UnregisteredMetricsGroup.createSinkWriterMetricGroup());
         w.write(chunk("a", 0, 1, "a", 4), null);
         assertThatThrownBy(() -> w.flush(false)).isInstanceOf(IOException.class)
