@@ -2,6 +2,7 @@ package dev.flinkembed.jobs.config;
 
 import dev.flinkembed.operators.pgvector.PgVectorOptions;
 import dev.flinkembed.runtime.loading.ModelOptions;
+import dev.flinkembed.runtime.remote.RemoteOptions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -69,28 +70,38 @@ public final class JobOptions {
             "Model name the server knows (vLLM: the served model name, e.g. Qwen/Qwen3-Embedding-8B)."));
     public static final ConfigKey<String> REMOTE_API_KEY_ENV = add(ConfigKey.string("remote.api-key-env", null,
             "Environment variable holding the API key, sent as a Bearer token (never logged)."));
-    public static final ConfigKey<String> REMOTE_ENCODING = add(ConfigKey.oneOf("remote.encoding-format", "float",
+    public static final ConfigKey<String> REMOTE_ENCODING = add(ConfigKey.oneOf("remote.encoding-format",
+            RemoteOptions.DEFAULT_ENCODING,
             "Vectors as JSON floats or base64 float32 (smaller responses).", "float", "base64"));
     public static final ConfigKey<Integer> REMOTE_MAX_INPUTS = add(ConfigKey.positiveInt(
-            "remote.max-inputs-per-request", "64", "Inputs per request at most (the server's batch limit)."));
+            "remote.max-inputs-per-request", Integer.toString(RemoteOptions.DEFAULT_MAX_INPUTS_PER_REQUEST),
+            "Inputs per request at most (the server's batch limit)."));
     public static final ConfigKey<Integer> REMOTE_MAX_TOKENS = add(ConfigKey.positiveInt(
-            "remote.max-tokens-per-request", "16384", "Tokens per request at most, counted with the local tokenizer "
+            "remote.max-tokens-per-request", Integer.toString(RemoteOptions.DEFAULT_MAX_TOKENS_PER_REQUEST),
+            "Tokens per request at most, counted with the local tokenizer "
                     + "(the server's payload limit)."));
-    public static final ConfigKey<Long> REMOTE_TIMEOUT = add(ConfigKey.duration("remote.timeout", "60s",
+    public static final ConfigKey<Long> REMOTE_TIMEOUT = add(ConfigKey.duration("remote.timeout",
+            RemoteOptions.DEFAULT_TIMEOUT_MILLIS / 1000 + "s",
             "Timeout of one request; a timed-out request is retried."));
-    public static final ConfigKey<Integer> REMOTE_MAX_RETRIES = add(ConfigKey.nonNegativeInt("remote.max-retries", "8",
+    public static final ConfigKey<Integer> REMOTE_MAX_RETRIES = add(ConfigKey.nonNegativeInt("remote.max-retries",
+            Integer.toString(RemoteOptions.DEFAULT_MAX_RETRIES),
             "Retries of a request after 429, 5xx, a timeout, a dropped connection or an unreadable body; then the "
                     + "job fails (and restarts from its checkpoint)."));
-    public static final ConfigKey<Long> REMOTE_RETRY_BACKOFF = add(ConfigKey.duration("remote.retry-backoff", "250ms",
+    public static final ConfigKey<Long> REMOTE_RETRY_BACKOFF = add(ConfigKey.duration("remote.retry-backoff",
+            RemoteOptions.DEFAULT_RETRY_BACKOFF_MILLIS + "ms",
             "First retry delay, doubled per retry (each delay uniform in [d/2, d]); the server's Retry-After wins."));
-    public static final ConfigKey<Long> REMOTE_MAX_BACKOFF = add(ConfigKey.duration("remote.max-backoff", "20s",
+    public static final ConfigKey<Long> REMOTE_MAX_BACKOFF = add(ConfigKey.duration("remote.max-backoff",
+            RemoteOptions.DEFAULT_MAX_BACKOFF_MILLIS / 1000 + "s",
             "Longest retry delay."));
     public static final ConfigKey<Integer> REMOTE_INITIAL_CONCURRENCY = add(ConfigKey.positiveInt(
-            "remote.initial-concurrency", "2", "Requests in flight per slot at the start."));
+            "remote.initial-concurrency", Integer.toString(RemoteOptions.DEFAULT_INITIAL_CONCURRENCY),
+            "Requests in flight per slot at the start."));
     public static final ConfigKey<Integer> REMOTE_MAX_CONCURRENCY = add(ConfigKey.positiveInt(
-            "remote.max-concurrency", "8", "Requests in flight per slot at most: the limit grows towards it while the "
+            "remote.max-concurrency", Integer.toString(RemoteOptions.DEFAULT_MAX_CONCURRENCY),
+            "Requests in flight per slot at most: the limit grows towards it while the "
                     + "server answers fast and halves on 429/503 or rising latency."));
-    public static final ConfigKey<Long> REMOTE_MAX_WAIT = add(ConfigKey.duration("remote.max-wait", "20ms",
+    public static final ConfigKey<Long> REMOTE_MAX_WAIT = add(ConfigKey.duration("remote.max-wait",
+            RemoteOptions.DEFAULT_MAX_WAIT_MILLIS + "ms",
             "How long a chunk waits for others to share its request."));
 
     public static final ConfigKey<Integer> CHUNK_MAX_TOKENS = add(ConfigKey.positiveInt("chunking.max-tokens", null,

@@ -37,8 +37,22 @@ public record RemoteOptions(String url, String model, String apiKeyEnv, Integer 
         }
     }
 
+    public static final String DEFAULT_ENCODING = "float";
+    public static final int DEFAULT_MAX_INPUTS_PER_REQUEST = 64;
+    public static final int DEFAULT_MAX_TOKENS_PER_REQUEST = 16384;
+    public static final long DEFAULT_TIMEOUT_MILLIS = 60_000;
+    public static final int DEFAULT_MAX_RETRIES = 8;
+    public static final long DEFAULT_RETRY_BACKOFF_MILLIS = 250;
+    public static final long DEFAULT_MAX_BACKOFF_MILLIS = 20_000;
+    public static final int DEFAULT_INITIAL_CONCURRENCY = 2;
+    public static final int DEFAULT_MAX_CONCURRENCY = 8;
+    public static final long DEFAULT_MAX_WAIT_MILLIS = 20;
+
+    /** Every default (the configuration keys remote.* take theirs from these); change what differs with the withers. */
     public static RemoteOptions defaults(String url, String model) {
-        return new RemoteOptions(url, model, null, null, "float", 64, 16384, 60_000, 8, 250, 20_000, 2, 8, 20);
+        return new RemoteOptions(url, model, null, null, DEFAULT_ENCODING, DEFAULT_MAX_INPUTS_PER_REQUEST,
+                DEFAULT_MAX_TOKENS_PER_REQUEST, DEFAULT_TIMEOUT_MILLIS, DEFAULT_MAX_RETRIES, DEFAULT_RETRY_BACKOFF_MILLIS,
+                DEFAULT_MAX_BACKOFF_MILLIS, DEFAULT_INITIAL_CONCURRENCY, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_WAIT_MILLIS);
     }
 
     public RemoteOptions withRetries(int retries, long backoffMillis, long maxBackoffMillis) {
