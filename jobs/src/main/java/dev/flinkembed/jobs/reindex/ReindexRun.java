@@ -136,15 +136,11 @@ public final class ReindexRun implements Callable<Integer> {
     private int sameModel(ReindexJob.Plan plan, long start) throws Exception {
         if (dryRun || plan.fullSync()) {
             Map<String, Object> planned = planPass(plan);
+            Integer stop = stopAfterPlan(plan, planned, start);
+            if (stop != null) {
+                return stop;
+            }
             long deleted = ReindexSummary.value(planned, ReindexCounters.DELETED);
-            if (dryRun) {
-                out.println(ReindexSummary.line("dry-run", plan, true, planned, seconds(start), null));
-                return 0;
-            }
-            if (tooManyDeletes(plan, planned)) {
-                out.println(ReindexSummary.line("refused", plan, false, planned, seconds(start), null));
-                return EXIT_TOO_MANY_DELETES;
-            }
             if (ReindexSummary.value(planned, ReindexCounters.CHUNKS_TO_EMBED) == 0 && deleted == 0
                     && ReindexSummary.value(planned, ReindexCounters.LINEAGE_UPDATES) == 0) {
                 out.println(ReindexSummary.line("ok", plan, false, planned, seconds(start), null));
@@ -168,13 +164,9 @@ public final class ReindexRun implements Callable<Integer> {
                 plan.pgvector().table(), indexed[0], abbreviate(indexed[1]), model.model(),
                 abbreviate(model.fingerprint()));
         Map<String, Object> planned = planPass(plan);
-        if (dryRun) {
-            out.println(ReindexSummary.line("dry-run", plan, true, planned, seconds(start), null));
-            return 0;
-        }
-        if (tooManyDeletes(plan, planned)) {
-            out.println(ReindexSummary.line("refused", plan, false, planned, seconds(start), null));
-            return EXIT_TOO_MANY_DELETES;
+        Integer stop = stopAfterPlan(plan, planned, start);
+        if (stop != null) {
+            return stop;
         }
         PgVectorVersions.Version v = PgVectorVersions.startBuilding(c, plan.pgvector(), model.model(),
                 model.fingerprint(), plan.pgvector().dimensions());
@@ -209,6 +201,19 @@ public final class ReindexRun implements Callable<Integer> {
                         + "with the same model evaluates it again without re-embedding%n", v.version(), r.ndcg10(),
                 gate.queriesFile(), gate.minNdcg10(), v.version());
         return false;
+    }
+
+    /** After the plan pass: the exit code when the run ends there (a dry run, too many deletes), else null. */
+    private Integer stopAfterPlan(ReindexJob.Plan plan, Map<String, Object> planned, long start) {
+        if (dryRun) {
+            out.println(ReindexSummary.line("dry-run", plan, true, planned, seconds(start), null));
+            return 0;
+        }
+        if (tooManyDeletes(plan, planned)) {
+            out.println(ReindexSummary.line("refused", plan, false, planned, seconds(start), null));
+            return EXIT_TOO_MANY_DELETES;
+        }
+        return null;
     }
 
     private boolean tooManyDeletes(ReindexJob.Plan plan, Map<String, Object> planned) {
