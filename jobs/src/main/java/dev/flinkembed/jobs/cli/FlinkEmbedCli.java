@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
 /** {@code flink-embed}: the command line of every job and tool. The same main class runs under {@code flink run}. */
 @Command(name = "flink-embed", mixinStandardHelpOptions = true, version = "flink-embed 0.1.0",
         description = "Bulk and streaming text embedding on Apache Flink.",
-        subcommands = {BulkCommand.class, StreamCommand.class, ReindexCommand.class, VersionsCommand.class, GoldenCommand.class, EvaluateCommand.class, SearchCommand.class, ServeCommand.class, EmbedCommand.class,
-                BenchCommand.class, BenchServeCommand.class})
+        subcommands = {BulkCommand.class, StreamCommand.class, ReindexCommand.class, VersionsCommand.class,
+                GoldenCommand.class, EvaluateCommand.class, SearchCommand.class, ServeCommand.class, EmbedCommand.class,
+                BenchServeCommand.class})
 public final class FlinkEmbedCli implements Runnable {
 
     @CommandLine.Spec

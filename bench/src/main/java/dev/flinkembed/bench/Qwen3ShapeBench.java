@@ -1,4 +1,6 @@
-package dev.flinkembed.jobs.bench;
+package dev.flinkembed.bench;
+
+import dev.flinkembed.jobs.bench.ParquetRows;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

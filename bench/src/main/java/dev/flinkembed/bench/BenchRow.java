@@ -1,4 +1,4 @@
-package dev.flinkembed.jobs.bench;
+package dev.flinkembed.bench;
 
 /** One line of a benchmark table. */
 public record BenchRow(String name, int texts, long tokens, double seconds, double paddingRatio) {

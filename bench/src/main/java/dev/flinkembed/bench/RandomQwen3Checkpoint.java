@@ -1,4 +1,4 @@
-package dev.flinkembed.jobs.bench;
+package dev.flinkembed.bench;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;

@@ -1,17 +1,19 @@
-package dev.flinkembed.jobs.cli;
+package dev.flinkembed.bench;
 
-import dev.flinkembed.jobs.bench.Qwen3ShapeBench;
-import dev.flinkembed.jobs.bench.RuntimeBench;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "bench", mixinStandardHelpOptions = true,
+/**
+ * {@code bin/flink-embed bench}: the benchmarks, a module of their own so that the product (the job jar and
+ * {@code jobs/target/lib}) carries nothing only they use (LangChain4j's embeddings with ONNX Runtime).
+ */
+@Command(name = "flink-embed bench", mixinStandardHelpOptions = true,
         description = {"Benchmark the built-in model in one JVM, side by side: (a) runtime with token-budget "
                 + "batching, (b) fixed-size batches in input order, (c) the bulk job end to end, (d) LangChain4j's "
                 + "AllMiniLmL6V2EmbeddingModel. Prints a Markdown table (ratios against (d))."})
-final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--input", defaultValue = "../shared/data/debian-descriptions.parquet",
             description = "Parquet corpus with id and text columns (default: ${DEFAULT-VALUE}).")
@@ -46,7 +48,7 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (suite.equals("remote")) {
-            var table = dev.flinkembed.jobs.bench.RemoteBench.run(input, rows, System.err);
+            var table = RemoteBench.run(input, rows, System.err);
             double baseline = table.get(0).tokensPerSecond();
             System.out.println("| run | chunks | tokens | seconds | tokens/s | chunks/s | padding | vs in-process |");
             System.out.println("|---|---|---|---|---|---|---|---|");
@@ -62,5 +64,12 @@ final class BenchCommand implements Callable<Integer> {
         System.out.println("|---|---|---|---|---|---|---|---|");
         table.forEach(r -> System.out.println(r.markdown(baseline)));
         return 0;
+    }
+
+    public static void main(String[] args) {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+        System.exit(new picocli.CommandLine(new BenchCommand()).execute(args));
     }
 }
