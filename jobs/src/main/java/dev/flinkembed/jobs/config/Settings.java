@@ -90,11 +90,16 @@ public final class Settings {
             throw new ConfigException("configuration key 'remote.initial-concurrency': value '" + initial
                     + "' exceeds remote.max-concurrency (" + max + ")");
         }
-        return new RemoteOptions(url, model, keyEnv, c.get(JobOptions.MODEL_DIMENSIONS),
-                c.get(JobOptions.REMOTE_ENCODING), c.get(JobOptions.REMOTE_MAX_INPUTS),
-                c.get(JobOptions.REMOTE_MAX_TOKENS), c.get(JobOptions.REMOTE_TIMEOUT),
-                c.get(JobOptions.REMOTE_MAX_RETRIES), c.get(JobOptions.REMOTE_RETRY_BACKOFF),
-                c.get(JobOptions.REMOTE_MAX_BACKOFF), initial, max, c.get(JobOptions.REMOTE_MAX_WAIT));
+        return RemoteOptions.builder(url, model).apiKeyEnv(keyEnv).dimensions(c.get(JobOptions.MODEL_DIMENSIONS))
+                .encodingFormat(c.get(JobOptions.REMOTE_ENCODING))
+                .maxInputsPerRequest(c.get(JobOptions.REMOTE_MAX_INPUTS))
+                .maxTokensPerRequest(c.get(JobOptions.REMOTE_MAX_TOKENS))
+                .timeoutMillis(c.get(JobOptions.REMOTE_TIMEOUT))
+                .maxRetries(c.get(JobOptions.REMOTE_MAX_RETRIES))
+                .retryBackoffMillis(c.get(JobOptions.REMOTE_RETRY_BACKOFF))
+                .maxBackoffMillis(c.get(JobOptions.REMOTE_MAX_BACKOFF))
+                .initialConcurrency(initial).maxConcurrency(max)
+                .maxWaitMillis(c.get(JobOptions.REMOTE_MAX_WAIT)).build();
     }
 
     public static ChunkingOptions chunking(JobConfig c) {

@@ -191,8 +191,8 @@ class EmbeddingServerTest {
 
     @Test
     void theRemoteBackendAgainstServeGivesTheInProcessVectors() throws Exception {
-        RemoteOptions o = RemoteOptions.defaults(server.url(), "all-minilm-l6-v2").withLimits(8, 4096, 60_000)
-                .withEncoding("base64", null);
+        RemoteOptions o = RemoteOptions.builder(server.url(), "all-minilm-l6-v2").maxInputsPerRequest(8)
+                .maxTokensPerRequest(4096).timeoutMillis(60_000).encodingFormat("base64").build();
         List<String> texts = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             texts.add("Document " + i + ": " + "streaming embeddings with exactly-once sinks ".repeat(1 + i % 5));

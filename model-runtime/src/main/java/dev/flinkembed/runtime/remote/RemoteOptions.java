@@ -48,28 +48,97 @@ public record RemoteOptions(String url, String model, String apiKeyEnv, Integer 
     public static final int DEFAULT_MAX_CONCURRENCY = 8;
     public static final long DEFAULT_MAX_WAIT_MILLIS = 20;
 
-    /** Every default (the configuration keys remote.* take theirs from these); change what differs with the withers. */
-    public static RemoteOptions defaults(String url, String model) {
-        return new RemoteOptions(url, model, null, null, DEFAULT_ENCODING, DEFAULT_MAX_INPUTS_PER_REQUEST,
-                DEFAULT_MAX_TOKENS_PER_REQUEST, DEFAULT_TIMEOUT_MILLIS, DEFAULT_MAX_RETRIES, DEFAULT_RETRY_BACKOFF_MILLIS,
-                DEFAULT_MAX_BACKOFF_MILLIS, DEFAULT_INITIAL_CONCURRENCY, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_WAIT_MILLIS);
+    /** Options with every default (the configuration keys remote.* take theirs from these); change what differs. */
+    public static Builder builder(String url, String model) {
+        return new Builder(url, model);
     }
 
-    public RemoteOptions withRetries(int retries, long backoffMillis, long maxBackoffMillis) {
-        return new RemoteOptions(url, model, apiKeyEnv, dimensions, encodingFormat, maxInputsPerRequest,
-                maxTokensPerRequest, timeoutMillis, retries, backoffMillis, maxBackoffMillis, initialConcurrency,
-                maxConcurrency, maxWaitMillis);
-    }
+    public static final class Builder {
+        private final String url;
+        private final String model;
+        private String apiKeyEnv;
+        private Integer dimensions;
+        private String encodingFormat = DEFAULT_ENCODING;
+        private int maxInputsPerRequest = DEFAULT_MAX_INPUTS_PER_REQUEST;
+        private int maxTokensPerRequest = DEFAULT_MAX_TOKENS_PER_REQUEST;
+        private long timeoutMillis = DEFAULT_TIMEOUT_MILLIS;
+        private int maxRetries = DEFAULT_MAX_RETRIES;
+        private long retryBackoffMillis = DEFAULT_RETRY_BACKOFF_MILLIS;
+        private long maxBackoffMillis = DEFAULT_MAX_BACKOFF_MILLIS;
+        private int initialConcurrency = DEFAULT_INITIAL_CONCURRENCY;
+        private int maxConcurrency = DEFAULT_MAX_CONCURRENCY;
+        private long maxWaitMillis = DEFAULT_MAX_WAIT_MILLIS;
 
-    public RemoteOptions withLimits(int maxInputs, int maxTokens, long timeout) {
-        return new RemoteOptions(url, model, apiKeyEnv, dimensions, encodingFormat, maxInputs, maxTokens, timeout,
-                maxRetries, retryBackoffMillis, maxBackoffMillis, initialConcurrency, maxConcurrency, maxWaitMillis);
-    }
+        private Builder(String url, String model) {
+            this.url = url;
+            this.model = model;
+        }
 
-    public RemoteOptions withEncoding(String format, Integer dims) {
-        return new RemoteOptions(url, model, apiKeyEnv, dims, format, maxInputsPerRequest, maxTokensPerRequest,
-                timeoutMillis, maxRetries, retryBackoffMillis, maxBackoffMillis, initialConcurrency, maxConcurrency,
-                maxWaitMillis);
+        public Builder apiKeyEnv(String value) {
+            apiKeyEnv = value;
+            return this;
+        }
+
+        public Builder dimensions(Integer value) {
+            dimensions = value;
+            return this;
+        }
+
+        public Builder encodingFormat(String value) {
+            encodingFormat = value;
+            return this;
+        }
+
+        public Builder maxInputsPerRequest(int value) {
+            maxInputsPerRequest = value;
+            return this;
+        }
+
+        public Builder maxTokensPerRequest(int value) {
+            maxTokensPerRequest = value;
+            return this;
+        }
+
+        public Builder timeoutMillis(long value) {
+            timeoutMillis = value;
+            return this;
+        }
+
+        public Builder maxRetries(int value) {
+            maxRetries = value;
+            return this;
+        }
+
+        public Builder retryBackoffMillis(long value) {
+            retryBackoffMillis = value;
+            return this;
+        }
+
+        public Builder maxBackoffMillis(long value) {
+            maxBackoffMillis = value;
+            return this;
+        }
+
+        public Builder initialConcurrency(int value) {
+            initialConcurrency = value;
+            return this;
+        }
+
+        public Builder maxConcurrency(int value) {
+            maxConcurrency = value;
+            return this;
+        }
+
+        public Builder maxWaitMillis(long value) {
+            maxWaitMillis = value;
+            return this;
+        }
+
+        public RemoteOptions build() {
+            return new RemoteOptions(url, model, apiKeyEnv, dimensions, encodingFormat, maxInputsPerRequest,
+                    maxTokensPerRequest, timeoutMillis, maxRetries, retryBackoffMillis, maxBackoffMillis,
+                    initialConcurrency, maxConcurrency, maxWaitMillis);
+        }
     }
 
     public URI endpoint() {

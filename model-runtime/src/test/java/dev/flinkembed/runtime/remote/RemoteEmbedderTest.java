@@ -21,7 +21,8 @@ class RemoteEmbedderTest {
     }
 
     private static RemoteOptions options(FaultyEmbeddingServer server) {
-        return RemoteOptions.defaults(server.url(), "fake").withLimits(16, 200, 400).withRetries(8, 20, 200);
+        return RemoteOptions.builder(server.url(), "fake").maxInputsPerRequest(16).maxTokensPerRequest(200)
+                .timeoutMillis(400).maxRetries(8).retryBackoffMillis(20).maxBackoffMillis(200).build();
     }
 
     private static List<String> texts(int n) {
@@ -60,7 +61,8 @@ class RemoteEmbedderTest {
     @Test
     void requestsRespectTheTokenLimit() throws Exception {
         try (FaultyEmbeddingServer server = new FaultyEmbeddingServer(n -> Fault.NONE, 64, 0);
-             RemoteEmbedder c = client(server, RemoteOptions.defaults(server.url(), "fake").withLimits(64, 20, 5000))) {
+             RemoteEmbedder c = client(server, RemoteOptions.builder(server.url(), "fake")
+                     .maxInputsPerRequest(64).maxTokensPerRequest(20).timeoutMillis(5000).build())) {
             List<String> texts = texts(100);
             for (CompletableFuture<Embedding> f : submitAll(c, texts)) {
                 f.get(30, TimeUnit.SECONDS);
@@ -95,7 +97,8 @@ class RemoteEmbedderTest {
     @Test
     void aServerThatNeverRecoversFailsTheInputsAfterTheRetryBudget() throws Exception {
         try (FaultyEmbeddingServer server = new FaultyEmbeddingServer(n -> Fault.UNAVAILABLE, 64, 0);
-             RemoteEmbedder c = client(server, RemoteOptions.defaults(server.url(), "fake").withRetries(3, 10, 50))) {
+             RemoteEmbedder c = client(server, RemoteOptions.builder(server.url(), "fake")
+                     .maxRetries(3).retryBackoffMillis(10).maxBackoffMillis(50).build())) {
             CompletableFuture<Embedding> f = c.submit(EmbeddingInput.document("hello"));
             assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).cause().isInstanceOf(RemoteException.class)
                     .hasMessageContaining("after 3 retries").hasMessageContaining("HTTP 503");
@@ -105,11 +108,15 @@ class RemoteEmbedderTest {
 
     @Test
     void concurrencyBacksOffWhenTheServerPushesBack() throws Exception {
-        RemoteOptions o = new RemoteOptions("http://127.0.0.1:1/v1", "fake", null, null, "base64", 2, 10_000, 5_000,
-                20, 10, 100, 8, 8, 1);
+        RemoteOptions o = RemoteOptions.builder("http://127.0.0.1:1/v1", "fake").encodingFormat("base64")
+                .maxInputsPerRequest(2).maxTokensPerRequest(10_000).timeoutMillis(5_000).maxRetries(20)
+                .retryBackoffMillis(10).maxBackoffMillis(100).initialConcurrency(8).maxConcurrency(8).maxWaitMillis(1)
+                .build();
         try (FaultyEmbeddingServer server = new FaultyEmbeddingServer(n -> Fault.SLOW, 2, 100);
-             RemoteEmbedder c = client(server, new RemoteOptions(server.url(), "fake", null, null, "base64", 2, 10_000,
-                     5_000, 20, 10, 100, 8, 8, 1))) {
+             RemoteEmbedder c = client(server, RemoteOptions.builder(server.url(), "fake")
+                     .encodingFormat("base64").maxInputsPerRequest(2).maxTokensPerRequest(10_000).timeoutMillis(5_000)
+                     .maxRetries(20).retryBackoffMillis(10).maxBackoffMillis(100).initialConcurrency(8)
+                     .maxConcurrency(8).maxWaitMillis(1).build())) {
             List<String> texts = texts(120);
             List<CompletableFuture<Embedding>> futures = submitAll(c, texts);
             for (int i = 0; i < texts.size(); i++) {
