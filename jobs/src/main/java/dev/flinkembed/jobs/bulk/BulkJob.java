@@ -161,10 +161,6 @@ public final class BulkJob {
                 .name("write dead letters");
     }
 
-    private static long number(Object v) {
-        return v instanceof Number n ? n.longValue() : 0;
-    }
-
     /** Builds and runs the job, printing progress to {@code out}, and waits for it to finish. */
     public static JobExecutionResult run(StreamExecutionEnvironment env, Plan plan, PrintStream out) throws Exception {
         build(env, plan);
@@ -180,8 +176,8 @@ public final class BulkJob {
             progress.printSummary(result);
             if (plan.previous != null) {
                 Map<String, Object> acc = result.getAllAccumulatorResults();
-                long reused = number(acc.get(ReindexCounters.CHUNKS_UNCHANGED))
-                        + number(acc.get(ReindexCounters.LINEAGE_UPDATES));
+                long reused = ProgressPrinter.count(acc, ReindexCounters.CHUNKS_UNCHANGED)
+                        + ProgressPrinter.count(acc, ReindexCounters.LINEAGE_UPDATES);
                 out.printf("Reused %d vectors from %s; embedded only new and changed chunks%n", reused,
                         plan.previous.dir());
             }

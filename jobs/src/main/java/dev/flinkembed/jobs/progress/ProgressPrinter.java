@@ -51,10 +51,10 @@ public final class ProgressPrinter implements AutoCloseable {
     }
 
     String line(Map<String, Object> acc, boolean done) {
-        long docs = value(acc, RouteParsedRecords.DOCUMENTS_READ);
-        long rejected = value(acc, RouteParsedRecords.RECORDS_REJECTED);
-        long created = value(acc, ChunkingFunction.CHUNKS_CREATED);
-        long embedded = value(acc, CHUNKS_EMBEDDED);
+        long docs = count(acc, RouteParsedRecords.DOCUMENTS_READ);
+        long rejected = count(acc, RouteParsedRecords.RECORDS_REJECTED);
+        long created = count(acc, ChunkingFunction.CHUNKS_CREATED);
+        long embedded = count(acc, CHUNKS_EMBEDDED);
         double seconds = (System.nanoTime() - start) / 1e9;
         double rate = embedded / Math.max(seconds, 1e-9);
         StringBuilder s = new StringBuilder(done ? "Done: " : "Progress: ");
@@ -74,7 +74,8 @@ public final class ProgressPrinter implements AutoCloseable {
         out.println(line(result.getAllAccumulatorResults(), true));
     }
 
-    private static long value(Map<String, Object> acc, String name) {
+    /** An accumulator's value as a count (0 when the job never registered it). */
+    public static long count(Map<String, Object> acc, String name) {
         Object v = acc.get(name);
         return v instanceof Number n ? n.longValue() : 0;
     }

@@ -140,9 +140,9 @@ public final class ReindexRun implements Callable<Integer> {
             if (stop != null) {
                 return stop;
             }
-            long deleted = ReindexSummary.value(planned, ReindexCounters.DELETED);
-            if (ReindexSummary.value(planned, ReindexCounters.CHUNKS_TO_EMBED) == 0 && deleted == 0
-                    && ReindexSummary.value(planned, ReindexCounters.LINEAGE_UPDATES) == 0) {
+            long deleted = ProgressPrinter.count(planned, ReindexCounters.DELETED);
+            if (ProgressPrinter.count(planned, ReindexCounters.CHUNKS_TO_EMBED) == 0 && deleted == 0
+                    && ProgressPrinter.count(planned, ReindexCounters.LINEAGE_UPDATES) == 0) {
                 out.println(ReindexSummary.line("ok", plan, false, planned, seconds(start), null));
                 return 0; // nothing to write: no second pass
             }
@@ -217,8 +217,8 @@ public final class ReindexRun implements Callable<Integer> {
     }
 
     private boolean tooManyDeletes(ReindexJob.Plan plan, Map<String, Object> planned) {
-        long deleted = ReindexSummary.value(planned, ReindexCounters.DELETED);
-        long indexed = ReindexSummary.value(planned, ReindexCounters.INDEXED);
+        long deleted = ProgressPrinter.count(planned, ReindexCounters.DELETED);
+        long indexed = ProgressPrinter.count(planned, ReindexCounters.INDEXED);
         if (force || deleted <= plan.maxDeleteFraction() * indexed) {
             return false;
         }
@@ -233,14 +233,14 @@ public final class ReindexRun implements Callable<Integer> {
         Map<String, Object> planned = execute(plan, true);
         out.printf("Plan: %d documents in the input, %d in the index: %d unchanged, %d changed, %d new, %d to "
                         + "delete; %d chunks to embed, %d to update in place%n",
-                ReindexSummary.value(planned, ReindexCounters.SCANNED),
-                ReindexSummary.value(planned, ReindexCounters.INDEXED),
-                ReindexSummary.value(planned, ReindexCounters.UNCHANGED),
-                ReindexSummary.value(planned, ReindexCounters.CHANGED),
-                ReindexSummary.value(planned, ReindexCounters.NEW),
-                ReindexSummary.value(planned, ReindexCounters.DELETED),
-                ReindexSummary.value(planned, ReindexCounters.CHUNKS_TO_EMBED),
-                ReindexSummary.value(planned, ReindexCounters.LINEAGE_UPDATES));
+                ProgressPrinter.count(planned, ReindexCounters.SCANNED),
+                ProgressPrinter.count(planned, ReindexCounters.INDEXED),
+                ProgressPrinter.count(planned, ReindexCounters.UNCHANGED),
+                ProgressPrinter.count(planned, ReindexCounters.CHANGED),
+                ProgressPrinter.count(planned, ReindexCounters.NEW),
+                ProgressPrinter.count(planned, ReindexCounters.DELETED),
+                ProgressPrinter.count(planned, ReindexCounters.CHUNKS_TO_EMBED),
+                ProgressPrinter.count(planned, ReindexCounters.LINEAGE_UPDATES));
         return planned;
     }
 

@@ -29,29 +29,24 @@ final class ReindexSummary {
         n.put("table", plan.pgvector().schema() + "." + plan.pgvector().table());
         n.put("mode", plan.fullSync() ? "full-sync" : "incremental");
         n.put("dry_run", dryRun);
-        n.put("scanned", value(counts, ReindexCounters.SCANNED));
-        n.put("indexed", value(counts, ReindexCounters.INDEXED));
-        n.put("unchanged", value(counts, ReindexCounters.UNCHANGED));
-        n.put("changed", value(counts, ReindexCounters.CHANGED));
-        n.put("new", value(counts, ReindexCounters.NEW));
-        n.put("deleted", value(counts, ReindexCounters.DELETED));
-        n.put("absent_kept", value(counts, ReindexCounters.ABSENT_KEPT));
-        n.put("rejected", value(counts, RouteParsedRecords.RECORDS_REJECTED));
-        n.put("chunks_to_embed", value(counts, ReindexCounters.CHUNKS_TO_EMBED));
-        n.put("chunks_embedded", value(counts, ProgressPrinter.CHUNKS_EMBEDDED));
-        n.put("chunks_unchanged", value(counts, ReindexCounters.CHUNKS_UNCHANGED));
-        n.put("lineage_updated", value(counts, ReindexCounters.LINEAGE_UPDATES));
-        n.put("tokens", value(counts, SumTokens.TOKENS_EMBEDDED));
+        n.put("scanned", ProgressPrinter.count(counts, ReindexCounters.SCANNED));
+        n.put("indexed", ProgressPrinter.count(counts, ReindexCounters.INDEXED));
+        n.put("unchanged", ProgressPrinter.count(counts, ReindexCounters.UNCHANGED));
+        n.put("changed", ProgressPrinter.count(counts, ReindexCounters.CHANGED));
+        n.put("new", ProgressPrinter.count(counts, ReindexCounters.NEW));
+        n.put("deleted", ProgressPrinter.count(counts, ReindexCounters.DELETED));
+        n.put("absent_kept", ProgressPrinter.count(counts, ReindexCounters.ABSENT_KEPT));
+        n.put("rejected", ProgressPrinter.count(counts, RouteParsedRecords.RECORDS_REJECTED));
+        n.put("chunks_to_embed", ProgressPrinter.count(counts, ReindexCounters.CHUNKS_TO_EMBED));
+        n.put("chunks_embedded", ProgressPrinter.count(counts, ProgressPrinter.CHUNKS_EMBEDDED));
+        n.put("chunks_unchanged", ProgressPrinter.count(counts, ReindexCounters.CHUNKS_UNCHANGED));
+        n.put("lineage_updated", ProgressPrinter.count(counts, ReindexCounters.LINEAGE_UPDATES));
+        n.put("tokens", ProgressPrinter.count(counts, SumTokens.TOKENS_EMBEDDED));
         n.put("seconds", Math.round(seconds * 10) / 10.0);
         n.put("switched", version != null);
         if (version != null) {
             n.put("version", version);
         }
         return n.toString();
-    }
-
-    static long value(Map<String, Object> counts, String name) {
-        Object v = counts.get(name);
-        return v instanceof Number x ? x.longValue() : 0;
     }
 }

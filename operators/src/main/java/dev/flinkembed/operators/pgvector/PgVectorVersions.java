@@ -137,10 +137,10 @@ public final class PgVectorVersions {
      * version holds another model's (a stream job started before a model switch): the message says how to go on.
      */
     public static void checkWriter(Connection c, PgVectorOptions target, String fingerprint) throws SQLException {
-        if (fingerprint == null || !hasRegistry(c, target.schema())) {
+        if (fingerprint == null) {
             return;
         }
-        Optional<Version> live = inState(c, target, LIVE);
+        Optional<Version> live = inState(c, target, LIVE); // empty without a registry: a table never versioned
         if (live.isPresent() && !live.get().fingerprint().equals(fingerprint)) {
             Version v = live.get();
             throw new IllegalStateException("table " + target.schema() + "." + target.table() + " is served by version "
