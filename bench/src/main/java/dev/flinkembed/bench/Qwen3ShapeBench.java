@@ -1,6 +1,6 @@
 package dev.flinkembed.bench;
 
-import dev.flinkembed.jobs.bench.ParquetRows;
+import dev.flinkembed.operators.testing.ParquetRows;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

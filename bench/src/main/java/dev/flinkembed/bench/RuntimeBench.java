@@ -1,6 +1,6 @@
 package dev.flinkembed.bench;
 
-import dev.flinkembed.jobs.bench.ParquetRows;
+import dev.flinkembed.operators.testing.ParquetRows;
 
 import dev.flinkembed.jobs.bulk.BulkJob;
 import dev.flinkembed.jobs.config.JobConfig;

@@ -1,6 +1,6 @@
 package dev.flinkembed.jobs;
 
-import dev.flinkembed.jobs.bench.ParquetRows;
+import dev.flinkembed.operators.testing.ParquetRows;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

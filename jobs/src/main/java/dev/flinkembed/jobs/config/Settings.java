@@ -34,11 +34,18 @@ public final class Settings {
                     + hidden + " (its hidden size)");
         }
         String pooling = c.get(JobOptions.MODEL_POOLING);
-        return new ModelOptions(name, pooling == null ? null : Pooling.parse(pooling), c.get(JobOptions.MODEL_NORMALIZE),
-                c.get(JobOptions.MODEL_MAX_TOKENS), c.get(JobOptions.MODEL_DIMENSIONS),
-                c.get(JobOptions.MODEL_QUERY_PREFIX), c.get(JobOptions.MODEL_DOCUMENT_PREFIX),
-                c.get(JobOptions.MODEL_INSTRUCTION), c.get(JobOptions.MODEL_FLOAT16), BatchPlanner.Strategy.TOKEN_BUDGET, c.get(JobOptions.BATCH_TOKEN_BUDGET),
-                c.get(JobOptions.BATCH_MAX_SIZE));
+        return ModelOptions.builder(name)
+                .pooling(pooling == null ? null : Pooling.parse(pooling))
+                .normalize(c.get(JobOptions.MODEL_NORMALIZE))
+                .maxTokens(c.get(JobOptions.MODEL_MAX_TOKENS))
+                .dimensions(c.get(JobOptions.MODEL_DIMENSIONS))
+                .queryPrefix(c.get(JobOptions.MODEL_QUERY_PREFIX))
+                .documentPrefix(c.get(JobOptions.MODEL_DOCUMENT_PREFIX))
+                .instruction(c.get(JobOptions.MODEL_INSTRUCTION))
+                .float16(c.get(JobOptions.MODEL_FLOAT16))
+                .batching(BatchPlanner.Strategy.TOKEN_BUDGET, c.get(JobOptions.BATCH_TOKEN_BUDGET),
+                        c.get(JobOptions.BATCH_MAX_SIZE))
+                .build();
     }
 
     public static EmbeddingOptions embedding(JobConfig c) {

@@ -125,7 +125,7 @@ public final class EmbeddingServer implements AutoCloseable {
     }
 
     private void prometheus(HttpExchange ex) throws IOException {
-        send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render());
+        send(ex, 200, ServerMetrics.CONTENT_TYPE, metrics.render());
     }
 
     private String models(HttpExchange ex) {

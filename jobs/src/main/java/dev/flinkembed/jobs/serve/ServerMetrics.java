@@ -1,68 +1,56 @@
 package dev.flinkembed.jobs.serve;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
+import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.function.IntSupplier;
 
-/** The server's counters in Prometheus' text format ({@code GET /metrics}). */
+/** The server's counters, exposed in Prometheus' text format ({@code GET /metrics}) by the Prometheus Java client. */
 final class ServerMetrics {
 
-    private static final double[] BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+    static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
 
-    private final Map<String, AtomicLong> requests = new ConcurrentHashMap<>();
-    private final AtomicLong inputs = new AtomicLong();
-    private final AtomicLong tokens = new AtomicLong();
-    private final AtomicLongArray buckets = new AtomicLongArray(BUCKETS.length);
-    private final AtomicLong durationCount = new AtomicLong();
-    private final AtomicLong durationMicros = new AtomicLong();
-    private final IntSupplier queued;
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+    private final Counter requests = Counter.builder().name("flink_embed_requests")
+            .help("HTTP requests by endpoint and status.").labelNames("endpoint", "status").register(registry);
+    private final Counter inputs = Counter.builder().name("flink_embed_inputs").help("Texts embedded.")
+            .register(registry);
+    private final Counter tokens = Counter.builder().name("flink_embed_prompt_tokens").help("Tokens embedded.")
+            .register(registry);
+    private final Histogram duration = Histogram.builder().name("flink_embed_request_duration_seconds")
+            .help("Successful /v1/embeddings requests.").classicOnly()
+            .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30).register(registry);
 
     ServerMetrics(IntSupplier queued) {
-        this.queued = queued;
+        GaugeWithCallback.builder().name("flink_embed_queued_inputs").help("Inputs admitted and not yet answered.")
+                .callback(cb -> cb.call(queued.getAsInt())).register(registry);
     }
 
     void request(String endpoint, int status) {
-        requests.computeIfAbsent(endpoint + "\"," + "status=\"" + status, k -> new AtomicLong()).incrementAndGet();
+        requests.labelValues(endpoint, Integer.toString(status)).inc();
     }
 
     void embedded(int inputCount, long tokenCount, long nanos) {
-        inputs.addAndGet(inputCount);
-        tokens.addAndGet(tokenCount);
-        double seconds = nanos / 1e9;
-        for (int i = 0; i < BUCKETS.length; i++) {
-            if (seconds <= BUCKETS[i]) {
-                buckets.incrementAndGet(i);
-            }
-        }
-        durationCount.incrementAndGet();
-        durationMicros.addAndGet(nanos / 1000);
+        inputs.inc(inputCount);
+        tokens.inc(tokenCount);
+        duration.observe(nanos / 1e9);
     }
 
     String render() {
-        StringBuilder s = new StringBuilder();
-        s.append("# HELP flink_embed_requests_total HTTP requests by endpoint and status.\n");
-        s.append("# TYPE flink_embed_requests_total counter\n");
-        requests.forEach((k, v) -> s.append("flink_embed_requests_total{endpoint=\"").append(k).append("\"} ")
-                .append(v.get()).append('\n'));
-        s.append("# HELP flink_embed_inputs_total Texts embedded.\n# TYPE flink_embed_inputs_total counter\n");
-        s.append("flink_embed_inputs_total ").append(inputs.get()).append('\n');
-        s.append("# HELP flink_embed_prompt_tokens_total Tokens embedded.\n");
-        s.append("# TYPE flink_embed_prompt_tokens_total counter\n");
-        s.append("flink_embed_prompt_tokens_total ").append(tokens.get()).append('\n');
-        s.append("# HELP flink_embed_queued_inputs Inputs admitted and not yet answered.\n");
-        s.append("# TYPE flink_embed_queued_inputs gauge\n");
-        s.append("flink_embed_queued_inputs ").append(queued.getAsInt()).append('\n');
-        s.append("# HELP flink_embed_request_duration_seconds Successful /v1/embeddings requests.\n");
-        s.append("# TYPE flink_embed_request_duration_seconds histogram\n");
-        for (int i = 0; i < BUCKETS.length; i++) {
-            s.append("flink_embed_request_duration_seconds_bucket{le=\"").append(BUCKETS[i]).append("\"} ")
-                    .append(buckets.get(i)).append('\n');
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            writer.write(out, registry.scrape(), EscapingScheme.ALLOW_UTF8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
         }
-        s.append("flink_embed_request_duration_seconds_bucket{le=\"+Inf\"} ").append(durationCount.get()).append('\n');
-        s.append("flink_embed_request_duration_seconds_sum ").append(durationMicros.get() / 1e6).append('\n');
-        s.append("flink_embed_request_duration_seconds_count ").append(durationCount.get()).append('\n');
-        return s.toString();
+        return out.toString(StandardCharsets.UTF_8);
     }
 }

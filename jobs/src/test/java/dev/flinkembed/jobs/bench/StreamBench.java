@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.bench;
 
+import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.jobs.TestCorpus;
 import dev.flinkembed.jobs.cli.Environments;
 import dev.flinkembed.jobs.cli.FlinkEmbedCli;

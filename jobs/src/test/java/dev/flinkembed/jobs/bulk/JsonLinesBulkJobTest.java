@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.flinkembed.jobs.bench.ParquetRows;
+import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.jobs.cli.FlinkEmbedCli;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

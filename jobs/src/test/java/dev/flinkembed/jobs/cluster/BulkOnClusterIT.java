@@ -3,7 +3,7 @@ package dev.flinkembed.jobs.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flinkembed.jobs.TestCorpus;
-import dev.flinkembed.jobs.bench.ParquetRows;
+import dev.flinkembed.operators.testing.ParquetRows;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -1,7 +1,7 @@
 package dev.flinkembed.jobs.cluster;
 
 import dev.flinkembed.jobs.TestCorpus;
-import dev.flinkembed.jobs.bench.ParquetRows;
+import dev.flinkembed.operators.testing.ParquetRows;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,7 +6,7 @@ import static dev.flinkembed.jobs.stream.StreamExpectations.texts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flinkembed.jobs.TestCorpus;
-import dev.flinkembed.jobs.bench.ParquetRows;
+import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.stream.StreamExpectations;
 import dev.flinkembed.operators.records.Chunk;

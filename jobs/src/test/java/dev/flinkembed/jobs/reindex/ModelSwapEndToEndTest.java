@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkembed.jobs.TestCorpus;
-import dev.flinkembed.jobs.bench.ParquetRows;
+import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.jobs.cli.CliRun;
 import dev.flinkembed.jobs.stream.StreamExpectations;
 import dev.flinkembed.operators.testing.KafkaBroker;

@@ -3,7 +3,7 @@ package dev.flinkembed.jobs.reindex;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkembed.jobs.TestCorpus;
-import dev.flinkembed.jobs.bench.ParquetRows;
+import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.jobs.cli.CliRun;
 import dev.flinkembed.operators.testing.PgliteServer;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package dev.flinkembed.jobs.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flinkembed.jobs.TestCorpus;
-import dev.flinkembed.jobs.bench.ParquetRows;
+import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.serve.EmbeddingServer;

@@ -32,35 +32,112 @@ public record ModelOptions(
         Objects.requireNonNull(batching, "batching");
     }
 
+    /** The model folder's own settings and the default batching: what {@code builder(model).build()} gives. */
     public static ModelOptions defaults(String model) {
-        return new ModelOptions(model, null, null, null, null, null, null, null, false,
-                BatchPlanner.Strategy.TOKEN_BUDGET, DEFAULT_TOKEN_BUDGET, DEFAULT_MAX_BATCH_SIZE);
+        return builder(model).build();
+    }
+
+    public static Builder builder(String model) {
+        return new Builder(model);
+    }
+
+    public Builder toBuilder() {
+        return new Builder(model).pooling(pooling).normalize(normalize).maxTokens(maxTokens).dimensions(dimensions)
+                .queryPrefix(queryPrefix).documentPrefix(documentPrefix).instruction(instruction).float16(float16)
+                .batching(batching, tokenBudget, maxBatchSize);
     }
 
     public ModelOptions withDimensions(Integer d) {
-        return new ModelOptions(model, pooling, normalize, maxTokens, d, queryPrefix, documentPrefix, instruction,
-                float16, batching, tokenBudget, maxBatchSize);
+        return toBuilder().dimensions(d).build();
     }
 
     public ModelOptions withInstruction(String i) {
-        return new ModelOptions(model, pooling, normalize, maxTokens, dimensions, queryPrefix, documentPrefix, i,
-                float16, batching, tokenBudget, maxBatchSize);
+        return toBuilder().instruction(i).build();
     }
 
     public ModelOptions withMaxTokens(Integer max) {
-        return new ModelOptions(model, pooling, normalize, max, dimensions, queryPrefix, documentPrefix, instruction,
-                float16, batching, tokenBudget, maxBatchSize);
+        return toBuilder().maxTokens(max).build();
     }
 
     public ModelOptions withBatching(BatchPlanner.Strategy s, int budget, int maxSize) {
-        return new ModelOptions(model, pooling, normalize, maxTokens, dimensions, queryPrefix, documentPrefix,
-                instruction, float16, s, budget, maxSize);
+        return toBuilder().batching(s, budget, maxSize).build();
     }
 
     /** Float16 weights and matrix products (half the memory), norms and softmax still in float32. */
     public ModelOptions withFloat16(boolean f16) {
-        return new ModelOptions(model, pooling, normalize, maxTokens, dimensions, queryPrefix, documentPrefix,
-                instruction, f16, batching, tokenBudget, maxBatchSize);
+        return toBuilder().float16(f16).build();
+    }
+
+    /** Null for any override means "what the model folder says"; batching defaults to token budgets. */
+    public static final class Builder {
+        private final String model;
+        private Pooling pooling;
+        private Boolean normalize;
+        private Integer maxTokens;
+        private Integer dimensions;
+        private String queryPrefix;
+        private String documentPrefix;
+        private String instruction;
+        private boolean float16;
+        private BatchPlanner.Strategy batching = BatchPlanner.Strategy.TOKEN_BUDGET;
+        private int tokenBudget = DEFAULT_TOKEN_BUDGET;
+        private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
+
+        private Builder(String model) {
+            this.model = model;
+        }
+
+        public Builder pooling(Pooling p) {
+            this.pooling = p;
+            return this;
+        }
+
+        public Builder normalize(Boolean n) {
+            this.normalize = n;
+            return this;
+        }
+
+        public Builder maxTokens(Integer max) {
+            this.maxTokens = max;
+            return this;
+        }
+
+        public Builder dimensions(Integer d) {
+            this.dimensions = d;
+            return this;
+        }
+
+        public Builder queryPrefix(String p) {
+            this.queryPrefix = p;
+            return this;
+        }
+
+        public Builder documentPrefix(String p) {
+            this.documentPrefix = p;
+            return this;
+        }
+
+        public Builder instruction(String i) {
+            this.instruction = i;
+            return this;
+        }
+
+        public Builder float16(boolean f16) {
+            this.float16 = f16;
+            return this;
+        }
+
+        public Builder batching(BatchPlanner.Strategy strategy, int budget, int maxSize) {
+            this.batching = strategy;
+            this.tokenBudget = budget;
+            this.maxBatchSize = maxSize;
+            return this;
+        }
+
+        public ModelOptions build() {
+            return new ModelOptions(model, pooling, normalize, maxTokens, dimensions, queryPrefix, documentPrefix,
+                    instruction, float16, batching, tokenBudget, maxBatchSize);
+        }
     }
 
     /** What decides the loaded weights and tokenizer: instances with the same key share them. */

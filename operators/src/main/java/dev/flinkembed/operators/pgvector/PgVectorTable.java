@@ -59,22 +59,17 @@ public final class PgVectorTable {
                 throw new IllegalStateException("table " + o.schema() + "." + o.table() + " does not exist in "
                         + o.safeUrl() + " and pgvector.create-table is false");
             }
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try (Statement s = c.createStatement()) {
-                s.execute("CREATE EXTENSION IF NOT EXISTS vector");
-                s.execute("CREATE SCHEMA IF NOT EXISTS " + PgVectorOptions.quote(o.schema()));
-                s.execute(createSql(o));
-                if (o.hnswIndex()) {
-                    s.execute(indexSql(o));
+            Transactions.inTransaction(c, () -> {
+                try (Statement s = c.createStatement()) {
+                    s.execute("CREATE EXTENSION IF NOT EXISTS vector");
+                    s.execute("CREATE SCHEMA IF NOT EXISTS " + PgVectorOptions.quote(o.schema()));
+                    s.execute(createSql(o));
+                    if (o.hnswIndex()) {
+                        s.execute(indexSql(o));
+                    }
                 }
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(auto);
-            }
+                return null;
+            });
             columns = columnTypes(c, o);
         }
         check(o, columns);

@@ -168,9 +168,7 @@ public final class PgVectorVersions {
      */
     public static Version startBuilding(Connection c, PgVectorOptions stable, String model, String fingerprint,
                                         int dimensions) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
+        return Transactions.inTransaction(c, () -> {
             ensureRegistry(c, stable.schema());
             List<Version> versions = list(c, stable, false);
             if (versions.isEmpty()) {
@@ -180,7 +178,6 @@ public final class PgVectorVersions {
             for (Version v : versions) {
                 if (v.state().equals(BUILDING)) {
                     if (v.fingerprint().equals(fingerprint) && v.dimensions() == dimensions) {
-                        c.commit();
                         return v; // resume: what it holds is kept, the rest is embedded
                     }
                     drop(c, stable, v); // left by a run for another model
@@ -204,14 +201,8 @@ public final class PgVectorVersions {
                 ps.setString(7, BUILDING);
                 ps.executeUpdate();
             }
-            c.commit();
             return new Version(next, physical, model, fingerprint, dimensions, BUILDING, null, null, -1);
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
-        }
+        });
     }
 
     /** Version 1 := the plain table, renamed to {@code <name>__v1}, with a view of the old name over it. */
@@ -252,9 +243,7 @@ public final class PgVectorVersions {
      * The live version becomes the previous one; the version that was previous is dropped.
      */
     public static void switchTo(Connection c, PgVectorOptions stable, Version target) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
+        Transactions.inTransaction(c, () -> {
             for (Version v : list(c, stable, false)) {
                 if (v.state().equals(PREVIOUS)) {
                     drop(c, stable, v);
@@ -264,20 +253,13 @@ public final class PgVectorVersions {
             }
             pointViewAt(c, stable, target);
             setState(c, stable, target.version(), LIVE);
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
-        }
+            return null;
+        });
     }
 
     /** Back to the previous version (the live one becomes previous): one transaction, as a switch. */
     public static Version rollback(Connection c, PgVectorOptions stable) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
+        return Transactions.inTransaction(c, () -> {
             Optional<Version> previous = inState(c, stable, PREVIOUS);
             Optional<Version> live = inState(c, stable, LIVE);
             if (previous.isEmpty() || live.isEmpty()) {
@@ -287,14 +269,8 @@ public final class PgVectorVersions {
             pointViewAt(c, stable, previous.get());
             setState(c, stable, live.get().version(), PREVIOUS);
             setState(c, stable, previous.get().version(), LIVE);
-            c.commit();
             return previous.get();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
-        }
+        });
     }
 
     private static void pointViewAt(Connection c, PgVectorOptions stable, Version v) throws SQLException {

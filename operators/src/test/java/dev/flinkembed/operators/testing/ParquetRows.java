@@ -1,4 +1,4 @@
-package dev.flinkembed.jobs.bench;
+package dev.flinkembed.operators.testing;
 
 import java.io.IOException;
 import java.nio.file.Path;
