@@ -26,8 +26,8 @@ public final class RemoteBench {
         List<GenericRecord> records = ParquetRows.head(input, rows);
         List<BenchRow> table = new ArrayList<>();
         ModelOptions model = ModelOptions.defaults(ModelOptions.DEFAULT_MODEL);
-        try (EmbeddingServer server = EmbeddingServer.start(new ServeOptions(model, "all-minilm-l6-v2", "127.0.0.1", 0,
-                4096, 2048, 32768, 5, 32))) {
+        try (EmbeddingServer server = EmbeddingServer.start(ServeOptions.builder(model, "all-minilm-l6-v2")
+                .port(0).flushTokens(32768).threads(32).build())) {
             table.add(RuntimeBench.bulkJob(records, "bulk job, in-process model (1 slot)", c -> c, out));
             for (String format : List.of("float", "base64")) {
                 table.add(RuntimeBench.bulkJob(records, "bulk job, remote backend → serve, " + format + " (1 slot)",

@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.cli;
 
+import dev.flinkembed.jobs.config.ConfigException;
 import dev.flinkembed.jobs.serve.EmbeddingServer;
 import dev.flinkembed.jobs.serve.ServeOptions;
 import dev.flinkembed.runtime.loading.BuiltinModels;
@@ -53,19 +54,70 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "" + ServeOptions.DEFAULT_THREADS, description = "HTTP worker threads (default 64).")
     int threads;
 
+    @Option(names = "--api-key-env", description = "Environment variable holding the API key: then every request but "
+            + "GET /health must send 'Authorization: Bearer <key>' (401 otherwise). The key is never logged.")
+    String apiKeyEnv;
+
+    @Option(names = "--metrics-without-key", description = "With --api-key-env: leave GET /metrics open (for "
+            + "Prometheus scrapers that send no credentials).")
+    boolean metricsWithoutKey;
+
+    @Option(names = "--max-request-bytes", defaultValue = "" + ServeOptions.DEFAULT_MAX_REQUEST_BYTES,
+            description = "Larger request bodies get 413 before they are read (default 4194304, 4 MiB).")
+    long maxRequestBytes;
+
+    @Option(names = "--read-timeout", defaultValue = "" + ServeOptions.DEFAULT_READ_TIMEOUT_SECONDS,
+            description = "Seconds a client has to send its whole request; then its connection is closed (default 30).")
+    int readTimeout;
+
+    @Option(names = "--tls-keystore", description = "Serve HTTPS with this key store (PKCS#12 or JKS) holding the "
+            + "server's key and certificate chain.")
+    Path tlsKeystore;
+
+    @Option(names = "--tls-keystore-password-env", description = "Environment variable holding the key store's "
+            + "password.")
+    String tlsPasswordEnv;
+
     @Override
     public Integer call() throws Exception {
         ModelOptions options = ModelOptions.defaults(model).withInstruction(instruction);
         String name = servedName != null ? servedName : defaultName(model);
-        try (EmbeddingServer server = EmbeddingServer.start(ServeOptions.builder(options, name).host(host).port(port)
+        ServeOptions.Builder serve = ServeOptions.builder(options, name).host(host).port(port)
                 .maxQueuedInputs(maxQueued).maxInputsPerRequest(maxInputs).flushTokens(flushTokens)
-                .maxWaitMillis(maxWait).threads(threads).build())) {
+                .maxWaitMillis(maxWait).threads(threads).metricsWithoutKey(metricsWithoutKey);
+        if (apiKeyEnv != null) {
+            serve.apiKey(secretFromEnv("--api-key-env", apiKeyEnv));
+        }
+        if (maxRequestBytes < 1) {
+            throw ConfigException.badOption("--max-request-bytes", Long.toString(maxRequestBytes), "a positive number");
+        }
+        if (readTimeout < 1) {
+            throw ConfigException.badOption("--read-timeout", Integer.toString(readTimeout), "a positive number");
+        }
+        serve.maxRequestBytes(maxRequestBytes).readTimeoutSeconds(readTimeout);
+        if (tlsKeystore != null) {
+            if (!java.nio.file.Files.isReadable(tlsKeystore)) {
+                throw ConfigException.badOption("--tls-keystore", tlsKeystore.toString(), "a readable key store file");
+            }
+            serve.tls(new ServeOptions.TlsKeystore(tlsKeystore,
+                    tlsPasswordEnv == null ? null : secretFromEnv("--tls-keystore-password-env", tlsPasswordEnv)));
+        }
+        try (EmbeddingServer server = EmbeddingServer.start(serve.build())) {
             System.out.println("flink-embed serve: " + server.url() + "/embeddings (model '" + name + "')");
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
             stop.await();
         }
         return 0;
+    }
+
+    /** A secret's value from the environment variable an option names; never printed. */
+    static String secretFromEnv(String option, String variable) {
+        String value = System.getenv(variable);
+        if (value == null || value.isEmpty()) {
+            throw ConfigException.badOption(option, variable, "the name of a set, non-empty environment variable");
+        }
+        return value;
     }
 
     static String defaultName(String model) {

@@ -7,6 +7,11 @@ public final class ConfigException extends IllegalArgumentException {
         super(message);
     }
 
+    /** A command-line option's value (one that is not a configuration key). */
+    public static ConfigException badOption(String option, String value, String accepted) {
+        return new ConfigException("option '" + option + "': value '" + value + "' is not accepted; " + accepted);
+    }
+
     public static ConfigException badValue(String key, String value, String accepted) {
         return new ConfigException("configuration key '" + key + "': value '" + value + "' is not accepted; "
                 + accepted);

@@ -11,12 +11,29 @@ final class ApiError extends RuntimeException {
     final int status;
     final String type;
     final String param;
+    private final String code;
+    private final java.util.Map<String, String> headers;
 
     ApiError(int status, String type, String param, String message) {
+        this(status, type, param, null, message, java.util.Map.of());
+    }
+
+    ApiError(int status, String type, String param, String code, String message, java.util.Map<String, String> headers) {
         super(message);
         this.status = status;
         this.type = type;
         this.param = param;
+        this.code = code;
+        this.headers = headers;
+    }
+
+    /** Response headers that go with the error (Retry-After, WWW-Authenticate). */
+    java.util.Map<String, String> headers() {
+        return headers;
+    }
+
+    static ApiError busy(String message) {
+        return new ApiError(429, "rate_limit_error", null, null, message, java.util.Map.of("Retry-After", "1"));
     }
 
     static ApiError badRequest(String param, String message) {
@@ -29,7 +46,7 @@ final class ApiError extends RuntimeException {
         e.put("message", getMessage());
         e.put("type", type);
         e.put("param", param);
-        e.putNull("code");
+        e.put("code", code);
         return n.toString();
     }
 }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.Embedding;
 import dev.flinkembed.runtime.api.EmbeddingInput;
@@ -46,6 +48,7 @@ public final class EmbeddingServer implements AutoCloseable {
     private final ExecutorService threads;
     private final AtomicInteger queued = new AtomicInteger();
     private final ServerMetrics metrics = new ServerMetrics(queued::get);
+    private final BearerAuth auth;
     private final long created = System.currentTimeMillis() / 1000;
 
     private EmbeddingServer(ServeOptions options) throws IOException {
@@ -58,20 +61,34 @@ public final class EmbeddingServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 256);
+        this.auth = new BearerAuth(options.apiKey());
+        RequestLimits.applyReadTimeout(options.readTimeoutSeconds());
+        InetSocketAddress address = new InetSocketAddress(options.host(), options.port());
+        if (options.tls() != null) {
+            HttpsServer https = HttpsServer.create(address, 256);
+            https.setHttpsConfigurator(new HttpsConfigurator(TlsContexts.fromKeystore(options.tls())));
+            this.http = https;
+        } else {
+            this.http = HttpServer.create(address, 256);
+        }
         http.setExecutor(threads);
-        http.createContext("/v1/embeddings", ex -> serve(ex, "/v1/embeddings", "POST", this::embeddings));
-        http.createContext("/v1/models", ex -> serve(ex, "/v1/models", "GET", this::models));
-        http.createContext("/health", ex -> serve(ex, "/health", "GET", e -> "{\"status\":\"ok\"}"));
-        http.createContext("/metrics", this::prometheus);
+        http.createContext("/v1/embeddings", ex -> serve(ex, "/v1/embeddings", "POST", true, this::embeddings));
+        http.createContext("/v1/models", ex -> serve(ex, "/v1/models", "GET", true, this::models));
+        http.createContext("/health", ex -> serve(ex, "/health", "GET", false, e -> "{\"status\":\"ok\"}"));
+        http.createContext("/metrics", ex -> serve(ex, "/metrics", "GET", !options.metricsWithoutKey(), e -> {
+            ex.getResponseHeaders().set("Content-Type", ServerMetrics.CONTENT_TYPE);
+            return metrics.render();
+        }));
         http.start();
     }
 
     public static EmbeddingServer start(ServeOptions options) throws IOException {
         EmbeddingServer s = new EmbeddingServer(options);
-        LOG.info("Serving {} as '{}' on http://{}:{}/v1 ({} dimensions, at most {} queued inputs)",
-                options.model().model(), options.servedName(), options.host(), s.port(), s.model.info().dimensions(),
-                options.maxQueuedInputs());
+        LOG.info("Serving {} as '{}' on {} ({} dimensions, at most {} queued inputs, {}, requests up to {} bytes read "
+                        + "within {} s)", options.model().model(), options.servedName(), s.url(),
+                s.model.info().dimensions(), options.maxQueuedInputs(),
+                options.apiKey() != null ? "API key required" : "no API key", options.maxRequestBytes(),
+                options.readTimeoutSeconds());
         return s;
     }
 
@@ -80,7 +97,7 @@ public final class EmbeddingServer implements AutoCloseable {
     }
 
     public String url() {
-        return "http://" + options.host() + ":" + port() + "/v1";
+        return (options.tls() != null ? "https://" : "http://") + options.host() + ":" + port() + "/v1";
     }
 
     public InProcessEmbeddingModel model() {
@@ -92,10 +109,14 @@ public final class EmbeddingServer implements AutoCloseable {
         String handle(HttpExchange ex) throws Exception;
     }
 
-    private void serve(HttpExchange ex, String endpoint, String method, Handler handler) throws IOException {
+    private void serve(HttpExchange ex, String endpoint, String method, boolean keyed, Handler handler)
+            throws IOException {
         int status = 200;
         String body;
         try {
+            if (keyed) {
+                auth.check(ex.getRequestHeaders().getFirst("Authorization"));
+            }
             if (!ex.getRequestMethod().equalsIgnoreCase(method)) {
                 throw new ApiError(405, "invalid_request_error", null, endpoint + " accepts " + method
                         + ", not " + ex.getRequestMethod());
@@ -104,28 +125,30 @@ public final class EmbeddingServer implements AutoCloseable {
         } catch (ApiError e) {
             status = e.status;
             body = e.body();
-            if (status == 429) {
-                ex.getResponseHeaders().set("Retry-After", "1");
-            }
+            e.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
         } catch (Exception e) {
             LOG.error("{} failed", endpoint, e);
             status = 500;
             body = new ApiError(500, "internal_server_error", null, e.toString()).body();
         }
         metrics.request(endpoint, status);
-        send(ex, status, "application/json", body);
+        if (status == RequestLimits.TIMED_OUT) {
+            ex.close(); // the connection is gone: nobody to answer
+            return;
+        }
+        String type = ex.getResponseHeaders().getFirst("Content-Type");
+        send(ex, status, type != null && status == 200 ? type : "application/json", body);
     }
 
     private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", type);
-        ex.sendResponseHeaders(status, bytes.length);
-        ex.getResponseBody().write(bytes);
-        ex.close();
-    }
-
-    private void prometheus(HttpExchange ex) throws IOException {
-        send(ex, 200, ServerMetrics.CONTENT_TYPE, metrics.render());
+        try {
+            ex.sendResponseHeaders(status, bytes.length);
+            ex.getResponseBody().write(bytes);
+        } finally {
+            ex.close();
+        }
     }
 
     private String models(HttpExchange ex) {
@@ -138,7 +161,7 @@ public final class EmbeddingServer implements AutoCloseable {
 
     private String embeddings(HttpExchange ex) throws Exception {
         long start = System.nanoTime();
-        EmbeddingsRequest req = EmbeddingsRequest.parse(ex.getRequestBody().readAllBytes(), options,
+        EmbeddingsRequest req = EmbeddingsRequest.parse(RequestLimits.readBody(ex, options), options,
                 model.info().dimensions());
         List<PreparedInput> prepared = new ArrayList<>(req.inputs().size());
         for (int i = 0; i < req.inputs().size(); i++) {
@@ -154,7 +177,7 @@ public final class EmbeddingServer implements AutoCloseable {
         int n = prepared.size();
         if (queued.addAndGet(n) > options.maxQueuedInputs()) {
             queued.addAndGet(-n);
-            throw new ApiError(429, "rate_limit_error", null, "the server is busy: more than "
+            throw ApiError.busy("the server is busy: more than "
                     + options.maxQueuedInputs() + " inputs are queued; retry after a moment");
         }
         List<Embedding> out = new ArrayList<>(n);
