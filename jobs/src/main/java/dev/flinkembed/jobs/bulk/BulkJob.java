@@ -69,7 +69,8 @@ public final class BulkJob {
         Path output = Path.of(pgvector && !config.isSet(JobOptions.SINK_PATH) ? DEFAULT_PGVECTOR_OUTPUT
                 : config.require(JobOptions.SINK_PATH, "pass --output DIR"));
         ParquetColumns columns = columns(config);
-        InputFiles files = InputFiles.inspect(input, config.get(JobOptions.SOURCE_FORMAT), columns);
+        InputFiles files = InputFiles.inspect(input, config.get(JobOptions.SOURCE_FORMAT), columns,
+                config.get(JobOptions.SOURCE_ON_UNREADABLE_FILE));
         if (!pgvector) {
             checkOutputIsFree(output.resolve("vectors"));
         }

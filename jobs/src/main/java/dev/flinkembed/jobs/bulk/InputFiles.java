@@ -1,13 +1,16 @@
 package dev.flinkembed.jobs.bulk;
 
 import dev.flinkembed.jobs.config.ConfigException;
+import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.Document;
+import dev.flinkembed.operators.sources.FileNamingFormat;
 import dev.flinkembed.operators.sources.JsonLinesDocumentFormat;
 import dev.flinkembed.operators.sources.ParquetColumns;
 import dev.flinkembed.operators.sources.ParquetDocumentFormat;
 import dev.flinkembed.operators.sources.ParsedRecord;
 import dev.flinkembed.operators.sources.RouteParsedRecords;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +20,10 @@ import java.util.Locale;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.connector.file.src.reader.StreamFormat;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.parquet.avro.AvroSchemaConverter;
@@ -27,12 +32,25 @@ import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.io.LocalInputFile;
 
 /**
- * The bulk job's input, checked on the client before the job starts: the files exist, their format is known, the
- * configured Parquet columns exist in every file. Also counts the documents (Parquet footers), for progress and ETA.
+ * The bulk job's input, checked on the client before the job starts: the files exist, their format is known, every
+ * file can be read (a Parquet file's footer and the configured columns; a JSON Lines file opens and its first bytes
+ * read). Also counts the documents (Parquet footers), for progress and ETA. An unreadable file fails the check with its
+ * path and reason, or, with {@code source.on-unreadable-file: skip}, is left out and becomes one dead letter.
+ *
+ * @param skipped the files left out (skip policy), each with why
  */
-public record InputFiles(List<Path> files, String format, long documents) {
+public record InputFiles(List<Path> files, String format, long documents, List<Unreadable> skipped) {
+
+    /** A file that cannot be read, and why. */
+    public record Unreadable(Path file, String reason) {
+    }
 
     public static InputFiles inspect(String path, String format, ParquetColumns columns) {
+        return inspect(path, format, columns, "fail");
+    }
+
+    /** {@code onUnreadable}: {@code fail} (a configuration error naming the file) or {@code skip}. */
+    public static InputFiles inspect(String path, String format, ParquetColumns columns, String onUnreadable) {
         Path p = Path.of(path);
         if (!Files.exists(p)) {
             throw new ConfigException("configuration key 'source.path': '" + path + "' does not exist");
@@ -52,8 +70,45 @@ public record InputFiles(List<Path> files, String format, long documents) {
             files.add(p);
         }
         String fmt = format.equals("auto") ? detect(files) : format;
-        long documents = fmt.equals("parquet") ? countParquet(files, columns) : -1;
-        return new InputFiles(files, fmt, documents);
+        List<Path> readable = new ArrayList<>();
+        List<Unreadable> skipped = new ArrayList<>();
+        long documents = 0;
+        for (Path f : files) {
+            try {
+                documents += fmt.equals("parquet") ? parquetRows(f, columns) : checkReadable(f);
+                readable.add(f);
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof ConfigException c && !(c.getCause() instanceof IOException)) {
+                    throw c; // a wrong column name: the configuration, not the file
+                }
+                String reason = reason(e);
+                if (!onUnreadable.equals("skip")) {
+                    throw new ConfigException("configuration key 'source.path': '" + f + "' cannot be read: " + reason
+                            + " (fix or remove it, or set source.on-unreadable-file=skip to leave it out and record it "
+                            + "as a dead letter)");
+                }
+                skipped.add(new Unreadable(f, reason));
+            }
+        }
+        if (readable.isEmpty()) {
+            throw new ConfigException("configuration key 'source.path': no file under '" + path + "' can be read: "
+                    + skipped.stream().map(u -> u.file() + " (" + u.reason() + ")").toList());
+        }
+        return new InputFiles(readable, fmt, fmt.equals("parquet") ? documents : -1, skipped);
+    }
+
+    private static String reason(Exception e) {
+        Throwable t = e instanceof ConfigException && e.getCause() != null ? e.getCause() : e;
+        String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return message.replaceAll("\\S*InputFile@[0-9a-f]+", "the file");
+    }
+
+    /** Opens a JSON Lines file and reads its first bytes: missing permissions and I/O errors show here. */
+    private static long checkReadable(Path f) throws IOException {
+        try (InputStream in = Files.newInputStream(f)) {
+            in.readNBytes(4096);
+        }
+        return 0;
     }
 
     /**
@@ -66,9 +121,17 @@ public record InputFiles(List<Path> files, String format, long documents) {
         org.apache.flink.core.fs.Path[] paths = files.stream()
                 .map(p -> new org.apache.flink.core.fs.Path(p.toAbsolutePath().toUri()))
                 .toArray(org.apache.flink.core.fs.Path[]::new);
-        FileSource<ParsedRecord> source = FileSource.forRecordStreamFormat(fmt, paths).build();
-        return env.fromSource(source, WatermarkStrategy.noWatermarks(), "read " + format).uid("read-" + format)
-                .process(new RouteParsedRecords()).name("parse documents").uid("parse");
+        FileSource<ParsedRecord> source = FileSource.forBulkFileFormat(new FileNamingFormat<>(fmt), paths).build();
+        DataStream<ParsedRecord> records = env.fromSource(source, WatermarkStrategy.noWatermarks(), "read " + format)
+                .uid("read-" + format);
+        if (!skipped.isEmpty()) { // one dead letter per file left out, through the same routing as a bad record
+            List<ParsedRecord> letters = skipped.stream().map(u -> ParsedRecord.dead(DeadLetter.of(
+                    "unreadable file, skipped (source.on-unreadable-file=skip): " + u.reason(),
+                    u.file().toAbsolutePath().toString(), null))).toList();
+            records = records.union(env.fromData(letters, TypeInformation.of(ParsedRecord.class))
+                    .name("unreadable files").uid("unreadable-files"));
+        }
+        return records.process(new RouteParsedRecords()).name("parse documents").uid("parse");
     }
 
     private static String detect(List<Path> files) {
@@ -89,25 +152,20 @@ public record InputFiles(List<Path> files, String format, long documents) {
         return found;
     }
 
-    private static long countParquet(List<Path> files, ParquetColumns columns) {
+    private static long parquetRows(Path f, ParquetColumns columns) throws IOException {
         long rows = 0;
-        for (Path f : files) {
-            try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(f))) {
-                Schema schema = new AvroSchemaConverter().convert(reader.getFooter().getFileMetaData().getSchema());
-                for (String[] col : new String[][] {{"source.id-column", columns.id()},
-                        {"source.text-column", columns.text()}, {"source.title-column", columns.title()}}) {
-                    if (col[1] != null && schema.getField(col[1]) == null) {
-                        throw new ConfigException("configuration key '" + col[0] + "': column '" + col[1]
-                                + "' is not in " + f + "; its columns: "
-                                + schema.getFields().stream().map(Schema.Field::name).toList());
-                    }
+        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(f))) {
+            Schema schema = new AvroSchemaConverter().convert(reader.getFooter().getFileMetaData().getSchema());
+            for (String[] col : new String[][] {{"source.id-column", columns.id()},
+                    {"source.text-column", columns.text()}, {"source.title-column", columns.title()}}) {
+                if (col[1] != null && schema.getField(col[1]) == null) {
+                    throw new ConfigException("configuration key '" + col[0] + "': column '" + col[1]
+                            + "' is not in " + f + "; its columns: "
+                            + schema.getFields().stream().map(Schema.Field::name).toList());
                 }
-                for (BlockMetaData block : reader.getFooter().getBlocks()) {
-                    rows += block.getRowCount();
-                }
-            } catch (IOException e) {
-                throw new ConfigException("configuration key 'source.path': '" + f + "' is not a readable Parquet "
-                        + "file: " + e.getMessage());
+            }
+            for (BlockMetaData block : reader.getFooter().getBlocks()) {
+                rows += block.getRowCount();
             }
         }
         return rows;

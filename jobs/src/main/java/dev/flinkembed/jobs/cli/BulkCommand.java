@@ -21,10 +21,12 @@ final class BulkCommand implements Callable<Integer> {
     @Option(names = "--input", description = "Input file or directory (source.path).")
     String input;
 
+    @Option(names = "--on-unreadable-file", description = "fail (default: stop before any data moves, naming the "
+            + "file) or skip (process the rest; one dead letter per file left out) (source.on-unreadable-file).")
+    String onUnreadableFile;
+
     @Option(names = "--output", description = "Output directory (sink.path).")
     String output;
-
-
 
     @Option(names = "--sink", description = "Where vectors go: parquet (default) or pgvector (sink.type).")
     String sink;
@@ -39,12 +41,11 @@ final class BulkCommand implements Callable<Integer> {
     @Option(names = "--table", description = "Table for --sink pgvector, created when missing (pgvector.table).")
     String table;
 
-
-
     @Override
     public Integer call() throws Exception {
         JobConfig c = job.load()
                 .with(JobOptions.SOURCE_PATH, input)
+                .with(JobOptions.SOURCE_ON_UNREADABLE_FILE, onUnreadableFile)
                 .with(JobOptions.SINK_PATH, output)
                 .with(JobOptions.SINK_TYPE, sink)
                 .with(JobOptions.PG_URL, pgUrl)

@@ -24,6 +24,10 @@ final class ReindexCommand implements Callable<Integer> {
     @Option(names = "--input", description = "Input file or directory (source.path).")
     String input;
 
+    @Option(names = "--on-unreadable-file", description = "fail (default: stop before any data moves, naming the "
+            + "file) or skip (process the rest; one dead letter per file left out) (source.on-unreadable-file).")
+    String onUnreadableFile;
+
     @Option(names = "--pg-url", description = "JDBC URL of PostgreSQL with pgvector (pgvector.url).")
     String pgUrl;
 
@@ -63,12 +67,11 @@ final class ReindexCommand implements Callable<Integer> {
     String output;
 
 
-
-
     @Override
     public Integer call() throws Exception {
         JobConfig c = job.load()
                 .with(JobOptions.SOURCE_PATH, input)
+                .with(JobOptions.SOURCE_ON_UNREADABLE_FILE, onUnreadableFile)
                 .with(JobOptions.PG_URL, pgUrl)
                 .with(JobOptions.PG_TABLE, table)
                 .with(JobOptions.REINDEX_MODE, mode)

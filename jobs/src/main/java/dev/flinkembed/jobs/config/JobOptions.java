@@ -116,6 +116,10 @@ public final class JobOptions {
     public static final ConfigKey<String> SOURCE_FORMAT = add(ConfigKey.oneOf("source.format", "auto",
             "Input format; auto decides by file extension (.parquet, .jsonl/.json/.ndjson).",
             "auto", "parquet", "jsonl"));
+    public static final ConfigKey<String> SOURCE_ON_UNREADABLE_FILE = add(ConfigKey.oneOf("source.on-unreadable-file",
+            "fail", "A file that cannot be read (bad Parquet footer, no permission): fail stops before any data moves, "
+                    + "naming it; skip processes the other files and writes one dead letter per file left out.",
+            "fail", "skip"));
     public static final ConfigKey<String> SOURCE_ID_COLUMN = add(ConfigKey.string("source.id-column", "id",
             "Parquet column holding the document id."));
     public static final ConfigKey<String> SOURCE_TEXT_COLUMN = add(ConfigKey.string("source.text-column", "text",

@@ -63,7 +63,8 @@ public final class ReindexJob {
         String input = config.require(JobOptions.SOURCE_PATH, "pass --input PATH");
         config.require(JobOptions.PG_URL, "pass --pg-url URL");
         config.require(JobOptions.PG_TABLE, "pass --table NAME");
-        InputFiles files = InputFiles.inspect(input, config.get(JobOptions.SOURCE_FORMAT), BulkJob.columns(config));
+        InputFiles files = InputFiles.inspect(input, config.get(JobOptions.SOURCE_FORMAT), BulkJob.columns(config),
+                config.get(JobOptions.SOURCE_ON_UNREADABLE_FILE));
         EmbeddingOptions embedding = Settings.embedding(config);
         PgVectorOptions pg = Settings.pgvector(config);
         Path output = Path.of(config.isSet(JobOptions.SINK_PATH) ? config.get(JobOptions.SINK_PATH)
