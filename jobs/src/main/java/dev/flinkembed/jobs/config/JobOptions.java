@@ -1,5 +1,7 @@
 package dev.flinkembed.jobs.config;
 
+import dev.flinkembed.operators.chunking.ChunkingOptions;
+
 import dev.flinkembed.operators.pgvector.PgVectorOptions;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import dev.flinkembed.runtime.remote.RemoteOptions;
@@ -106,10 +108,14 @@ public final class JobOptions {
 
     public static final ConfigKey<Integer> CHUNK_MAX_TOKENS = add(ConfigKey.positiveInt("chunking.max-tokens", null,
             "Tokens per chunk, special tokens included (default: model.max-tokens)."));
-    public static final ConfigKey<Integer> CHUNK_OVERLAP = add(ConfigKey.nonNegativeInt("chunking.overlap-tokens", "32",
+    public static final ConfigKey<Integer> CHUNK_OVERLAP = add(ConfigKey.nonNegativeInt("chunking.overlap-tokens",
+            Integer.toString(ChunkingOptions.DEFAULT_OVERLAP_TOKENS),
             "Tokens shared by consecutive chunks of a long document."));
     public static final ConfigKey<Boolean> CHUNK_INCLUDE_TITLE = add(ConfigKey.bool("chunking.include-title", "true",
             "Write the document title (when there is one) before each chunk's text for the model."));
+    public static final ConfigKey<Integer> CHUNK_MAX_DOCUMENT_CHARS = add(ConfigKey.positiveInt(
+            "chunking.max-document-chars", Long.toString(ChunkingOptions.DEFAULT_MAX_DOCUMENT_CHARS),
+            "A longer document (in UTF-16 characters) is not embedded: it goes to the dead letters with the reason."));
 
     public static final ConfigKey<String> SOURCE_PATH = add(ConfigKey.string("source.path", null,
             "Input file or directory (bulk: --input)."));

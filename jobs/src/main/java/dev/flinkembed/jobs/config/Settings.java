@@ -121,7 +121,8 @@ public final class Settings {
             throw new ConfigException("configuration key 'chunking.overlap-tokens': value '" + overlap
                     + "' must be below half of chunking.max-tokens (" + max + ")");
         }
-        return new ChunkingOptions(max, overlap, c.get(JobOptions.CHUNK_INCLUDE_TITLE));
+        return new ChunkingOptions(max, overlap, c.get(JobOptions.CHUNK_INCLUDE_TITLE),
+                c.get(JobOptions.CHUNK_MAX_DOCUMENT_CHARS));
     }
 
     /** The length of the vectors the job writes: model.dimensions, or the model's hidden size. */

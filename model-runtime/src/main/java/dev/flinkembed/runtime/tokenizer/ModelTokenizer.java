@@ -99,8 +99,74 @@ public final class ModelTokenizer implements AutoCloseable {
         return new TokenIds(ids, new long[ids.length], enc.exceedMaxLength());
     }
 
-    /** Token boundaries for chunking: every token of the text, no special tokens, no truncation. */
+    /**
+     * Token boundaries for chunking: every token of the text, no special tokens, no truncation. A long text is
+     * tokenized in segments cut before a word ({@link #SEGMENT_CHARS}): one encoding of a whole 50 MB document would
+     * hold every token's string and offsets at once, several GB; segments keep only the two int arrays.
+     */
     public TokenSpans spans(String text) {
+        return spans(text, SEGMENT_CHARS);
+    }
+
+    /** Characters tokenized at once for chunking. */
+    static final int SEGMENT_CHARS = 1 << 16;
+
+    static TokenSpans spans(String text, int segmentChars, java.util.function.Function<String, TokenSpans> encoder) {
+        if (text.length() <= segmentChars) {
+            return encoder.apply(text);
+        }
+        int[] starts = new int[text.length() / 4 + 16];
+        int[] ends = new int[starts.length];
+        int count = 0;
+        for (int from = 0; from < text.length(); ) {
+            int to = segmentEnd(text, from, segmentChars);
+            TokenSpans part = encoder.apply(text.substring(from, to));
+            if (count + part.count() > starts.length) {
+                int grown = Math.max(starts.length * 2, count + part.count());
+                starts = java.util.Arrays.copyOf(starts, grown);
+                ends = java.util.Arrays.copyOf(ends, grown);
+            }
+            for (int i = 0; i < part.count(); i++) {
+                starts[count] = part.starts()[i] < 0 ? -1 : part.starts()[i] + from;
+                ends[count++] = part.ends()[i] < 0 ? -1 : part.ends()[i] + from;
+            }
+            from = to;
+        }
+        return new TokenSpans(java.util.Arrays.copyOf(starts, count), java.util.Arrays.copyOf(ends, count));
+    }
+
+    TokenSpans spans(String text, int segmentChars) {
+        return spans(text, segmentChars, this::spansOfSegment);
+    }
+
+    /**
+     * Where a segment starting at {@code from} ends, searching back from the segment size: before a space that follows
+     * a non-space, where every pre-tokenizer we know (BERT's, and the GPT-2-style regex of Qwen, which attaches
+     * newlines to the punctuation before them) splits too; failing that, before any whitespace after a non-whitespace;
+     * failing that (no whitespace at all), at the size but never between the two halves of a surrogate pair.
+     */
+    static int segmentEnd(String text, int from, int segmentChars) {
+        int limit = from + segmentChars;
+        if (limit >= text.length()) {
+            return text.length();
+        }
+        int anyWhitespace = -1;
+        for (int i = limit; i > from + segmentChars / 2; i--) {
+            char c = text.charAt(i);
+            if (Character.isWhitespace(c) && !Character.isWhitespace(text.charAt(i - 1))) {
+                if (c == ' ') {
+                    return i;
+                }
+                anyWhitespace = anyWhitespace < 0 ? i : anyWhitespace;
+            }
+        }
+        if (anyWhitespace > 0) {
+            return anyWhitespace;
+        }
+        return Character.isLowSurrogate(text.charAt(limit)) ? limit - 1 : limit;
+    }
+
+    private TokenSpans spansOfSegment(String text) {
         Encoding enc = forChunking.encode(text);
         CharSpan[] spans = enc.getCharTokenSpans();
         int[] starts = new int[spans.length];

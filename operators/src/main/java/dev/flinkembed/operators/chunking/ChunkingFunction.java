@@ -57,6 +57,12 @@ public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
                     "chunking", "{\"id\":\"" + doc.id + "\",\"op\":\"delete\"}"));
             return;
         }
+        if (doc.text != null && doc.text.length() > options.maxDocumentChars()) {
+            ctx.output(DeadLetters.TAG, DeadLetter.of("document '" + doc.id + "' has " + doc.text.length()
+                    + " characters, more than chunking.max-document-chars (" + options.maxDocumentChars()
+                    + "); raise the limit to embed it", "chunking", doc.toJsonLine()));
+            return;
+        }
         for (Chunk c : chunker.chunk(doc)) {
             chunksOut.inc();
             chunksAcc.add(1L);

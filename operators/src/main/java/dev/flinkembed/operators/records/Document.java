@@ -12,6 +12,9 @@ public class Document {
     public static final String UPSERT = "upsert";
     public static final String DELETE = "delete";
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
     public String id;
     public String text;
     public String title;
@@ -30,6 +33,22 @@ public class Document {
         this.title = title;
         this.metadata = metadata;
         this.op = op;
+    }
+
+    /** The document as one line of flink-embed's JSON Lines input, so a dead letter can be fixed and replayed. */
+    public String toJsonLine() {
+        com.fasterxml.jackson.databind.node.ObjectNode n = JSON.createObjectNode().put("id", id).put("text", text);
+        if (title != null) {
+            n.put("title", title);
+        }
+        if (metadata != null && !metadata.isEmpty()) {
+            com.fasterxml.jackson.databind.node.ObjectNode m = n.putObject("metadata");
+            metadata.forEach(m::put);
+        }
+        if (!UPSERT.equals(op)) {
+            n.put("op", op);
+        }
+        return n.toString();
     }
 
     public static Document of(String id, String text) {
