@@ -25,8 +25,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--suite", defaultValue = "minilm",
             description = "minilm (default): the built-in model, (a)-(d); qwen3-0.6b: a Qwen3-Embedding-0.6B-shaped "
                     + "model with random weights, 1 and 2 slots, memory; remote: the bulk job in-process against the "
-                    + "remote backend talking to serve in the same JVM.")
+                    + "remote backend talking to serve in the same JVM, then to an instant stub server; big-document: one "
+                    + "--document-mb MB document through the bulk job against the instant stub, peak memory.")
     String suite;
+
+    @Option(names = "--document-mb", defaultValue = "50", description = "Size of the document of --suite big-document "
+            + "(default: ${DEFAULT-VALUE}).")
+    int documentMb;
 
     @Option(names = "--tokenizer", defaultValue = "model-runtime/src/test/resources/fixtures/qwen3-embedding-tiny/tokenizer.json",
             description = "Qwen3 tokenizer.json for --suite qwen3-0.6b (default: ${DEFAULT-VALUE}).")
@@ -55,8 +60,13 @@ public final class BenchCommand implements Callable<Integer> {
             table.forEach(r -> System.out.println(r.markdown(baseline)));
             return 0;
         }
+        if (suite.equals("big-document")) {
+            BigDocumentBench.run(input, documentMb, System.err, System.out);
+            return 0;
+        }
         if (!suite.equals("minilm")) {
-            throw new IllegalArgumentException("--suite '" + suite + "' is not one of: minilm, qwen3-0.6b, remote");
+            throw new IllegalArgumentException("--suite '" + suite + "' is not one of: minilm, qwen3-0.6b, remote, "
+                    + "big-document");
         }
         var table = RuntimeBench.run(input, rows, fixedBatch, System.err);
         double baseline = table.get(table.size() - 1).tokensPerSecond();

@@ -36,6 +36,13 @@ public final class RemoteBench {
                                 .with(JobOptions.REMOTE_ENCODING, format), out));
             }
         }
+        // The pipeline's own ceiling: the same job against a server that costs nothing.
+        try (InstantEmbeddingsServer stub = new InstantEmbeddingsServer(384)) {
+            table.add(RuntimeBench.bulkJob(records, "bulk job, remote backend → instant stub server, base64 (1 slot)",
+                    c -> c.with(JobOptions.EMBED_BACKEND, "remote").with(JobOptions.REMOTE_URL, stub.url())
+                            .with(JobOptions.REMOTE_MODEL, "instant").with(JobOptions.REMOTE_ENCODING, "base64"),
+                    out));
+        }
         return table;
     }
 }

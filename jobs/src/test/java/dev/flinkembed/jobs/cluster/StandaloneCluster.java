@@ -58,6 +58,8 @@ public final class StandaloneCluster implements AutoCloseable {
     private final List<String> opens;
     private final Process jobManager;
     private final List<Process> taskManagers = new ArrayList<>();
+    /** Environment variables for the TaskManagers and `flink` command lines started from now on (e.g. secrets). */
+    public final Map<String, String> environment = new java.util.HashMap<>();
     private final Map<String, String> config;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -223,6 +225,7 @@ public final class StandaloneCluster implements AutoCloseable {
     private Process start(List<String> cmd, String name) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(logDir.resolve(name + ".out").toFile());
+        pb.environment().putAll(environment);
         pb.environment().put("FLINK_CONF_DIR", confDir.toString());
         return pb.start();
     }
@@ -277,6 +280,7 @@ public final class StandaloneCluster implements AutoCloseable {
         cmd.addAll(List.of("-classpath", classPath, "org.apache.flink.client.cli.CliFrontend"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(environment);
         pb.environment().put("FLINK_CONF_DIR", confDir.toString());
         return pb.start();
     }

@@ -21,7 +21,13 @@ import java.util.Map;
  */
 public final class JsonDocumentParser implements Serializable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Jackson refuses strings over 20 million characters by default; a document's length is
+     * chunking.max-document-chars' to judge (a dead letter naming that key), so the parser allows any a line can hold.
+     */
+    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                    .maxStringLength(Integer.MAX_VALUE).build()).build());
 
     public ParsedRecord parse(byte[] bytes, String source) {
         String text;
