@@ -2,6 +2,7 @@ package dev.flinkembed.jobs.cli;
 
 import dev.flinkembed.jobs.config.ConfigException;
 import dev.flinkembed.runtime.loading.MemoryBudgetException;
+import java.util.List;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -39,13 +40,13 @@ public final class FlinkEmbedCli implements Runnable {
                 cmd.getErr().println("error: " + config.getMessage());
                 return 2;
             }
-            // A failed job: the root cause first, then its stack (the outer layers are Flink's plumbing).
-            Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) {
-                root = root.getCause();
+            // A failed job: what went wrong in our words first, then what caused it, then the stack.
+            List<Throwable> chain = failureChain(e);
+            cmd.getErr().println("error: " + chain.get(0));
+            for (Throwable t : chain.subList(1, chain.size())) {
+                cmd.getErr().println("  caused by: " + t);
             }
-            cmd.getErr().println("error: " + root);
-            root.printStackTrace(cmd.getErr());
+            chain.get(chain.size() - 1).printStackTrace(cmd.getErr());
             return 1;
         });
         return cli.execute(args);
@@ -57,6 +58,32 @@ public final class FlinkEmbedCli implements Runnable {
      * the configuration. An IllegalArgumentException from inside a running job is a failure of the job (exit 1), not
      * the user's mistake.
      */
+    /**
+     * The causes of a failure from the first that is not Flink's or the JDK's wrapping ("Job execution failed",
+     * "Recovery is suppressed", "SplitFetcher thread 0 received unexpected exception", ExecutionException) down to
+     * the root: e.g. the remote backend's "100 inputs failed after 2 retries against http://...", then the
+     * ClosedChannelException behind it — not the bare root alone.
+     */
+    static List<Throwable> failureChain(Throwable e) {
+        List<Throwable> all = new java.util.ArrayList<>();
+        for (Throwable t = e; t != null && !all.contains(t); t = t.getCause()) {
+            all.add(t);
+        }
+        int first = 0;
+        while (first < all.size() - 1 && isWrapper(all.get(first))) {
+            first++;
+        }
+        return all.subList(first, all.size());
+    }
+
+    private static boolean isWrapper(Throwable t) {
+        String type = t.getClass().getName();
+        StackTraceElement[] stack = t.getStackTrace();
+        return type.startsWith("org.apache.flink.") || type.startsWith("java.util.concurrent.")
+                || type.startsWith("picocli.") || type.endsWith("JobExecutionException")
+                || (stack.length > 0 && stack[0].getClassName().startsWith("org.apache.flink."));
+    }
+
     static Throwable configurationError(Throwable e) {
         boolean insideJob = false;
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {

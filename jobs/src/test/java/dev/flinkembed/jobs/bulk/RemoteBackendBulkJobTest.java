@@ -144,4 +144,30 @@ class RemoteBackendBulkJobTest {
             assertThat(server.requests.get()).isLessThan(rows.size() / 2 + 150);
         }
     }
+
+    @Test
+    void aServerDownLongerThanTheRetriesFailsTheRunWithTheReasonAndARerunFinishesTheWork() throws Exception {
+        Path input = dir.resolve("docs.parquet");
+        ParquetRows.write(input, ParquetRows.head(TestCorpus.SAMPLE, 100));
+        int port = dev.flinkembed.operators.testing.PgliteServer.freePort(); // nothing listens there yet
+        String url = "http://127.0.0.1:" + port + "/v1";
+        String[] args = {"bulk", "--input", input.toString(), "--output", dir.resolve("out").toString(),
+            "--set", "embed.backend=remote", "--set", "remote.url=" + url, "--set", "remote.model=all-minilm-l6-v2",
+            "--set", "remote.max-retries=2", "--set", "remote.retry-backoff=50ms", "--set", "job.progress-interval=0"};
+        CliRun down = CliRun.of(args);
+        assertThat(down.code()).isEqualTo(1);
+        assertThat(down.err()).contains(url).contains("remote.max-retries");
+
+        ModelOptions model = ModelOptions.defaults(ModelOptions.DEFAULT_MODEL);
+        try (EmbeddingServer server = EmbeddingServer.start(ServeOptions.builder(model, "all-minilm-l6-v2")
+                .port(port).build())) {
+            CliRun rerun = CliRun.of(args); // the same command, the same output folder
+            assertThat(rerun.code()).as(rerun.err()).isZero();
+        }
+        Set<String> keys = new HashSet<>();
+        for (Row r : rows(dir.resolve("out"))) {
+            assertThat(keys.add(r.docId + "#" + r.chunkIndex)).as("%s#%d twice", r.docId, r.chunkIndex).isTrue();
+        }
+        assertThat(keys.stream().map(k -> k.substring(0, k.indexOf('#'))).distinct().count()).isEqualTo(100);
+    }
 }

@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkembed.jobs.TestCorpus;
-import dev.flinkembed.jobs.cli.FlinkEmbedCli;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import dev.flinkembed.jobs.cli.CliRun;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -47,26 +44,26 @@ class UnreadableInputTest {
 
     @Test
     void aTruncatedFileAloneIsAConfigurationErrorNamingIt() {
-        Result r = bulk(truncated, dir.resolve("out"));
-        assertThat(r.code).isEqualTo(2);
-        assertThat(r.err).contains(truncated.toString()).contains("cannot be read")
+        CliRun r = bulk(truncated, dir.resolve("out"));
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains(truncated.toString()).contains("cannot be read")
                 .contains("source.on-unreadable-file=skip").doesNotContain("LocalInputFile@");
         assertThat(dir.resolve("out")).doesNotExist(); // nothing moved, nothing created
     }
 
     @Test
     void aTruncatedFileNextToAGoodOneStopsTheRunBeforeAnyDataMoves() {
-        Result r = bulk(dir.resolve("in"), dir.resolve("out"));
-        assertThat(r.code).isEqualTo(2);
-        assertThat(r.err).contains(truncated.toString()).doesNotContain(good.toString());
+        CliRun r = bulk(dir.resolve("in"), dir.resolve("out"));
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains(truncated.toString()).doesNotContain(good.toString());
         assertThat(dir.resolve("out")).doesNotExist();
     }
 
     @Test
     void withSkipTheGoodFileIsEmbeddedAndTheBadOneIsOneDeadLetter() throws Exception {
         Path out = dir.resolve("out");
-        Result r = bulk(dir.resolve("in"), out, "--on-unreadable-file", "skip");
-        assertThat(r.code).as(r.err).isZero();
+        CliRun r = bulk(dir.resolve("in"), out, "--on-unreadable-file", "skip");
+        assertThat(r.code()).as(r.err()).isZero();
         try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
              ResultSet rs = duck.createStatement().executeQuery("SELECT count(DISTINCT doc_id), count(*) FROM "
                      + "read_parquet('" + out.resolve("vectors") + "/*.parquet') WHERE doc_id LIKE 'good-%'")) {
@@ -90,9 +87,9 @@ class UnreadableInputTest {
             f.seek(4);
             f.write(new byte[64]);
         }
-        Result r = bulk(broken, dir.resolve("out"));
-        assertThat(r.code).isEqualTo(1);
-        assertThat(r.err).contains("cannot read file:" + broken.toAbsolutePath());
+        CliRun r = bulk(broken, dir.resolve("out"));
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("cannot read file:" + broken.toAbsolutePath());
     }
 
     private static Map<String, String> documents(String prefix, int n) {
@@ -115,22 +112,10 @@ class UnreadableInputTest {
         return letters;
     }
 
-    private record Result(int code, String err) {
-    }
-
-    private static Result bulk(Path input, Path out, String... more) {
+    private static CliRun bulk(Path input, Path out, String... more) {
         List<String> args = new ArrayList<>(List.of("bulk", "--input", input.toString(), "--output", out.toString(),
                 "--set", "job.progress-interval=0"));
         args.addAll(List.of(more));
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream saved = System.err;
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = FlinkEmbedCli.run(args.toArray(String[]::new));
-        } finally {
-            System.setErr(saved);
-        }
-        return new Result(code, err.toString(StandardCharsets.UTF_8));
+        return CliRun.of(args.toArray(String[]::new));
     }
 }

@@ -190,18 +190,11 @@ class ServeExposedTest {
 
     @Test
     void aKeyVariableThatIsNotSetIsAConfigurationErrorBeforeAnythingStarts() {
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream saved = System.err;
-        int code;
-        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            code = FlinkEmbedCli.run("serve", "--port", "0", "--api-key-env", "FLINK_EMBED_NO_SUCH_VARIABLE");
-        } finally {
-            System.setErr(saved);
-        }
-        assertThat(code).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--api-key-env")
-                .contains("FLINK_EMBED_NO_SUCH_VARIABLE").contains("environment variable");
+        dev.flinkembed.jobs.cli.CliRun run = dev.flinkembed.jobs.cli.CliRun.of("serve", "--port", "0",
+                "--api-key-env", "FLINK_EMBED_NO_SUCH_VARIABLE");
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err()).contains("--api-key-env").contains("FLINK_EMBED_NO_SUCH_VARIABLE")
+                .contains("environment variable");
     }
 
     private static HttpResponse<String> post(String body, String key) throws Exception {

@@ -218,8 +218,8 @@ public final class RemoteEmbedder implements AsyncEmbedder {
     private void retry(Request request, RemoteException e) {
         if (!e.retryable() || request.attempt >= options.maxRetries() || closed) {
             fail(request, new RemoteException(request.items.size() + " inputs failed"
-                    + (e.retryable() ? " after " + request.attempt + " retries" : "") + ": " + e.getMessage(),
-                    e.status(), false, -1, e));
+                    + (e.retryable() ? " after " + request.attempt + " retries (remote.max-retries)" : "")
+                    + " against " + options.endpoint() + ": " + e.getMessage(), e.status(), false, -1, e));
             return;
         }
         request.attempt++;
