@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.bulk;
 
+import dev.flinkembed.jobs.pipeline.BoundedRun;
 import dev.flinkembed.jobs.config.ConfigException;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
@@ -30,7 +31,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -118,8 +118,7 @@ public final class BulkJob {
 
     /** Adds the job's operators to {@code env}. */
     public static void build(StreamExecutionEnvironment env, Plan plan) {
-        env.setRuntimeMode(RuntimeExecutionMode.BATCH);
-        env.setParallelism(plan.parallelism);
+        BoundedRun.configure(env, plan.config, plan.parallelism);
         SingleOutputStreamOperator<Document> documents = plan.input.read(env, columns(plan.config));
         // One file is one split: spread the documents over all slots before the expensive part. A table keeps one
         // row set per document, so there every version of a document goes to one slot and stays in order.

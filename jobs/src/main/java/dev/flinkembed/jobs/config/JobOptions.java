@@ -221,6 +221,11 @@ public final class JobOptions {
             "Parallel slots (one model instance each; the weights are loaded once per TaskManager)."));
     public static final ConfigKey<Long> JOB_PROGRESS_INTERVAL = add(ConfigKey.duration("job.progress-interval", "10s",
             "How often a bounded job prints progress (0: never)."));
+    public static final ConfigKey<Integer> JOB_RESTART_ATTEMPTS = add(ConfigKey.nonNegativeInt("job.restart-attempts",
+            "10", "Bulk and reindex runs: restarts after a failure (a TaskManager lost, a task failed) before the run "
+                    + "fails, 5 s apart (one lost TaskManager costs about 3: its tasks, then the readers of the results "
+                    + "it held); only what the failure touched runs again. The stream job restarts from its "
+                    + "last checkpoint without a limit (Flink's exponential-delay default)."));
     public static final ConfigKey<String> JOB_NAME = add(ConfigKey.string("job.name", null,
             "The Flink job name (default: flink-embed bulk / flink-embed stream)."));
     public static final ConfigKey<Long> JOB_CHECKPOINT_INTERVAL = add(ConfigKey.duration("job.checkpoint-interval",

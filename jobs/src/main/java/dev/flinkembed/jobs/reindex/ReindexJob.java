@@ -2,6 +2,7 @@ package dev.flinkembed.jobs.reindex;
 
 import dev.flinkembed.jobs.bulk.BulkJob;
 import dev.flinkembed.jobs.bulk.InputFiles;
+import dev.flinkembed.jobs.pipeline.BoundedRun;
 import dev.flinkembed.jobs.config.ConfigException;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
@@ -23,7 +24,6 @@ import dev.flinkembed.operators.pgvector.PgVectorSink;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -84,8 +84,7 @@ public final class ReindexJob {
                         + e.getMessage());
             }
         }
-        env.setRuntimeMode(RuntimeExecutionMode.BATCH);
-        env.setParallelism(plan.parallelism);
+        BoundedRun.configure(env, plan.config, plan.parallelism);
         int p = plan.parallelism;
         SingleOutputStreamOperator<Document> documents = plan.input.read(env, BulkJob.columns(plan.config));
         DataStream<IndexedChunk> indexed = env.fromSequence(0, 0).setParallelism(1).name("index scan")

@@ -153,7 +153,8 @@ class RemoteBackendBulkJobTest {
         String url = "http://127.0.0.1:" + port + "/v1";
         String[] args = {"bulk", "--input", input.toString(), "--output", dir.resolve("out").toString(),
             "--set", "embed.backend=remote", "--set", "remote.url=" + url, "--set", "remote.model=all-minilm-l6-v2",
-            "--set", "remote.max-retries=2", "--set", "remote.retry-backoff=50ms", "--set", "job.progress-interval=0"};
+            "--set", "remote.max-retries=2", "--set", "remote.retry-backoff=50ms", "--set", "job.progress-interval=0",
+            "--set", "job.restart-attempts=0"};
         CliRun down = CliRun.of(args);
         assertThat(down.code()).isEqualTo(1);
         assertThat(down.err()).contains(url).contains("remote.max-retries");

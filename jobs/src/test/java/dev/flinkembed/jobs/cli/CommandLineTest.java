@@ -67,7 +67,7 @@ class CommandLineTest {
         int[] code = new int[1];
         String err = stderrOf(() -> code[0] = FlinkEmbedCli.run("bulk", "--input", TestCorpus.SAMPLE.toString(),
                 "--output", dir.resolve("out").toString(), "--set", "embed.timeout=1ms",
-                "--set", "job.progress-interval=0"));
+                "--set", "job.progress-interval=0", "--set", "job.restart-attempts=0"));
         assertThat(code[0]).isEqualTo(1);
         assertThat(err).contains("took longer than embed.timeout = 1 ms");
     }

@@ -58,7 +58,8 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
             if (cause instanceof InputRejectedException) {
                 resultFuture.complete(List.of(EmbeddedChunk.refused(chunk, cause.getMessage())));
             } else if (cause != null) {
-                resultFuture.completeExceptionally(cause);
+                resultFuture.completeExceptionally(refusedForGood(cause)
+                        ? new org.apache.flink.runtime.execution.SuppressRestartsException(cause) : cause);
             } else {
                 resultFuture.complete(List.of(EmbeddedChunk.of(chunk, embedding.vector(), embedding.tokens(),
                         backend.modelName(), backend.fingerprint(), System.currentTimeMillis())));
@@ -71,6 +72,15 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
         resultFuture.completeExceptionally(new TimeoutException("embedding " + chunk + " took longer than "
                 + "embed.timeout = " + options.timeoutMillis() + " ms: the model is overloaded or stuck (raise "
                 + "embed.timeout, or lower batch.token-budget or the parallelism)"));
+    }
+
+    /**
+     * A server that refuses the key (401), the permission (403) or the model or path (404) refuses it again after a
+     * restart: the job fails at once with the reason instead of restarting into the same answer.
+     */
+    static boolean refusedForGood(Throwable cause) {
+        return cause instanceof dev.flinkembed.runtime.remote.RemoteException r
+                && (r.status() == 401 || r.status() == 403 || r.status() == 404);
     }
 
     @Override
