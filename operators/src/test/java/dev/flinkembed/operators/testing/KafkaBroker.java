@@ -20,13 +20,33 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
-/** A real single-node KRaft Kafka broker (combined broker + controller) inside the test JVM, from Maven artifacts. */
+/**
+ * A real single-node KRaft Kafka broker (combined broker + controller) from Maven artifacts: inside the test JVM
+ * ({@link #start()}), or in a process of its own that can be stopped and started again ({@link #startProcess}).
+ */
 public final class KafkaBroker implements AutoCloseable {
 
     private final KafkaClusterTestKit cluster;
+    private final KafkaServerProcess process;
 
-    private KafkaBroker(KafkaClusterTestKit cluster) {
+    private KafkaBroker(KafkaClusterTestKit cluster, KafkaServerProcess process) {
         this.cluster = cluster;
+        this.process = process;
+    }
+
+    /** A broker in its own process, its data and output ({@code kafka.out}) under {@code dir}. */
+    public static KafkaBroker startProcess(java.nio.file.Path dir) throws Exception {
+        return new KafkaBroker(null, KafkaServerProcess.start(dir));
+    }
+
+    /** Stops the broker process (SIGTERM, a controlled shutdown); {@link #restart()} brings it back. */
+    public void stop() throws InterruptedException {
+        process.stop();
+    }
+
+    /** Starts the stopped broker process again: same port, same data. */
+    public void restart() throws Exception {
+        process.startProcess();
     }
 
     public static KafkaBroker start() throws Exception {
@@ -42,11 +62,11 @@ public final class KafkaBroker implements AutoCloseable {
         cluster.format();
         cluster.startup();
         cluster.waitForReadyBrokers();
-        return new KafkaBroker(cluster);
+        return new KafkaBroker(cluster, null);
     }
 
     public String bootstrapServers() {
-        return cluster.bootstrapServers();
+        return cluster != null ? cluster.bootstrapServers() : process.bootstrapServers();
     }
 
     public void createTopic(String name, int partitions) throws Exception {
@@ -107,6 +127,10 @@ public final class KafkaBroker implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        cluster.close();
+        if (cluster != null) {
+            cluster.close();
+        } else {
+            process.close();
+        }
     }
 }
