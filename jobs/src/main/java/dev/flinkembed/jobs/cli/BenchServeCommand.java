@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -50,60 +51,98 @@ final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Random seed of the inputs.")
     long seed;
 
+    @Option(names = "--duration", description = "Soak mode: send requests for this many seconds instead of "
+            + "--requests (inputs cycle through --requests distinct texts); prints one line per --report-every.")
+    Integer duration;
+
+    @Option(names = "--report-every", defaultValue = "60", description = "Seconds per soak report line (default 60).")
+    int reportEvery;
+
+    @Option(names = "--api-key-env", description = "Environment variable holding the server's API key (sent as "
+            + "'Authorization: Bearer').")
+    String apiKeyEnv;
+
     @Override
     public Integer call() throws Exception {
         String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        String key = apiKeyEnv == null ? null : ServeCommand.secretFromEnv("--api-key-env", apiKeyEnv);
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
         if (model == null) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/models")).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(authorized(HttpRequest.newBuilder(URI.create(base + "/models")), key)
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
             model = JSON.readTree(r.body()).path("data").path(0).path("id").asText(null);
         }
         List<String> inputs = inputs();
+        long end = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration * 1_000_000_000L;
+        long total = duration == null ? requests : Long.MAX_VALUE;
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         AtomicInteger ok = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
+        AtomicInteger busy = new AtomicInteger();
+        AtomicInteger busyWithoutRetryAfter = new AtomicInteger();
         AtomicLong tokens = new AtomicLong();
-        double[] latencies = new double[requests];
-        AtomicInteger next = new AtomicInteger();
+        ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<Double> window = new ConcurrentLinkedQueue<>();
+        AtomicLong next = new AtomicLong();
         List<Future<?>> workers = new ArrayList<>();
         long start = System.nanoTime();
         for (int w = 0; w < concurrency; w++) {
             workers.add(pool.submit(() -> {
-                for (int i = next.getAndIncrement(); i < requests; i = next.getAndIncrement()) {
-                    byte[] body = EmbeddingsProtocol.request(model, List.of(inputs.get(i)), null, "float");
+                for (long i = next.getAndIncrement(); i < total && System.nanoTime() < end; i = next.getAndIncrement()) {
+                    byte[] body = EmbeddingsProtocol.request(model, List.of(inputs.get((int) (i % inputs.size()))),
+                            null, "float");
                     long t0 = System.nanoTime();
                     try {
-                        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + "/embeddings"))
+                        HttpResponse<byte[]> r = http.send(authorized(HttpRequest.newBuilder(
+                                URI.create(base + "/embeddings")), key)
                                 .header("Content-Type", "application/json").timeout(Duration.ofMinutes(5))
                                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                                 HttpResponse.BodyHandlers.ofByteArray());
-                        latencies[i] = (System.nanoTime() - t0) / 1e6;
+                        double ms = (System.nanoTime() - t0) / 1e6;
                         if (r.statusCode() == 200) {
                             ok.incrementAndGet();
+                            latencies.add(ms);
+                            window.add(ms);
                             JsonNode usage = JSON.readTree(r.body()).path("usage");
                             tokens.addAndGet(usage.path("prompt_tokens").asLong(0));
+                        } else if (r.statusCode() == 429) { // back-pressure, as designed: wait as told
+                            busy.incrementAndGet();
+                            String after = r.headers().firstValue("Retry-After").orElse(null);
+                            if (after == null) {
+                                busyWithoutRetryAfter.incrementAndGet();
+                            }
+                            Thread.sleep(after == null ? 1000 : (long) (Double.parseDouble(after) * 1000));
                         } else {
                             failed.incrementAndGet();
-                            latencies[i] = -1;
                         }
                     } catch (Exception e) {
                         failed.incrementAndGet();
-                        latencies[i] = -1;
                     }
                 }
                 return null;
             }));
+        }
+        if (duration != null) {
+            System.out.println("| minute | requests ok | 429 | failed | p50 ms | p99 ms | server RSS MB |");
+            System.out.println("|---|---|---|---|---|---|---|");
+            for (int t = reportEvery; t <= duration; t += reportEvery) {
+                Thread.sleep(Math.max(0, start / 1_000_000 + t * 1000L - System.nanoTime() / 1_000_000));
+                double[] w = drain(window);
+                System.out.printf("| %.1f | %d | %d | %d | %.0f | %.0f | %s |%n", t / 60.0, ok.get(), busy.get(),
+                        failed.get(), percentile(w, 50), percentile(w, 99), serverRssMb(http, base, key));
+            }
         }
         for (Future<?> f : workers) {
             f.get();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         pool.shutdown();
-        double[] good = Arrays.stream(latencies).filter(l -> l >= 0).sorted().toArray();
+        double[] good = drain(latencies);
         System.out.println("============ Serving Benchmark Result ============");
         System.out.printf("%-40s %d%n", "Successful requests:", ok.get());
+        System.out.printf("%-40s %d%n", "Refused busy (429, with Retry-After):", busy.get() - busyWithoutRetryAfter.get());
+        System.out.printf("%-40s %d%n", "Refused busy without Retry-After:", busyWithoutRetryAfter.get());
         System.out.printf("%-40s %d%n", "Failed requests:", failed.get());
         System.out.printf("%-40s %d%n", "Maximum request concurrency:", concurrency);
         System.out.printf("%-40s %.2f%n", "Benchmark duration (s):", seconds);
@@ -115,7 +154,37 @@ final class BenchServeCommand implements Callable<Integer> {
         System.out.printf("%-40s %.2f%n", "Median E2EL (ms):", percentile(good, 50));
         System.out.printf("%-40s %.2f%n", "P99 E2EL (ms):", percentile(good, 99));
         System.out.println("==================================================");
-        return failed.get() == 0 ? 0 : 1;
+        return failed.get() == 0 && busyWithoutRetryAfter.get() == 0 ? 0 : 1;
+    }
+
+    private static HttpRequest.Builder authorized(HttpRequest.Builder b, String key) {
+        return key == null ? b : b.header("Authorization", "Bearer " + key);
+    }
+
+    /** The latencies gathered so far, sorted; the queue is emptied. */
+    private static double[] drain(ConcurrentLinkedQueue<Double> q) {
+        List<Double> all = new ArrayList<>();
+        for (Double d; (d = q.poll()) != null; ) {
+            all.add(d);
+        }
+        return all.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    }
+
+    /** process_resident_memory_bytes from the server's /metrics (flink-embed serve, or any Prometheus client). */
+    private static String serverRssMb(HttpClient http, String base, String key) {
+        try {
+            String root = base.endsWith("/v1") ? base.substring(0, base.length() - 3) : base;
+            String metrics = http.send(authorized(HttpRequest.newBuilder(URI.create(root + "/metrics")), key).GET()
+                    .build(), HttpResponse.BodyHandlers.ofString()).body();
+            for (String line : metrics.split("\n")) {
+                if (line.startsWith("process_resident_memory_bytes ")) {
+                    return String.format("%.0f", Double.parseDouble(line.split(" ")[1]) / (1 << 20));
+                }
+            }
+        } catch (Exception e) {
+            return "n/a";
+        }
+        return "n/a";
     }
 
     /** Random word sequences cut to --input-tokens tokens of the built-in tokenizer (special tokens included). */

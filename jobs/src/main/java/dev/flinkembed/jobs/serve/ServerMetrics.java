@@ -5,6 +5,7 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,6 +31,9 @@ final class ServerMetrics {
             .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30).register(registry);
 
     ServerMetrics(IntSupplier queued) {
+        // The process and the JVM as every Prometheus Java client shows them: process_resident_memory_bytes,
+        // jvm_memory_used_bytes, GC, threads.
+        JvmMetrics.builder().register(registry);
         GaugeWithCallback.builder().name("flink_embed_queued_inputs").help("Inputs admitted and not yet answered.")
                 .callback(cb -> cb.call(queued.getAsInt())).register(registry);
     }

@@ -127,7 +127,8 @@ class ServeExposedTest {
         HttpResponse<String> metrics = send(HttpRequest.newBuilder(URI.create(root + "/metrics"))
                 .header("Authorization", "Bearer " + KEY).GET());
         assertThat(metrics.statusCode()).isEqualTo(200);
-        assertThat(metrics.body()).contains("flink_embed_requests_total{endpoint=\"/health\",status=\"200\"}");
+        assertThat(metrics.body()).contains("flink_embed_requests_total{endpoint=\"/health\",status=\"200\"}")
+                .contains("process_resident_memory_bytes").contains("jvm_memory_used_bytes");
     }
 
     @Test
