@@ -117,6 +117,15 @@ public final class InProcessEmbeddingModel implements EmbeddingModel {
         return tokenizer;
     }
 
+    /** How texts are written before tokenization, by role (prefixes, instruction). */
+    public PromptFormat prompt() {
+        return prompt;
+    }
+
+    public Pooling pooling() {
+        return pooling;
+    }
+
     @Override
     public PreparedInput prepare(EmbeddingInput input) {
         return new Prepared(tokenizer.encode(prompt.format(input)));

@@ -32,7 +32,7 @@ final class EmbedCommand implements Callable<Integer> {
     private static final int WINDOW = 512;
 
     @Option(names = "--model", defaultValue = "builtin:all-minilm-l6-v2",
-            description = "builtin:all-minilm-l6-v2 (default) or a Hugging Face model folder.")
+            description = "builtin:all-minilm-l6-v2 (default), builtin:bge-small-en-v1.5, builtin:e5-small-v2 or a Hugging Face model folder.")
     String model;
 
     @Option(names = "--kind", defaultValue = "document", description = "query or document (default).")

@@ -13,7 +13,7 @@ final class JobCommandOptions {
     @Option(names = "--config", description = "YAML job configuration (see conf/*.yaml).")
     Path config;
 
-    @Option(names = "--model", description = "builtin:all-minilm-l6-v2 (default) or a Hugging Face model folder.")
+    @Option(names = "--model", description = "builtin:all-minilm-l6-v2 (default), builtin:bge-small-en-v1.5, builtin:e5-small-v2 or a Hugging Face model folder.")
     String model;
 
     @Option(names = "--parallelism", description = "Parallel slots (job.parallelism).")

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--model", defaultValue = ModelOptions.DEFAULT_MODEL,
-            description = "builtin:all-minilm-l6-v2 (default) or a Hugging Face model folder.")
+            description = "builtin:all-minilm-l6-v2 (default), builtin:bge-small-en-v1.5, builtin:e5-small-v2 or a Hugging Face model folder.")
     String model;
 
     @Option(names = "--port", defaultValue = "" + ServeOptions.DEFAULT_PORT, description = "Port (default 8080; 0: any free port).")

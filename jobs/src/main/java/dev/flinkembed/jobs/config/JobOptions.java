@@ -17,7 +17,7 @@ public final class JobOptions {
     private static final Map<String, ConfigKey<?>> KEYS = new LinkedHashMap<>();
 
     public static final ConfigKey<String> MODEL_NAME = add(ConfigKey.string("model.name",
-            ModelOptions.DEFAULT_MODEL, "The model: builtin:all-minilm-l6-v2 or a Hugging Face model folder."));
+            ModelOptions.DEFAULT_MODEL, "The model: builtin:all-minilm-l6-v2, builtin:bge-small-en-v1.5, builtin:e5-small-v2 or a Hugging Face model folder."));
     public static final ConfigKey<Integer> MODEL_MAX_TOKENS = add(ConfigKey.positiveInt("model.max-tokens", null,
             "Tokens the model reads per text, special tokens included (default: the model's own limit, 256 for "
                     + "all-MiniLM-L6-v2)."));

@@ -89,5 +89,15 @@ class BulkToPgvectorTest {
             assertThat(best.get("score").asDouble()).isGreaterThan(0.8);
             assertThat(run.err()).doesNotContain("warning");
         }
+
+        // Rows written by other weights (same model name): the query's vectors may not be comparable — say so.
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE debian SET model_fingerprint = 'weights-of-another-build'");
+        }
+        CliRun mismatched = CliRun.of("search", "--pg-url", pg.jdbcUrl(), "--table", "debian", "--query",
+                docs.get(7).get("text").toString(), "--k", "3");
+        assertThat(mismatched.code()).isZero();
+        assertThat(mismatched.err()).contains("warning: the table was embedded with builtin:all-minilm-l6-v2 "
+                + "(fingerprint weights-of-another-build)").contains("scores may not be comparable");
     }
 }

@@ -115,11 +115,11 @@ class RemoteBackendBulkJobTest {
         }
         Files.write(input, lines);
         try (FaultyEmbeddingServer server = new FaultyEmbeddingServer(n -> n <= 60 ? cycle[n % cycle.length]
-                : Fault.NONE, 64, 1500)) {
+                : Fault.NONE, 64, 8000)) { // SLOW (8 s) always exceeds the 3 s timeout; healthy answers never do
             CliRun run = CliRun.of("bulk", "--input", input.toString(), "--output", dir.resolve("out").toString(),
                     "--parallelism", "2", "--set", "embed.backend=remote", "--set", "remote.url=" + server.url(),
                     "--set", "remote.model=fake", "--set", "remote.max-inputs-per-request=8",
-                    "--set", "remote.timeout=1s", "--set", "remote.retry-backoff=20ms", "--set", "remote.max-backoff=200ms");
+                    "--set", "remote.timeout=3s", "--set", "remote.retry-backoff=20ms", "--set", "remote.max-backoff=200ms");
             assertThat(run.code()).isZero();
             List<Row> rows = rows(dir.resolve("out"));
             Set<String> keys = new HashSet<>();

@@ -21,6 +21,7 @@ import dev.flinkembed.runtime.api.Embedding;
 import dev.flinkembed.runtime.api.EmbeddingInput;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import dev.flinkembed.runtime.pooling.Vectors;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -122,18 +123,31 @@ class StreamJobEndToEndTest {
                 .with(JobOptions.PG_URL, pg.jdbcUrl())
                 .with(JobOptions.PG_TABLE, TABLE)
                 .with(JobOptions.JOB_PARALLELISM, "2")
-                .with(JobOptions.JOB_CHECKPOINT_INTERVAL, "1s")
+                // Transactions stay open for 3 s between checkpoints: time to see one open before the failure.
+                .with(JobOptions.JOB_CHECKPOINT_INTERVAL, "3s")
                 .with(JobOptions.PG_FLUSH_INTERVAL, "500ms");
         StreamJob.Plan plan = StreamJob.plan(config);
         JobClient client = StreamJob.start(new TestStreamEnvironment(cluster, 2), plan, System.out);
         try {
+            URI rest = cluster.getRestAddress().get();
+            String job = client.getJobID().toString();
             waitFor("600 rows in the table", () -> rowCount() >= 600, Duration.ofMinutes(5));
+            // Fail only (a) after a checkpoint completed, as Flink's REST API reports it, and (b) while the vectors
+            // topic holds records of a transaction that is still open — so the failure must abort it.
+            waitFor("a completed checkpoint", () -> jobField(rest, job, "/checkpoints", "counts", "completed") >= 1,
+                    Duration.ofMinutes(2));
+            waitFor("records in an open transaction of the vectors topic",
+                    () -> kafka.recordsInOpenTransactions("vectors") > 0, Duration.ofMinutes(2));
+            long checkpointsAtFailure = jobField(rest, job, "/checkpoints", "counts", "completed");
+            long openAtFailure = kafka.recordsInOpenTransactions("vectors");
             long rowsAtFailure = rowCount();
-            assertThat(rowsAtFailure).as("the failure comes mid-stream").isLessThan(1900);
-            // A real failure: the TaskManager goes away with its tasks, uncommitted transactions and buffers; a new
-            // one takes over and the job restores from the last completed checkpoint.
+            // The TaskManager goes away with its tasks, open transactions and buffers; a new one takes over and the
+            // job restores from the last completed checkpoint.
             cluster.terminateTaskManager(0).get();
             cluster.startTaskManager();
+            waitFor("the job to restart", () -> restarts(rest, job) >= 1, Duration.ofMinutes(2));
+            System.out.printf("stream e2e: failure at %d rows, after %d completed checkpoints, with %d records in an "
+                    + "open transaction of the vectors topic%n", rowsAtFailure, checkpointsAtFailure, openAtFailure);
 
             try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
                 for (int i = 0; i < 200; i++) {
@@ -166,6 +180,38 @@ class StreamJobEndToEndTest {
         StreamExpectations.assertVectorsAreTheModels(pg, TABLE, config, expected);
         StreamExpectations.assertDeadLetters(kafka, "docs", malformed);
         StreamExpectations.assertVectorsTopicHasNoDuplicates(kafka, "vectors", expected, 100);
+        // The transaction open at the failure was aborted: its records stay in the log, hidden from read_committed.
+        assertThat(kafka.readAll("vectors", false).size()).as("aborted records in the vectors topic")
+                .isGreaterThan(kafka.readAll("vectors", true).size());
+    }
+
+    /** A number from the job's REST resource, e.g. /jobs/ID/checkpoints → counts.completed (0 while unavailable). */
+    private static long jobField(URI rest, String job, String resource, String... path) {
+        try {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(rest.resolve("/jobs/" + job + resource)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            JsonNode n = JSON.readTree(r.body());
+            for (String p : path) {
+                n = n.path(p);
+            }
+            return n.asLong(0);
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /** The job's numRestarts metric from the REST API. */
+    private static long restarts(URI rest, String job) {
+        try {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(rest.resolve("/jobs/" + job + "/metrics?get=numRestarts"))
+                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            JsonNode n = JSON.readTree(r.body());
+            return n.isArray() && n.size() > 0 ? n.get(0).path("value").asLong(0) : 0;
+        } catch (Exception e) {
+            return 0;
+        }
     }
 
     private static void send(KafkaProducer<byte[], byte[]> p, String key, String value) {

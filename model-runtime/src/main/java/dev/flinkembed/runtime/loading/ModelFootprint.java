@@ -24,9 +24,9 @@ public record ModelFootprint(long weightBytes, long workingBytesPerInstance) {
 
     public static ModelFootprint estimate(ModelOptions options) {
         if (BuiltinModels.isBuiltin(options.model())) {
-            ModelLoader.validateReference(options.model());
-            BertConfig c = BertConfig.ALL_MINILM_L6_V2;
-            int w = options.maxTokens() != null ? options.maxTokens() : BuiltinModels.MINILM_MAX_TOKENS;
+            BuiltinModel builtin = BuiltinModels.get(options.model());
+            BertConfig c = builtin.config();
+            int w = options.maxTokens() != null ? options.maxTokens() : builtin.maxTokens();
             return new ModelFootprint(bertParameters(c) * 4,
                     working(c.hiddenSize(), c.intermediateSize(), c.heads(), options.tokenBudget(), w));
         }

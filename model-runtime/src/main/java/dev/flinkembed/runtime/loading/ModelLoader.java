@@ -34,9 +34,7 @@ public final class ModelLoader {
 
     private static dev.flinkembed.runtime.tokenizer.ModelTokenizer tokenizerOf(ModelOptions options) {
         if (BuiltinModels.isBuiltin(options.model())) {
-            validateReference(options.model());
-            int limit = options.maxTokens() == null ? BuiltinModels.MINILM_MAX_TOKENS : options.maxTokens();
-            return dev.flinkembed.runtime.tokenizer.ModelTokenizer.load(BuiltinModels.minilmTokenizerFile(), limit);
+            return BuiltinModels.loadTokenizer(options.model(), options.maxTokens());
         }
         return HuggingFaceFolder.loadTokenizer(Path.of(options.model()), options.maxTokens());
     }
@@ -45,7 +43,7 @@ public final class ModelLoader {
     public static int hiddenSize(String model) {
         validateReference(model);
         if (BuiltinModels.isBuiltin(model)) {
-            return dev.flinkembed.runtime.bert.BertConfig.ALL_MINILM_L6_V2.hiddenSize();
+            return BuiltinModels.get(model).config().hiddenSize();
         }
         Path config = Path.of(model).resolve("config.json");
         try {
@@ -63,10 +61,7 @@ public final class ModelLoader {
     /** Checks that a model reference can be resolved without loading it: fails fast on configuration mistakes. */
     public static void validateReference(String model) {
         if (BuiltinModels.isBuiltin(model)) {
-            if (!BuiltinModels.NAMES.contains(model)) {
-                throw new IllegalArgumentException("unknown built-in model '" + model + "'; built-in models: "
-                        + BuiltinModels.NAMES);
-            }
+            BuiltinModels.get(model);
             return;
         }
         Path folder = Path.of(model);

@@ -82,7 +82,8 @@ class Qwen3GoldenParityTest {
             }
         }
         System.out.printf("%s float16: worst cosine to the golden vectors %.6f%n", fixture, worst);
-        assertThat(worst).isGreaterThan(0.999);
+        // The README's figures: 1.000000 (BF16 fixture) and 0.999999 (F32 fixture), to six decimals.
+        assertThat(worst).isGreaterThanOrEqualTo(fixture.equals(Fixtures.BF16) ? 0.9999995 : 0.9999985);
     }
 
     @ParameterizedTest

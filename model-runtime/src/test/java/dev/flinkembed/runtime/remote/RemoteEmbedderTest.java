@@ -22,7 +22,9 @@ class RemoteEmbedderTest {
 
     private static RemoteOptions options(FaultyEmbeddingServer server) {
         return RemoteOptions.builder(server.url(), "fake").maxInputsPerRequest(16).maxTokensPerRequest(200)
-                .timeoutMillis(400).maxRetries(8).retryBackoffMillis(20).maxBackoffMillis(200).build();
+                // 2 s: a healthy answer takes milliseconds even on a loaded 2-core machine; a SLOW one (6 s) always
+                // times out.
+                .timeoutMillis(2000).maxRetries(8).retryBackoffMillis(20).maxBackoffMillis(200).build();
     }
 
     private static List<String> texts(int n) {
@@ -42,7 +44,7 @@ class RemoteEmbedderTest {
         Fault[] cycle = {Fault.NONE, Fault.TOO_MANY_REQUESTS, Fault.UNAVAILABLE, Fault.SLOW, Fault.DROP,
                 Fault.MALFORMED, Fault.NONE};
         try (FaultyEmbeddingServer server = new FaultyEmbeddingServer(n -> n <= 30 ? cycle[n % cycle.length]
-                : Fault.NONE, 64, 1000);
+                : Fault.NONE, 64, 6000);
              RemoteEmbedder c = client(server, options(server))) {
             List<String> texts = texts(300);
             List<CompletableFuture<Embedding>> futures = submitAll(c, texts);

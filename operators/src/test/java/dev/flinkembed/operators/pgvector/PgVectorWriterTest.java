@@ -169,6 +169,49 @@ class PgVectorWriterTest {
         assertThat(hits.get(0).score()).isGreaterThan(0.999);
     }
 
+    /**
+     * A real PostgreSQL error of each SQLSTATE the writer calls transient — deadlock (40P01), serialization failure
+     * (40001), server starting (57P03) — raised by the server itself (a trigger; a sequence counts the attempts, as it
+     * is not rolled back), twice, then the rows go in: retried, every row once. A constraint-like error (23514) is not
+     * retried. PGlite runs one session, so a real deadlock between two connections cannot happen there; the server
+     * still raises the real error through the real driver.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"40P01, true", "40001, true", "57P03, true", "23514, false"})
+    void serverErrorsAreRetriedWhenTransientAndOnlyThen(String sqlState, boolean transientError) throws Exception {
+        String table = "fault_" + sqlState.toLowerCase();
+        PgVectorOptions o = options(table, 4); // two retries
+        PgVectorSink.prepareTable(o);
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE SEQUENCE " + table + "_attempts");
+            s.execute("CREATE FUNCTION " + table + "_fault() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    + "IF nextval('" + table + "_attempts') <= 2 THEN "
+                    + "RAISE EXCEPTION 'injected failure' USING ERRCODE = '" + sqlState + "'; END IF; "
+                    + "RETURN NEW; END $$");
+            s.execute("CREATE TRIGGER " + table + "_fault BEFORE INSERT OR UPDATE ON " + table
+                    + " FOR EACH ROW EXECUTE FUNCTION " + table + "_fault()");
+        }
+        List<EmbeddedChunk> batch = List.of(chunk("p", 0, 1, "p0", 4), chunk("q", 0, 2, "q0", 4),
+                chunk("q", 1, 2, "q1", 4));
+        if (transientError) {
+            write(o, batch);
+            assertThat(rows(table)).containsExactly("p#0/1 p0", "q#0/2 q0", "q#1/2 q1");
+            assertThat(attempts(table)).as("two failed statements, then one row each").isEqualTo(2 + 3);
+        } else {
+            assertThatThrownBy(() -> write(o, batch)).hasStackTraceContaining("injected failure");
+            assertThat(attempts(table)).as("no retry").isEqualTo(1);
+            assertThat(rows(table)).isEmpty();
+        }
+    }
+
+    private static long attempts(String table) throws SQLException {
+        try (Connection c = pg.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT last_value FROM " + table + "_attempts")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     @Test
     void namesThatCouldInjectSqlAreRejected() {
         assertThatThrownBy(() -> options("v; DROP TABLE x", 4)).isInstanceOf(IllegalArgumentException.class)

@@ -119,6 +119,28 @@ public final class KafkaBroker implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Records of {@code topic} written in transactions that are still open: the log end offsets minus the last stable
+     * offsets (what a read_committed consumer sees as the end), over all partitions.
+     */
+    public long recordsInOpenTransactions(String topic) {
+        long total = 0;
+        for (boolean committed : new boolean[] {false, true}) {
+            Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+            p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+            p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, committed ? "read_committed" : "read_uncommitted");
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+                List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                        .map(i -> new TopicPartition(topic, i.partition())).toList();
+                long sum = consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+                total += committed ? -sum : sum;
+            }
+        }
+        return total;
+    }
+
     public void send(String topic, byte[] key, byte[] value) {
         try (KafkaProducer<byte[], byte[]> p = producer()) {
             p.send(new ProducerRecord<>(topic, key, value));
