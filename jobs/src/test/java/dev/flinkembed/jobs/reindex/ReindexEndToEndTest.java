@@ -309,12 +309,15 @@ class ReindexEndToEndTest {
                 .filter(a -> a.startsWith("--add-opens")).toList());
         cmd.addAll(List.of("-Xmx2g", "-cp", System.getProperty("java.class.path"), FlinkEmbedCli.class.getName(),
                 "reindex", "--input", input.toString(), "--pg-url", pg.jdbcUrl(), "--table", TABLE,
-                "--output", dir.resolve("out").toString()));
+                "--output", dir.resolve("out").toString(),
+                // 40 commits of 25 rows instead of 2 of 500: the batch job writes its table after embedding, and two
+                // commits can land within one poll (seen once in CI: all 1,000 written before the kill).
+                "--set", "pgvector.batch-size=25"));
         Process client = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("killed-client.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (writtenSince(since) < 100 && client.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(200);
+            Thread.sleep(20);
         }
         client.destroyForcibly().waitFor();
         Thread.sleep(1000); // a commit the database had received before the kill completes on its own
