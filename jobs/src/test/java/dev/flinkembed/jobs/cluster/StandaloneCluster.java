@@ -100,9 +100,42 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Starts a JobManager with {@code settings} over the defaults and conf/flink-cluster.yaml; add TaskManagers. */
     public static StandaloneCluster start(Path home, Map<String, String> settings) throws Exception {
-        StandaloneCluster c = new StandaloneCluster(home, settings);
-        c.waitFor("the JobManager's REST endpoint", () -> c.restOrNull("/overview") != null, Duration.ofSeconds(60));
-        return c;
+        // Ports are picked free, then bound by another process a moment later: in a busy CI another process can take
+        // one in between (seen once: the JobManager never answered). A second attempt gets new ports; both attempts'
+        // logs are kept in target/cluster-logs and the first one's tail is printed.
+        for (int attempt = 1; ; attempt++) {
+            Path dir = attempt == 1 ? home : home.resolveSibling(home.getFileName() + "-attempt-" + attempt);
+            StandaloneCluster c = new StandaloneCluster(dir, settings);
+            try {
+                c.waitFor("the JobManager's REST endpoint", () -> c.restOrNull("/overview") != null,
+                        Duration.ofSeconds(120));
+                return c;
+            } catch (AssertionError e) {
+                String tail = c.jobManagerLogTail();
+                c.close();
+                if (attempt == 2) {
+                    throw new AssertionError(e.getMessage() + "\n" + tail, e);
+                }
+                System.err.println("The JobManager did not come up (alive: " + c.jobManager.isAlive()
+                        + "); starting again with new ports. Its log ends:\n" + tail);
+            }
+        }
+    }
+
+    /** The last lines of the JobManager's log and stdout, for a message. */
+    private String jobManagerLogTail() {
+        StringBuilder out = new StringBuilder();
+        for (String name : List.of("jobmanager.log", "jobmanager.out")) {
+            try {
+                List<String> lines = Files.readAllLines(logDir.resolve(name), StandardCharsets.ISO_8859_1);
+                out.append("--- ").append(name).append('\n')
+                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())))
+                        .append('\n');
+            } catch (IOException e) {
+                out.append("--- ").append(name).append(": ").append(e).append('\n');
+            }
+        }
+        return out.toString();
     }
 
     public static Path buildDir() {
