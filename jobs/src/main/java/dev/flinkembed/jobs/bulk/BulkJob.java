@@ -24,12 +24,10 @@ import dev.flinkembed.operators.pgvector.PgVectorOptions;
 import dev.flinkembed.operators.pgvector.PgVectorSink;
 import dev.flinkembed.operators.sources.ParquetColumns;
 import dev.flinkembed.runtime.loading.ModelOptions;
-import java.io.IOException;
+import dev.flinkembed.operators.files.Locations;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
-import java.util.stream.Stream;
+import org.apache.flink.core.fs.Path;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -66,13 +64,13 @@ public final class BulkJob {
             throw ConfigException.badValue("sink.type", sink, "for the bulk job: parquet, pgvector");
         }
         boolean pgvector = sink.equals("pgvector");
-        Path output = Path.of(pgvector && !config.isSet(JobOptions.SINK_PATH) ? DEFAULT_PGVECTOR_OUTPUT
+        Path output = Locations.of(pgvector && !config.isSet(JobOptions.SINK_PATH) ? DEFAULT_PGVECTOR_OUTPUT
                 : config.require(JobOptions.SINK_PATH, "pass --output DIR"));
         ParquetColumns columns = columns(config);
         InputFiles files = InputFiles.inspect(input, config.get(JobOptions.SOURCE_FORMAT), columns,
                 config.get(JobOptions.SOURCE_ON_UNREADABLE_FILE));
         if (!pgvector) {
-            checkOutputIsFree(output.resolve("vectors"));
+            OutputFolders.checkFree(new Path(output, "vectors"));
         }
         PreviousOutput previous = null;
         if (config.isSet(JobOptions.SINK_PREVIOUS_PATH)) {
@@ -89,11 +87,7 @@ public final class BulkJob {
             PgVectorPreflight.check(pg);
         }
         // Everything is valid: only now touch the output. An empty dead-letter folder after a run means none.
-        try {
-            Files.createDirectories(output.resolve("dead-letter"));
-        } catch (IOException e) {
-            throw new ConfigException("configuration key 'sink.path': cannot create " + output + ": " + e.getMessage());
-        }
+        OutputFolders.create(new Path(output, "dead-letter"));
         return new Plan(config, files, output, embedding.model(), chunking, embedding, pg,
                 config.get(JobOptions.JOB_PARALLELISM), previous);
     }
@@ -103,24 +97,13 @@ public final class BulkJob {
                 c.get(JobOptions.SOURCE_TITLE_COLUMN));
     }
 
-    private static void checkOutputIsFree(Path vectors) {
-        if (Files.isDirectory(vectors)) {
-            try (Stream<Path> s = Files.list(vectors)) {
-                if (s.findAny().isPresent()) {
-                    throw new ConfigException("configuration key 'sink.path': " + vectors.getParent()
-                            + " already holds vectors; choose another --output or remove it");
-                }
-            } catch (IOException e) {
-                throw new ConfigException("configuration key 'sink.path': cannot read " + vectors + ": " + e);
-            }
-        }
-    }
-
     /** Adds the job's operators to {@code env}. */
     public static void build(StreamExecutionEnvironment env, Plan plan) {
         BoundedRun.configure(env, plan.config, plan.parallelism);
-        SingleOutputStreamOperator<Document> documents = plan.input.read(env, columns(plan.config));
-        // One file is one split: spread the documents over all slots before the expensive part. A table keeps one
+        SingleOutputStreamOperator<Document> documents = plan.input.read(env, columns(plan.config),
+                plan.config.get(JobOptions.SOURCE_SPLIT_SIZE), plan.parallelism);
+        // Splits are uneven (a small file, the last row group): spread the documents over all slots before the
+        // expensive part. A table keeps one
         // row set per document, so there every version of a document goes to one slot and stays in order.
         DataStream<Document> spread = plan.toPgvector()
                 ? documents.partitionCustom((String id, int n) -> Math.floorMod(id.hashCode(), n), d -> d.id)
@@ -150,14 +133,14 @@ public final class BulkJob {
             counted.sinkTo(new PgVectorSink(plan.pgvector)).setParallelism(p).name("write pgvector " + plan.pgvector.table());
         } else {
             DataStream<EmbeddedChunk> all = reused == null ? counted : counted.union(reused);
-            all.sinkTo(ParquetVectorSink.create(plan.output.resolve("vectors").toAbsolutePath().toUri().toString(),
+            all.sinkTo(ParquetVectorSink.create(new Path(plan.output, "vectors").toString(),
                     plan.embedding)).setParallelism(p).name("write vectors");
         }
 
         DataStream<DeadLetter> deadLetters = documents.getSideOutput(DeadLetters.TAG)
                 .union(chunks.getSideOutput(DeadLetters.TAG), embedded.refused());
         deadLetters.map(DeadLetter::toJsonLine).name("dead letters to JSON")
-                .sinkTo(DeadLetterSink.create(plan.output.resolve("dead-letter").toAbsolutePath().toUri().toString()))
+                .sinkTo(DeadLetterSink.create(new Path(plan.output, "dead-letter").toString()))
                 .name("write dead letters");
     }
 
@@ -167,9 +150,10 @@ public final class BulkJob {
         String name = plan.config.isSet(JobOptions.JOB_NAME) ? plan.config.get(JobOptions.JOB_NAME) : "flink-embed bulk";
         JobClient client = env.executeAsync(name);
         out.printf("Submitted %s (%s): %s → %s%n", name, client.getJobID(),
-                plan.input.files().size() == 1 ? plan.input.files().get(0) : plan.input.files().size() + " files",
-                plan.toPgvector() ? plan.pgvector + ", dead letters under " + plan.output.resolve("dead-letter")
-                        : plan.output);
+                plan.input.files().size() == 1 ? Locations.display(plan.input.files().get(0))
+                        : plan.input.files().size() + " files",
+                plan.toPgvector() ? plan.pgvector + ", dead letters under "
+                        + Locations.display(new Path(plan.output, "dead-letter")) : Locations.display(plan.output));
         long interval = plan.config.get(JobOptions.JOB_PROGRESS_INTERVAL);
         try (ProgressPrinter progress = new ProgressPrinter(client, plan.input.documents(), out, interval)) {
             JobExecutionResult result = client.getJobExecutionResult().get();

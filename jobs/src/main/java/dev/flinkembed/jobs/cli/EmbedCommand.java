@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.cli;
 
+import dev.flinkembed.operators.files.ModelFolderCache;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -57,7 +58,7 @@ final class EmbedCommand implements Callable<Integer> {
         ModelOptions options = ModelOptions.defaults(model).withDimensions(dimensions).withInstruction(instruction);
         ObjectMapper json = new ObjectMapper();
         int errors = 0;
-        try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(options);
+        try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelFolderCache.localize(options));
              BufferedReader in = input.equals("-")
                      ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
                      : Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);

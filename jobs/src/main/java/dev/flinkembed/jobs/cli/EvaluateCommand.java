@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.cli;
 
+import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.jobs.evaluate.BeirFiles;
 import dev.flinkembed.jobs.evaluate.TableEvaluation;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
@@ -31,7 +32,7 @@ final class EvaluateCommand implements Callable<Integer> {
         var q = BeirFiles.queries(queries);
         var judgements = BeirFiles.qrels(qrels);
         try (Connection c = target.connect();
-             InProcessEmbeddingModel m = InProcessEmbeddingModel.open(target.model(c).options())) {
+             InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelFolderCache.localize(target.model(c).options()))) {
             TableEvaluation.Result r = TableEvaluation.evaluate(c, target.schema, target.table, m, q, judgements);
             System.out.println(r.toJson().put("table", target.schema + "." + target.table).put("model", m.info().name()));
         }

@@ -33,6 +33,7 @@ public final class FlinkEmbedCli implements Runnable {
                     + "the cluster (README, \"Running on a Flink cluster\")");
             return 2;
         }
+        ClientFileSystems.initialize();
         CommandLine cli = new CommandLine(new FlinkEmbedCli());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             Throwable config = configurationError(e);

@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.cli;
 
+import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.jobs.config.Settings;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.golden.GoldenVectors;
@@ -24,7 +25,7 @@ final class GoldenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (InProcessEmbeddingModel model = InProcessEmbeddingModel.open(Settings.model(job.load()))) {
+        try (InProcessEmbeddingModel model = InProcessEmbeddingModel.open(ModelFolderCache.localize(Settings.model(job.load())))) {
             GoldenVectors golden = GoldenVectors.compute(model);
             golden.write(output);
             System.out.printf("Wrote %d golden vectors of %s (fingerprint %s, %d dimensions) to %s%n",

@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.cli;
 
+import dev.flinkembed.operators.files.ModelFolderCache;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flinkembed.operators.pgvector.PgVectorOptions;
@@ -51,7 +52,7 @@ final class SearchCommand implements Callable<Integer> {
             TableModels.Resolved resolved = target.model(c);
             PgVectorSearch.Lineage lineage = resolved.lineage();
             ModelOptions options = resolved.options();
-            try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(options)) {
+            try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelFolderCache.localize(options))) {
                 return search(c, m, lineage, err);
             }
         }

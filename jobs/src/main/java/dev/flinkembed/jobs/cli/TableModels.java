@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.cli;
 
+import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.operators.pgvector.PgVectorSearch;
 import dev.flinkembed.operators.pgvector.PgVectorVersions;
 import dev.flinkembed.runtime.loading.ModelLoader;
@@ -25,7 +26,7 @@ final class TableModels {
         // A versioned table (after a model change) records the model as it was passed to reindex.
         String name = model != null ? model : PgVectorVersions.liveModel(c, schema, table).orElse(lineage.model());
         // A table of Matryoshka-truncated vectors: truncate the query the same way.
-        int hidden = ModelLoader.hiddenSize(name);
+        int hidden = ModelLoader.hiddenSize(ModelFolderCache.localName(name));
         ModelOptions options = ModelOptions.defaults(name).withInstruction(instruction)
                 .withDimensions(lineage.dimensions() < hidden ? lineage.dimensions() : null);
         return new Resolved(options, lineage);

@@ -91,4 +91,24 @@ public record ConfigKey<T>(String name, Function<String, T> parser, String defau
             return n * factor;
         }, def, "accepted: a duration such as 50ms, 10s or 2min (a bare number is milliseconds)", description);
     }
+
+    /** A size in bytes: a number, optionally with kb, mb or gb (binary: 64mb = 64 × 2^20 bytes); at least 1. */
+    static ConfigKey<Long> bytes(String name, String def, String description) {
+        return new ConfigKey<>(name, v -> {
+            String s = v.toLowerCase(java.util.Locale.ROOT).trim();
+            long factor = 1;
+            for (String[] unit : new String[][] {{"kb", "10"}, {"mb", "20"}, {"gb", "30"}, {"b", "0"}}) {
+                if (s.endsWith(unit[0])) {
+                    s = s.substring(0, s.length() - unit[0].length()).trim();
+                    factor = 1L << Integer.parseInt(unit[1]);
+                    break;
+                }
+            }
+            long n = Long.parseLong(s);
+            if (n < 1) {
+                throw new IllegalArgumentException();
+            }
+            return Math.multiplyExact(n, factor);
+        }, def, "accepted: a size such as 512kb, 64mb or 1gb (a bare number is bytes)", description);
+    }
 }

@@ -118,7 +118,11 @@ public final class JobOptions {
             "A longer document (in UTF-16 characters) is not embedded: it goes to the dead letters with the reason."));
 
     public static final ConfigKey<String> SOURCE_PATH = add(ConfigKey.string("source.path", null,
-            "Input file or directory (bulk: --input)."));
+            "Input file or directory (bulk: --input): a local path or a URI of any file system Flink has on the cluster "
+                    + "(s3://bucket/prefix/, hdfs://…, gs://…)."));
+    public static final ConfigKey<Long> SOURCE_SPLIT_SIZE = add(ConfigKey.bytes("source.split-size", "64mb",
+            "Largest byte range of a JSON Lines file one reader takes (smaller when that gives every slot a share, "
+                    + "down to 1 MiB); Parquet files are split at their row groups."));
     public static final ConfigKey<String> SOURCE_FORMAT = add(ConfigKey.oneOf("source.format", "auto",
             "Input format; auto decides by file extension (.parquet, .jsonl/.json/.ndjson).",
             "auto", "parquet", "jsonl"));

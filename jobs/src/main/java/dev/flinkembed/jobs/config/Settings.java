@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.config;
 
+import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.runtime.golden.GoldenVectors;
 
 import dev.flinkembed.operators.chunking.ChunkingOptions;
@@ -24,7 +25,7 @@ public final class Settings {
         String name = c.get(JobOptions.MODEL_NAME);
         int hidden;
         try {
-            hidden = ModelLoader.hiddenSize(name);
+            hidden = ModelLoader.hiddenSize(ModelFolderCache.localName(name));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("configuration key 'model.name': " + e.getMessage());
         }
@@ -128,7 +129,7 @@ public final class Settings {
     /** The length of the vectors the job writes: model.dimensions, or the model's hidden size. */
     public static int outputDimensions(JobConfig c) {
         Integer dims = c.get(JobOptions.MODEL_DIMENSIONS);
-        return dims != null ? dims : ModelLoader.hiddenSize(c.get(JobOptions.MODEL_NAME));
+        return dims != null ? dims : ModelLoader.hiddenSize(ModelFolderCache.localName(c.get(JobOptions.MODEL_NAME)));
     }
 
     /** The pgvector sink's options; names and dimension limits are checked here, the database later. */

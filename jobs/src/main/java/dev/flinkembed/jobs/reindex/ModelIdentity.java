@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.reindex;
 
+import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
 import dev.flinkembed.operators.embedding.RemoteBackend;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
@@ -16,7 +17,7 @@ record ModelIdentity(String model, String fingerprint) {
             return new ModelIdentity(RemoteBackend.name(embedding.remote()),
                     RemoteBackend.fingerprint(embedding.remote(), embedding.model()));
         }
-        try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(embedding.model())) {
+        try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelFolderCache.localize(embedding.model()))) {
             return new ModelIdentity(embedding.model().model(), m.info().fingerprint());
         }
     }

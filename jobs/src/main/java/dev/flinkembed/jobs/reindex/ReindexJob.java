@@ -21,9 +21,9 @@ import dev.flinkembed.operators.sinks.DeadLetterSink;
 import dev.flinkembed.operators.pgvector.IndexedChunksReader;
 import dev.flinkembed.operators.pgvector.PgVectorOptions;
 import dev.flinkembed.operators.pgvector.PgVectorSink;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.flinkembed.jobs.bulk.OutputFolders;
+import dev.flinkembed.operators.files.Locations;
+import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -67,7 +67,7 @@ public final class ReindexJob {
                 config.get(JobOptions.SOURCE_ON_UNREADABLE_FILE));
         EmbeddingOptions embedding = Settings.embedding(config);
         PgVectorOptions pg = Settings.pgvector(config);
-        Path output = Path.of(config.isSet(JobOptions.SINK_PATH) ? config.get(JobOptions.SINK_PATH)
+        Path output = Locations.of(config.isSet(JobOptions.SINK_PATH) ? config.get(JobOptions.SINK_PATH)
                 : BulkJob.DEFAULT_PGVECTOR_OUTPUT);
         return new Plan(config, files, output, embedding, pg, pg, config.get(JobOptions.REINDEX_MODE).equals("full-sync"),
                 config.get(JobOptions.REINDEX_MAX_DELETE_FRACTION), config.get(JobOptions.REINDEX_LOCK_LEASE),
@@ -77,16 +77,12 @@ public final class ReindexJob {
     /** Adds the job to {@code env}; with {@code dryRun} it decides and counts but embeds and writes nothing. */
     public static void build(StreamExecutionEnvironment env, Plan plan, boolean dryRun) {
         if (!dryRun) { // only now, after every check: an empty dead-letter folder after a run means none
-            try {
-                Files.createDirectories(plan.output.resolve("dead-letter"));
-            } catch (IOException e) {
-                throw new ConfigException("configuration key 'sink.path': cannot create " + plan.output + ": "
-                        + e.getMessage());
-            }
+            OutputFolders.create(new Path(plan.output, "dead-letter"));
         }
         BoundedRun.configure(env, plan.config, plan.parallelism);
         int p = plan.parallelism;
-        SingleOutputStreamOperator<Document> documents = plan.input.read(env, BulkJob.columns(plan.config));
+        SingleOutputStreamOperator<Document> documents = plan.input.read(env, BulkJob.columns(plan.config),
+                plan.config.get(JobOptions.SOURCE_SPLIT_SIZE), p);
         DataStream<IndexedChunk> indexed = env.fromSequence(0, 0).setParallelism(1).name("index scan")
                 .flatMap(new IndexedChunksReader(plan.target, INDEX_FETCH_SIZE)).setParallelism(1)
                 .name("read index " + plan.target.table());
@@ -109,7 +105,7 @@ public final class ReindexJob {
         counted.union(tableWrites).sinkTo(new PgVectorSink(plan.target)).setParallelism(p)
                 .name("write pgvector " + plan.target.table());
         rejected.union(embedded.refused()).map(DeadLetter::toJsonLine).name("dead letters to JSON")
-                .sinkTo(DeadLetterSink.create(plan.output.resolve("dead-letter").toAbsolutePath().toUri().toString()))
+                .sinkTo(DeadLetterSink.create(new Path(plan.output, "dead-letter").toString()))
                 .name("write dead letters");
     }
 }

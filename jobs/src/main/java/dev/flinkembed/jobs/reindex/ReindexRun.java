@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.reindex;
 
+import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.jobs.config.ConfigException;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
@@ -189,7 +190,7 @@ public final class ReindexRun implements Callable<Integer> {
     private boolean passesGate(Connection c, ReindexJob.Plan plan, PgVectorVersions.Version v) throws SQLException {
         EvaluationGate gate = plan.gate();
         TableEvaluation.Result r;
-        try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(plan.embedding().model())) {
+        try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelFolderCache.localize(plan.embedding().model()))) {
             r = TableEvaluation.evaluate(c, plan.pgvector().schema(), v.physical(), m, gate.queries(), gate.qrels());
         }
         out.println("Evaluation of version " + v.version() + " on " + gate.queriesFile() + ": " + r.toJson());

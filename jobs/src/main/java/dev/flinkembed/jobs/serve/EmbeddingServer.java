@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.serve;
 
+import dev.flinkembed.operators.files.ModelFolderCache;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -53,7 +54,7 @@ public final class EmbeddingServer implements AutoCloseable {
 
     private EmbeddingServer(ServeOptions options) throws IOException {
         this.options = options;
-        this.model = InProcessEmbeddingModel.open(options.model());
+        this.model = InProcessEmbeddingModel.open(ModelFolderCache.localize(options.model()));
         this.batcher = new MicroBatcher(model, options.flushTokens(), Duration.ofMillis(options.maxWaitMillis()),
                 stats -> { }, "serve-batcher");
         this.threads = Executors.newFixedThreadPool(options.threads(), r -> {

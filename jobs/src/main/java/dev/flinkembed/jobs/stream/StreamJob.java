@@ -25,7 +25,9 @@ import dev.flinkembed.operators.sources.KafkaSourceOptions;
 import dev.flinkembed.operators.sources.RouteParsedRecords;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import java.io.PrintStream;
-import java.nio.file.Path;
+import dev.flinkembed.jobs.bulk.OutputFolders;
+import dev.flinkembed.operators.files.Locations;
+import org.apache.flink.core.fs.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -60,12 +62,8 @@ public final class StreamJob {
         String parquetOutput = null;
         if (sink.equals("parquet")) {
             parquetOutput = c.require(JobOptions.SINK_PATH, "pass --output DIR (the change log goes under DIR/vectors/)");
-            try { // a change log: a later job (or the same after a restore) appends to it
-                java.nio.file.Files.createDirectories(Path.of(parquetOutput).resolve("vectors"));
-            } catch (java.io.IOException | RuntimeException e) {
-                throw new ConfigException("configuration key 'sink.path': cannot create " + parquetOutput + "/vectors: "
-                        + e.getMessage());
-            }
+            // a change log: a later job (or the same after a restore) appends to it
+            OutputFolders.create(new Path(Locations.of(parquetOutput), "vectors"));
             if (c.get(JobOptions.JOB_CHECKPOINT_INTERVAL) == 0) {
                 throw ConfigException.badValue("job.checkpoint-interval", "0", "a positive interval with sink.type="
                         + "parquet: Parquet files are committed on checkpoints, none would ever become visible");
@@ -129,8 +127,8 @@ public final class StreamJob {
                     .uid("pgvector-sink");
         }
         if (plan.parquetOutput != null) {
-            counted.sinkTo(ParquetVectorSink.createChangelog(Path.of(plan.parquetOutput).resolve("vectors")
-                            .toAbsolutePath().toUri().toString(), plan.embedding, plan.hourlyPartitions))
+            counted.sinkTo(ParquetVectorSink.createChangelog(new Path(Locations.of(plan.parquetOutput), "vectors").toString(),
+                            plan.embedding, plan.hourlyPartitions))
                     .name("write parquet change log").uid("parquet-sink");
         }
         if (plan.vectors != null) {

@@ -42,9 +42,18 @@ public record ModelOptions(
     }
 
     public Builder toBuilder() {
-        return new Builder(model).pooling(pooling).normalize(normalize).maxTokens(maxTokens).dimensions(dimensions)
+        return copyTo(model);
+    }
+
+    private Builder copyTo(String location) {
+        return new Builder(location).pooling(pooling).normalize(normalize).maxTokens(maxTokens).dimensions(dimensions)
                 .queryPrefix(queryPrefix).documentPrefix(documentPrefix).instruction(instruction).float16(float16)
                 .batching(batching, tokenBudget, maxBatchSize);
+    }
+
+    /** The same options for the model at another location (e.g. the local copy of a remote model folder). */
+    public ModelOptions withModel(String location) {
+        return copyTo(location).build();
     }
 
     public ModelOptions withDimensions(Integer d) {

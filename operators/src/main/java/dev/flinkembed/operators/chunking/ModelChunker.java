@@ -1,5 +1,6 @@
 package dev.flinkembed.operators.chunking;
 
+import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.ModelInfo;
@@ -26,7 +27,7 @@ public final class ModelChunker implements AutoCloseable {
 
     /** With the embedding set-up's tokenizer: the tokenizer alone when the vectors come from a remote server. */
     public static ModelChunker open(EmbeddingOptions embedding, ChunkingOptions options) {
-        ModelOptions model = embedding.model();
+        ModelOptions model = ModelFolderCache.localize(embedding.model());
         return embedding.isRemote() ? new ModelChunker(null, ModelLoader.loadTokenizer(model), options)
                 : new ModelChunker(InProcessEmbeddingModel.open(model), null, options);
     }

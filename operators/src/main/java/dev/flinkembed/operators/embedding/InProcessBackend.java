@@ -1,5 +1,6 @@
 package dev.flinkembed.operators.embedding;
 
+import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.AsyncEmbedder;
 import dev.flinkembed.runtime.api.BatchStats;
@@ -36,7 +37,7 @@ final class InProcessBackend implements EmbeddingBackend {
         NativeThreads.budgetForSlots(tm.cores(), tm.slots());
         InProcessEmbeddingModel model;
         try {
-            model = InProcessEmbeddingModel.open(options.model(), tm.nativeBudget());
+            model = InProcessEmbeddingModel.open(ModelFolderCache.localize(options.model()), tm.nativeBudget());
         } catch (MemoryBudgetException e) {
             // A configuration error: restarting the job cannot help, so fail it at once with the message.
             throw new SuppressRestartsException(e);

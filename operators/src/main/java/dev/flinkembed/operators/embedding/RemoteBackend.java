@@ -1,5 +1,6 @@
 package dev.flinkembed.operators.embedding;
 
+import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.runtime.api.BatchStats;
 import dev.flinkembed.runtime.loading.ModelLoader;
 import dev.flinkembed.runtime.loading.ModelOptions;
@@ -31,7 +32,7 @@ public final class RemoteBackend implements EmbeddingBackend {
     }
 
     static RemoteBackend open(ModelOptions model, RemoteOptions remote, Consumer<BatchStats> listener, String thread) {
-        ModelTokenizer tokenizer = ModelLoader.loadTokenizer(model);
+        ModelTokenizer tokenizer = ModelLoader.loadTokenizer(ModelFolderCache.localize(model));
         String prefix = documentPrefix(model);
         RemoteEmbedder embedder = new RemoteEmbedder(remote, in -> prefix + in.text(),
                 text -> tokenizer.encode(text).ids().length, listener, thread);

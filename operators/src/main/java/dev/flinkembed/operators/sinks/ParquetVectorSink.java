@@ -1,5 +1,6 @@
 package dev.flinkembed.operators.sinks;
 
+import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.ModelInfo;
@@ -84,7 +85,7 @@ public final class ParquetVectorSink {
 
     static Map<String, String> fileMetadata(ModelOptions options) {
         ModelInfo info;
-        try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(options)) {
+        try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelFolderCache.localize(options))) {
             info = m.info();
         }
         Map<String, String> meta = new LinkedHashMap<>();

@@ -7,8 +7,9 @@ import org.apache.flink.connector.file.src.reader.StreamFormat;
 import org.apache.flink.core.fs.FSDataInputStream;
 
 /**
- * A whole-file document format for a FileSource: not splittable, and restored by reopening the file — the FileSource
- * then skips the records already emitted before the checkpoint.
+ * A document format for a FileSource, read split by split ({@link DocumentSplitter} decides where splits start). A
+ * split is restored by reading it again from its start — the FileSource then skips the records already emitted before
+ * the checkpoint.
  */
 abstract class DocumentFileFormat implements StreamFormat<ParsedRecord> {
 
@@ -20,7 +21,7 @@ abstract class DocumentFileFormat implements StreamFormat<ParsedRecord> {
 
     @Override
     public boolean isSplittable() {
-        return false;
+        return true;
     }
 
     @Override

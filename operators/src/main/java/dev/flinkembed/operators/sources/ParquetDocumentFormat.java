@@ -11,7 +11,9 @@ import org.apache.parquet.hadoop.ParquetReader;
 
 /**
  * Reads Parquet files for a FileSource, each in its own schema (so a file whose text column has the wrong type yields
- * dead letters rather than a failed job), converting each row to a document or a dead letter.
+ * dead letters rather than a failed job), converting each row to a document or a dead letter. Splittable by row
+ * groups: a split reads the row groups whose middle lies in its byte range — Parquet's own rule, and
+ * {@link DocumentSplitter} cuts splits at row-group starts, so each row group is read by exactly one split.
  */
 public final class ParquetDocumentFormat extends DocumentFileFormat {
 
@@ -24,20 +26,20 @@ public final class ParquetDocumentFormat extends DocumentFileFormat {
     @Override
     public Reader<ParsedRecord> createReader(Configuration config, FSDataInputStream stream, long fileLen,
                                              long splitEnd) throws IOException {
+        long splitStart = stream.getPos(); // the FileSource seeks to the split's offset before handing the stream over
         ParquetReader<GenericRecord> reader = AvroParquetReader.<GenericRecord>builder(new ParquetInputFile(stream, fileLen))
                 .withDataModel(GenericData.get())
+                .withFileRange(splitStart, splitEnd)
                 .build();
-        String source = "parquet";
         return new Reader<>() {
-            private long row;
-
             @Override
             public ParsedRecord read() throws IOException {
                 GenericRecord record = reader.read();
                 if (record == null) {
                     return null;
                 }
-                return converter.convert(record, source + " row " + row++);
+                // The row's index in the file, whichever split reads it: dead letters name rows as the file numbers them.
+                return converter.convert(record, "parquet row " + reader.getCurrentRowIndex());
             }
 
             @Override

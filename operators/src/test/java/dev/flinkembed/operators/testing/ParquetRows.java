@@ -38,6 +38,30 @@ public final class ParquetRows {
         }
     }
 
+    /** Writes {@code rows} in row groups of at most {@code rowsPerGroup} rows (a file to split by row groups). */
+    public static void write(Path file, List<GenericRecord> rows, int rowsPerGroup) throws IOException {
+        // Parquet's writer cuts row groups by bytes; exact counts come from one small file per group, appended.
+        Path parts = java.nio.file.Files.createTempDirectory(file.getParent(), ".parts");
+        List<Path> written = new ArrayList<>();
+        for (int from = 0; from < rows.size(); from += rowsPerGroup) {
+            Path part = parts.resolve(written.size() + ".parquet");
+            write(part, rows.subList(from, Math.min(rows.size(), from + rowsPerGroup)));
+            written.add(part);
+        }
+        org.apache.parquet.schema.MessageType schema = new org.apache.parquet.avro.AvroSchemaConverter()
+                .convert(rows.get(0).getSchema());
+        org.apache.parquet.hadoop.ParquetFileWriter out = new org.apache.parquet.hadoop.ParquetFileWriter(
+                new LocalOutputFile(file), schema, org.apache.parquet.hadoop.ParquetFileWriter.Mode.CREATE,
+                ParquetWriter.DEFAULT_BLOCK_SIZE, ParquetWriter.MAX_PADDING_SIZE_DEFAULT);
+        out.start();
+        for (Path part : written) {
+            out.appendFile(new LocalInputFile(part));
+            java.nio.file.Files.delete(part);
+        }
+        out.end(java.util.Map.of("parquet.avro.schema", rows.get(0).getSchema().toString()));
+        java.nio.file.Files.delete(parts);
+    }
+
     /** Every row of every Parquet file under {@code dir} (e.g. a job's vectors). */
     public static List<GenericRecord> readAll(Path dir) throws IOException {
         List<GenericRecord> out = new ArrayList<>();
