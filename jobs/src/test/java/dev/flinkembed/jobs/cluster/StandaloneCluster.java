@@ -260,7 +260,13 @@ public final class StandaloneCluster implements AutoCloseable {
                 .redirectOutput(logDir.resolve(name + ".out").toFile());
         pb.environment().putAll(environment);
         pb.environment().put("FLINK_CONF_DIR", confDir.toString());
+        pb.environment().put("FLINK_PLUGINS_DIR", pluginsDir().toString());
         return pb.start();
+    }
+
+    /** The distribution's plugins/ (Flink's S3 file system in s3-fs-hadoop/), as flink's scripts point to it. */
+    static Path pluginsDir() {
+        return buildDir().resolve("flink-dist/plugins");
     }
 
     /** The two result lines of Flink's BashJavaUtils: JVM flags, then the -D resource options. */
@@ -304,17 +310,29 @@ public final class StandaloneCluster implements AutoCloseable {
         return new CliResult(p.waitFor(), out);
     }
 
+    /** Runs {@code flink <args>} with another configuration folder (e.g. a client with other credentials). */
+    public CliResult flinkWithConf(Path conf, String... args) throws Exception {
+        Process p = flinkAsync(conf, args);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new CliResult(p.waitFor(), out);
+    }
+
     /** Starts {@code flink <args>}; its output (stdout and stderr) is the process's input stream. */
     public Process flinkAsync(String... args) throws IOException {
+        return flinkAsync(confDir, args);
+    }
+
+    private Process flinkAsync(Path conf, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(javaBin()));
         cmd.addAll(opens);
         cmd.add("-Dlog.file=" + logDir.resolve("client-" + System.nanoTime() + ".log"));
-        cmd.add("-Dlog4j.configurationFile=file:" + confDir.resolve("log4j-cli.properties"));
+        cmd.add("-Dlog4j.configurationFile=file:" + conf.resolve("log4j-cli.properties"));
         cmd.addAll(List.of("-classpath", classPath, "org.apache.flink.client.cli.CliFrontend"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(environment);
-        pb.environment().put("FLINK_CONF_DIR", confDir.toString());
+        pb.environment().put("FLINK_CONF_DIR", conf.toString());
+        pb.environment().put("FLINK_PLUGINS_DIR", pluginsDir().toString());
         return pb.start();
     }
 

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * A model folder on a remote file system ({@code model.name: s3://models/qwen3-embedding-0.6b}) copied once into a
  * local cache per machine, then loaded (memory-mapped) from there like any local folder.
  *
- * <p>The cache lives under {@code $FLINK_EMBED_MODEL_CACHE} (default {@code <java.io.tmpdir>/flink-embed-models}), one
+ * <p>The cache lives under {@code $FLINK_EMBED_MODEL_CACHE} (or the system property {@code flink-embed.model-cache};
+ * default {@code <java.io.tmpdir>/flink-embed-models}), one
  * folder per URI. A copy is made under a file lock (several slots, TaskManagers and jobs may ask at once; the first
  * copies, the others wait and reuse it), written to a temporary folder, each file's SHA-256 computed while it
  * downloads and again from the local disk, sizes compared with the remote listing, and only then moved into place
@@ -42,6 +43,7 @@ public final class ModelFolderCache {
     private static final String MANIFEST = ".flink-embed-manifest";
     /** One copy at a time per URI within this JVM (a FileLock is held per JVM, not per thread). */
     private static final Map<String, Object> JVM_LOCKS = new ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicLong COPIES = new java.util.concurrent.atomic.AtomicLong();
 
     private ModelFolderCache() {
     }
@@ -64,7 +66,16 @@ public final class ModelFolderCache {
         return Locations.isUri(model) && !model.startsWith("builtin:") && !model.startsWith("file:");
     }
 
+    /** Copies made by this JVM so far (each logged). */
+    public static long copiesMade() {
+        return COPIES.get();
+    }
+
     public static java.nio.file.Path cacheRoot() {
+        String property = System.getProperty("flink-embed.model-cache");
+        if (property != null) {
+            return java.nio.file.Path.of(property);
+        }
         String configured = System.getenv("FLINK_EMBED_MODEL_CACHE");
         return configured != null ? java.nio.file.Path.of(configured)
                 : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "flink-embed-models");
@@ -187,6 +198,7 @@ public final class ModelFolderCache {
         Files.writeString(partial.resolve(MANIFEST), written.toString());
         deleteRecursively(target);
         Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+        COPIES.incrementAndGet();
         LOG.info("Model {}: copied {} files ({} MB) to {} in {} ms, sizes and SHA-256 verified", uri, files.size(),
                 bytes >> 20, target, (System.nanoTime() - start) / 1_000_000);
     }
