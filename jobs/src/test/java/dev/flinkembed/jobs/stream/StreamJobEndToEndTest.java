@@ -75,6 +75,9 @@ class StreamJobEndToEndTest {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 20);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
+        // Checkpoint statistics fresh on every REST call (by default they are cached for 3 s): the failure is timed
+        // between two checkpoints by them.
+        conf.set(org.apache.flink.configuration.RestOptions.CACHE_CHECKPOINT_STATISTICS_TIMEOUT, Duration.ofMillis(1));
         cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf)
                 .setNumTaskManagers(1).setNumSlotsPerTaskManager(2).build());
         cluster.start();
@@ -132,20 +135,26 @@ class StreamJobEndToEndTest {
             URI rest = cluster.getRestAddress().get();
             String job = client.getJobID().toString();
             waitFor("600 rows in the table", () -> rowCount() >= 600, Duration.ofMinutes(5));
-            // Fail only (a) after a checkpoint completed, as Flink's REST API reports it, and (b) while the vectors
-            // topic holds records of a transaction that is still open — so the failure must abort it.
-            waitFor("a completed checkpoint", () -> jobField(rest, job, "/checkpoints", "counts", "completed") >= 1,
-                    Duration.ofMinutes(2));
-            waitFor("records in an open transaction of the vectors topic",
-                    () -> kafka.recordsInOpenTransactions("vectors") > 0, Duration.ofMinutes(2));
-            long checkpointsAtFailure = jobField(rest, job, "/checkpoints", "counts", "completed");
-            long openAtFailure = kafka.recordsInOpenTransactions("vectors");
+            // Fail between two checkpoints, with records in the transaction that began after the last one — the
+            // transaction the failure must abort. A transaction still waiting for its checkpoint's commit also holds
+            // records back from read_committed, but the restore commits it, so: see a checkpoint complete, see its
+            // transactions commit (the last stable offset moves), then, with no checkpoint in progress, see records in
+            // the next transaction, and fail at once. After the restart, the job must have restored exactly that
+            // checkpoint (else a later one slipped in before the failure and the test says so).
+            long[] failure = failBetweenCheckpoints(rest, job);
+            long checkpointsAtFailure = failure[0];
+            long openAtFailure = failure[1];
             long rowsAtFailure = rowCount();
             // The TaskManager goes away with its tasks, open transactions and buffers; a new one takes over and the
             // job restores from the last completed checkpoint.
             cluster.terminateTaskManager(0).get();
             cluster.startTaskManager();
             waitFor("the job to restart", () -> restarts(rest, job) >= 1, Duration.ofMinutes(2));
+            waitFor("the restore", () -> jobField(rest, job, "/checkpoints", "latest", "restored", "id") > 0,
+                    Duration.ofMinutes(2));
+            assertThat(jobField(rest, job, "/checkpoints", "latest", "restored", "id"))
+                    .as("restored from the checkpoint completed just before the failure")
+                    .isEqualTo(failure[2]);
             System.out.printf("stream e2e: failure at %d rows, after %d completed checkpoints, with %d records in an "
                     + "open transaction of the vectors topic%n", rowsAtFailure, checkpointsAtFailure, openAtFailure);
 
@@ -183,6 +192,32 @@ class StreamJobEndToEndTest {
         // The transaction open at the failure was aborted: its records stay in the log, hidden from read_committed.
         assertThat(kafka.readAll("vectors", false).size()).as("aborted records in the vectors topic")
                 .isGreaterThan(kafka.readAll("vectors", true).size());
+    }
+
+    /**
+     * Waits for records to arrive in the vectors topic's open transaction between two checkpoints — after one
+     * completed, while none is in progress, with no checkpoint completing in between two looks at the topic — so they
+     * belong to the transaction of a checkpoint that has not been taken, which the failure must abort. (Records of a
+     * transaction waiting for its checkpoint's commit are visible as "open" too, but they do not grow: they are
+     * flushed while their checkpoint is in progress.) Returns {completed checkpoints, records open, id of the last
+     * completed checkpoint} at that moment.
+     */
+    private static long[] failBetweenCheckpoints(URI rest, String job) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (System.nanoTime() < deadline) {
+            long completed = jobField(rest, job, "/checkpoints", "counts", "completed");
+            long inProgress = jobField(rest, job, "/checkpoints", "counts", "in_progress");
+            long open = kafka.recordsInOpenTransactions("vectors");
+            Thread.sleep(20);
+            long openNow = kafka.recordsInOpenTransactions("vectors");
+            long checkpoint = jobField(rest, job, "/checkpoints", "latest", "completed", "id");
+            if (completed >= 1 && inProgress == 0 && openNow > open
+                    && jobField(rest, job, "/checkpoints", "counts", "in_progress") == 0
+                    && jobField(rest, job, "/checkpoints", "counts", "completed") == completed) {
+                return new long[] {completed, openNow, checkpoint};
+            }
+        }
+        throw new AssertionError("no moment between two checkpoints with records arriving in an open transaction");
     }
 
     /** A number from the job's REST resource, e.g. /jobs/ID/checkpoints → counts.completed (0 while unavailable). */

@@ -67,7 +67,7 @@ public final class Locations {
         if (e instanceof FileNotFoundException) {
             return "does not exist";
         }
-        if (e instanceof AccessDeniedException || String.valueOf(e.getMessage()).contains("403")) {
+        if (e instanceof AccessDeniedException || String.valueOf(e.getMessage()).contains("Status Code: 403")) {
             return "access denied (check the credentials and permissions of the file system: "
                     + firstLine(e.getMessage()) + ")";
         }

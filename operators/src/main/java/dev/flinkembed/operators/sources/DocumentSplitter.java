@@ -56,8 +56,9 @@ public final class DocumentSplitter implements FileEnumerator {
             } else {
                 jsonLinesSplits(file, Math.max(1, minDesiredSplits), splits);
             }
-            LOG.info("{}: {} split(s)", path, splits.size() - before);
+            LOG.debug("{}: {} split(s)", path, splits.size() - before);
         }
+        LOG.info("{} input file(s) in {} split(s) for {} reader(s)", paths.length, splits.size(), minDesiredSplits);
         return splits;
     }
 

@@ -124,21 +124,24 @@ public final class KafkaBroker implements AutoCloseable {
      * offsets (what a read_committed consumer sees as the end), over all partitions.
      */
     public long recordsInOpenTransactions(String topic) {
-        long total = 0;
-        for (boolean committed : new boolean[] {false, true}) {
-            Properties p = new Properties();
-            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-            p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-            p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, committed ? "read_committed" : "read_uncommitted");
-            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
-                List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                        .map(i -> new TopicPartition(topic, i.partition())).toList();
-                long sum = consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
-                total += committed ? -sum : sum;
-            }
+        return endOffsets(topic, false) - endOffsets(topic, true);
+    }
+
+    /**
+     * The sum of the topic's end offsets: the log end ({@code committed} false) or the last stable offset, which
+     * stops before the earliest open transaction ({@code committed} true).
+     */
+    public long endOffsets(String topic, boolean committed) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, committed ? "read_committed" : "read_uncommitted");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
         }
-        return total;
     }
 
     public void send(String topic, byte[] key, byte[] value) {
