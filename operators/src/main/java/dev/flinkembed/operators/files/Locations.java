@@ -71,13 +71,17 @@ public final class Locations {
             return "access denied (check the credentials and permissions of the file system: "
                     + firstLine(e.getMessage()) + ")";
         }
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
+        if (message.contains("NoSuchBucket")) { // S3's 404 for the bucket itself
+            return "the bucket does not exist (" + message + ")";
+        }
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
-        return root == e ? message : message + " (" + root.getClass().getSimpleName() + ": "
-                + firstLine(String.valueOf(root.getMessage())) + ")";
+        String rootMessage = firstLine(String.valueOf(root.getMessage()));
+        return root == e || message.contains(rootMessage) ? message
+                : message + " (" + root.getClass().getSimpleName() + ": " + rootMessage + ")";
     }
 
     private static String firstLine(String s) {
