@@ -262,6 +262,24 @@ class ObjectStorageOnClusterIT {
         }
     }
 
+    @Test
+    @Order(4)
+    void theSecretKeyIsInNoLog() throws Exception {
+        // Flink's configuration holds it (s3.secret-key) and Flink masks it when it logs its configuration; neither
+        // flink-embed nor the file system may print it anywhere else.
+        List<String> searched = new ArrayList<>();
+        try (var logs = Files.list(cluster.logDir)) {
+            for (Path f : logs.sorted().toList()) {
+                assertThat(Files.readString(f, StandardCharsets.ISO_8859_1)).as("%s", f.getFileName())
+                        .doesNotContain(s3.secretKey);
+                searched.add(f.getFileName().toString());
+            }
+        }
+        System.out.println("secret key in none of " + searched);
+        assertThat(searched).anyMatch(f -> f.startsWith("taskmanager")).anyMatch(f -> f.startsWith("jobmanager"))
+                .anyMatch(f -> f.startsWith("client"));
+    }
+
     private static int count(String text, String needle) {
         Matcher m = Pattern.compile(Pattern.quote(needle)).matcher(text);
         int n = 0;
