@@ -23,7 +23,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * The foundation benchmark, all in one JVM and one run so the ratios are fair on a noisy machine: (a) the runtime with
  * token-budget batching, (b) the runtime with fixed-size batches in input order, (c) the bulk job end to end on a
- * local MiniCluster, (d) LangChain4j's AllMiniLmL6V2EmbeddingModel (ONNX Runtime) on the same texts.
+ * local MiniCluster on 1 slot and (e) on 2, (d) LangChain4j's AllMiniLmL6V2EmbeddingModel (ONNX Runtime) on the same
+ * texts.
  */
 public final class RuntimeBench {
 
@@ -46,6 +47,9 @@ public final class RuntimeBench {
             table.add(time("(a) runtime, token-budget batches", tokenBudget, inputs, out));
             table.add(time("(b) runtime, fixed " + fixedBatch + "-row batches in input order", fixed, inputs, out));
             table.add(bulkJob(records, "(c) bulk job end to end (1 slot, local MiniCluster)", c -> c, out));
+            // The same job on 2 slots of these cores: each slot's model gets cores / slots PyTorch threads.
+            table.add(bulkJob(records, "(e) bulk job end to end (2 slots, local MiniCluster)",
+                    c -> c.with(JobOptions.JOB_PARALLELISM, "2"), out));
         }
         table.add(langChain4j(texts, out));
         return table;
@@ -72,7 +76,7 @@ public final class RuntimeBench {
                 .with(JobOptions.SINK_PATH, dir.resolve("out").toString())
                 .with(JobOptions.JOB_PROGRESS_INTERVAL, "0"));
         BulkJob.Plan plan = BulkJob.plan(config);
-        StreamExecutionEnvironment env = dev.flinkembed.jobs.cli.Environments.local(1);
+        StreamExecutionEnvironment env = dev.flinkembed.jobs.cli.Environments.local(plan.parallelism());
         long start = System.nanoTime();
         BulkJob.run(env, plan, out);
         double seconds = (System.nanoTime() - start) / 1e9;
