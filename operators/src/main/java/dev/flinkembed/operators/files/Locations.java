@@ -38,18 +38,16 @@ public final class Locations {
         return new Path(java.nio.file.Path.of(location).toAbsolutePath().normalize().toUri());
     }
 
-    /** {@code parent}/{@code child}. */
-    public static Path child(Path parent, String child) {
-        return new Path(parent, child);
-    }
-
     /** How a path is shown to users: a local file as its plain path, anything else as its URI. */
     public static String display(Path path) {
         URI uri = path.toUri();
         return "file".equals(uri.getScheme()) ? uri.getPath() : path.toString();
     }
 
-    /** The file system of {@code path}, or a message saying which plugin is missing for its scheme. */
+    /**
+     * The file system of {@code path}; for a scheme without its plugin Flink throws an
+     * UnsupportedFileSystemSchemeException naming the plugin, which {@link #reason} passes on.
+     */
     public static FileSystem fileSystem(Path path) throws IOException {
         return path.getFileSystem();
     }
