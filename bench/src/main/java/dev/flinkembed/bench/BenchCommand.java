@@ -27,7 +27,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "minilm (default): the built-in model, (a)-(d); qwen3-0.6b: a Qwen3-Embedding-0.6B-shaped "
                     + "model with random weights, 1 and 2 slots, memory; remote: the bulk job in-process against the "
                     + "remote backend talking to serve in the same JVM, then to an instant stub server; big-document: one "
-                    + "--document-mb MB document through the bulk job against the instant stub, peak memory.")
+                    + "--document-mb MB document through the bulk job against the instant stub, peak memory; commands: whole "
+                    + "commands, process start included — flink-embed embed vs LangChain4j vs the Python ONNX Runtime "
+                    + "recipe (made in bench/target/python-venv with pip) — over the same JSON Lines, paired rounds.")
     String suite;
 
     @Option(names = "--document-mb", defaultValue = "50", description = "Size of the document of --suite big-document "
@@ -37,6 +39,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", defaultValue = "model-runtime/src/test/resources/fixtures/qwen3-embedding-tiny/tokenizer.json",
             description = "Qwen3 tokenizer.json for --suite qwen3-0.6b (default: ${DEFAULT-VALUE}).")
     Path tokenizer;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "Paired rounds of --suite commands (default: "
+            + "${DEFAULT-VALUE}).")
+    int rounds;
 
     @Option(names = "--fixed-batch", defaultValue = "32", description = "Rows per batch in (b) (default: ${DEFAULT-VALUE}).")
     int fixedBatch;
@@ -61,13 +67,18 @@ public final class BenchCommand implements Callable<Integer> {
             table.forEach(r -> System.out.println(r.markdown(baseline)));
             return 0;
         }
+        if (suite.equals("commands")) {
+            Path home = Path.of(System.getProperty("flink-embed.home", "."));
+            dev.flinkembed.bench.commands.CommandsBench.run(home, input, rows, rounds, System.err, System.out);
+            return 0;
+        }
         if (suite.equals("big-document")) {
             BigDocumentBench.run(input, documentMb, System.err, System.out);
             return 0;
         }
         if (!suite.equals("minilm")) {
             throw new IllegalArgumentException("--suite '" + suite + "' is not one of: minilm, qwen3-0.6b, remote, "
-                    + "big-document");
+                    + "big-document, commands");
         }
         var table = RuntimeBench.run(input, rows, fixedBatch, System.err);
         double baseline = table.stream().filter(r -> r.name().startsWith("(d)")).findFirst().orElseThrow()

@@ -5,10 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.Embedding;
 import dev.flinkembed.runtime.api.EmbeddingInput;
 import dev.flinkembed.runtime.api.Role;
+import dev.flinkembed.runtime.batching.MicroBatcher;
+import dev.flinkembed.runtime.loading.NativeThreads;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -18,9 +21,15 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,7 +39,15 @@ import picocli.CommandLine.Option;
                 "A line that is not such an object gets {\"id\",\"error\"} in its place; the exit code is then 1."})
 final class EmbedCommand implements Callable<Integer> {
 
-    private static final int WINDOW = 512;
+    /**
+     * Tokens a model worker gets at a time (it sorts them by length into forward passes): larger flushes pad less,
+     * smaller ones leave less of the last flush to one worker while the other has nothing left.
+     */
+    private static final long FLUSH_TOKENS = Long.getLong("ft", 16_384);
+    /** How long the last, smaller flush waits for more input. */
+    private static final Duration FLUSH_WAIT = Duration.ofMillis(20);
+    /** Lines between the reader and the writer: memory stays bounded on any input. */
+    private static final int IN_FLIGHT = 8192;
 
     @Option(names = "--model", defaultValue = "builtin:all-minilm-l6-v2",
             description = "builtin:all-minilm-l6-v2 (default), builtin:bge-small-en-v1.5, builtin:e5-small-v2 or a Hugging Face model folder.")
@@ -57,38 +74,34 @@ final class EmbedCommand implements Callable<Integer> {
         Role role = Role.parse(kind);
         ModelOptions options = ModelOptions.defaults(model).withDimensions(dimensions).withInstruction(instruction);
         ObjectMapper json = new ObjectMapper();
-        int errors = 0;
+        int errors;
+        // The cores as a TaskManager with one slot divides them: two forward passes at a time (NativeThreads.plan).
+        NativeThreads.Plan threads = NativeThreads.plan(Runtime.getRuntime().availableProcessors(), 1);
         try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelFolderCache.localize(options));
+             MicroBatcher batcher = new MicroBatcher(m, FLUSH_TOKENS, FLUSH_WAIT, stats -> { }, "flink-embed-embed",
+                     threads.workers(), threads.threadsPerWorker());
              BufferedReader in = input.equals("-")
                      ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
                      : Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
              Writer out = output.equals("-")
                      ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8))
                      : Files.newBufferedWriter(Path.of(output), StandardCharsets.UTF_8)) {
-            List<JsonNode> window = new ArrayList<>();
-            String line;
-            long lineNo = 0;
-            while ((line = in.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode node;
-                try {
-                    node = json.readTree(line);
-                } catch (Exception e) {
-                    node = json.createObjectNode().put("error", "line " + lineNo + ": invalid JSON");
-                }
-                if (!node.has("error") && (!node.isObject() || !node.path("text").isTextual())) {
-                    node = json.createObjectNode().set("id", node.isObject() ? node.get("id") : null);
-                    ((ObjectNode) node).put("error", "line " + lineNo + ": expected {\"id\", \"text\": string}");
-                }
-                window.add(node);
-                if (window.size() == WINDOW) {
-                    errors += flush(m, role, window, out, json);
-                }
+            // Three stages at once: this thread reads, parses and tokenizes line n+1 while the batcher's worker runs
+            // the model on earlier lines and the writer formats finished ones, in input order. The bounded queue keeps
+            // memory flat on any input size.
+            BlockingQueue<Line> lines = new ArrayBlockingQueue<>(IN_FLIGHT);
+            ExecutorService writerThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "flink-embed-writer"));
+            Future<Integer> writer = writerThread.submit(() -> write(lines, out, json));
+            try {
+                read(in, role, batcher, lines, json, writer);
+                lines.put(Line.END);
+                errors = writer.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof Exception ex ? ex : e;
+            } finally {
+                writer.cancel(true);
+                writerThread.shutdownNow();
             }
-            errors += flush(m, role, window, out, json);
         }
         if (errors > 0) {
             System.err.println(errors + " input lines could not be embedded (see their \"error\")");
@@ -97,25 +110,55 @@ final class EmbedCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static int flush(InProcessEmbeddingModel m, Role role, List<JsonNode> window, Writer out, ObjectMapper json)
-            throws java.io.IOException {
-        List<EmbeddingInput> inputs = new ArrayList<>();
-        for (JsonNode n : window) {
-            if (!n.has("error")) {
-                inputs.add(new EmbeddingInput(n.get("text").asText(), role));
+    /** One input line on its way out: the id and either its embedding to come or the reason it has none. */
+    private record Line(JsonNode id, CompletableFuture<Embedding> embedding, JsonNode error) {
+        static final Line END = new Line(null, null, null);
+    }
+
+    private static void read(BufferedReader in, Role role, MicroBatcher batcher, BlockingQueue<Line> lines,
+                             ObjectMapper json, Future<Integer> writer) throws Exception {
+        String text;
+        long lineNo = 0;
+        while ((text = in.readLine()) != null) {
+            lineNo++;
+            if (text.isBlank()) {
+                continue;
+            }
+            Line line;
+            JsonNode node = null;
+            try {
+                node = json.readTree(text);
+            } catch (Exception e) {
+                // reported below
+            }
+            if (node == null) {
+                line = new Line(null, null, TextNode.valueOf("line " + lineNo + ": invalid JSON"));
+            } else if (!node.isObject() || !node.path("text").isTextual()) {
+                line = new Line(node.isObject() ? node.get("id") : null, null,
+                        TextNode.valueOf("line " + lineNo + ": expected {\"id\", \"text\": string}"));
+            } else {
+                line = new Line(node.get("id"), batcher.submit(new EmbeddingInput(node.get("text").asText(), role)),
+                        null);
+            }
+            while (!lines.offer(line, 100, TimeUnit.MILLISECONDS)) {
+                if (writer.isDone()) {
+                    return; // the writer failed: its exception is reported by the caller
+                }
             }
         }
-        List<Embedding> vectors = m.embed(inputs).embeddings();
-        int next = 0;
+    }
+
+    private static int write(BlockingQueue<Line> lines, Writer out, ObjectMapper json) throws Exception {
         int errors = 0;
-        for (JsonNode n : window) {
+        Line line;
+        while ((line = lines.take()) != Line.END) {
             ObjectNode row = json.createObjectNode();
-            row.set("id", n.get("id"));
-            if (n.has("error")) {
-                row.set("error", n.get("error"));
+            row.set("id", line.id());
+            if (line.error() != null) {
+                row.set("error", line.error());
                 errors++;
             } else {
-                Embedding e = vectors.get(next++);
+                Embedding e = line.embedding().join();
                 ArrayNode arr = row.putArray("embedding");
                 for (float v : e.vector()) {
                     arr.add(v);
@@ -124,9 +167,11 @@ final class EmbedCommand implements Callable<Integer> {
             }
             out.write(json.writeValueAsString(row));
             out.write('\n');
+            if (lines.isEmpty()) {
+                out.flush(); // a reader of standard output sees each result as soon as nothing else is ready
+            }
         }
         out.flush();
-        window.clear();
         return errors;
     }
 }

@@ -105,4 +105,42 @@ class CommandLineTest {
             assertThat(Vectors.cosine(expected, got)).isGreaterThan(0.99999);
         }
     }
+
+    @Test
+    void embedKeepsInputOrderAcrossFlushesWithErrorsInPlace() throws Exception {
+        // Enough lines for several model flushes while the reader is still reading; every 97th line is broken.
+        StringBuilder input = new StringBuilder();
+        int lines = 1500;
+        for (int i = 0; i < lines; i++) {
+            input.append(i % 97 == 50 ? "{\"id\": " + i + "}" : "{\"id\": " + i + ", \"text\": \"document number "
+                    + i + " " + "word ".repeat(i % 40) + "\"}").append('\n');
+        }
+        Path in = dir.resolve("many.jsonl");
+        Files.writeString(in, input);
+        Path out = dir.resolve("many-out.jsonl");
+        String err = stderrOf(() -> FlinkEmbedCli.run("embed", "--input", in.toString(), "--output", out.toString()));
+        List<String> written = Files.readAllLines(out);
+        assertThat(written).hasSize(lines);
+        ObjectMapper json = new ObjectMapper();
+        int errors = 0;
+        try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelOptions.defaults(ModelOptions.DEFAULT_MODEL))) {
+            for (int i = 0; i < lines; i++) {
+                JsonNode row = json.readTree(written.get(i));
+                assertThat(row.get("id").asInt()).isEqualTo(i);
+                if (i % 97 == 50) {
+                    assertThat(row.get("error").asText()).contains("line " + (i + 1));
+                    errors++;
+                } else if (i % 150 == 0) {
+                    float[] expected = m.embed(List.of(EmbeddingInput.document("document number " + i + " "
+                            + "word ".repeat(i % 40)))).embeddings().get(0).vector();
+                    float[] got = new float[expected.length];
+                    for (int j = 0; j < got.length; j++) {
+                        got[j] = (float) row.get("embedding").get(j).asDouble();
+                    }
+                    assertThat(Vectors.cosine(expected, got)).isGreaterThan(0.99999);
+                }
+            }
+        }
+        assertThat(err).contains(errors + " input lines could not be embedded");
+    }
 }

@@ -7,6 +7,7 @@ import dev.flinkembed.runtime.api.EmbeddingInput;
 import dev.flinkembed.runtime.api.EmbeddingModel;
 import dev.flinkembed.runtime.api.EmbeddingResult;
 import dev.flinkembed.runtime.api.PreparedInput;
+import dev.flinkembed.runtime.loading.NativeThreads;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,10 +15,11 @@ import java.util.function.Consumer;
 
 /**
  * Collects single requests from callers (a Flink async function, a server) into model calls. Callers tokenize on their
- * own thread ({@link #submit}); one worker thread takes a flush from the {@link BatchingQueue} when the pending tokens
- * reach {@code flushTokens} or the oldest request has waited {@code maxWait}, runs the model (which splits the flush into length-sorted forward passes)
- * and completes each future. A model failure fails every future of that flush; nothing hangs: {@link #close} fails
- * what is still pending.
+ * own thread ({@link #submit}); a worker thread takes a flush from the {@link BatchingQueue} when the pending tokens
+ * reach {@code flushTokens} or the oldest request has waited {@code maxWait}, runs the model (which splits the flush
+ * into length-sorted forward passes) and completes each future. With more than one worker, flushes run side by side,
+ * each worker on its own {@code threadsPerWorker} PyTorch threads ({@link NativeThreads#plan}). A model failure fails
+ * every future of that flush; nothing hangs: {@link #close} fails what is still pending.
  */
 public final class MicroBatcher implements AsyncEmbedder {
 
@@ -29,18 +31,35 @@ public final class MicroBatcher implements AsyncEmbedder {
     private final EmbeddingModel model;
     private final BatchingQueue<Pending> queue;
     private final Consumer<BatchStats> listener;
-    private final java.util.concurrent.Future<?> worker;
+    private final List<java.util.concurrent.Future<?>> workers = new java.util.ArrayList<>();
     private final String name;
     private BatchStats total = BatchStats.EMPTY;
     private int flushes;
 
+    /** One worker on the model's threads as they are. */
     public MicroBatcher(EmbeddingModel model, long flushTokens, Duration maxWait, Consumer<BatchStats> listener,
                         String threadName) {
+        this(model, flushTokens, maxWait, listener, threadName, 1, null);
+    }
+
+    /**
+     * {@code workers} flushes at a time, each worker's PyTorch operations on {@code threadsPerWorker} threads (null:
+     * as they are).
+     */
+    public MicroBatcher(EmbeddingModel model, long flushTokens, Duration maxWait, Consumer<BatchStats> listener,
+                        String threadName, int workers, Integer threadsPerWorker) {
         this.model = model;
         this.queue = new BatchingQueue<>(flushTokens, Integer.MAX_VALUE, maxWait);
         this.listener = listener;
         this.name = threadName;
-        this.worker = ModelWorkers.start(threadName, this::run);
+        for (int i = 0; i < Math.max(1, workers); i++) {
+            this.workers.add(ModelWorkers.start(threadName, () -> {
+                if (threadsPerWorker != null) {
+                    NativeThreads.useThreadsOnThisThread(threadsPerWorker);
+                }
+                run();
+            }));
+        }
     }
 
     /** Tokenizes on the caller's thread and queues the input; the future completes when its batch has run. */
@@ -77,9 +96,11 @@ public final class MicroBatcher implements AsyncEmbedder {
     private void runBatch(List<Pending> batch) {
         try {
             EmbeddingResult result = model.embedPrepared(batch.stream().map(Pending::input).toList());
-            listener.accept(result.stats());
-            total = total.plus(result.stats());
-            flushes++;
+            synchronized (this) {
+                listener.accept(result.stats());
+                total = total.plus(result.stats());
+                flushes++;
+            }
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).future.complete(result.embeddings().get(i));
             }
@@ -102,13 +123,21 @@ public final class MicroBatcher implements AsyncEmbedder {
         for (Pending p : queue.close()) {
             p.future.completeExceptionally(new IllegalStateException("the micro-batcher was closed"));
         }
-        try {
-            worker.get(60, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            LOG.warn("{}: the model worker did not end cleanly: {}", name, e.toString());
+        for (java.util.concurrent.Future<?> worker : workers) {
+            try {
+                worker.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                LOG.warn("{}: a model worker did not end cleanly: {}", name, e.toString());
+            }
         }
+        synchronized (this) {
+            logTotals();
+        }
+    }
+
+    private void logTotals() {
         if (flushes > 0) {
             LOG.info("{}: {} inputs, {} tokens in {} flushes / {} forward passes; model busy {} s, padding {}%",
                     name, total.sequences(), total.realTokens(), flushes, total.forwardPasses(),

@@ -48,15 +48,21 @@ public final class BertEncoder extends ManagedEncoder {
         layers = new Layer[config.layers()];
         for (int i = 0; i < layers.length; i++) {
             String p = "encoder.layer." + i + ".";
-            NDArray q = l.load(p + "attention.self.query.weight", h, h);
+            // The attention scale 1/sqrt(head dim) is folded into the query projection once, here, instead of
+            // scaling every query in every forward pass.
+            float scale = (float) (1.0 / Math.sqrt(config.headDim()));
+            // (mul, not muli: a loaded array may be the memory-mapped checkpoint file itself.)
+            NDArray qLoaded = l.load(p + "attention.self.query.weight", h, h);
+            NDArray q = qLoaded.mul(scale);
             NDArray k = l.load(p + "attention.self.key.weight", h, h);
             NDArray v = l.load(p + "attention.self.value.weight", h, h);
             NDArray qkv = NDArrays.concat(new NDList(q, k, v), 0);
-            NDArray qb = l.load(p + "attention.self.query.bias", h);
+            NDArray qbLoaded = l.load(p + "attention.self.query.bias", h);
+            NDArray qb = qbLoaded.mul(scale);
             NDArray kb = l.load(p + "attention.self.key.bias", h);
             NDArray vb = l.load(p + "attention.self.value.bias", h);
             NDArray qkvB = NDArrays.concat(new NDList(qb, kb, vb), 0);
-            new NDList(q, k, v, qb, kb, vb).close();
+            new NDList(qLoaded, q, k, v, qbLoaded, qb, kb, vb).close();
             layers[i] = new Layer(qkv.transpose(), qkvB,
                     l.load(p + "attention.output.dense.weight", h, h).transpose(),
                     l.load(p + "attention.output.dense.bias", h),
@@ -102,22 +108,21 @@ public final class BertEncoder extends ManagedEncoder {
             // needed when the batch has no padding (frequent with length-sorted batches).
             NDArray maskAdd = b.paddedTokens() == 0 ? null
                     : mask.sub(1f).muli(1e9f).reshape(b.size(), 1, 1, b.width());
-            float scale = (float) (1.0 / Math.sqrt(hd));
             for (Layer layer : layers) {
-                x = NdOps.layer(x, in -> forwardLayer(layer, in, b, maskAdd, scale));
+                x = NdOps.layer(x, in -> forwardLayer(layer, in, b, maskAdd));
             }
             return NdOps.toRows(NdOps.pool(x.reshape(b.size(), b.width(), h), mask, b, pooling, m), b.size());
         }
     }
 
-    private NDArray forwardLayer(Layer layer, NDArray x, PaddedBatch b, NDArray maskAdd, float scale) {
+    private NDArray forwardLayer(Layer layer, NDArray x, PaddedBatch b, NDArray maskAdd) {
         int h = config.hiddenSize();
         int heads = config.heads();
         int hd = config.headDim();
         int n = b.size() * b.width();
         NDArray qkv = x.matMul(layer.qkvT).addi(layer.qkvB)
                 .reshape(b.size(), b.width(), 3, heads, hd).transpose(2, 0, 3, 1, 4); // [3, B, heads, L, hd]
-        NDArray q = qkv.get(0).mul(scale);
+        NDArray q = qkv.get(0);
         NDArray k = qkv.get(1).transpose(0, 1, 3, 2);
         NDArray v = qkv.get(2);
         NDArray scores = q.matMul(k);

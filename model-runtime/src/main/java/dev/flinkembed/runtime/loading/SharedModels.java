@@ -110,7 +110,9 @@ public final class SharedModels {
         if (e == null) {
             e = new Entry();
             long start = System.nanoTime();
-            e.model = RuntimeClassLoader.call(loader::get);
+            // On a thread that ends after loading, so that only the threads running forward passes keep a libgomp
+            // team (see NativeThreads.onOwnThread).
+            e.model = NativeThreads.onOwnThread("flink-embed-model-loader", loader);
             e.weightBytes = Math.max(footprint.weightBytes(), e.model.encoder().weightBytes());
             LOADS.merge(key, 1, Integer::sum);
             LOG.info("Loaded model {} in {} ms ({} MB of weights)", key, (System.nanoTime() - start) / 1_000_000,

@@ -48,6 +48,41 @@ class MicroBatcherTest {
     }
 
     @Test
+    void twoWorkersRunTwoFlushesAtOnceAndEveryInputGetsItsOwnVector() throws Exception {
+        java.util.concurrent.CountDownLatch bothRunning = new java.util.concurrent.CountDownLatch(2);
+        java.util.concurrent.atomic.AtomicInteger atOnce = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        EmbeddingModel slow = withEmbed(inputs -> {
+            most.accumulateAndGet(atOnce.incrementAndGet(), Math::max);
+            bothRunning.countDown();
+            try {
+                bothRunning.await(5, TimeUnit.SECONDS); // the first flush waits for a second one to start
+                return model.embedPrepared(inputs);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            } finally {
+                atOnce.decrementAndGet();
+            }
+        });
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            texts.add("text number " + i + " " + "word ".repeat(i % 9));
+        }
+        List<Embedding> direct = model.embed(texts.stream().map(EmbeddingInput::document).toList()).embeddings();
+        try (MicroBatcher batcher = new MicroBatcher(slow, 50, Duration.ofMillis(5), s -> { }, "test", 2, null)) {
+            List<CompletableFuture<Embedding>> futures = new ArrayList<>();
+            for (String t : texts) {
+                futures.add(batcher.submit(EmbeddingInput.document(t)));
+            }
+            for (int i = 0; i < texts.size(); i++) {
+                Embedding e = futures.get(i).get(30, TimeUnit.SECONDS);
+                assertThat(Vectors.cosine(e.vector(), direct.get(i).vector())).isGreaterThan(0.99999);
+            }
+        }
+        assertThat(most.get()).isEqualTo(2);
+    }
+
+    @Test
     void aLoneRequestIsFlushedAfterTheMaximumWait() throws Exception {
         try (MicroBatcher batcher = new MicroBatcher(model, 1_000_000, Duration.ofMillis(30), s -> { }, "test")) {
             Embedding e = batcher.submit(EmbeddingInput.document("alone")).get(10, TimeUnit.SECONDS);
@@ -57,26 +92,9 @@ class MicroBatcherTest {
 
     @Test
     void aModelFailureFailsTheFuturesOfItsBatchWithTheCause() {
-        EmbeddingModel failing = new EmbeddingModel() {
-            @Override
-            public ModelInfo info() {
-                return model.info();
-            }
-
-            @Override
-            public PreparedInput prepare(EmbeddingInput input) {
-                return model.prepare(input);
-            }
-
-            @Override
-            public EmbeddingResult embedPrepared(List<? extends PreparedInput> inputs) {
-                throw new IllegalStateException("out of memory on the device");
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        EmbeddingModel failing = withEmbed(inputs -> {
+            throw new IllegalStateException("out of memory on the device");
+        });
         try (MicroBatcher batcher = new MicroBatcher(failing, 1, Duration.ofMillis(1), s -> { }, "test")) {
             CompletableFuture<Embedding> f = batcher.submit(EmbeddingInput.document("x"));
             assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
@@ -91,5 +109,29 @@ class MicroBatcherTest {
         batcher.close();
         assertThat(f).isCompletedExceptionally();
         assertThat(batcher.submit(EmbeddingInput.document("late"))).isCompletedExceptionally();
+    }
+
+    /** The built-in model with {@code embed} in place of its forward passes. */
+    private EmbeddingModel withEmbed(java.util.function.Function<List<? extends PreparedInput>, EmbeddingResult> embed) {
+        return new EmbeddingModel() {
+            @Override
+            public ModelInfo info() {
+                return model.info();
+            }
+
+            @Override
+            public PreparedInput prepare(EmbeddingInput input) {
+                return model.prepare(input);
+            }
+
+            @Override
+            public EmbeddingResult embedPrepared(List<? extends PreparedInput> inputs) {
+                return embed.apply(inputs);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 }

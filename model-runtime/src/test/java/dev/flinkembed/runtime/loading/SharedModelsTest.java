@@ -31,4 +31,17 @@ class SharedModelsTest {
             assertThat(SharedModels.loadCount(key)).isEqualTo(before + 2);
         }
     }
+
+    @Test
+    void weightsAreLoadedOnAThreadThatEndsSoOnlyModelRunnersKeepAnOpenMpTeam() {
+        java.util.concurrent.atomic.AtomicReference<Thread> loader = new java.util.concurrent.atomic.AtomicReference<>();
+        try (SharedModels.Lease lease = SharedModels.acquire("loader-thread-test", () -> {
+            loader.set(Thread.currentThread());
+            return ModelLoader.load(ModelOptions.defaults(ModelOptions.DEFAULT_MODEL).withMaxTokens(199));
+        })) {
+            assertThat(lease.model()).isNotNull();
+            assertThat(loader.get().getName()).isEqualTo("flink-embed-model-loader");
+            assertThat(loader.get().isAlive()).isFalse();
+        }
+    }
 }

@@ -34,7 +34,7 @@ final class InProcessBackend implements EmbeddingBackend {
     static InProcessBackend open(EmbeddingOptions options, RuntimeContext operatorContext,
                                  Consumer<BatchStats> listener, String threadName) {
         TaskManagerResources tm = TaskManagerResources.of(operatorContext);
-        NativeThreads.budgetForSlots(tm.cores(), tm.slots());
+        NativeThreads.Plan threads = NativeThreads.plan(tm.cores(), tm.slots());
         InProcessEmbeddingModel model;
         try {
             model = InProcessEmbeddingModel.open(ModelFolderCache.localize(options.model()), tm.nativeBudget());
@@ -46,13 +46,15 @@ final class InProcessBackend implements EmbeddingBackend {
             checkGolden(options, model);
         }
         return new InProcessBackend(model, new MicroBatcher(model, options.flushTokens(),
-                Duration.ofMillis(options.maxWaitMillis()), listener, threadName));
+                Duration.ofMillis(options.maxWaitMillis()), listener, threadName, threads.workers(),
+                threads.threadsPerWorker()));
     }
 
     /** model.golden: the model must reproduce its golden vectors here, or the job fails before any data moves. */
     private static void checkGolden(EmbeddingOptions options, InProcessEmbeddingModel model) {
         try {
-            double worst = options.golden().check(model);
+            // Forward passes off the task thread, which would otherwise keep a libgomp team of its own.
+            double worst = NativeThreads.onOwnThread("flink-embed-golden-check", () -> options.golden().check(model));
             LOG.info("Model {} matches its golden vectors ({}): worst probe cosine {}", model.info().name(),
                     options.golden().source(), String.format("%.7f", worst));
         } catch (IllegalStateException e) {
