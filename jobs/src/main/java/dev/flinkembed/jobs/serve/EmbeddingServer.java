@@ -14,6 +14,7 @@ import dev.flinkembed.runtime.api.Embedding;
 import dev.flinkembed.runtime.api.EmbeddingInput;
 import dev.flinkembed.runtime.api.PreparedInput;
 import dev.flinkembed.runtime.batching.MicroBatcher;
+import dev.flinkembed.runtime.loading.NativeThreads;
 import dev.flinkembed.runtime.pooling.Vectors;
 import dev.flinkembed.runtime.remote.EmbeddingsProtocol;
 import java.io.IOException;
@@ -54,9 +55,11 @@ public final class EmbeddingServer implements AutoCloseable {
 
     private EmbeddingServer(ServeOptions options) throws IOException {
         this.options = options;
+        // This JVM's cores as a one-slot TaskManager divides them: two forward passes at a time (NativeThreads.plan).
+        NativeThreads.Plan plan = NativeThreads.plan(Runtime.getRuntime().availableProcessors(), 1);
         this.model = InProcessEmbeddingModel.open(ModelFolderCache.localize(options.model()));
         this.batcher = new MicroBatcher(model, options.flushTokens(), Duration.ofMillis(options.maxWaitMillis()),
-                stats -> { }, "serve-batcher");
+                stats -> { }, "serve-batcher", plan.workers(), plan.threadsPerWorker());
         this.threads = Executors.newFixedThreadPool(options.threads(), r -> {
             Thread t = new Thread(r, "serve-http");
             t.setDaemon(true);

@@ -147,7 +147,8 @@ class BulkOnClusterIT {
         // pins); without the trim +308 MB. The bound is a fraction of the smallest model's weights (MiniLM, 86 MB).
         assertThat(fifth.rssKb() - third.rssKb()).as("RSS growth (kB) over jobs 4 and 5").isLessThan(2 * 48 * 1024);
         assertThat(cluster.taskManagerLogs())
-                .contains("PyTorch intra-op threads per model instance: 1 (cores / slots; 2 cores, 2 slots");
+                .contains("Per model instance: 1 forward pass(es) at a time on 1 PyTorch thread(s) each (cores / slots; 2 "
+                        + "cores, 2 slots");
     }
 
     /**

@@ -164,8 +164,10 @@ public final class NativeThreads {
 
     /**
      * Makes PyTorch run this thread's operations on {@code threads} threads. The setting is per thread for OpenMP
-     * and MKL (and also becomes the default of threads that have not run PyTorch yet), so a model worker sets it
-     * when it starts; other threads keep theirs. The engine must be loaded.
+     * and MKL, so a model worker sets it when it starts; other threads keep theirs. It also becomes the default of
+     * threads that have not run PyTorch yet, and pooled model workers keep it: every micro-batcher therefore states
+     * its threads (the TaskManager's slots, {@code embed} and {@code serve} all through {@link #plan}). The engine
+     * must be loaded.
      */
     public static void useThreadsOnThisThread(int threads) {
         Integer current = THREADS_ON_THIS_THREAD.get();
