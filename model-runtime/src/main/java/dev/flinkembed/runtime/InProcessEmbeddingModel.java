@@ -92,7 +92,13 @@ public final class InProcessEmbeddingModel implements EmbeddingModel {
      * not fit {@code budget} next to the other models and instances of the JVM.
      */
     public static InProcessEmbeddingModel open(ModelOptions options, SharedModels.Budget budget) {
-        ModelFootprint footprint = budget.limited() ? ModelFootprint.estimate(options) : new ModelFootprint(0, 0);
+        return open(options, budget, 1);
+    }
+
+    /** As {@link #open(ModelOptions, SharedModels.Budget)} for an instance running {@code passes} forward passes at once. */
+    public static InProcessEmbeddingModel open(ModelOptions options, SharedModels.Budget budget, int passes) {
+        ModelFootprint footprint = budget.limited() ? ModelFootprint.estimate(options).forPasses(passes)
+                : new ModelFootprint(0, 0);
         SharedModels.Lease lease = SharedModels.acquire(options.weightsKey(), options.model(), footprint, budget,
                 () -> ModelLoader.load(options));
         try {

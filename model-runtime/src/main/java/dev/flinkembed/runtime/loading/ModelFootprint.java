@@ -10,8 +10,8 @@ import java.nio.file.Path;
 /**
  * The native memory an in-process model takes in one JVM (a TaskManager), estimated from its config before any
  * weight is read: the weights, held once per JVM whatever the number of slots and jobs using them, and the working
- * memory of each model instance (one per slot): the activations of one forward pass of at most
- * {@code batch.token-budget} padded tokens, plus PyTorch's own per-thread buffers.
+ * memory of each model instance (one per slot): the activations of its forward passes running at a time (one or
+ * two, {@link #forPasses}) of at most {@code batch.token-budget} padded tokens each, plus PyTorch's own buffers.
  *
  * <p>Working memory per instance, in float32: {@code B·(6h + 2i)} for the hidden states, projections and MLP of one
  * layer (layers run one at a time, see NdOps.layer) and {@code 2·heads·B·min(w, B)} for the attention scores and their
@@ -63,6 +63,16 @@ public record ModelFootprint(long weightBytes, long workingBytesPerInstance) {
         long b = Math.max(tokenBudget, 1);
         return 4 * (b * (6 * hidden + 2 * intermediate) + 2 * heads * b * Math.min(maxTokens, b))
                 + RUNTIME_OVERHEAD_BYTES;
+    }
+
+    /**
+     * With {@code passes} forward passes of an instance running at a time ({@link NativeThreads#plan}): their
+     * activations add up, PyTorch's buffers are counted once.
+     */
+    public ModelFootprint forPasses(int passes) {
+        long activations = Math.max(0, workingBytesPerInstance - RUNTIME_OVERHEAD_BYTES);
+        return workingBytesPerInstance == 0 ? this
+                : new ModelFootprint(weightBytes, activations * Math.max(1, passes) + RUNTIME_OVERHEAD_BYTES);
     }
 
     /** Bytes for the weights plus {@code instances} model instances. */

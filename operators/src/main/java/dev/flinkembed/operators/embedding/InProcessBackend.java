@@ -37,7 +37,8 @@ final class InProcessBackend implements EmbeddingBackend {
         NativeThreads.Plan threads = NativeThreads.plan(tm.cores(), tm.slots());
         InProcessEmbeddingModel model;
         try {
-            model = InProcessEmbeddingModel.open(ModelFolderCache.localize(options.model()), tm.nativeBudget());
+            model = InProcessEmbeddingModel.open(ModelFolderCache.localize(options.model()), tm.nativeBudget(),
+                    threads.workers());
         } catch (MemoryBudgetException e) {
             // A configuration error: restarting the job cannot help, so fail it at once with the message.
             throw new SuppressRestartsException(e);
