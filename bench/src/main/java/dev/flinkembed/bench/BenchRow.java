@@ -3,6 +3,11 @@ package dev.flinkembed.bench;
 /** One line of a benchmark table. */
 public record BenchRow(String name, int texts, long tokens, double seconds, double paddingRatio) {
 
+    /** The same measurement, its name followed by {@code note}. */
+    public BenchRow withNote(String note) {
+        return new BenchRow(name + " — " + note, texts, tokens, seconds, paddingRatio);
+    }
+
     public double tokensPerSecond() {
         return tokens / seconds;
     }

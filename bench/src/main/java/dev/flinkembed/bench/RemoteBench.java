@@ -56,8 +56,7 @@ public final class RemoteBench {
                 BenchRow row = MlPredictBench.run(chunks, table.get(0).tokens(), stub.url(), "instant", concurrency,
                         "Flink SQL ML_PREDICT, openai provider → instant stub server, " + concurrency
                                 + " requests in flight (1 slot)", out);
-                table.add(new BenchRow(row.name() + " — " + (stub.requests() - before) + " requests", row.texts(),
-                        row.tokens(), row.seconds(), row.paddingRatio()));
+                table.add(row.withNote((stub.requests() - before) + " requests"));
             }
         }
         List<GenericRecord> more = ParquetRows.head(input, rows * 10);
@@ -77,8 +76,7 @@ public final class RemoteBench {
             String requests = String.format("%d requests, %.1f inputs and %.0f tokens per request", stub.requests(),
                     (double) stub.inputs() / stub.requests(), (double) row.tokens() / stub.requests());
             out.println(row.name() + ": " + requests);
-            return new BenchRow(row.name() + " — " + requests, row.texts(), row.tokens(), row.seconds(),
-                    row.paddingRatio());
+            return row.withNote(requests);
         }
     }
 }

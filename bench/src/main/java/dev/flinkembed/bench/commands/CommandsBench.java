@@ -38,7 +38,13 @@ public final class CommandsBench {
     }
 
     /** A command of the table: its name and the process it runs for (input, output). */
-    private record Peer(String name, List<String> command) {
+    private record Peer(String name, java.util.function.BiFunction<Path, Path, List<String>> command) {
+    }
+
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all;
     }
 
     public static void run(Path home, Path corpus, int rows, int rounds, PrintStream log, PrintStream out)
@@ -59,15 +65,19 @@ public final class CommandsBench {
         int threads = Runtime.getRuntime().availableProcessors();
 
         List<Peer> peers = new ArrayList<>();
+        List<String> embed = List.of("bash", home.resolve("bin/flink-embed").toString(), "embed");
         peers.add(new Peer("flink-embed embed (DJL/PyTorch)",
-                List.of("bash", home.resolve("bin/flink-embed").toString(), "embed")));
+                (from, to) -> concat(embed, "--input", from.toString(), "--output", to.toString())));
+        List<String> langChain4j = List.of(java, "-Xmx8g", "-cp", classPath, LangChain4jEmbedCommand.class.getName());
         peers.add(new Peer("LangChain4j AllMiniLmL6V2EmbeddingModel.embedAll (ONNX Runtime, Java)",
-                List.of(java, "-Xmx8g", "-cp", classPath, LangChain4jEmbedCommand.class.getName())));
+                (from, to) -> concat(langChain4j, from.toString(), to.toString())));
         String python = PythonVenv.ensure(home.resolve("bench/target/python-venv"), PYTHON_PACKAGES, log);
         if (python != null) {
+            List<String> recipe = List.of(python, script.toString(), dir.resolve(ONNX).toString(),
+                    dir.resolve(TOKENIZER).toString());
             peers.add(new Peer("Python: ONNX Runtime 1.30 + tokenizers, sentence-transformers' recipe, " + threads
-                    + " threads", List.of(python, script.toString(), dir.resolve(ONNX).toString(),
-                    dir.resolve(TOKENIZER).toString())));
+                    + " threads",
+                    (from, to) -> concat(recipe, from.toString(), to.toString(), Integer.toString(threads))));
         }
         log.printf("Whole commands over the first %d rows of %s, %d paired rounds (%d cores)%n", rows, corpus, rounds,
                 threads);
@@ -77,7 +87,7 @@ public final class CommandsBench {
             for (int k = 0; k < peers.size(); k++) {
                 Peer peer = peers.get((round + k) % peers.size());
                 Path output = dir.resolve("out-" + peers.indexOf(peer) + ".jsonl");
-                double s = time(peer, input, output, threads, dir);
+                double s = time(peer, input, output, dir);
                 seconds.get(peer.name()).add(s);
                 log.printf("round %d: %s: %.1f s%n", round + 1, peer.name(), s);
             }
@@ -103,16 +113,8 @@ public final class CommandsBench {
         }
     }
 
-    private static double time(Peer peer, Path input, Path output, int threads, Path dir) throws Exception {
-        List<String> command = new ArrayList<>(peer.command());
-        if (command.get(0).equals("bash")) {
-            command.addAll(List.of("--input", input.toString(), "--output", output.toString()));
-        } else {
-            command.addAll(List.of(input.toString(), output.toString()));
-        }
-        if (command.get(1).endsWith(".py")) {
-            command.add(Integer.toString(threads));
-        }
+    private static double time(Peer peer, Path input, Path output, Path dir) throws Exception {
+        List<String> command = peer.command().apply(input, output);
         Files.deleteIfExists(output);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("process.log").toFile());

@@ -43,7 +43,7 @@ final class EmbedCommand implements Callable<Integer> {
      * Tokens a model worker gets at a time (it sorts them by length into forward passes): larger flushes pad less,
      * smaller ones leave less of the last flush to one worker while the other has nothing left.
      */
-    private static final long FLUSH_TOKENS = Long.getLong("ft", 16_384);
+    private static final long FLUSH_TOKENS = 16_384;
     /** How long the last, smaller flush waits for more input. */
     private static final Duration FLUSH_WAIT = Duration.ofMillis(20);
     /** Lines between the reader and the writer: memory stays bounded on any input. */

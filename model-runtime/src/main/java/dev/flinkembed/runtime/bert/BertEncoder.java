@@ -46,11 +46,11 @@ public final class BertEncoder extends ManagedEncoder {
         embLnG = l.load("embeddings.LayerNorm.weight", h);
         embLnB = l.load("embeddings.LayerNorm.bias", h);
         layers = new Layer[config.layers()];
+        // The attention scale 1/sqrt(head dim) is folded into the query projection once, here, instead of scaling
+        // every query in every forward pass.
+        float scale = (float) (1.0 / Math.sqrt(config.headDim()));
         for (int i = 0; i < layers.length; i++) {
             String p = "encoder.layer." + i + ".";
-            // The attention scale 1/sqrt(head dim) is folded into the query projection once, here, instead of
-            // scaling every query in every forward pass.
-            float scale = (float) (1.0 / Math.sqrt(config.headDim()));
             // (mul, not muli: a loaded array may be the memory-mapped checkpoint file itself.)
             NDArray qLoaded = l.load(p + "attention.self.query.weight", h, h);
             NDArray q = qLoaded.mul(scale);

@@ -38,10 +38,7 @@ class MicroBatcherTest {
             for (String t : texts) {
                 futures.add(batcher.submit(EmbeddingInput.document(t)));
             }
-            for (int i = 0; i < texts.size(); i++) {
-                Embedding e = futures.get(i).get(30, TimeUnit.SECONDS);
-                assertThat(Vectors.cosine(e.vector(), direct.get(i).vector())).isGreaterThan(0.99999);
-            }
+            assertSameVectors(futures, direct);
         }
         assertThat(flushes.size()).isGreaterThan(1).isLessThan(texts.size());
         assertThat(flushes.stream().mapToInt(BatchStats::sequences).sum()).isEqualTo(texts.size());
@@ -74,10 +71,7 @@ class MicroBatcherTest {
             for (String t : texts) {
                 futures.add(batcher.submit(EmbeddingInput.document(t)));
             }
-            for (int i = 0; i < texts.size(); i++) {
-                Embedding e = futures.get(i).get(30, TimeUnit.SECONDS);
-                assertThat(Vectors.cosine(e.vector(), direct.get(i).vector())).isGreaterThan(0.99999);
-            }
+            assertSameVectors(futures, direct);
         }
         assertThat(most.get()).isEqualTo(2);
     }
@@ -133,5 +127,13 @@ class MicroBatcherTest {
             public void close() {
             }
         };
+    }
+
+    private static void assertSameVectors(List<CompletableFuture<Embedding>> futures, List<Embedding> direct)
+            throws Exception {
+        for (int i = 0; i < futures.size(); i++) {
+            Embedding e = futures.get(i).get(30, TimeUnit.SECONDS);
+            assertThat(Vectors.cosine(e.vector(), direct.get(i).vector())).isGreaterThan(0.99999);
+        }
     }
 }
