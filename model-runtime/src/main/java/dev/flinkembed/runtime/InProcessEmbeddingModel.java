@@ -138,12 +138,22 @@ public final class InProcessEmbeddingModel implements EmbeddingModel {
     }
 
     @Override
-    public EmbeddingResult embedPrepared(List<? extends PreparedInput> inputs) {
-        int n = inputs.size();
-        int[] lengths = new int[n];
-        for (int i = 0; i < n; i++) {
+    public List<int[]> passes(List<? extends PreparedInput> inputs) {
+        return planner.plan(lengths(inputs));
+    }
+
+    private static int[] lengths(List<? extends PreparedInput> inputs) {
+        int[] lengths = new int[inputs.size()];
+        for (int i = 0; i < lengths.length; i++) {
             lengths[i] = inputs.get(i).tokenCount();
         }
+        return lengths;
+    }
+
+    @Override
+    public EmbeddingResult embedPrepared(List<? extends PreparedInput> inputs) {
+        int n = inputs.size();
+        int[] lengths = lengths(inputs);
         Embedding[] out = new Embedding[n];
         BatchStats stats = BatchStats.EMPTY;
         for (int[] pass : planner.plan(lengths)) {

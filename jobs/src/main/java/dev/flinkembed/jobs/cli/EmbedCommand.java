@@ -40,10 +40,11 @@ import picocli.CommandLine.Option;
 final class EmbedCommand implements Callable<Integer> {
 
     /**
-     * Tokens a model worker gets at a time (it sorts them by length into forward passes): larger flushes pad less,
-     * smaller ones leave less of the last flush to one worker while the other has nothing left.
+     * Tokens sorted by length together into forward passes: larger flushes pad less (16,384: 3.4% padding on the
+     * Debian descriptions; 65,536: 1.5%). The workers share a flush's passes, so a large last flush costs no idle
+     * core; the reader only tokenizes ahead that much more before the first pass.
      */
-    private static final long FLUSH_TOKENS = 16_384;
+    private static final long FLUSH_TOKENS = 65_536;
     /** How long the last, smaller flush waits for more input. */
     private static final Duration FLUSH_WAIT = Duration.ofMillis(20);
     /** Lines between the reader and the writer: memory stays bounded on any input. */

@@ -107,8 +107,8 @@ class CommandLineTest {
     }
 
     @Test
-    void embedKeepsInputOrderAcrossFlushesWithErrorsInPlace() throws Exception {
-        // Enough lines for several model flushes while the reader is still reading; every 97th line is broken.
+    void embedKeepsInputOrderAcrossForwardPassesWithErrorsInPlace() throws Exception {
+        // Enough lines for dozens of forward passes, finishing out of order on two workers; every 97th line is broken.
         StringBuilder input = new StringBuilder();
         int lines = 1500;
         for (int i = 0; i < lines; i++) {

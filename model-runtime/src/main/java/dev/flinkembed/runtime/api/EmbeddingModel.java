@@ -16,6 +16,15 @@ public interface EmbeddingModel extends AutoCloseable {
     /** Embeds prepared inputs, batching them as the model sees fit; results in input order. */
     EmbeddingResult embedPrepared(List<? extends PreparedInput> inputs);
 
+    /**
+     * How {@link #embedPrepared} would split {@code inputs} into forward passes, as indices into {@code inputs}; each
+     * group given to {@link #embedPrepared} on its own runs as that one pass. Lets a caller run the passes of one
+     * batch on several threads. Default: a single pass.
+     */
+    default List<int[]> passes(List<? extends PreparedInput> inputs) {
+        return List.of(java.util.stream.IntStream.range(0, inputs.size()).toArray());
+    }
+
     default EmbeddingResult embed(List<EmbeddingInput> inputs) {
         return embedPrepared(inputs.stream().map(this::prepare).toList());
     }

@@ -27,25 +27,49 @@ class MicroBatcherTest {
 
     @Test
     void concurrentSubmissionsAreBatchedAndEachGetsItsOwnVector() throws Exception {
-        List<BatchStats> flushes = new CopyOnWriteArrayList<>();
+        List<BatchStats> passes = new CopyOnWriteArrayList<>();
         List<String> texts = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             texts.add("document " + i + " about " + "topic ".repeat(i % 17));
         }
         List<Embedding> direct = model.embed(texts.stream().map(EmbeddingInput::document).toList()).embeddings();
-        try (MicroBatcher batcher = new MicroBatcher(model, 2000, Duration.ofMillis(20), flushes::add, "test")) {
+        try (MicroBatcher batcher = new MicroBatcher(model, 2000, Duration.ofMillis(20), passes::add, "test")) {
             List<CompletableFuture<Embedding>> futures = new ArrayList<>();
             for (String t : texts) {
                 futures.add(batcher.submit(EmbeddingInput.document(t)));
             }
             assertSameVectors(futures, direct);
         }
-        assertThat(flushes.size()).isGreaterThan(1).isLessThan(texts.size());
-        assertThat(flushes.stream().mapToInt(BatchStats::sequences).sum()).isEqualTo(texts.size());
+        assertThat(passes.size()).isGreaterThan(1).isLessThan(texts.size());
+        assertThat(passes.stream().mapToInt(BatchStats::sequences).sum()).isEqualTo(texts.size());
     }
 
     @Test
-    void twoWorkersRunTwoFlushesAtOnceAndEveryInputGetsItsOwnVector() throws Exception {
+    void twoWorkersRunTwoPassesAtOnceAndEveryInputGetsItsOwnVector() throws Exception {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            texts.add("text number " + i + " " + "word ".repeat(i % 9));
+        }
+        // Flushes of ~50 tokens: several flushes, passes of different flushes side by side.
+        assertBothWorkersRunAtOnce(texts, 50, Duration.ofMillis(5));
+    }
+
+    @Test
+    void theWorkersShareThePassesOfASingleFlush() throws Exception {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            texts.add("a longer text number " + i + " " + "with many more words in it ".repeat(5 + i % 7));
+        }
+        long tokens = texts.stream().mapToLong(t -> model.prepare(EmbeddingInput.document(t)).tokenCount()).sum();
+        List<int[]> planned = model.passes(texts.stream().map(t -> model.prepare(EmbeddingInput.document(t))).toList());
+        assertThat(planned).hasSizeGreaterThan(1); // the 1,024-token budget splits the flush
+        // One flush of everything (due when the last text arrives): with a flush per worker, one worker would run it
+        // all and the other would never start.
+        assertBothWorkersRunAtOnce(texts, tokens, Duration.ofHours(1));
+    }
+
+    /** Submits {@code texts} to two workers whose model waits until two passes run at once; checks every vector. */
+    private void assertBothWorkersRunAtOnce(List<String> texts, long flushTokens, Duration maxWait) throws Exception {
         java.util.concurrent.CountDownLatch bothRunning = new java.util.concurrent.CountDownLatch(2);
         java.util.concurrent.atomic.AtomicInteger atOnce = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
@@ -53,7 +77,7 @@ class MicroBatcherTest {
             most.accumulateAndGet(atOnce.incrementAndGet(), Math::max);
             bothRunning.countDown();
             try {
-                bothRunning.await(5, TimeUnit.SECONDS); // the first flush waits for a second one to start
+                bothRunning.await(5, TimeUnit.SECONDS); // the first pass waits for a second one to start
                 return model.embedPrepared(inputs);
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
@@ -61,12 +85,8 @@ class MicroBatcherTest {
                 atOnce.decrementAndGet();
             }
         });
-        List<String> texts = new ArrayList<>();
-        for (int i = 0; i < 40; i++) {
-            texts.add("text number " + i + " " + "word ".repeat(i % 9));
-        }
         List<Embedding> direct = model.embed(texts.stream().map(EmbeddingInput::document).toList()).embeddings();
-        try (MicroBatcher batcher = new MicroBatcher(slow, 50, Duration.ofMillis(5), s -> { }, "test", 2, null)) {
+        try (MicroBatcher batcher = new MicroBatcher(slow, flushTokens, maxWait, s -> { }, "test", 2, null)) {
             List<CompletableFuture<Embedding>> futures = new ArrayList<>();
             for (String t : texts) {
                 futures.add(batcher.submit(EmbeddingInput.document(t)));
@@ -116,6 +136,11 @@ class MicroBatcherTest {
             @Override
             public PreparedInput prepare(EmbeddingInput input) {
                 return model.prepare(input);
+            }
+
+            @Override
+            public List<int[]> passes(List<? extends PreparedInput> inputs) {
+                return model.passes(inputs);
             }
 
             @Override
