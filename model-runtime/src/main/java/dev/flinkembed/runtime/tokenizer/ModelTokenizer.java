@@ -109,7 +109,7 @@ public final class ModelTokenizer implements AutoCloseable {
     }
 
     /** Characters tokenized at once for chunking. */
-    static final int SEGMENT_CHARS = 1 << 16;
+    public static final int SEGMENT_CHARS = 1 << 16;
 
     static TokenSpans spans(String text, int segmentChars, java.util.function.Function<String, TokenSpans> encoder) {
         if (text.length() <= segmentChars) {

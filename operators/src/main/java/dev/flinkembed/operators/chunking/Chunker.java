@@ -48,7 +48,10 @@ public final class Chunker {
         String text = doc.text;
         TokenSpans spans = tokenizer.spans(text);
         List<Chunk> chunks = new ArrayList<>();
-        if (spans.count() <= budget && fits(prefix + text)) {
+        // Without a title, the spans are the tokens encode() gives (one piece of text tokenized once) less the special
+        // tokens, which the budget leaves room for: the text fits without being tokenized a second time.
+        boolean oneTokenization = prefix.isEmpty() && text.length() <= ModelTokenizer.SEGMENT_CHARS;
+        if (spans.count() <= budget && (oneTokenization || fits(prefix + text))) {
             chunks.add(chunk(doc, prefix, 0, text.length()));
         } else {
             int n = spans.count();

@@ -69,6 +69,22 @@ class ChunkerTest {
     }
 
     @Test
+    void anUntitledDocumentIsOneChunkExactlyWhenTheModelReadsItWhole() {
+        // Untitled documents are not tokenized a second time to check that they fit: the spans must agree with
+        // encode() at the model's limit (256 tokens with [CLS] and [SEP]), one token under, at and over it.
+        for (int words = 250; words <= 258; words++) {
+            String text = ("word ".repeat(words)).strip();
+            List<Chunk> chunks = new Chunker(tokenizer, ChunkingOptions.DEFAULT).chunk(Document.of("d" + words, text));
+            boolean whole = !tokenizer.encode(text).truncated();
+            assertThat(chunks.size() == 1).as("%d words", words).isEqualTo(whole);
+            assertThat(whole).as("%d words", words).isEqualTo(words <= 254);
+            for (Chunk c : chunks) {
+                assertThat(tokenizer.encode(c.embedText).truncated()).isFalse();
+            }
+        }
+    }
+
+    @Test
     void theTitleIsWrittenBeforeEachChunkAndCountsAgainstTheLimit() {
         Document d = new Document("t", "word ".repeat(500), "A somewhat longer title for this document", null, Document.UPSERT);
         List<Chunk> chunks = new Chunker(tokenizer, new ChunkingOptions(64, 8, true)).chunk(d);
