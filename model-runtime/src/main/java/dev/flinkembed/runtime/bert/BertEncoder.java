@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.norm.LayerNorm;
 import dev.flinkembed.runtime.batching.PaddedBatch;
+import dev.flinkembed.runtime.encoder.FusedAttention;
 import dev.flinkembed.runtime.encoder.ManagedEncoder;
 import dev.flinkembed.runtime.encoder.NdOps;
 import dev.flinkembed.runtime.encoder.WeightUploader;
@@ -34,10 +35,13 @@ public final class BertEncoder extends ManagedEncoder {
     private final NDArray embLnG;
     private final NDArray embLnB;
     private final Layer[] layers;
+    /** PyTorch's fused attention, or null: attention op by op (the reference it is tested against). */
+    private final FusedAttention fusedAttention;
 
-    private BertEncoder(BertConfig config, NDManager manager, WeightSource w, String prefix) {
+    private BertEncoder(BertConfig config, NDManager manager, WeightSource w, String prefix, boolean fused) {
         super(manager);
         this.config = config;
+        this.fusedAttention = fused ? FusedAttention.load(manager) : null;
         int h = config.hiddenSize();
         WeightUploader l = new WeightUploader(w, prefix, manager);
         wordEmb = l.load("embeddings.word_embeddings.weight", config.vocabSize(), h);
@@ -80,14 +84,18 @@ public final class BertEncoder extends ManagedEncoder {
 
     /** Loads the weights into a new manager owned by the encoder; fails naming any missing or misshapen tensor. */
     public static BertEncoder load(BertConfig config, WeightSource weights) {
+        return load(config, weights, true);
+    }
+
+    /** As {@link #load(BertConfig, WeightSource)}; {@code fusedAttention} false computes attention op by op. */
+    static BertEncoder load(BertConfig config, WeightSource weights, boolean fusedAttention) {
         String prefix = weights.contains("bert.embeddings.word_embeddings.weight") ? "bert." : "";
-        return NdOps.withOwnManager(manager -> new BertEncoder(config, manager, weights, prefix));
+        return NdOps.withOwnManager(manager -> new BertEncoder(config, manager, weights, prefix, fusedAttention));
     }
 
     @Override
     public float[][] encode(PaddedBatch b, Pooling pooling) {
         int h = config.hiddenSize();
-        int hd = config.headDim();
         if (b.width() > config.maxPositions()) {
             throw new IllegalArgumentException("sequence of " + b.width() + " tokens exceeds the model's "
                     + config.maxPositions() + " positions");
@@ -116,12 +124,23 @@ public final class BertEncoder extends ManagedEncoder {
     }
 
     private NDArray forwardLayer(Layer layer, NDArray x, PaddedBatch b, NDArray maskAdd) {
-        int h = config.hiddenSize();
         int heads = config.heads();
         int hd = config.headDim();
-        int n = b.size() * b.width();
-        NDArray qkv = x.matMul(layer.qkvT).addi(layer.qkvB)
-                .reshape(b.size(), b.width(), 3, heads, hd).transpose(2, 0, 3, 1, 4); // [3, B, heads, L, hd]
+        NDArray qkv = x.matMul(layer.qkvT).addi(layer.qkvB); // [n, 3h]
+        NDArray ctx = fusedAttention != null
+                ? fusedAttention.attend(qkv, maskAdd, b.size(), b.width(), heads, hd, x.getManager())
+                : attentionOpByOp(qkv, b, maskAdd);
+        x = layerNorm(ctx.matMul(layer.outT).addi(layer.outB).addi(x), layer.ln1G, layer.ln1B);
+        NDArray ff = Activation.gelu(x.matMul(layer.upT).addi(layer.upB)).matMul(layer.downT)
+                .addi(layer.downB);
+        return layerNorm(ff.addi(x), layer.ln2G, layer.ln2B);
+    }
+
+    private NDArray attentionOpByOp(NDArray qkvRows, PaddedBatch b, NDArray maskAdd) {
+        int heads = config.heads();
+        int hd = config.headDim();
+        // [3, B, heads, L, hd]
+        NDArray qkv = qkvRows.reshape(b.size(), b.width(), 3, heads, hd).transpose(2, 0, 3, 1, 4);
         NDArray q = qkv.get(0);
         NDArray k = qkv.get(1).transpose(0, 1, 3, 2);
         NDArray v = qkv.get(2);
@@ -129,11 +148,8 @@ public final class BertEncoder extends ManagedEncoder {
         if (maskAdd != null) {
             scores.addi(maskAdd);
         }
-        NDArray ctx = scores.softmax(3).matMul(v).transpose(0, 2, 1, 3).reshape(n, h);
-        x = layerNorm(ctx.matMul(layer.outT).addi(layer.outB).addi(x), layer.ln1G, layer.ln1B);
-        NDArray ff = Activation.gelu(x.matMul(layer.upT).addi(layer.upB)).matMul(layer.downT)
-                .addi(layer.downB);
-        return layerNorm(ff.addi(x), layer.ln2G, layer.ln2B);
+        return scores.softmax(3).matMul(v).transpose(0, 2, 1, 3)
+                .reshape((long) b.size() * b.width(), config.hiddenSize());
     }
 
     private NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
