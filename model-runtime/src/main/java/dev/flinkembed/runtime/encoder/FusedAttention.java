@@ -24,40 +24,36 @@ import java.util.zip.ZipOutputStream;
  * for 4–6% of its FLOPs (measured). DJL's NDArray API does not expose the operator, but DJL runs TorchScript modules;
  * this class writes a module of one method as TorchScript source and packs it as {@code torch.jit.save} does (a zip of
  * the pickled module object, its code and an empty constants table), so no Python, no model file and no second copy
- * of any weight is involved: the module has no parameters and takes the fused Q/K/V projection as input.
+ * of any weight is involved: the module has no parameters and takes the fused Q/K/V projection as input. Measured on
+ * the 2,000 Debian descriptions in one JVM, op by op against fused: 19.8 / 19.3 / 19.6 s against 18.5 / 18.4 / 17.8 s
+ * (two single-thread workers), vectors within 1e-4 of each other, parity with ONNX Runtime unchanged.
  *
  * <p>The query projection must already carry the 1/√d scale (the call passes {@code scale=1}).
  */
 public final class FusedAttention {
 
     /** TorchScript source of the module: {@code forward} with an additive key mask, {@code unmasked} without one. */
-    static final String CODE = String.join("\n",
-            "class Attention(Module):",
-            "  __parameters__ = []",
-            "  __buffers__ = []",
-            "  training : bool",
-            "  def forward(self: __torch__.Attention,",
-            "    qkv: Tensor,",
-            "    mask: Tensor,",
-            "    batch: int,",
-            "    length: int,",
-            "    heads: int,",
-            "    head_dim: int) -> Tensor:",
-            "    x = torch.permute(torch.view(qkv, [batch, length, 3, heads, head_dim]), [2, 0, 3, 1, 4])",
-            "    ctx = torch.scaled_dot_product_attention(torch.select(x, 0, 0), torch.select(x, 0, 1),"
-                    + " torch.select(x, 0, 2), mask, 0., False, scale=1.)",
-            "    return torch.reshape(torch.transpose(ctx, 1, 2), [torch.mul(batch, length), torch.mul(heads, head_dim)])",
-            "  def unmasked(self: __torch__.Attention,",
-            "    qkv: Tensor,",
-            "    batch: int,",
-            "    length: int,",
-            "    heads: int,",
-            "    head_dim: int) -> Tensor:",
-            "    x = torch.permute(torch.view(qkv, [batch, length, 3, heads, head_dim]), [2, 0, 3, 1, 4])",
-            "    ctx = torch.scaled_dot_product_attention(torch.select(x, 0, 0), torch.select(x, 0, 1),"
-                    + " torch.select(x, 0, 2), None, 0., False, scale=1.)",
-            "    return torch.reshape(torch.transpose(ctx, 1, 2), [torch.mul(batch, length), torch.mul(heads, head_dim)])",
-            "");
+    static final String CODE = "class Attention(Module):\n"
+            + "  __parameters__ = []\n"
+            + "  __buffers__ = []\n"
+            + "  training : bool\n"
+            + method("forward", "    mask: Tensor,\n", "mask")
+            + method("unmasked", "", "None");
+
+    private static String method(String name, String maskParameter, String maskArgument) {
+        return "  def " + name + "(self: __torch__.Attention,\n"
+                + "    qkv: Tensor,\n"
+                + maskParameter
+                + "    batch: int,\n"
+                + "    length: int,\n"
+                + "    heads: int,\n"
+                + "    head_dim: int) -> Tensor:\n"
+                + "    x = torch.permute(torch.view(qkv, [batch, length, 3, heads, head_dim]), [2, 0, 3, 1, 4])\n"
+                + "    ctx = torch.scaled_dot_product_attention(torch.select(x, 0, 0), torch.select(x, 0, 1),"
+                + " torch.select(x, 0, 2), " + maskArgument + ", 0., False, scale=1.)\n"
+                + "    return torch.reshape(torch.transpose(ctx, 1, 2),"
+                + " [torch.mul(batch, length), torch.mul(heads, head_dim)])\n";
+    }
 
     private final PtSymbolBlock module;
 

@@ -16,6 +16,8 @@ import java.nio.file.Path;
  * <p>Working memory per instance, in float32: {@code B·(6h + 2i)} for the hidden states, projections and MLP of one
  * layer (layers run one at a time, see NdOps.layer) and {@code 2·heads·B·min(w, B)} for the attention scores and their
  * softmax, where B is the token budget, w the longest row (the model's max tokens), h the hidden and i the MLP size.
+ * BERT-family models compute attention fused ({@link dev.flinkembed.runtime.encoder.FusedAttention}) and never hold
+ * the scores; for them that term is left in as a margin.
  */
 public record ModelFootprint(long weightBytes, long workingBytesPerInstance) {
 
