@@ -73,8 +73,7 @@ public final class InProcessEmbeddingModel implements EmbeddingModel {
                     + loaded.name() + ": allowed 1.." + hidden);
         }
         this.dimensions = options.dimensions() != null ? options.dimensions() : hidden;
-        this.planner = new BatchPlanner(options.batching(), options.tokenBudgetFor(loaded.architecture()),
-                options.maxBatchSize());
+        this.planner = new BatchPlanner(options.batching(), options.tokenBudget(), options.maxBatchSize());
         String fingerprint = WeightsFingerprint.combine(loaded.weightsFingerprint(), pooling.label(),
                 prompt.describe(), "dimensions=" + dimensions, "normalize=" + normalize,
                 "maxTokens=" + tokenizer.maxTokens(), "float16=" + options.float16());

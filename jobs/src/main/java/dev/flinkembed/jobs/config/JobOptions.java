@@ -44,10 +44,9 @@ public final class JobOptions {
             "A golden-vectors file written by `flink-embed golden`: every model instance must reproduce it (worst "
                     + "probe cosine ≥ 0.9999) when it opens, or the job fails before any data moves."));
 
-    public static final ConfigKey<Integer> BATCH_TOKEN_BUDGET = add(ConfigKey.positiveInt("batch.token-budget", null,
-            "Padded tokens per forward pass (rows × longest row); default "
-                    + ModelOptions.FUSED_ATTENTION_TOKEN_BUDGET + " for BERT-family models, "
-                    + ModelOptions.DEFAULT_TOKEN_BUDGET + " for Qwen3."));
+    public static final ConfigKey<Integer> BATCH_TOKEN_BUDGET = add(ConfigKey.positiveInt("batch.token-budget",
+            Integer.toString(ModelOptions.DEFAULT_TOKEN_BUDGET),
+            "Padded tokens per forward pass (rows × longest row)."));
     public static final ConfigKey<Integer> BATCH_MAX_SIZE = add(ConfigKey.positiveInt("batch.max-size",
             Integer.toString(ModelOptions.DEFAULT_MAX_BATCH_SIZE),
             "Rows per forward pass at most."));

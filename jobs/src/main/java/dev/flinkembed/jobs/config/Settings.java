@@ -44,8 +44,7 @@ public final class Settings {
                 .documentPrefix(c.get(JobOptions.MODEL_DOCUMENT_PREFIX))
                 .instruction(c.get(JobOptions.MODEL_INSTRUCTION))
                 .float16(c.get(JobOptions.MODEL_FLOAT16))
-                .batching(BatchPlanner.Strategy.TOKEN_BUDGET, c.isSet(JobOptions.BATCH_TOKEN_BUDGET)
-                        ? c.get(JobOptions.BATCH_TOKEN_BUDGET) : ModelOptions.MODEL_DEFAULT_TOKEN_BUDGET,
+                .batching(BatchPlanner.Strategy.TOKEN_BUDGET, c.get(JobOptions.BATCH_TOKEN_BUDGET),
                         c.get(JobOptions.BATCH_MAX_SIZE))
                 .build();
     }

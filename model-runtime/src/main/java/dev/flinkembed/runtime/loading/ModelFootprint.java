@@ -14,10 +14,10 @@ import java.nio.file.Path;
  * two, {@link #forPasses}) of at most {@code batch.token-budget} padded tokens each, plus PyTorch's own buffers.
  *
  * <p>Working memory per instance, in float32: {@code B·(6h + 2i)} for the hidden states, projections and MLP of one
- * layer (layers run one at a time, see NdOps.layer) and, for Qwen3, {@code 2·heads·B·min(w, B)} for the attention
- * scores and their softmax, where B is the token budget, w the longest row (the model's max tokens), h the hidden and
- * i the MLP size. BERT-family models compute attention fused
- * ({@link dev.flinkembed.runtime.encoder.FusedAttention}) and never hold the scores.
+ * layer (layers run one at a time, see NdOps.layer) and {@code 2·heads·B·min(w, B)} for the attention scores and their
+ * softmax, where B is the token budget, w the longest row (the model's max tokens), h the hidden and i the MLP size.
+ * BERT-family models compute attention fused ({@link dev.flinkembed.runtime.encoder.FusedAttention}) and never hold
+ * the scores; for them that term is left in as a margin.
  */
 public record ModelFootprint(long weightBytes, long workingBytesPerInstance) {
 
@@ -30,7 +30,7 @@ public record ModelFootprint(long weightBytes, long workingBytesPerInstance) {
             BertConfig c = builtin.config();
             int w = options.maxTokens() != null ? options.maxTokens() : builtin.maxTokens();
             return new ModelFootprint(bertParameters(c) * 4,
-                    working(c.hiddenSize(), c.intermediateSize(), 0, options.tokenBudgetFor("bert"), w));
+                    working(c.hiddenSize(), c.intermediateSize(), c.heads(), options.tokenBudget(), w));
         }
         Path config = Path.of(options.model()).resolve("config.json");
         JsonNode json;
@@ -45,12 +45,12 @@ public record ModelFootprint(long weightBytes, long workingBytesPerInstance) {
             int w = options.maxTokens() != null ? options.maxTokens()
                     : Math.min(HuggingFaceFolder.QWEN3_DEFAULT_MAX_TOKENS, c.maxPositions());
             return new ModelFootprint(c.parameterCount() * (options.float16() ? 2 : 4),
-                    working(c.hiddenSize(), c.intermediateSize(), c.heads(), options.tokenBudgetFor("qwen3"), w));
+                    working(c.hiddenSize(), c.intermediateSize(), c.heads(), options.tokenBudget(), w));
         }
         BertConfig c = BertConfig.fromJson(json, config.toString());
         int w = options.maxTokens() != null ? options.maxTokens() : c.maxPositions();
         return new ModelFootprint(bertParameters(c) * 4,
-                working(c.hiddenSize(), c.intermediateSize(), 0, options.tokenBudgetFor("bert"), w));
+                working(c.hiddenSize(), c.intermediateSize(), c.heads(), options.tokenBudget(), w));
     }
 
     static long bertParameters(BertConfig c) {
@@ -61,10 +61,9 @@ public record ModelFootprint(long weightBytes, long workingBytesPerInstance) {
         return embeddings + c.layers() * layer;
     }
 
-    /** {@code scoreHeads}: heads whose attention scores are held (0 when attention is fused). */
-    static long working(long hidden, long intermediate, long scoreHeads, long tokenBudget, long maxTokens) {
+    static long working(long hidden, long intermediate, long heads, long tokenBudget, long maxTokens) {
         long b = Math.max(tokenBudget, 1);
-        return 4 * (b * (6 * hidden + 2 * intermediate) + 2 * scoreHeads * b * Math.min(maxTokens, b))
+        return 4 * (b * (6 * hidden + 2 * intermediate) + 2 * heads * b * Math.min(maxTokens, b))
                 + RUNTIME_OVERHEAD_BYTES;
     }
 

@@ -24,31 +24,12 @@ public record ModelOptions(
         int maxBatchSize) implements Serializable {
 
     public static final String DEFAULT_MODEL = BuiltinModels.ALL_MINILM_L6_V2;
-    /** Token budget of Qwen3 models (their attention runs op by op and holds the scores). */
     public static final int DEFAULT_TOKEN_BUDGET = 1024;
-    /**
-     * Token budget of BERT-family models, whose attention is fused and holds no scores: 2,048 tokens take no more
-     * memory than 1,024 did with the scores, and ran 5% faster on MiniLM (measured).
-     */
-    public static final int FUSED_ATTENTION_TOKEN_BUDGET = 2048;
-    /** {@code tokenBudget} value meaning "the model's default" ({@link #tokenBudgetFor}). */
-    public static final int MODEL_DEFAULT_TOKEN_BUDGET = 0;
     public static final int DEFAULT_MAX_BATCH_SIZE = 64;
 
     public ModelOptions {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(batching, "batching");
-        if (tokenBudget < 0) {
-            throw new IllegalArgumentException("token budget must be positive, or 0 for the model's default");
-        }
-    }
-
-    /** The token budget for a model of {@code architecture} ("bert", "qwen3"): the one set, else the model's default. */
-    public int tokenBudgetFor(String architecture) {
-        if (tokenBudget != MODEL_DEFAULT_TOKEN_BUDGET) {
-            return tokenBudget;
-        }
-        return "bert".equals(architecture) ? FUSED_ATTENTION_TOKEN_BUDGET : DEFAULT_TOKEN_BUDGET;
     }
 
     /** The model folder's own settings and the default batching: what {@code builder(model).build()} gives. */
@@ -108,7 +89,7 @@ public record ModelOptions(
         private String instruction;
         private boolean float16;
         private BatchPlanner.Strategy batching = BatchPlanner.Strategy.TOKEN_BUDGET;
-        private int tokenBudget = MODEL_DEFAULT_TOKEN_BUDGET;
+        private int tokenBudget = DEFAULT_TOKEN_BUDGET;
         private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
 
         private Builder(String model) {
@@ -155,7 +136,6 @@ public record ModelOptions(
             return this;
         }
 
-        /** {@code budget} 0 ({@link #MODEL_DEFAULT_TOKEN_BUDGET}): the model's default. */
         public Builder batching(BatchPlanner.Strategy strategy, int budget, int maxSize) {
             this.batching = strategy;
             this.tokenBudget = budget;
