@@ -62,7 +62,7 @@ class MicroBatcherTest {
         }
         long tokens = texts.stream().mapToLong(t -> model.prepare(EmbeddingInput.document(t)).tokenCount()).sum();
         List<int[]> planned = model.passes(texts.stream().map(t -> model.prepare(EmbeddingInput.document(t))).toList());
-        assertThat(planned).hasSizeGreaterThan(1); // the 1,024-token budget splits the flush
+        assertThat(planned).hasSizeGreaterThan(1); // the token budget splits the flush
         // One flush of everything (due when the last text arrives): with a flush per worker, one worker would run it
         // all and the other would never start.
         assertBothWorkersRunAtOnce(texts, tokens, Duration.ofHours(1));
