@@ -128,6 +128,10 @@ class StreamJobEndToEndTest {
                 .with(JobOptions.JOB_PARALLELISM, "2")
                 // Transactions stay open for 3 s between checkpoints: time to see one open before the failure.
                 .with(JobOptions.JOB_CHECKPOINT_INTERVAL, "3s")
+                // Small flushes, so vectors reach the open transaction in a steady trickle rather than in a few bursts
+                // of a 65,536-token flush each (with those, a moment with records arriving between two checkpoints
+                // was not always found within the 3 minutes).
+                .with(JobOptions.BATCH_FLUSH_TOKENS, "4096")
                 .with(JobOptions.PG_FLUSH_INTERVAL, "500ms");
         StreamJob.Plan plan = StreamJob.plan(config);
         JobClient client = StreamJob.start(new TestStreamEnvironment(cluster, 2), plan, System.out);
