@@ -18,7 +18,7 @@ import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.Document;
 import dev.flinkembed.operators.records.EmbeddedChunk;
-import dev.flinkembed.operators.sinks.DeadLetterSink;
+import dev.flinkembed.jobs.pipeline.DeadLetterOutput;
 import dev.flinkembed.operators.sinks.ParquetVectorSink;
 import dev.flinkembed.operators.pgvector.PgVectorOptions;
 import dev.flinkembed.operators.pgvector.PgVectorSink;
@@ -129,8 +129,9 @@ public final class BulkJob {
         // A table keeps one row set per document: its changes stay in order. Files take chunks as they come.
         EmbeddingStage embedded = EmbeddingStage.apply(chunks, plan.embedding, plan.toPgvector(), p);
         DataStream<EmbeddedChunk> counted = embedded.vectors();
+        DataStream<DeadLetter> refusedByStore = null;
         if (plan.toPgvector()) {
-            counted.sinkTo(new PgVectorSink(plan.pgvector)).setParallelism(p).name("write pgvector " + plan.pgvector.table());
+            refusedByStore = PgVectorSink.write(counted, plan.pgvector, "pgvector-sink").setParallelism(p);
         } else {
             DataStream<EmbeddedChunk> all = reused == null ? counted : counted.union(reused);
             all.sinkTo(ParquetVectorSink.create(new Path(plan.output, "vectors").toString(),
@@ -139,9 +140,10 @@ public final class BulkJob {
 
         DataStream<DeadLetter> deadLetters = documents.getSideOutput(DeadLetters.TAG)
                 .union(chunks.getSideOutput(DeadLetters.TAG), embedded.refused());
-        deadLetters.map(DeadLetter::toJsonLine).name("dead letters to JSON")
-                .sinkTo(DeadLetterSink.create(new Path(plan.output, "dead-letter").toString()))
-                .name("write dead letters");
+        if (refusedByStore != null) {
+            deadLetters = deadLetters.union(refusedByStore);
+        }
+        DeadLetterOutput.toFiles(deadLetters, new Path(plan.output, "dead-letter"));
     }
 
     /** Builds and runs the job, printing progress to {@code out}, and waits for it to finish. */

@@ -152,7 +152,7 @@ public record InputFiles(List<Path> files, String format, String configuredForma
                 .setParallelism(parallelism).uid("read-" + format);
         if (!skipped.isEmpty()) { // one dead letter per file left out, through the same routing as a bad record
             List<ParsedRecord> letters = skipped.stream().map(u -> ParsedRecord.dead(DeadLetter.of(
-                    "unreadable file, skipped (source.on-unreadable-file=skip): " + u.reason(),
+                    DeadLetter.PARSE, "unreadable-file", "unreadable file, skipped (source.on-unreadable-file=skip): " + u.reason(),
                     Locations.display(u.file()), null))).toList();
             records = records.union(env.fromData(letters, TypeInformation.of(ParsedRecord.class))
                     .name("unreadable files").uid("unreadable-files"));

@@ -226,10 +226,15 @@ public final class JobOptions {
     public static final ConfigKey<Long> JOB_PROGRESS_INTERVAL = add(ConfigKey.duration("job.progress-interval", "10s",
             "How often a bounded job prints progress (0: never)."));
     public static final ConfigKey<Integer> JOB_RESTART_ATTEMPTS = add(ConfigKey.nonNegativeInt("job.restart-attempts",
-            "10", "Bulk and reindex runs: restarts after a failure (a TaskManager lost, a task failed) before the run "
-                    + "fails, 5 s apart (one lost TaskManager costs about 3: its tasks, then the readers of the results "
-                    + "it held); only what the failure touched runs again. The stream job restarts from its "
-                    + "last checkpoint without a limit (Flink's exponential-delay default)."));
+            "10", "Restarts after a failure (a TaskManager lost, a task failed) before the job fails for good, 5 s apart. "
+                    + "Bulk and reindex: in the whole run (one lost TaskManager costs about 3: its tasks, then the "
+                    + "readers of the results it held; only what the failure touched runs again). Stream: within "
+                    + "job.restart-window, from the last checkpoint, so a systemic failure (database down longer than "
+                    + "its retries, a bug) stops the job with its cause instead of restarting forever. Bad records "
+                    + "never cause restarts: they go to the dead letters."));
+    public static final ConfigKey<Long> JOB_RESTART_WINDOW = add(ConfigKey.duration("job.restart-window", "10min",
+            "Stream job: the window in which more than job.restart-attempts failures stop the job (Flink's "
+                    + "failure-rate restart strategy)."));
     public static final ConfigKey<String> JOB_NAME = add(ConfigKey.string("job.name", null,
             "The Flink job name (default: flink-embed bulk / flink-embed stream)."));
     public static final ConfigKey<Long> JOB_CHECKPOINT_INTERVAL = add(ConfigKey.duration("job.checkpoint-interval",

@@ -17,7 +17,7 @@ import dev.flinkembed.operators.records.Document;
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.operators.records.IndexedChunk;
 import dev.flinkembed.operators.reindex.ChunkDiffFunction;
-import dev.flinkembed.operators.sinks.DeadLetterSink;
+import dev.flinkembed.jobs.pipeline.DeadLetterOutput;
 import dev.flinkembed.operators.pgvector.IndexedChunksReader;
 import dev.flinkembed.operators.pgvector.PgVectorOptions;
 import dev.flinkembed.operators.pgvector.PgVectorSink;
@@ -102,10 +102,9 @@ public final class ReindexJob {
         }
         EmbeddingStage embedded = EmbeddingStage.apply(toEmbed, plan.embedding, true, p);
         DataStream<EmbeddedChunk> counted = embedded.vectors();
-        counted.union(tableWrites).sinkTo(new PgVectorSink(plan.target)).setParallelism(p)
-                .name("write pgvector " + plan.target.table());
-        rejected.union(embedded.refused()).map(DeadLetter::toJsonLine).name("dead letters to JSON")
-                .sinkTo(DeadLetterSink.create(new Path(plan.output, "dead-letter").toString()))
-                .name("write dead letters");
+        DataStream<DeadLetter> refusedByStore = PgVectorSink.write(counted.union(tableWrites), plan.target,
+                "pgvector-sink").setParallelism(p);
+        DeadLetterOutput.toFiles(rejected.union(toEmbed.getSideOutput(DeadLetters.TAG), embedded.refused(),
+                refusedByStore), new Path(plan.output, "dead-letter"));
     }
 }

@@ -6,6 +6,8 @@ import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.config.KafkaPreflight;
 import dev.flinkembed.jobs.config.PgVectorPreflight;
 import dev.flinkembed.jobs.config.Settings;
+import dev.flinkembed.jobs.pipeline.UnboundedRun;
+import dev.flinkembed.jobs.pipeline.DeadLetterOutput;
 import dev.flinkembed.jobs.pipeline.EmbeddingStage;
 import dev.flinkembed.operators.chunking.ChunkingFunction;
 import dev.flinkembed.operators.chunking.ChunkingOptions;
@@ -107,6 +109,7 @@ public final class StreamJob {
      */
     public static void build(StreamExecutionEnvironment env, Plan plan) {
         env.setParallelism(plan.parallelism);
+        UnboundedRun.configure(env, plan.config);
         if (plan.checkpointInterval > 0) {
             env.enableCheckpointing(plan.checkpointInterval, CheckpointingMode.EXACTLY_ONCE);
         }
@@ -122,9 +125,10 @@ public final class StreamJob {
         // The ordered async operator keeps each document's changes in order.
         EmbeddingStage embedded = EmbeddingStage.apply(chunks, plan.embedding, true, plan.parallelism);
         DataStream<EmbeddedChunk> counted = embedded.vectors();
+        DataStream<DeadLetter> deadLetters = documents.getSideOutput(DeadLetters.TAG)
+                .union(chunks.getSideOutput(DeadLetters.TAG), embedded.refused());
         if (plan.pgvector != null) {
-            counted.sinkTo(new PgVectorSink(plan.pgvector)).name("write pgvector " + plan.pgvector.table())
-                    .uid("pgvector-sink");
+            deadLetters = deadLetters.union(PgVectorSink.write(counted, plan.pgvector, "pgvector-sink"));
         }
         if (plan.parquetOutput != null) {
             counted.sinkTo(ParquetVectorSink.createChangelog(new Path(Locations.of(plan.parquetOutput), "vectors").toString(),
@@ -135,10 +139,7 @@ public final class StreamJob {
             counted.sinkTo(KafkaSinks.vectors(plan.vectors)).name("write kafka " + plan.vectors.topic())
                     .uid("kafka-vectors-sink");
         }
-        DataStream<DeadLetter> deadLetters = documents.getSideOutput(DeadLetters.TAG)
-                .union(chunks.getSideOutput(DeadLetters.TAG), embedded.refused());
-        deadLetters.sinkTo(KafkaSinks.deadLetters(plan.deadLetters)).name("dead letters " + plan.deadLetters.topic())
-                .uid("dead-letter-sink");
+        DeadLetterOutput.toKafka(deadLetters, plan.deadLetters);
     }
 
     /** Builds and submits the job; prints what it reads and writes. */

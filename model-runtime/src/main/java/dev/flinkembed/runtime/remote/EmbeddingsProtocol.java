@@ -15,6 +15,12 @@ import java.util.List;
 public final class EmbeddingsProtocol {
 
     static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Responses may hold NaN or Infinity as bare tokens (Python's json.dumps writes them): read them as such, so that
+     * the caller's per-vector check refuses that one input instead of the whole batch failing to parse.
+     */
+    private static final ObjectMapper LENIENT = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build());
 
     private EmbeddingsProtocol() {
     }
@@ -35,7 +41,7 @@ public final class EmbeddingsProtocol {
     public static float[][] parseResponse(byte[] body, int count) {
         JsonNode root;
         try {
-            root = JSON.readTree(body);
+            root = LENIENT.readTree(body);
         } catch (java.io.IOException e) {
             throw new RemoteException("unreadable response body (" + e.getMessage().lines().findFirst().orElse("")
                     + ")", 200, true, -1, e);
@@ -69,7 +75,9 @@ public final class EmbeddingsProtocol {
         }
         float[] v = new float[e.size()];
         for (int i = 0; i < v.length; i++) {
-            v[i] = (float) e.get(i).asDouble();
+            // null (what serde_json writes for NaN) or a non-number is not a value: NaN, never a silent 0
+            JsonNode x = e.get(i);
+            v[i] = x.isNumber() ? (float) x.asDouble() : Float.NaN;
         }
         return v;
     }
@@ -96,7 +104,7 @@ public final class EmbeddingsProtocol {
     public static String errorMessage(byte[] body) {
         String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
         try {
-            JsonNode root = JSON.readTree(body);
+            JsonNode root = LENIENT.readTree(body);
             JsonNode err = root == null ? null : root.get("error");
             if (err != null && err.isObject() && err.has("message")) {
                 return err.get("message").asText();

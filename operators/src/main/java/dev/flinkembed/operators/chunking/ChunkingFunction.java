@@ -6,6 +6,7 @@ import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.Document;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
+import dev.flinkembed.operators.sources.DocumentPolicy;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -19,6 +20,8 @@ import org.apache.flink.util.Collector;
 public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
 
     public static final String CHUNKS_CREATED = "chunks-created";
+    /** Dead-letter kind: a delete for an output that cannot delete (Parquet files). */
+    public static final String DELETE_UNSUPPORTED = "delete-unsupported";
 
     /** What a delete operation becomes: a deletion marker for sinks that delete, else a dead letter. */
     public enum Deletes { PASS_TO_SINK, DEAD_LETTER }
@@ -53,14 +56,14 @@ public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
             return;
         }
         if (Document.DELETE.equals(doc.op)) {
-            ctx.output(DeadLetters.TAG, DeadLetter.of("op 'delete' needs a sink that can delete (pgvector or Kafka), not Parquet files",
-                    "chunking", "{\"id\":\"" + doc.id + "\",\"op\":\"delete\"}"));
+            ctx.output(DeadLetters.TAG, DeadLetter.of(DeadLetter.CHUNK, DELETE_UNSUPPORTED, "op 'delete' needs a sink that can delete (pgvector or Kafka), not Parquet files",
+                    "chunking", "{\"id\":\"" + doc.id + "\",\"op\":\"delete\"}").forDocument(doc.id));
             return;
         }
         if (doc.text != null && doc.text.length() > options.maxDocumentChars()) {
-            ctx.output(DeadLetters.TAG, DeadLetter.of("document '" + doc.id + "' has " + doc.text.length()
+            ctx.output(DeadLetters.TAG, DeadLetter.of(DeadLetter.CHUNK, DocumentPolicy.TOO_LARGE, "document '" + doc.id + "' has " + doc.text.length()
                     + " characters, more than chunking.max-document-chars (" + options.maxDocumentChars()
-                    + "); raise the limit to embed it", "chunking", doc.toJsonLine()));
+                    + "); raise the limit to embed it", "chunking", doc.toJsonLine()).forDocument(doc.id));
             return;
         }
         for (Chunk c : chunker.chunk(doc)) {

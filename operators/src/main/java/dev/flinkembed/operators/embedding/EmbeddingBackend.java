@@ -21,6 +21,9 @@ public interface EmbeddingBackend extends AutoCloseable {
     /** The lineage fingerprint written next to the vectors (what decides them). */
     String fingerprint();
 
+    /** The length of every vector, or 0 when only the first answer tells (a remote server without dimensions set). */
+    int dimensions();
+
     /** Fails what is still queued and releases the model, tokenizer and threads. */
     @Override
     void close();

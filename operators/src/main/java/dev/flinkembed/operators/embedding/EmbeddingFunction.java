@@ -17,12 +17,17 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
  * The async embedding operator's function: the slot's {@link EmbeddingBackend} is opened in {@link #open} and released
  * in {@link #close} — the in-process model or a remote OpenAI-compatible server, chosen by the configuration. Each chunk's ResultFuture completes when its batch or request has run. Until then the
  * chunk stays in Flink's async queue, so a checkpoint keeps it and a restore replays it. A chunk the remote server
- * refuses (e.g. too long for it) comes out with {@code error} set, for the dead letters; other failures fail the job.
+ * refuses (e.g. too long for it), or whose vector fails {@link VectorCheck} (NaN, wrong dimension), comes out with
+ * {@code error} set, for the dead letters; other failures fail the job.
  */
 public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedChunk> {
 
+    /** Dead-letter kind of a chunk the backend refused (a remote server's 4xx for that input). */
+    public static final String REFUSED_BY_MODEL = "refused-by-model";
+
     private final EmbeddingOptions options;
     private transient EmbeddingBackend backend;
+    private transient VectorCheck vectors;
 
     public EmbeddingFunction(EmbeddingOptions options) {
         this.options = options;
@@ -42,6 +47,7 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
         EmbeddingMetrics metrics = new EmbeddingMetrics(getRuntimeContext().getMetricGroup());
         String thread = "embed-" + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
         backend = EmbeddingBackend.open(options, operatorContext, metrics::onBatch, thread);
+        vectors = new VectorCheck(backend.modelName(), backend.dimensions());
     }
 
     @Override
@@ -55,8 +61,11 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
         }
         backend.embedder().submit(EmbeddingInput.document(chunk.embedText)).whenComplete((embedding, error) -> {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            String invalid = cause == null ? vectors.problem(embedding.vector()) : null;
             if (cause instanceof InputRejectedException) {
-                resultFuture.complete(List.of(EmbeddedChunk.refused(chunk, cause.getMessage())));
+                resultFuture.complete(List.of(EmbeddedChunk.refused(chunk, REFUSED_BY_MODEL, cause.getMessage())));
+            } else if (invalid != null) {
+                resultFuture.complete(List.of(EmbeddedChunk.refused(chunk, VectorCheck.INVALID_VECTOR, invalid)));
             } else if (cause != null) {
                 resultFuture.completeExceptionally(refusedForGood(cause)
                         ? new org.apache.flink.runtime.execution.SuppressRestartsException(cause) : cause);

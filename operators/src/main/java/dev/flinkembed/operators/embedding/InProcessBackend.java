@@ -80,6 +80,11 @@ final class InProcessBackend implements EmbeddingBackend {
     }
 
     @Override
+    public int dimensions() {
+        return model.info().dimensions();
+    }
+
+    @Override
     public void close() {
         embedder.close();
         model.close();

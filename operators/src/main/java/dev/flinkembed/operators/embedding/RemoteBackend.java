@@ -23,8 +23,11 @@ public final class RemoteBackend implements EmbeddingBackend {
     private final RemoteEmbedder embedder;
     private final String name;
     private final String fingerprint;
+    private final int dimensions;
 
-    private RemoteBackend(ModelTokenizer tokenizer, RemoteEmbedder embedder, String name, String fingerprint) {
+    private RemoteBackend(ModelTokenizer tokenizer, RemoteEmbedder embedder, String name, String fingerprint,
+                          int dimensions) {
+        this.dimensions = dimensions;
         this.tokenizer = tokenizer;
         this.embedder = embedder;
         this.name = name;
@@ -36,7 +39,8 @@ public final class RemoteBackend implements EmbeddingBackend {
         String prefix = documentPrefix(model);
         RemoteEmbedder embedder = new RemoteEmbedder(remote, in -> prefix + in.text(),
                 text -> tokenizer.encode(text).ids().length, listener, thread);
-        return new RemoteBackend(tokenizer, embedder, name(remote), fingerprint(remote, model));
+        return new RemoteBackend(tokenizer, embedder, name(remote), fingerprint(remote, model),
+                remote.dimensions() == null ? 0 : remote.dimensions());
     }
 
     /** The lineage name of vectors from a remote server. */
@@ -73,6 +77,11 @@ public final class RemoteBackend implements EmbeddingBackend {
     @Override
     public String fingerprint() {
         return fingerprint;
+    }
+
+    @Override
+    public int dimensions() {
+        return dimensions;
     }
 
     @Override

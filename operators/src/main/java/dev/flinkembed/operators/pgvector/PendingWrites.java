@@ -67,17 +67,17 @@ final class PendingWrites {
         return byDocument.values();
     }
 
-    List<EmbeddedChunk> upserts() {
+    static List<EmbeddedChunk> upserts(Collection<DocumentChange> changes) {
         List<EmbeddedChunk> out = new ArrayList<>();
-        for (DocumentChange d : byDocument.values()) {
+        for (DocumentChange d : changes) {
             out.addAll(d.chunks.values());
         }
         return out;
     }
 
-    List<EmbeddedChunk> lineageUpdates() {
+    static List<EmbeddedChunk> lineageUpdates(Collection<DocumentChange> changes) {
         List<EmbeddedChunk> out = new ArrayList<>();
-        for (DocumentChange d : byDocument.values()) {
+        for (DocumentChange d : changes) {
             out.addAll(d.lineage.values());
         }
         return out;

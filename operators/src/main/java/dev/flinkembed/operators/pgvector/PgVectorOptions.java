@@ -167,7 +167,11 @@ public record PgVectorOptions(String url, String user, String password, String s
      * (measured on a standalone cluster).
      */
     public static Connection connect(String url, Properties properties) throws SQLException {
-        Connection c = new org.postgresql.Driver().connect(url, properties);
+        Properties p = new Properties();
+        // The server's Detail line carries key values ("Key (doc_id)=(…) already exists"): keep it out of messages.
+        p.setProperty("logServerErrorDetail", "false");
+        p.putAll(properties);
+        Connection c = new org.postgresql.Driver().connect(url, p);
         if (c == null) {
             throw new SQLException("not a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database): " + url);
         }

@@ -1,24 +1,21 @@
 package dev.flinkembed.operators.pgvector;
 
+import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.EmbeddedChunk;
-import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.api.connector.sink2.SinkWriter;
-import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
- * Flink sink writing chunks to a PostgreSQL/pgvector table (see {@link PgVectorWriter} for the delivery guarantee).
- * The table is created or checked by {@link #prepareTable} on the client before the job starts, and again by each
- * writer (cheap, and right when the job is restored on a cluster against a database that changed).
+ * Writes chunks to a PostgreSQL/pgvector table (see {@link PgVectorWriter} for the delivery guarantee and what
+ * happens to documents the table refuses). The table is created or checked by {@link #prepareTable} on the client
+ * before the job starts, and again by each writer when it opens.
  */
-public final class PgVectorSink implements Sink<EmbeddedChunk> {
+public final class PgVectorSink {
 
-    private final PgVectorOptions options;
-
-    public PgVectorSink(PgVectorOptions options) {
-        this.options = options;
+    private PgVectorSink() {
     }
 
     /** Connects, creates the table when missing, checks it; a message naming the problem otherwise. */
@@ -30,17 +27,13 @@ public final class PgVectorSink implements Sink<EmbeddedChunk> {
         }
     }
 
-    @Override
-    public SinkWriter<EmbeddedChunk> createWriter(WriterInitContext context) throws IOException {
-        prepareTableOrFail();
-        return new PgVectorWriter(options, context.getProcessingTimeService(), context.metricGroup());
-    }
-
-    private void prepareTableOrFail() throws IOException {
-        try {
-            prepareTable(options);
-        } catch (IllegalStateException e) {
-            throw new IOException(e.getMessage(), e);
-        }
+    /**
+     * Adds the writer after {@code chunks}; the stream it returns holds the documents the table refused, as dead
+     * letters for the job's dead-letter output. {@code uid} keeps savepoints restorable across versions.
+     */
+    public static SingleOutputStreamOperator<DeadLetter> write(DataStream<EmbeddedChunk> chunks, PgVectorOptions options,
+                                                              String uid) {
+        return chunks.transform("write pgvector " + options.table(), TypeInformation.of(DeadLetter.class),
+                new PgVectorWriteOperator(options)).uid(uid);
     }
 }

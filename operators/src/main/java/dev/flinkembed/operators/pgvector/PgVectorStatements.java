@@ -42,14 +42,14 @@ final class PgVectorStatements {
                 + " WHERE (" + prefixed + ") IS DISTINCT FROM (" + excluded + ")";
     }
 
-    /** Applies {@code pending} in one transaction; returns {deleted rows, upserted rows}. */
-    long[] apply(Connection c, PendingWrites pending) throws SQLException {
+    /** Applies {@code changes} in one transaction; returns {deleted rows, upserted rows}. */
+    long[] apply(Connection c, java.util.Collection<PendingWrites.DocumentChange> changes) throws SQLException {
         c.setAutoCommit(false);
         long deleted = 0;
         long upserted = 0;
         try (PreparedStatement del = c.prepareStatement(deleteSql);
              PreparedStatement up = c.prepareStatement(upsertSql)) {
-            for (PendingWrites.DocumentChange d : pending.changes()) {
+            for (PendingWrites.DocumentChange d : changes) {
                 del.setString(1, d.docId);
                 del.setInt(2, d.trimFrom);
                 del.addBatch();
@@ -57,7 +57,7 @@ final class PgVectorStatements {
             for (int n : del.executeBatch()) {
                 deleted += Math.max(n, 0);
             }
-            List<EmbeddedChunk> lineage = pending.lineageUpdates();
+            List<EmbeddedChunk> lineage = PendingWrites.lineageUpdates(changes);
             if (!lineage.isEmpty()) {
                 try (PreparedStatement ps = c.prepareStatement(lineageSql)) {
                     for (EmbeddedChunk e : lineage) {
@@ -67,7 +67,7 @@ final class PgVectorStatements {
                     ps.executeBatch();
                 }
             }
-            for (EmbeddedChunk e : pending.upserts()) {
+            for (EmbeddedChunk e : PendingWrites.upserts(changes)) {
                 bind(up, e);
                 up.addBatch();
                 upserted++;
@@ -85,6 +85,17 @@ final class PgVectorStatements {
         return new long[]{deleted, upserted};
     }
 
+    /** Removes every row of one document (a document the table refused: no half-written version stays). */
+    void deleteDocument(Connection c, String docId) throws SQLException {
+        Transactions.inTransaction(c, () -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + options.qualifiedTable()
+                    + " WHERE doc_id = ?")) {
+                ps.setString(1, docId);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
     private static void bindLineage(PreparedStatement ps, EmbeddedChunk e) throws SQLException {
         ps.setInt(1, e.chunkCount);
         ps.setInt(2, e.startChar);
@@ -98,9 +109,11 @@ final class PgVectorStatements {
     }
 
     private void bind(PreparedStatement ps, EmbeddedChunk e) throws SQLException {
-        if (e.embedding.length != options.dimensions()) {
-            throw new IllegalStateException("chunk " + e.docId + "#" + e.chunkIndex + " has " + e.embedding.length
-                    + " dimensions, the table " + options.table() + " holds " + options.dimensions());
+        if (e.embedding == null || e.embedding.length != options.dimensions()) {
+            // a data error like any the server raises: the writer isolates the document, the rest of the batch lands
+            throw new SQLException("chunk " + e.docId + "#" + e.chunkIndex + " has " + (e.embedding == null ? 0
+                    : e.embedding.length) + " dimensions, the table " + options.table() + " holds "
+                    + options.dimensions(), "22000");
         }
         int i = 1;
         ps.setString(i++, e.docId);

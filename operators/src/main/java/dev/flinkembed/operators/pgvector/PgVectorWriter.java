@@ -1,93 +1,222 @@
 package dev.flinkembed.operators.pgvector;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.runtime.retry.Backoff;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import org.apache.flink.api.common.operators.ProcessingTimeService;
-import org.apache.flink.api.connector.sink2.SinkWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Buffers chunks and writes them in batches: when {@code batchSize} records are waiting, every
- * {@code flushIntervalMillis}, and on every checkpoint ({@link #flush}, before the barrier goes on). A checkpoint
- * therefore completes only after everything before it is in the table; after a failure Flink replays from that
- * checkpoint and the idempotent upserts and trims reach the same rows: at-least-once delivery, exactly-once rows.
- * Transient SQL failures are retried with exponential backoff and equal jitter ({@link Backoff}) on a fresh connection.
+ * Buffers chunks and writes them in batches, one transaction per batch ({@link PgVectorWriteOperator} decides when:
+ * by size, by interval, before every checkpoint barrier and at the end of input). After a failure Flink replays from
+ * the last checkpoint and the idempotent upserts and trims reach the same rows: at-least-once delivery, exactly-once
+ * rows. Transient SQL failures are retried with exponential backoff and equal jitter ({@link Backoff}) on a fresh
+ * connection; other failures that are not about the data fail the job (and its restart strategy decides).
+ *
+ * <p>A batch the database refuses for its data ({@link SqlErrors#isDataError}: a NUL byte, an index row too large, a
+ * constraint) does not fail the job: the writer bisects the batch by document, commits every document that goes in,
+ * and hands each refused document to {@code refused} as a dead letter naming the SQLSTATE. A refused document's rows
+ * are removed, so the table never serves half of a version the source has replaced, and its later chunks (a document
+ * longer than one batch) are skipped until a new version of it arrives. Messages name document ids and SQLSTATEs,
+ * never bound values ({@link SqlErrors#describe}).
  */
-final class PgVectorWriter implements SinkWriter<EmbeddedChunk> {
+final class PgVectorWriter implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgVectorWriter.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Dead-letter kind of a document the database refused. */
+    static final String REFUSED_BY_STORE = "refused-by-store";
+    /** Refused documents whose later chunks are still skipped; the oldest is forgotten beyond this. */
+    private static final int REMEMBERED_REFUSALS = 10_000;
 
     private final PgVectorOptions options;
     private final PgVectorStatements statements;
     private final PendingWrites pending = new PendingWrites();
-    private final ProcessingTimeService time;
+    private final Consumer<DeadLetter> refused;
     private final Counter upserted;
     private final Counter deleted;
     private final Counter retries;
+    private final Counter documentsRefused;
+    private final Counter chunksSkipped;
+    /** doc id → chunk count of its refused version: later chunks of that version are skipped. */
+    private final Map<String, Integer> refusedVersions = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+            return size() > REMEMBERED_REFUSALS;
+        }
+    };
     private Connection connection;
-    private boolean timerSet;
 
-    PgVectorWriter(PgVectorOptions options, ProcessingTimeService time, MetricGroup metrics) {
+    PgVectorWriter(PgVectorOptions options, MetricGroup metrics, Consumer<DeadLetter> refused) {
         this.options = options;
         this.statements = new PgVectorStatements(options);
-        this.time = time;
+        this.refused = refused;
         MetricGroup g = metrics.addGroup("pgvector");
         this.upserted = g.counter("rowsUpserted");
         this.deleted = g.counter("rowsDeleted");
         this.retries = g.counter("retries");
+        this.documentsRefused = g.counter("documentsRefused");
+        this.chunksSkipped = g.counter("chunksOfRefusedDocumentsSkipped");
     }
 
-    @Override
-    public void write(EmbeddedChunk chunk, Context context) throws IOException {
+    /** Buffers {@code chunk}; writes the buffer when it holds {@code batchSize} records. */
+    void write(EmbeddedChunk chunk) throws IOException {
+        Integer refusedCount = refusedVersions.get(chunk.docId);
+        if (refusedCount != null) {
+            if (!chunk.isDeletion() && chunk.chunkIndex > 0 && chunk.chunkCount == refusedCount) {
+                chunksSkipped.inc(); // the rest of a refused version: its dead letter already names the document
+                return;
+            }
+            refusedVersions.remove(chunk.docId); // a new version or a deletion
+        }
         pending.add(chunk);
         if (pending.records() >= options.batchSize()) {
-            writePending();
-        } else if (!timerSet && options.flushIntervalMillis() > 0 && time != null) {
-            timerSet = true;
-            time.registerTimer(time.getCurrentProcessingTime() + options.flushIntervalMillis(), t -> {
-                timerSet = false;
-                writePending();
-            });
+            flush();
         }
     }
 
-    @Override
-    public void flush(boolean endOfInput) throws IOException {
-        writePending();
+    boolean hasPending() {
+        return !pending.isEmpty();
     }
 
-    private void writePending() throws IOException {
+    /** Writes everything buffered: refused documents become dead letters, the rest is committed. */
+    void flush() throws IOException {
         if (pending.isEmpty()) {
             return;
         }
+        List<PendingWrites.DocumentChange> all = new ArrayList<>(pending.changes());
+        try {
+            applyRetrying(all);
+        } catch (DataError e) {
+            LOG.warn("{} refused a batch of {} documents ({}); finding the documents it refuses", options.table(),
+                    all.size(), SqlErrors.describe(e.cause));
+            isolate(all, e.cause);
+        }
+        pending.clear();
+    }
+
+    /** Bisects {@code changes} until every refused document is alone; commits each half that goes in. */
+    private void isolate(List<PendingWrites.DocumentChange> changes, SQLException error) throws IOException {
+        if (changes.size() == 1) {
+            refuse(changes.get(0), error);
+            return;
+        }
+        int mid = changes.size() / 2;
+        for (List<PendingWrites.DocumentChange> half : List.of(changes.subList(0, mid),
+                changes.subList(mid, changes.size()))) {
+            try {
+                applyRetrying(half);
+            } catch (DataError e) {
+                isolate(half, e.cause);
+            }
+        }
+    }
+
+    private void refuse(PendingWrites.DocumentChange d, SQLException error) throws IOException {
+        documentsRefused.inc();
+        String why = SqlErrors.describe(error);
+        LOG.warn("{} refused document '{}' ({}): sent to the dead letters, its rows removed", options.table(),
+                abbreviate(d.docId), why);
+        try {
+            removeDocument(d.docId);
+        } catch (DataError e) {
+            // nothing can be stored under this id either (e.g. a NUL in it): there is nothing to remove
+        }
+        int count = d.chunks.isEmpty() ? -1 : d.chunks.lastEntry().getValue().chunkCount;
+        if (count > 0) {
+            refusedVersions.put(d.docId, count);
+        }
+        refused.accept(DeadLetter.of(DeadLetter.WRITE, REFUSED_BY_STORE, "PostgreSQL refused the document ("
+                        + why + "); its rows were removed from the table", "pgvector " + options.schema() + "."
+                        + options.table(), original(d)).forDocument(d.docId));
+    }
+
+    /** What the table was asked to store, so the document can be fixed and replayed (chunk texts, no vectors). */
+    private static String original(PendingWrites.DocumentChange d) {
+        ObjectNode n = JSON.createObjectNode().put("doc_id", d.docId);
+        ArrayNode chunks = n.putArray("chunks");
+        for (EmbeddedChunk c : d.chunks.values()) {
+            n.put("chunk_count", c.chunkCount);
+            if (c.title != null) {
+                n.put("title", c.title);
+            }
+            if (c.metadata != null) {
+                ObjectNode m = n.putObject("metadata");
+                c.metadata.forEach(m::put);
+            }
+            chunks.addObject().put("chunk_index", c.chunkIndex).put("start_char", c.startChar)
+                    .put("end_char", c.endChar).put("text", c.text);
+        }
+        return n.toString();
+    }
+
+    private void removeDocument(String docId) throws IOException, DataError {
+        retrying(docId, 1, () -> {
+            statements.deleteDocument(connection, docId);
+            return null;
+        });
+    }
+
+    private void applyRetrying(List<PendingWrites.DocumentChange> changes) throws IOException, DataError {
+        long[] counts = retrying(changes.isEmpty() ? "" : changes.get(0).docId, changes.size(), () -> {
+            checkVersion(changes);
+            return statements.apply(connection, changes);
+        });
+        deleted.inc(counts[0]);
+        upserted.inc(counts[1]);
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    /** The database refused the data: the caller isolates it. */
+    private static final class DataError extends Exception {
+        final SQLException cause;
+
+        DataError(SQLException cause) {
+            super(null, null, false, false);
+            this.cause = cause;
+        }
+    }
+
+    private <T> T retrying(String firstDoc, int documents, Work<T> work) throws IOException, DataError {
         SQLException last = null;
         for (int attempt = 0; attempt <= options.maxRetries(); attempt++) {
             try {
                 if (connection == null || connection.isClosed()) {
                     connection = options.connect();
                 }
-                checkVersion();
-                long[] counts = statements.apply(connection, pending);
-                deleted.inc(counts[0]);
-                upserted.inc(counts[1]);
-                pending.clear();
-                return;
+                return work.run();
             } catch (SQLException e) {
                 last = e;
-                if (!TransientSqlErrors.isTransient(e) || attempt == options.maxRetries()) {
+                if (SqlErrors.isDataError(e)) {
+                    throw new DataError(e);
+                }
+                if (!SqlErrors.isTransient(e) || attempt == options.maxRetries()) {
                     break;
                 }
                 retries.inc();
                 closeConnection();
                 long sleep = Backoff.delayMillis(options.retryBackoffMillis(), attempt + 1, 30_000);
-                LOG.warn("Writing {} buffered chunks to {} failed ({}: {}); retry {}/{} in {} ms", pending.records(),
-                        options, e.getSQLState(), e.getMessage(), attempt + 1, options.maxRetries(), sleep);
+                LOG.warn("Writing {} documents to {} failed ({}); retry {}/{} in {} ms", documents, options,
+                        SqlErrors.describe(e), attempt + 1, options.maxRetries(), sleep);
                 try {
                     Thread.sleep(sleep);
                 } catch (InterruptedException ie) {
@@ -97,15 +226,20 @@ final class PgVectorWriter implements SinkWriter<EmbeddedChunk> {
             }
         }
         closeConnection();
-        throw new IOException("writing " + pending.records() + " chunks to " + options + " failed"
-                + (TransientSqlErrors.isTransient(last) ? " after " + options.maxRetries() + " retries" : "")
-                + ": " + last.getMessage(), last);
+        SQLException safe = SqlErrors.sanitized(Objects.requireNonNull(last));
+        throw new IOException("writing " + documents + " documents (the first '" + abbreviate(firstDoc) + "') to "
+                + options + " failed" + (SqlErrors.isTransient(last) ? " after " + options.maxRetries() + " retries"
+                : "") + ": " + safe.getMessage(), safe);
+    }
+
+    private static String abbreviate(String id) {
+        return id.length() > 80 ? id.substring(0, 80) + "… (" + id.length() + " characters)" : id;
     }
 
     /** A model switch of a versioned table must not let this job's vectors into the new version (one query). */
-    private void checkVersion() throws SQLException {
-        String fingerprint = pending.upserts().stream().map(e -> e.modelFingerprint).filter(java.util.Objects::nonNull)
-                .findFirst().orElse(null);
+    private void checkVersion(List<PendingWrites.DocumentChange> changes) throws SQLException {
+        String fingerprint = PendingWrites.upserts(changes).stream().map(e -> e.modelFingerprint)
+                .filter(Objects::nonNull).findFirst().orElse(null);
         try {
             PgVectorVersions.checkWriter(connection, options, fingerprint);
         } catch (IllegalStateException e) {

@@ -9,13 +9,25 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
- * A record that could not be processed: why, where it came from, and the original bytes (as text when they are valid
- * UTF-8, otherwise Base64), so nothing is lost and it can be fixed and replayed.
+ * A record that could not be processed: at which stage ({@code parse}, {@code chunk}, {@code embed}, {@code write}),
+ * what kind of problem (a short stable code, e.g. {@code bad-id}, counted per kind as a metric), why (a sentence),
+ * which document when known, where it came from, and the original bytes (as text when they are valid UTF-8, otherwise
+ * Base64), so nothing is lost and it can be fixed and replayed. See the README's "Bad records" policy.
  */
 public class DeadLetter {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The stages that can refuse a record. */
+    public static final String PARSE = "parse";
+    public static final String CHUNK = "chunk";
+    public static final String EMBED = "embed";
+    public static final String WRITE = "write";
+
+    public String stage;
+    public String kind;
+    /** The document's id when it is known (null for a record that is not a document at all). */
+    public String docId;
     public String reason;
     public String source;
     public String original;
@@ -27,8 +39,10 @@ public class DeadLetter {
     public DeadLetter() {
     }
 
-    public static DeadLetter of(String reason, String source, String original) {
+    public static DeadLetter of(String stage, String kind, String reason, String source, String original) {
         DeadLetter d = new DeadLetter();
+        d.stage = stage;
+        d.kind = kind;
         d.reason = reason;
         d.source = source;
         d.original = original;
@@ -36,8 +50,8 @@ public class DeadLetter {
         return d;
     }
 
-    public static DeadLetter ofBytes(String reason, String source, byte[] original) {
-        DeadLetter d = of(reason, source, null);
+    public static DeadLetter ofBytes(String stage, String kind, String reason, String source, byte[] original) {
+        DeadLetter d = of(stage, kind, reason, source, null);
         try {
             d.original = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
@@ -58,10 +72,21 @@ public class DeadLetter {
         return originalIsBase64 ? Base64.getDecoder().decode(original) : original.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** One JSON Lines row: {"reason", "source", "original" or "original_base64", "at"}. */
+    /** The same dead letter naming its document. */
+    public DeadLetter forDocument(String id) {
+        this.docId = id;
+        return this;
+    }
+
+    /** One JSON Lines row: {"stage", "kind", "reason", "doc_id"?, "source", "original" or "original_base64", "at"}. */
     public String toJsonLine() {
         ObjectNode n = JSON.createObjectNode();
+        n.put("stage", stage);
+        n.put("kind", kind);
         n.put("reason", reason);
+        if (docId != null) {
+            n.put("doc_id", docId);
+        }
         n.put("source", source);
         n.put(originalIsBase64 ? "original_base64" : "original", original);
         n.put("at", java.time.Instant.ofEpochMilli(at).toString());

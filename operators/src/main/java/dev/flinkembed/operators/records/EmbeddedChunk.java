@@ -27,6 +27,8 @@ public class EmbeddedChunk {
     public long sourceOffset = -1;
     /** Set when the backend refused this chunk (a remote server's 400): it goes to the dead letters, not a sink. */
     public String error;
+    /** The dead-letter kind of {@code error} (e.g. {@code refused-by-model}, {@code invalid-vector}). */
+    public String errorKind;
     /**
      * Set on a chunk whose vector in the index is still right (same content hash, same model) but whose position or
      * chunk count changed (an edit elsewhere in its document): the pgvector sink updates those columns, not the vector.
@@ -55,9 +57,10 @@ public class EmbeddedChunk {
         return e;
     }
 
-    public static EmbeddedChunk refused(Chunk c, String error) {
+    public static EmbeddedChunk refused(Chunk c, String kind, String error) {
         EmbeddedChunk e = of(c, null, 0, null, null, System.currentTimeMillis());
         e.error = error;
+        e.errorKind = kind;
         return e;
     }
 

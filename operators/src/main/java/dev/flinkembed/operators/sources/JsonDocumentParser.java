@@ -29,6 +29,14 @@ public final class JsonDocumentParser implements Serializable {
             .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
                     .maxStringLength(Integer.MAX_VALUE).build()).build());
 
+    /** Dead-letter kinds of the parse stage (besides {@link DocumentPolicy}'s). */
+    public static final String NOT_UTF8 = "not-utf8";
+    public static final String INVALID_JSON = "invalid-json";
+    public static final String NOT_AN_OBJECT = "not-an-object";
+    public static final String UNKNOWN_OP = "unknown-op";
+    public static final String MISSING_FIELD = "missing-field";
+    public static final String WRONG_TYPE = "wrong-type";
+
     public ParsedRecord parse(byte[] bytes, String source) {
         String text;
         try {
@@ -37,7 +45,7 @@ public final class JsonDocumentParser implements Serializable {
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            return ParsedRecord.dead(DeadLetter.ofBytes("not valid UTF-8", source, bytes));
+            return ParsedRecord.dead(DeadLetter.ofBytes(DeadLetter.PARSE, NOT_UTF8, "not valid UTF-8", source, bytes));
         }
         return parse(text, source);
     }
@@ -47,46 +55,46 @@ public final class JsonDocumentParser implements Serializable {
         try {
             node = JSON.readTree(line);
         } catch (JsonProcessingException e) {
-            return dead("invalid JSON: " + e.getOriginalMessage(), source, line);
+            return dead(INVALID_JSON, "invalid JSON: " + e.getOriginalMessage(), source, line);
         }
         if (node == null || !node.isObject()) {
-            return dead("expected a JSON object, got " + (node == null ? "nothing" : node.getNodeType().name()
+            return dead(NOT_AN_OBJECT, "expected a JSON object, got " + (node == null ? "nothing" : node.getNodeType().name()
                     .toLowerCase(java.util.Locale.ROOT)), source, line);
         }
         String op = Document.UPSERT;
         JsonNode opNode = node.get("op");
         if (opNode != null && !opNode.isNull()) {
             if (!opNode.isTextual() || !(opNode.asText().equals(Document.UPSERT) || opNode.asText().equals(Document.DELETE))) {
-                return dead("unknown op " + opNode + "; accepted: \"upsert\", \"delete\"", source, line);
+                return dead(UNKNOWN_OP, "unknown op " + opNode + "; accepted: \"upsert\", \"delete\"", source, line);
             }
             op = opNode.asText();
         }
-        String problem = requiredString(node, "id");
+        DocumentPolicy.Refusal problem = requiredString(node, "id");
         if (problem != null) {
-            return dead(problem, source, line);
+            return dead(problem.kind(), problem.reason(), source, line);
         }
         boolean delete = op.equals(Document.DELETE);
         if (!delete) {
             problem = requiredString(node, "text");
             if (problem != null) {
-                return dead(problem, source, line);
+                return dead(problem.kind(), problem.reason(), source, line);
             }
         }
         JsonNode title = node.get("title");
         if (title != null && !title.isNull() && !title.isTextual()) {
-            return dead("field 'title' must be a string, got " + type(title), source, line);
+            return dead(WRONG_TYPE, "field 'title' must be a string, got " + type(title), source, line);
         }
         Map<String, String> metadata = null;
         JsonNode meta = node.get("metadata");
         if (meta != null && !meta.isNull()) {
             if (!meta.isObject()) {
-                return dead("field 'metadata' must be an object of strings, got " + type(meta), source, line);
+                return dead(WRONG_TYPE, "field 'metadata' must be an object of strings, got " + type(meta), source, line);
             }
             metadata = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = meta.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (!e.getValue().isTextual()) {
-                    return dead("metadata value '" + e.getKey() + "' must be a string, got " + type(e.getValue()),
+                    return dead(WRONG_TYPE, "metadata value '" + e.getKey() + "' must be a string, got " + type(e.getValue()),
                             source, line);
                 }
                 metadata.put(e.getKey(), e.getValue().asText());
@@ -94,20 +102,34 @@ public final class JsonDocumentParser implements Serializable {
         }
         JsonNode textNode = node.get("text");
         String text = textNode == null || textNode.isNull() ? null : textNode.asText();
-        return ParsedRecord.ok(new Document(node.get("id").asText(), text,
-                title == null || title.isNull() ? null : title.asText(), metadata, op));
+        Document doc = new Document(node.get("id").asText(), text,
+                title == null || title.isNull() ? null : title.asText(), metadata, op);
+        return admit(doc, source, line);
     }
 
-    private static String requiredString(JsonNode node, String field) {
+    /** The document once {@link DocumentPolicy} repaired it, or a dead letter saying why it refused it. */
+    static ParsedRecord admit(Document doc, String source, String original) {
+        DocumentPolicy.Refusal refusal = DocumentPolicy.admit(doc);
+        if (refusal == null) {
+            return ParsedRecord.ok(doc);
+        }
+        ParsedRecord dead = dead(refusal.kind(), refusal.reason(), source, original);
+        if (!refusal.kind().equals(DocumentPolicy.BAD_ID)) {
+            dead.deadLetter.forDocument(doc.id);
+        }
+        return dead;
+    }
+
+    private static DocumentPolicy.Refusal requiredString(JsonNode node, String field) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {
-            return "missing required field '" + field + "'";
+            return new DocumentPolicy.Refusal(MISSING_FIELD, "missing required field '" + field + "'");
         }
         if (!v.isTextual()) {
-            return "field '" + field + "' must be a string, got " + type(v);
+            return new DocumentPolicy.Refusal(WRONG_TYPE, "field '" + field + "' must be a string, got " + type(v));
         }
         if (v.asText().isBlank()) {
-            return "field '" + field + "' is empty";
+            return new DocumentPolicy.Refusal(DocumentPolicy.EMPTY_FIELD, "field '" + field + "' is empty");
         }
         return null;
     }
@@ -116,7 +138,7 @@ public final class JsonDocumentParser implements Serializable {
         return v.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    private static ParsedRecord dead(String reason, String source, String original) {
-        return ParsedRecord.dead(DeadLetter.of(reason, source, original));
+    private static ParsedRecord dead(String kind, String reason, String source, String original) {
+        return ParsedRecord.dead(DeadLetter.of(DeadLetter.PARSE, kind, reason, source, original));
     }
 }

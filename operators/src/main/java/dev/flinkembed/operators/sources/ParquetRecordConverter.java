@@ -17,25 +17,29 @@ public final class ParquetRecordConverter implements Serializable {
 
     public ParsedRecord convert(GenericRecord row, String source) {
         String[] id = new String[1];
-        String problem = stringField(row, columns.id(), true, id);
+        String[] kind = new String[1];
+        String problem = stringField(row, columns.id(), true, id, kind);
         if (problem == null) {
             String[] text = new String[1];
-            problem = stringField(row, columns.text(), true, text);
+            problem = stringField(row, columns.text(), true, text, kind);
             if (problem == null) {
                 String[] title = new String[1];
                 if (columns.title() != null) {
-                    problem = stringField(row, columns.title(), false, title);
+                    problem = stringField(row, columns.title(), false, title, kind);
                 }
                 if (problem == null) {
-                    return ParsedRecord.ok(new Document(id[0], text[0], title[0], null, Document.UPSERT));
+                    return JsonDocumentParser.admit(new Document(id[0], text[0], title[0], null, Document.UPSERT),
+                            source, row.toString());
                 }
             }
         }
-        return ParsedRecord.dead(DeadLetter.of(problem, source, row.toString()));
+        return ParsedRecord.dead(DeadLetter.of(DeadLetter.PARSE, kind[0], problem, source, row.toString()));
     }
 
-    private static String stringField(GenericRecord row, String column, boolean required, String[] out) {
+    private static String stringField(GenericRecord row, String column, boolean required, String[] out,
+                                      String[] kind) {
         Schema.Field field = row.getSchema().getField(column);
+        kind[0] = JsonDocumentParser.MISSING_FIELD;
         if (field == null) {
             return "no column '" + column + "' in this file; columns: " + row.getSchema().getFields().stream()
                     .map(Schema.Field::name).toList();
@@ -45,11 +49,13 @@ public final class ParquetRecordConverter implements Serializable {
             return required ? "missing required column '" + column + "' (null)" : null;
         }
         if (!(value instanceof CharSequence)) {
+            kind[0] = JsonDocumentParser.WRONG_TYPE;
             return "column '" + column + "' must be a string, got " + value.getClass().getSimpleName().toLowerCase()
                     + " " + value;
         }
         String s = value.toString();
         if (required && s.isBlank()) {
+            kind[0] = DocumentPolicy.EMPTY_FIELD;
             return "column '" + column + "' is empty";
         }
         out[0] = s;

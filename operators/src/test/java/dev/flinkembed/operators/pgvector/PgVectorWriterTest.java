@@ -3,6 +3,7 @@ package dev.flinkembed.operators.pgvector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.operators.testing.PgliteServer;
 import java.io.IOException;
@@ -60,13 +61,24 @@ class PgVectorWriterTest {
     }
 
     private static void write(PgVectorOptions o, List<EmbeddedChunk> records) throws IOException {
+        List<DeadLetter> refused = write(o, records, new ArrayList<>());
+        assertThat(refused).as("dead letters").isEmpty();
+    }
+
+    private static List<DeadLetter> write(PgVectorOptions o, List<EmbeddedChunk> records, List<DeadLetter> refused)
+            throws IOException {
         PgVectorSink.prepareTable(o);
-        try (PgVectorWriter w = new PgVectorWriter(o, null, UnregisteredMetricsGroup.createSinkWriterMetricGroup())) {
+        try (PgVectorWriter w = writer(o, refused)) {
             for (EmbeddedChunk c : records) {
-                w.write(c, null);
+                w.write(c);
             }
-            w.flush(true);
+            w.flush();
         }
+        return refused;
+    }
+
+    private static PgVectorWriter writer(PgVectorOptions o, List<DeadLetter> refused) {
+        return new PgVectorWriter(o, UnregisteredMetricsGroup.createSinkWriterMetricGroup(), refused::add);
     }
 
     private static List<String> rows(String table) throws SQLException {
@@ -172,8 +184,8 @@ class PgVectorWriterTest {
     /**
      * A real PostgreSQL error of each SQLSTATE the writer calls transient — deadlock (40P01), serialization failure
      * (40001), server starting (57P03) — raised by the server itself (a trigger; a sequence counts the attempts, as it
-     * is not rolled back), twice, then the rows go in: retried, every row once. A constraint-like error (23514) is not
-     * retried. PGlite runs one session, so a real deadlock between two connections cannot happen there; the server
+     * is not rolled back), twice, then the rows go in: retried, every row once. A data error (23514) is not retried:
+     * the document goes to the dead letters (see the isolation tests below). PGlite runs one session, so a real deadlock between two connections cannot happen there; the server
      * still raises the real error through the real driver.
      */
     @org.junit.jupiter.params.ParameterizedTest
@@ -198,9 +210,10 @@ class PgVectorWriterTest {
             assertThat(rows(table)).containsExactly("p#0/1 p0", "q#0/2 q0", "q#1/2 q1");
             assertThat(attempts(table)).as("two failed statements, then one row each").isEqualTo(2 + 3);
         } else {
-            assertThatThrownBy(() -> write(o, batch)).hasStackTraceContaining("injected failure");
-            assertThat(attempts(table)).as("no retry").isEqualTo(1);
-            assertThat(rows(table)).isEmpty();
+            // batch refused (1), half [p] refused (2): p is dead-lettered, its removal and [q] go in
+            List<DeadLetter> refused = write(o, batch, new ArrayList<>());
+            assertThat(refused).extracting(d -> d.docId).containsExactly("p");
+            assertThat(rows(table)).containsExactly("q#0/2 q0", "q#1/2 q1");
         }
     }
 
@@ -228,9 +241,9 @@ class PgVectorWriterTest {
         PgVectorOptions o = PgVectorOptions.builder(first.jdbcUrl(), "restart", 4).hnswIndex(false)
                 .batchSize(100).maxRetries(8).retryBackoffMillis(250).flushIntervalMillis(0).build();
         PgVectorSink.prepareTable(o);
-        PgVectorWriter w = new PgVectorWriter(o, null, UnregisteredMetricsGroup.createSinkWriterMetricGroup());
-        w.write(chunk("a", 0, 1, "before", 4), null);
-        w.flush(false);
+        PgVectorWriter w = writer(o, new ArrayList<>());
+        w.write(chunk("a", 0, 1, "before", 4));
+        w.flush();
         first.close();
         // The server comes back on the same port with the same data while the writer is retrying.
         java.util.concurrent.CompletableFuture<PgliteServer> second = java.util.concurrent.CompletableFuture.supplyAsync(
@@ -243,8 +256,8 @@ class PgVectorWriterTest {
                     }
                 });
         try {
-            w.write(chunk("b", 0, 1, "after", 4), null);
-            w.flush(false);
+            w.write(chunk("b", 0, 1, "after", 4));
+            w.flush();
             w.close();
             try (Connection c = second.get().connect(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT string_agg(doc_id || ':' || text, ',' ORDER BY doc_id) FROM restart")) {
@@ -262,9 +275,78 @@ class PgVectorWriterTest {
         PgVectorSink.prepareTable(ok);
         PgVectorOptions unreachable = PgVectorOptions.builder("jdbc:postgresql://127.0.0.1:1/postgres?connectTimeout=1", "gone", 4)
                 .batchSize(3).maxRetries(2).retryBackoffMillis(10).flushIntervalMillis(0).build();
-        PgVectorWriter w = new PgVectorWriter(unreachable, null, UnregisteredMetricsGroup.createSinkWriterMetricGroup());
-        w.write(chunk("a", 0, 1, "a", 4), null);
-        assertThatThrownBy(() -> w.flush(false)).isInstanceOf(IOException.class)
-                .hasMessageContaining("writing 1 chunks to").hasMessageContaining("after 2 retries");
+        PgVectorWriter w = writer(unreachable, new ArrayList<>());
+        w.write(chunk("a", 0, 1, "a", 4));
+        assertThatThrownBy(w::flush).isInstanceOf(IOException.class)
+                .hasMessageContaining("writing 1 documents (the first 'a') to").hasMessageContaining("after 2 retries");
+    }
+
+    /**
+     * Real refusals, from the server and from the driver, in one batch with good documents: an id over the btree row
+     * limit (54000), a NUL in the text (the driver refuses it, 22P05/22021 class 22), a NaN in the vector (pgvector,
+     * 22000), a vector of the wrong length (the writer, 22000). Each refused document becomes one dead letter naming
+     * its SQLSTATE and id, never its text; every good document lands; a bad document's earlier rows are removed.
+     */
+    @Test
+    void documentsTheDatabaseRefusesAreIsolatedAndTheRestOfTheBatchLands() throws Exception {
+        PgVectorOptions o = PgVectorOptions.builder(pg.jdbcUrl(), "isolate", 4).batchSize(100).maxRetries(2)
+                .retryBackoffMillis(10).flushIntervalMillis(0).build();
+        write(o, List.of(chunk("nul", 0, 1, "an older version", 4)));
+        String longId = "x".repeat(10) + new java.util.Random(7).ints(3000, 0x4E00, 0x9FFF)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append);
+        EmbeddedChunk nan = chunk("nan", 0, 1, "SECRET-TEXT nan", 4);
+        nan.embedding[2] = Float.NaN;
+        EmbeddedChunk shortVector = chunk("short", 0, 1, "SECRET-TEXT short", 4);
+        shortVector.embedding = new float[] {0.5f, 0.5f};
+        List<EmbeddedChunk> batch = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            batch.add(chunk("good" + i, 0, 2, "good " + i + " a", 4));
+            batch.add(chunk("good" + i, 1, 2, "good " + i + " b", 4));
+        }
+        batch.add(2, chunk(longId, 0, 1, "SECRET-TEXT long id", 4));
+        batch.add(5, chunk("nul", 0, 1, "SECRET-TEXT with a \0 NUL", 4));
+        batch.add(7, nan);
+        batch.add(shortVector);
+        List<DeadLetter> refused = write(o, batch, new ArrayList<>());
+
+        assertThat(rows("isolate")).hasSize(12).allMatch(r -> r.startsWith("good"));
+        assertThat(refused).extracting(d -> d.docId).containsExactlyInAnyOrder(longId, "nul", "nan", "short");
+        assertThat(refused).allSatisfy(d -> {
+            assertThat(d.stage).isEqualTo(DeadLetter.WRITE);
+            assertThat(d.kind).isEqualTo(PgVectorWriter.REFUSED_BY_STORE);
+            assertThat(d.reason).contains("SQLSTATE ").doesNotContain("SECRET-TEXT");
+            assertThat(d.original).contains("SECRET-TEXT"); // the dead letter keeps what was to be stored
+        });
+        assertThat(refused.stream().filter(d -> d.docId.equals(longId)).findFirst().orElseThrow().reason)
+                .contains("SQLSTATE 54000");
+        assertThat(refused.stream().filter(d -> d.docId.equals("short")).findFirst().orElseThrow().reason)
+                .contains("2 dimensions");
+    }
+
+    /** A document longer than one batch: refused in the first, its later chunks are skipped until a new version. */
+    @Test
+    void theLaterChunksOfARefusedVersionAreSkippedUntilANewVersionArrives() throws Exception {
+        PgVectorOptions o = PgVectorOptions.builder(pg.jdbcUrl(), "sticky", 4).batchSize(2).maxRetries(1)
+                .retryBackoffMillis(10).flushIntervalMillis(0).build();
+        PgVectorSink.prepareTable(o);
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE FUNCTION sticky_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    + "IF NEW.text LIKE 'bad%' THEN RAISE EXCEPTION 'refused' USING ERRCODE = '23514'; END IF; "
+                    + "RETURN NEW; END $$");
+            s.execute("CREATE TRIGGER sticky_refuse BEFORE INSERT OR UPDATE ON sticky FOR EACH ROW "
+                    + "EXECUTE FUNCTION sticky_refuse()");
+        }
+        List<DeadLetter> refused = new ArrayList<>();
+        try (PgVectorWriter w = writer(o, refused)) {
+            for (int i = 0; i < 5; i++) { // flushes after chunks 1 and 3 (batch size 2)
+                w.write(chunk("d", i, 5, (i == 0 ? "bad " : "ok ") + i, 4));
+            }
+            w.flush();
+            assertThat(rows("sticky")).as("nothing of the refused version").isEmpty();
+            w.write(chunk("d", 0, 1, "ok again", 4));
+            w.flush();
+        }
+        assertThat(refused).hasSize(1);
+        assertThat(rows("sticky")).containsExactly("d#0/1 ok again");
     }
 }
