@@ -60,10 +60,9 @@ public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
                     "chunking", "{\"id\":\"" + doc.id + "\",\"op\":\"delete\"}").forDocument(doc.id));
             return;
         }
-        if (doc.text != null && doc.text.length() > options.maxDocumentChars()) {
-            ctx.output(DeadLetters.TAG, DeadLetter.of(DeadLetter.CHUNK, DocumentPolicy.TOO_LARGE, "document '" + doc.id + "' has " + doc.text.length()
-                    + " characters, more than chunking.max-document-chars (" + options.maxDocumentChars()
-                    + "); raise the limit to embed it", "chunking", doc.toJsonLine()).forDocument(doc.id));
+        DeadLetter tooLarge = tooLarge(doc, options);
+        if (tooLarge != null) {
+            ctx.output(DeadLetters.TAG, tooLarge);
             return;
         }
         for (Chunk c : chunker.chunk(doc)) {
@@ -71,6 +70,17 @@ public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
             chunksAcc.add(1L);
             out.collect(c);
         }
+    }
+
+    /** A dead letter for a document over chunking.max-document-chars, or null (shared with the reindex diff). */
+    public static DeadLetter tooLarge(Document doc, ChunkingOptions options) {
+        if (doc.text == null || doc.text.length() <= options.maxDocumentChars()) {
+            return null;
+        }
+        return DeadLetter.of(DeadLetter.CHUNK, DocumentPolicy.TOO_LARGE, "document '" + doc.id + "' has "
+                + doc.text.length() + " characters, more than chunking.max-document-chars ("
+                + options.maxDocumentChars() + "); raise the limit to embed it", "chunking", doc.toJsonLine())
+                .forDocument(doc.id);
     }
 
     @Override

@@ -1,7 +1,10 @@
 package dev.flinkembed.operators.reindex;
 
 import dev.flinkembed.operators.chunking.Chunker;
+import dev.flinkembed.operators.chunking.ChunkingFunction;
 import dev.flinkembed.operators.chunking.ChunkingOptions;
+import dev.flinkembed.operators.deadletter.DeadLetters;
+import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.chunking.ModelChunker;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
 import dev.flinkembed.operators.embedding.RemoteBackend;
@@ -104,6 +107,11 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
         document.clear();
         rows.clear();
         boolean present = doc != null && !Document.DELETE.equals(doc.op);
+        DeadLetter tooLarge = present ? ChunkingFunction.tooLarge(doc, chunking) : null;
+        if (tooLarge != null) { // the index keeps what it has of this document; the dead letter says why
+            ctx.output(DeadLetters.TAG, tooLarge);
+            return;
+        }
         count(ReindexCounters.SCANNED, doc != null ? 1 : 0);
         count(ReindexCounters.INDEXED, indexed.isEmpty() ? 0 : 1);
         List<Chunk> chunks = present ? chunker.chunk(doc) : null;

@@ -18,7 +18,9 @@ public final class KafkaSinks {
     }
 
     public static KafkaSink<DeadLetter> deadLetters(KafkaSinkOptions o) {
-        return build(o, new DeadLetterRecordSerializer(o.topic()));
+        String max = o.properties().get("max.request.size");
+        return build(o, new DeadLetterRecordSerializer(o.topic(), max == null
+                ? DeadLetterRecordSerializer.DEFAULT_MAX_REQUEST_SIZE : Integer.parseInt(max.trim())));
     }
 
     private static <T> KafkaSink<T> build(KafkaSinkOptions o, KafkaRecordSerializationSchema<T> serializer) {
