@@ -215,6 +215,13 @@ class StreamToParquetOnClusterIT {
                     .allSatisfy(f -> assertThat(f.getFileName().toString()).endsWith(".parquet"));
         }
         StreamExpectations.assertDeadLetters(kafka, "docs", malformed);
+        // The malformed messages carry a marker in their text; no JobManager or TaskManager log line may hold it.
+        try (var logs = Files.list(cluster.logDir)) {
+            for (Path log : logs.toList()) {
+                assertThat(Files.readString(log, StandardCharsets.ISO_8859_1)).as("document text in %s", log)
+                        .doesNotContain("ZQXPOISON");
+            }
+        }
         String readme = Files.readString(TestCorpus.locate("README.md"));
         assertThat(readme.replaceAll("\\s+", " ")).as("the README shows this query")
                 .contains(CURRENT_STATE.replace("OUT", "lake").replaceAll("\\s+", " "));

@@ -143,6 +143,7 @@ class PoisonStreamTest {
                 }
                 Thread.sleep(5000); // two more checkpoints: nothing else may arrive
                 assertThat(restarts(client)).as("numRestarts").isZero();
+                assertThat(logs.text()).doesNotContain(client.getJobID() + ") switched from state RUNNING to RESTARTING");
             } finally {
                 client.cancel().get();
             }
@@ -267,13 +268,20 @@ class PoisonStreamTest {
         return records.size();
     }
 
+    /** The job's numRestarts metric from the REST API (the metric fetcher reports it after its first update). */
     private static long restarts(JobClient client) throws Exception {
         URI rest = cluster.getRestAddress().get();
-        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(rest.resolve("/jobs/" + client.getJobID()
-                        + "/metrics?get=numRestarts")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-        JsonNode n = JSON.readTree(r.body());
-        assertThat(n.isArray() && n.size() > 0).as("numRestarts reported: %s", r.body()).isTrue();
-        return n.get(0).path("value").asLong();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (true) {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(rest.resolve("/jobs/" + client.getJobID()
+                            + "/metrics?get=numRestarts")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            JsonNode n = JSON.readTree(r.body());
+            if (n.isArray() && n.size() > 0) {
+                return n.get(0).path("value").asLong();
+            }
+            assertThat(System.nanoTime()).as("numRestarts reported: %s", r.body()).isLessThan(deadline);
+            Thread.sleep(1000);
+        }
     }
 }

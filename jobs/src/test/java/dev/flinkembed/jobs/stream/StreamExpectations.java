@@ -57,14 +57,23 @@ public final class StreamExpectations {
         }
     }
 
-    /** Six kinds of malformed messages, in turn. */
+    /**
+     * Eleven kinds of malformed messages, in turn (the later ones carry the poison marker ZQXPOISON in their text,
+     * which must never reach a log).
+     */
     public static byte[] malformedMessage(int m) {
-        String s = switch (m % 6) {
+        String s = switch (m % 11) {
             case 0 -> "{\"id\": \"broken-" + m + "\", \"text\": ";              // invalid JSON
             case 1 -> "{\"text\": \"no id here " + m + "\"}";                    // missing id
             case 2 -> "{\"id\": \"no-text-" + m + "\"}";                         // missing text
             case 3 -> "{\"id\": \"op-" + m + "\", \"text\": \"x\", \"op\": \"merge\"}"; // unknown op
             case 4 -> "[\"an\", \"array\", " + m + "]";                           // not an object
+            case 6 -> "{\"id\": \"nul-\\u0000-" + m + "\", \"text\": \"ZQXPOISON nul id\"}"; // NUL in the id
+            case 7 -> "{\"id\": \"" + "i".repeat(600) + m + "\", \"text\": \"ZQXPOISON long id\"}"; // id too long
+            case 8 -> "{\"id\": \"title-" + m + "\", \"text\": \"ZQXPOISON\", \"title\": \"" + "t".repeat(5000)
+                    + "\"}";                                                                // title too long
+            case 9 -> "{\"id\": \"nulonly-" + m + "\", \"text\": \"\\u0000\", \"title\": \"ZQXPOISON\"}"; // only NUL
+            case 10 -> "{\"id\": \"meta-" + m + "\", \"text\": \"ZQXPOISON\", \"metadata\": {\"n\": 1}}"; // wrong type
             default -> null;
         };
         if (s != null) {
