@@ -113,6 +113,13 @@ class RemoteBackendBulkJobTest {
             lines.add(JSON.createObjectNode().put("id", "refused-" + i)
                     .put("text", FaultyEmbeddingServer.REFUSED_MARKER + " a text the server finds too long " + i).toString());
         }
+        // Answers no index may hold: NaN (a bare NaN token, as Python's json.dumps writes it), null (serde_json's
+        // NaN), a vector of half the dimension. Each is one dead letter naming the answer; the rest of its batch lands.
+        for (String marker : List.of(FaultyEmbeddingServer.NAN_MARKER, FaultyEmbeddingServer.NULL_MARKER,
+                FaultyEmbeddingServer.SHORT_MARKER)) {
+            lines.add(JSON.createObjectNode().put("id", "invalid-" + marker).put("text", marker
+                    + " a text the server answers badly").toString());
+        }
         Files.write(input, lines);
         try (FaultyEmbeddingServer server = new FaultyEmbeddingServer(n -> n <= 60 ? cycle[n % cycle.length]
                 : Fault.NONE, 64, 8000)) { // SLOW (8 s) always exceeds the 3 s timeout; healthy answers never do
@@ -136,8 +143,14 @@ class RemoteBackendBulkJobTest {
                     deadLetters.addAll(Files.readAllLines(f));
                 }
             }
-            assertThat(deadLetters).hasSize(3).allSatisfy(l -> assertThat(l)
-                    .contains("embedding refused: HTTP 400").contains("maximum context length").contains("refused-"));
+            assertThat(deadLetters).hasSize(6);
+            assertThat(deadLetters).filteredOn(l -> l.contains("\"doc_id\":\"refused-")).hasSize(3).allSatisfy(l ->
+                    assertThat(l).contains("embedding refused: HTTP 400").contains("maximum context length")
+                            .contains("\"kind\":\"refused-by-model\""));
+            assertThat(deadLetters).filteredOn(l -> l.contains("\"kind\":\"invalid-vector\"")).hasSize(3)
+                    .anySatisfy(l -> assertThat(l).contains("remote:fake answered NaN at component 3 of 8"))
+                    .anySatisfy(l -> assertThat(l).contains("remote:fake answered NaN at component 5 of 8"))
+                    .anySatisfy(l -> assertThat(l).contains("answered a vector of 4 dimensions, expected 8"));
             System.out.printf("remote bulk with faults: %d rows, %d requests served, %d texts answered more than once%n",
                     rows.size(), server.requests.get(), server.answered.values().stream().filter(n -> n > 1).count());
             // Bounded: retries cost a few requests each, never a storm.

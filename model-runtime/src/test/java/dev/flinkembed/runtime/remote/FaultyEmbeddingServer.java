@@ -26,6 +26,10 @@ public final class FaultyEmbeddingServer implements AutoCloseable {
     public static final int DIMENSIONS = 8;
     /** An input containing this is refused with 400, as a server refuses an input over its length limit. */
     public static final String REFUSED_MARKER = "TOO-LONG";
+    /** Inputs holding these get a vector with NaN (Python's json.dumps), with null (serde_json's NaN), or too short. */
+    public static final String NAN_MARKER = "ANSWER-NAN";
+    public static final String NULL_MARKER = "ANSWER-NULL";
+    public static final String SHORT_MARKER = "ANSWER-SHORT";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -114,12 +118,21 @@ public final class FaultyEmbeddingServer implements AutoCloseable {
                 String text = inputs.get(i).asText();
                 ObjectNode item = data.addObject().put("object", "embedding").put("index", i);
                 float[] v = vectorOf(text);
+                if (text.contains(NAN_MARKER)) {
+                    v[3] = Float.NaN;
+                } else if (text.contains(SHORT_MARKER)) {
+                    v = java.util.Arrays.copyOf(v, DIMENSIONS / 2);
+                }
                 if (base64) {
                     item.put("embedding", EmbeddingsProtocol.encodeBase64(v));
                 } else {
                     ArrayNode a = item.putArray("embedding");
-                    for (float f : v) {
-                        a.add(f);
+                    for (int k = 0; k < v.length; k++) {
+                        if (text.contains(NULL_MARKER) && k == 5) {
+                            a.addNull();
+                        } else {
+                            a.add(v[k]);
+                        }
                     }
                 }
                 answered.merge(text, 1, Integer::sum);
