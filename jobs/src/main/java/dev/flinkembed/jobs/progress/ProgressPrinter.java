@@ -72,6 +72,12 @@ public final class ProgressPrinter implements AutoCloseable {
 
     public void printSummary(JobExecutionResult result) {
         out.println(line(result.getAllAccumulatorResults(), true));
+        Map<String, Long> deadLetters = dev.flinkembed.jobs.pipeline.DeadLetterOutput.counts(
+                result.getAllAccumulatorResults());
+        if (!deadLetters.isEmpty()) {
+            out.println("Dead letters: " + deadLetters.values().stream().mapToLong(Long::longValue).sum()
+                    + " by stage/kind " + deadLetters);
+        }
     }
 
     /** An accumulator's value as a count (0 when the job never registered it). */

@@ -37,6 +37,8 @@ final class ReindexSummary {
         n.put("deleted", ProgressPrinter.count(counts, ReindexCounters.DELETED));
         n.put("absent_kept", ProgressPrinter.count(counts, ReindexCounters.ABSENT_KEPT));
         n.put("rejected", ProgressPrinter.count(counts, RouteParsedRecords.RECORDS_REJECTED));
+        com.fasterxml.jackson.databind.node.ObjectNode dead = n.putObject("dead_letters");
+        dev.flinkembed.jobs.pipeline.DeadLetterOutput.counts(counts).forEach(dead::put);
         n.put("chunks_to_embed", ProgressPrinter.count(counts, ReindexCounters.CHUNKS_TO_EMBED));
         n.put("chunks_embedded", ProgressPrinter.count(counts, ProgressPrinter.CHUNKS_EMBEDDED));
         n.put("chunks_unchanged", ProgressPrinter.count(counts, ReindexCounters.CHUNKS_UNCHANGED));

@@ -65,8 +65,9 @@ class PoisonBulkTest {
         PoisonCorpus corpus = PoisonCorpus.json(40);
         Path input = Files.write(dir.resolve("poison.jsonl"), corpus.jsonLines());
         Path out = dir.resolve("jsonl-out");
+        CliRun bulk;
         try (LogCapture logs = new LogCapture()) {
-            run(logs, "bulk", "--input", input.toString(), "--output", out.toString(), "--parallelism", "2",
+            bulk = run(logs, "bulk", "--input", input.toString(), "--output", out.toString(), "--parallelism", "2",
                     "--set", "chunking.max-document-chars=" + PoisonCorpus.MAX_DOCUMENT_CHARS,
                     "--set", "job.progress-interval=0");
         }
@@ -76,6 +77,9 @@ class PoisonBulkTest {
         assertChunksLandOnce(ParquetRows.readAll(out.resolve("vectors")), corpus, versions);
         Map<String, Integer> perKind = PoisonExpectations.assertEachPoisonOnce(corpus.poisons,
                 PoisonExpectations.fromFiles(out.resolve("dead-letter")));
+        // the same counts as the metrics deadLetters.<stage>.<kind>, from the job's accumulators, in the summary
+        assertThat(bulk.out()).contains("Dead letters: " + corpus.poisons.size() + " by stage/kind "
+                + perKind);
         System.out.printf("poison bulk→parquet (JSON Lines): %d documents landed, %d poison kinds, dead letters %s%n",
                 corpus.goodIds.size(), corpus.poisons.size(), perKind);
     }
@@ -131,7 +135,8 @@ class PoisonBulkTest {
         GenericRecord r = row(schema, id, textHasRoom ? text + " " + token : text, textHasRoom ? title
                 : (title == null ? "" : title) + token);
         rows.add(r);
-        poisons.add(new PoisonCorpus.Poison(name, null, null, "parse", kind, token));
+        poisons.add(new PoisonCorpus.Poison(name, null, token.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "parse", kind, token));
     }
 
     private static GenericRecord row(Schema schema, String id, String text, String title) {

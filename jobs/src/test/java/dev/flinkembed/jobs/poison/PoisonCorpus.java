@@ -24,7 +24,10 @@ public final class PoisonCorpus {
     public static final int MAX_DOCUMENT_CHARS = 20_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A record that must become exactly one dead letter. {@code token} is null for records without text. */
+    /**
+     * A record that must become exactly one dead letter, found by {@code token} in its original; a Kafka tombstone
+     * ({@code value} null) by {@code token} in its reason; a record without text ({@code token} null) by its value.
+     */
     public record Poison(String name, byte[] key, byte[] value, String stage, String kind, String token) {
     }
 

@@ -21,6 +21,12 @@ final class PoisonExpectations {
 
     /** A dead letter as any output holds it. */
     record Letter(String stage, String kind, String docId, String reason, byte[] original) {
+        @Override
+        public String toString() {
+            return stage + "/" + kind + " " + reason + ": " + (original == null ? null
+                    : new String(original, StandardCharsets.UTF_8).substring(0, Math.min(200, original.length)));
+        }
+
         boolean holds(String token) {
             return original != null && indexOf(original, token.getBytes(StandardCharsets.UTF_8)) >= 0;
         }
@@ -32,8 +38,11 @@ final class PoisonExpectations {
     /** The JSON Lines dead letters under {@code dir}. */
     static List<Letter> fromFiles(Path dir) throws IOException {
         List<Letter> out = new ArrayList<>();
-        try (var files = Files.list(dir)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".jsonl")).toList()) {
+        try (var files = Files.walk(dir)) {
+            List<Path> all = files.filter(Files::isRegularFile).toList();
+            System.out.println("dead-letter files under " + dir + ": " + all);
+            for (Path f : all.stream().filter(p -> p.getFileName().toString().endsWith(".jsonl")
+                    && !p.getFileName().toString().startsWith(".")).toList()) {
                 for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
                     if (line.isBlank()) {
                         continue;
@@ -56,16 +65,18 @@ final class PoisonExpectations {
      * Returns the dead letters per "stage/kind" (for the closing note).
      */
     static Map<String, Integer> assertEachPoisonOnce(List<PoisonCorpus.Poison> poisons, List<Letter> letters) {
+        assertThat(letters).as("dead letters").isNotEmpty();
         for (PoisonCorpus.Poison p : poisons) {
             List<Letter> matching = letters.stream().filter(l -> p.value() == null // a tombstone: by its reason
                     ? l.reason().contains(p.token()) : p.token() == null
                     ? l.original() != null && new String(l.original(), StandardCharsets.UTF_8).strip()
                             .equals(new String(p.value(), StandardCharsets.UTF_8)) : l.holds(p.token())).toList();
-            assertThat(matching).as("dead letters of poison '%s'", p.name()).hasSize(1);
+            assertThat(matching).as("dead letters of poison '%s' among %s", p.name(), letters).hasSize(1);
             assertThat(matching.get(0).stage() + "/" + matching.get(0).kind()).as("stage/kind of '%s' (reason: %s)",
                     p.name(), matching.get(0).reason()).isEqualTo(p.stage() + "/" + p.kind());
         }
         assertThat(letters).as("dead letters, one per poison record and no other").hasSize(poisons.size());
+        // (checked last: a missing or extra dead letter is named above)
         Map<String, Integer> perKind = new TreeMap<>();
         letters.forEach(l -> perKind.merge(l.stage() + "/" + l.kind(), 1, Integer::sum));
         return perKind;
