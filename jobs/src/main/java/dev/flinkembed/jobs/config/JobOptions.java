@@ -164,6 +164,9 @@ public final class JobOptions {
             "Vectors table, one row per chunk keyed by (doc_id, chunk_index); created when missing (--table)."));
     public static final ConfigKey<Boolean> PG_CREATE_TABLE = add(ConfigKey.bool("pgvector.create-table", "true",
             "Create the table (vector(d), or halfvec(d) above 2,000 dimensions) when it does not exist."));
+    public static final ConfigKey<String> PG_TRUSTED_OWNERS = add(ConfigKey.string("pgvector.trusted-owners", null,
+            "Comma-separated roles besides the connecting one whose tables (vectors, version registry, locks) "
+                    + "flink-embed uses; a table owned by any other role stops the job before any data moves."));
     public static final ConfigKey<String> PG_INDEX = add(ConfigKey.oneOf("pgvector.index", "hnsw",
             "Index created with the table: an HNSW cosine index, or none.", "hnsw", "none"));
     public static final ConfigKey<Integer> PG_BATCH_SIZE = add(ConfigKey.positiveInt("pgvector.batch-size",

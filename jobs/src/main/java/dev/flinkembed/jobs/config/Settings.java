@@ -1,5 +1,7 @@
 package dev.flinkembed.jobs.config;
 
+import java.util.List;
+
 import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.runtime.golden.GoldenVectors;
 
@@ -160,7 +162,10 @@ public final class Settings {
                     + PgVectorOptions.MAX_HALFVEC_DIMENSIONS + " dimensions (halfvec), the vectors have " + dimensions
                     + ": lower model.dimensions or set pgvector.index=none");
         }
+        String trusted = c.get(JobOptions.PG_TRUSTED_OWNERS);
         return PgVectorOptions.builder(url, table, dimensions).user(c.get(JobOptions.PG_USER)).password(password)
+                .trustedOwners(trusted == null ? List.of() : java.util.Arrays.stream(trusted.split(","))
+                        .map(String::strip).filter(x -> !x.isEmpty()).toList())
                 .schema(schema).createTable(c.get(JobOptions.PG_CREATE_TABLE)).hnswIndex(hnsw)
                 .batchSize(c.get(JobOptions.PG_BATCH_SIZE)).maxRetries(c.get(JobOptions.PG_MAX_RETRIES))
                 .retryBackoffMillis(c.get(JobOptions.PG_RETRY_BACKOFF))

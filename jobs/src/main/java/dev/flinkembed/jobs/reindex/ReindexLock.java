@@ -1,6 +1,7 @@
 package dev.flinkembed.jobs.reindex;
 
 import dev.flinkembed.operators.pgvector.PgVectorOptions;
+import dev.flinkembed.operators.pgvector.TableTrust;
 import java.net.InetAddress;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * of the lease and deleted when it finishes. Not a session advisory lock: those vanish behind a connection pooler in
  * transaction mode (PgBouncer) and cannot be held across the hours a run takes without holding one connection open
  * the whole time. A run that died (kill -9, a lost machine) leaves its row behind; the next run takes it over once the
- * lease has expired, or at once when the holder ran on the same host and its process is gone.
+ * lease has expired, or at once when the holder ran in the same PID namespace of the same boot of the same host and
+ * its process is gone ({@link #host}).
  */
 public final class ReindexLock implements AutoCloseable {
 
@@ -51,8 +53,12 @@ public final class ReindexLock implements AutoCloseable {
         renewal.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
     }
 
+    static final String TABLE = "flink_embed_locks";
+    static final java.util.List<String> COLUMNS = java.util.List.of("name", "owner", "host", "pid", "acquired_at",
+            "renewed_at");
+
     static String table(PgVectorOptions pg) {
-        return PgVectorOptions.quote(pg.schema()) + ".flink_embed_locks";
+        return PgVectorOptions.quote(pg.schema()) + "." + TABLE;
     }
 
     /** Takes the lock on {@code pg}'s table or throws {@link HeldException} naming who holds it. */
@@ -68,6 +74,8 @@ public final class ReindexLock implements AutoCloseable {
                         + "host text NOT NULL, pid bigint NOT NULL, acquired_at timestamptz NOT NULL, "
                         + "renewed_at timestamptz NOT NULL)");
             }
+            // a lock table another role planted could run its trigger as this role: refused (exit 2)
+            TableTrust.check(c, pg.schema(), TABLE, COLUMNS, pg.trustedOwners());
             c.setAutoCommit(false);
             try {
                 try (PreparedStatement ins = c.prepareStatement("INSERT INTO " + table(pg) + " VALUES (?, ?, ?, ?, "
@@ -95,8 +103,8 @@ public final class ReindexLock implements AutoCloseable {
                         String since = rs.getString(4);
                         double idleSeconds = rs.getDouble(5);
                         boolean expired = idleSeconds * 1000 > leaseMillis;
-                        boolean deadHere = heldHost.equals(host) && ProcessHandle.of(heldPid).map(p -> !p.isAlive())
-                                .orElse(true);
+                        boolean deadHere = !host.equals("unknown") && heldHost.equals(host)
+                                && ProcessHandle.of(heldPid).map(p -> !p.isAlive()).orElse(true);
                         if (!expired && !deadHere) {
                             c.rollback();
                             throw new HeldException(String.format("%s.%s is being reindexed by another run (host %s, "
@@ -162,10 +170,20 @@ public final class ReindexLock implements AutoCloseable {
         }
     }
 
-    private static String host() {
+    /**
+     * Who can judge the holder's pid: the host name with the kernel's boot id and this process's PID namespace. Two
+     * containers may share a host name, and a pid means something only inside its namespace; when either cannot be
+     * read the identity is "unknown", and an unknown holder is only ever taken over when its lease expired.
+     */
+    static String host() {
         try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
+            String name = InetAddress.getLocalHost().getHostName();
+            String boot = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/random/boot_id"))
+                    .strip();
+            String pidNamespace = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/pid"))
+                    .toString();
+            return name + " " + boot + " " + pidNamespace;
+        } catch (java.io.IOException | RuntimeException e) {
             return "unknown";
         }
     }

@@ -15,10 +15,12 @@ import java.util.regex.Pattern;
  * @param hnswIndex        create an HNSW cosine index with the table
  * @param batchSize        buffered chunks that trigger a write (writes also happen on every checkpoint)
  * @param flushIntervalMillis a non-empty buffer is written at least this often (0: only by size and checkpoint)
+ * @param trustedOwners    roles besides the connecting one whose tables flink-embed uses ({@link TableTrust})
  */
 public record PgVectorOptions(String url, String user, String password, String schema, String table, int dimensions,
                               boolean createTable, boolean hnswIndex, int batchSize, int maxRetries,
-                              long retryBackoffMillis, long flushIntervalMillis) implements Serializable {
+                              long retryBackoffMillis, long flushIntervalMillis, java.util.List<String> trustedOwners)
+        implements Serializable {
 
     /** PostgreSQL identifiers we accept: unquoted-style names of at most 63 bytes. */
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
@@ -28,6 +30,7 @@ public record PgVectorOptions(String url, String user, String password, String s
     public static final int MAX_HALFVEC_DIMENSIONS = 4000;
 
     public PgVectorOptions {
+        trustedOwners = trustedOwners == null ? java.util.List.of() : java.util.List.copyOf(trustedOwners);
         checkIdentifier("schema", schema);
         checkIdentifier("table", table);
         if (dimensions < 1 || dimensions > 16000) {
@@ -64,6 +67,7 @@ public record PgVectorOptions(String url, String user, String password, String s
         private int maxRetries = DEFAULT_MAX_RETRIES;
         private long retryBackoffMillis = DEFAULT_RETRY_BACKOFF_MILLIS;
         private long flushIntervalMillis = DEFAULT_FLUSH_INTERVAL_MILLIS;
+        private java.util.List<String> trustedOwners = java.util.List.of();
 
         private Builder(String url, String table, int dimensions) {
             this.url = url;
@@ -117,16 +121,22 @@ public record PgVectorOptions(String url, String user, String password, String s
             return this;
         }
 
+        /** Roles besides the connecting one whose tables flink-embed uses. */
+        public Builder trustedOwners(java.util.List<String> value) {
+            trustedOwners = value;
+            return this;
+        }
+
         public PgVectorOptions build() {
             return new PgVectorOptions(url, user, password, schema, table, dimensions, createTable, hnswIndex, batchSize,
-                    maxRetries, retryBackoffMillis, flushIntervalMillis);
+                    maxRetries, retryBackoffMillis, flushIntervalMillis, trustedOwners);
         }
     }
 
     /** The same database with another table name, vector size and index choice (a version's physical table). */
     public PgVectorOptions withTable(String otherTable, int otherDimensions, boolean withHnswIndex) {
         return new PgVectorOptions(url, user, password, schema, otherTable, otherDimensions, true, withHnswIndex,
-                batchSize, maxRetries, retryBackoffMillis, flushIntervalMillis);
+                batchSize, maxRetries, retryBackoffMillis, flushIntervalMillis, trustedOwners);
     }
 
     public static void checkIdentifier(String what, String name) {
@@ -145,8 +155,9 @@ public record PgVectorOptions(String url, String user, String password, String s
         return quote(schema) + "." + quote(table);
     }
 
+    /** A quoted SQL identifier: inner double quotes doubled, so no name can end the quote early. */
     public static String quote(String identifier) {
-        return "\"" + identifier + "\"";
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 
     public Connection connect() throws SQLException {

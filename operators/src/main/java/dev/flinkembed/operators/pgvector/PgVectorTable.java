@@ -72,6 +72,7 @@ public final class PgVectorTable {
             });
             columns = columnTypes(c, o);
         }
+        TableTrust.check(c, o.schema(), o.table(), COLUMNS, o.trustedOwners());
         check(o, columns);
     }
 

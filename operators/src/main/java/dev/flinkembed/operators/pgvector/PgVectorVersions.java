@@ -45,13 +45,18 @@ public final class PgVectorVersions {
         }
     }
 
-    static void ensureRegistry(Connection c, String schema) throws SQLException {
+    static final String REGISTRY = "flink_embed_versions";
+    static final List<String> REGISTRY_COLUMNS = List.of("name", "version", "physical", "model", "fingerprint",
+            "dimensions", "state", "created_at", "switched_at");
+
+    static void ensureRegistry(Connection c, PgVectorOptions stable) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS " + registry(schema) + " (name text NOT NULL, version integer NOT NULL, "
+            s.execute("CREATE TABLE IF NOT EXISTS " + registry(stable.schema()) + " (name text NOT NULL, version integer NOT NULL, "
                     + "physical text NOT NULL, model text NOT NULL, fingerprint text NOT NULL, dimensions integer NOT NULL, "
                     + "state text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), switched_at timestamptz, "
                     + "PRIMARY KEY (name, version))");
         }
+        TableTrust.check(c, stable.schema(), REGISTRY, REGISTRY_COLUMNS, stable.trustedOwners());
     }
 
     /** The versions of {@code stable}'s table, oldest first; empty when it was never versioned. */
@@ -60,13 +65,16 @@ public final class PgVectorVersions {
         if (!hasRegistry(c, stable.schema())) {
             return out;
         }
+        TableTrust.check(c, stable.schema(), REGISTRY, REGISTRY_COLUMNS, stable.trustedOwners());
         try (PreparedStatement ps = c.prepareStatement("SELECT version, physical, model, fingerprint, dimensions, state, "
                 + "created_at::text, switched_at::text FROM " + registry(stable.schema()) + " WHERE name = ? ORDER BY version")) {
             ps.setString(1, stable.table());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new Version(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                            rs.getString(6), rs.getString(7), rs.getString(8), -1));
+                    Version v = new Version(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.getInt(5), rs.getString(6), rs.getString(7), rs.getString(8), -1);
+                    checkRow(stable, v);
+                    out.add(v);
                 }
             }
         }
@@ -155,6 +163,23 @@ public final class PgVectorVersions {
         return fingerprint.length() > 12 ? fingerprint.substring(0, 12) + "…" : fingerprint;
     }
 
+    /**
+     * A registry row is data anyone with write access to the registry could have written: before any SQL uses its
+     * table name (a view over it, a DROP of the previous version), the name must be exactly this registry's
+     * {@code <name>__v<version>} and its state one flink-embed writes. Anything else is refused, never used.
+     */
+    private static void checkRow(PgVectorOptions stable, Version v) {
+        String expected = stable.table() + "__v" + v.version();
+        boolean known = v.state().equals(LIVE) || v.state().equals(PREVIOUS) || v.state().equals(BUILDING);
+        if (!v.physical().equals(expected) || !known || v.version() < 1) {
+            throw new TableTrust.UntrustedTableException("the version registry " + stable.schema() + "." + REGISTRY
+                    + " has a row for " + stable.table() + " version " + v.version() + " naming table '"
+                    + v.physical() + "' in state '" + v.state() + "': flink-embed only uses rows naming '" + expected
+                    + "' in state live, previous or building. Nothing was used or dropped; delete or fix that row");
+        }
+        PgVectorOptions.checkIdentifier("table (version " + v.version() + " of " + stable.table() + ")", expected);
+    }
+
     static String physicalName(String table, int version) {
         String name = table + "__v" + version;
         PgVectorOptions.checkIdentifier("table (version " + version + " of " + table + ")", name);
@@ -169,7 +194,7 @@ public final class PgVectorVersions {
     public static Version startBuilding(Connection c, PgVectorOptions stable, String model, String fingerprint,
                                         int dimensions) throws SQLException {
         return Transactions.inTransaction(c, () -> {
-            ensureRegistry(c, stable.schema());
+            ensureRegistry(c, stable);
             List<Version> versions = list(c, stable, false);
             if (versions.isEmpty()) {
                 adopt(c, stable);
