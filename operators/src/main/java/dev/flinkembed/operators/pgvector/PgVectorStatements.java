@@ -42,13 +42,18 @@ final class PgVectorStatements {
                 + " WHERE (" + prefixed + ") IS DISTINCT FROM (" + excluded + ")";
     }
 
-    /** Applies {@code changes} in one transaction; returns {deleted rows, upserted rows}. */
-    long[] apply(Connection c, java.util.Collection<PendingWrites.DocumentChange> changes) throws SQLException {
+    /**
+     * Applies {@code changes} in one transaction, {@code fence} first (the model-switch check: its locks hold until the
+     * commit); returns {deleted rows, upserted rows}.
+     */
+    long[] apply(Connection c, java.util.Collection<PendingWrites.DocumentChange> changes, Transactions.Work<?> fence)
+            throws SQLException {
         c.setAutoCommit(false);
         long deleted = 0;
         long upserted = 0;
         try (PreparedStatement del = c.prepareStatement(deleteSql);
              PreparedStatement up = c.prepareStatement(upsertSql)) {
+            fence.run();
             for (PendingWrites.DocumentChange d : changes) {
                 del.setString(1, d.docId);
                 del.setInt(2, d.trimFrom);

@@ -143,18 +143,35 @@ public final class PgVectorVersions {
     /**
      * Refuses to write vectors of model {@code fingerprint} under {@code target} when it is a versioned table whose live
      * version holds another model's (a stream job started before a model switch): the message says how to go on.
+     *
+     * <p>Called inside the writer's transaction, before its upserts: the registry rows of the table are read
+     * {@code FOR SHARE}, so a switch (which updates them) waits for this transaction to commit, and a switch that
+     * committed first is seen (a locking read follows the row to its latest version). The check and the writes are
+     * one unit: no batch of the old model can land in the version a switch has just made live.
      */
     public static void checkWriter(Connection c, PgVectorOptions target, String fingerprint) throws SQLException {
-        if (fingerprint == null) {
-            return;
+        if (fingerprint == null || !hasRegistry(c, target.schema())) {
+            return; // a table never versioned
         }
-        Optional<Version> live = inState(c, target, LIVE); // empty without a registry: a table never versioned
-        if (live.isPresent() && !live.get().fingerprint().equals(fingerprint)) {
-            Version v = live.get();
+        TableTrust.check(c, target.schema(), REGISTRY, REGISTRY_COLUMNS, target.trustedOwners());
+        Version live = null;
+        try (PreparedStatement ps = c.prepareStatement("SELECT version, model, fingerprint, state FROM "
+                + registry(target.schema()) + " WHERE name = ? FOR SHARE")) {
+            ps.setString(1, target.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (LIVE.equals(rs.getString(4))) {
+                        live = new Version(rs.getInt(1), null, rs.getString(2), rs.getString(3), 0, LIVE, null, null,
+                                -1);
+                    }
+                }
+            }
+        }
+        if (live != null && !live.fingerprint().equals(fingerprint)) {
             throw new IllegalStateException("table " + target.schema() + "." + target.table() + " is served by version "
-                    + v.version() + " (model " + v.model() + ", fingerprint " + abbreviate(v.fingerprint())
+                    + live.version() + " (model " + live.model() + ", fingerprint " + abbreviate(live.fingerprint())
                     + "), this job embeds with fingerprint " + abbreviate(fingerprint) + ": writing would mix two "
-                    + "models' vectors. Restart this job with --model " + v.model() + " (the model of the live "
+                    + "models' vectors. Restart this job with --model " + live.model() + " (the model of the live "
                     + "version), or switch the index back with `flink-embed reindex --rollback`");
         }
     }
@@ -238,9 +255,13 @@ public final class PgVectorVersions {
         int dims = Integer.parseInt(embedding.replaceAll(".*\\((\\d+)\\).*", "$1"));
         String physical = physicalName(stable.table(), 1);
         try (Statement s = c.createStatement()) {
+            List<String> grants = grantsOn(c, stable); // readers of the plain table keep reading it by its name
             s.execute("ALTER TABLE " + stable.qualifiedTable() + " RENAME TO " + PgVectorOptions.quote(physical));
             s.execute("CREATE VIEW " + stable.qualifiedTable() + " AS SELECT * FROM "
                     + PgVectorOptions.quote(stable.schema()) + "." + PgVectorOptions.quote(physical));
+            for (String grant : grants) {
+                s.execute(grant);
+            }
         }
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + registry(stable.schema()) + " (name, version, "
                 + "physical, model, fingerprint, dimensions, state, switched_at) VALUES (?, 1, ?, ?, ?, ?, ?, now())")) {
@@ -268,7 +289,7 @@ public final class PgVectorVersions {
      * The live version becomes the previous one; the version that was previous is dropped.
      */
     public static void switchTo(Connection c, PgVectorOptions stable, Version target) throws SQLException {
-        Transactions.inTransaction(c, () -> {
+        underLockTimeout(c, () -> {
             for (Version v : list(c, stable, false)) {
                 if (v.state().equals(PREVIOUS)) {
                     drop(c, stable, v);
@@ -284,7 +305,7 @@ public final class PgVectorVersions {
 
     /** Back to the previous version (the live one becomes previous): one transaction, as a switch. */
     public static Version rollback(Connection c, PgVectorOptions stable) throws SQLException {
-        return Transactions.inTransaction(c, () -> {
+        return underLockTimeout(c, () -> {
             Optional<Version> previous = inState(c, stable, PREVIOUS);
             Optional<Version> live = inState(c, stable, LIVE);
             if (previous.isEmpty() || live.isEmpty()) {
@@ -298,13 +319,76 @@ public final class PgVectorVersions {
         });
     }
 
+    /** How long a switch waits for a lock (readers and writers of the view) before it gives up and tries again. */
+    static final String LOCK_TIMEOUT = "5s";
+    static final int LOCK_ATTEMPTS = 6;
+
+    /**
+     * A switch takes an exclusive lock on the view: without a limit, a long reader would hold it up and every reader
+     * after it would queue behind the switch. So each attempt waits at most {@link #LOCK_TIMEOUT} (SQLSTATE 55P03 when
+     * it runs out), rolls back, and tries again after a pause in which the queued readers go on.
+     */
+    private static <T> T underLockTimeout(Connection c, Transactions.Work<T> work) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return Transactions.inTransaction(c, () -> {
+                    try (Statement s = c.createStatement()) {
+                        s.execute("SET LOCAL lock_timeout = '" + LOCK_TIMEOUT + "'");
+                    }
+                    return work.run();
+                });
+            } catch (SQLException e) {
+                if (!"55P03".equals(e.getSQLState()) || attempt == LOCK_ATTEMPTS) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(dev.flinkembed.runtime.retry.Backoff.delayMillis(500, attempt, 10_000));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * DROP + CREATE, not CREATE OR REPLACE: a new model may change the vector column's type. The privileges granted on
+     * the view are read before and granted again on the new one, in the same transaction: readers keep their access.
+     */
     private static void pointViewAt(Connection c, PgVectorOptions stable, Version v) throws SQLException {
+        List<String> grants = grantsOn(c, stable);
         try (Statement s = c.createStatement()) {
-            // DROP + CREATE, not CREATE OR REPLACE: a new model may change the vector column's type.
             s.execute("DROP VIEW IF EXISTS " + stable.qualifiedTable());
             s.execute("CREATE VIEW " + stable.qualifiedTable() + " AS SELECT * FROM "
                     + PgVectorOptions.quote(stable.schema()) + "." + PgVectorOptions.quote(v.physical()));
+            for (String grant : grants) {
+                s.execute(grant);
+            }
         }
+    }
+
+    /** The GRANT statements that give {@code stable}'s table or view its present privileges (its owner's aside). */
+    private static List<String> grantsOn(Connection c, PgVectorOptions stable) throws SQLException {
+        List<String> grants = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' "
+                + "ELSE pg_get_userbyid(a.grantee) END, a.privilege_type, a.is_grantable FROM pg_class t "
+                + "JOIN pg_namespace n ON n.oid = t.relnamespace, aclexplode(t.relacl) a "
+                + "WHERE n.nspname = ? AND t.relname = ? AND a.grantee <> t.relowner")) {
+            ps.setString(1, stable.schema());
+            ps.setString(2, stable.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String grantee = rs.getString(1).equals("PUBLIC") ? "PUBLIC" : PgVectorOptions.quote(rs.getString(1));
+                    String privilege = rs.getString(2);
+                    if (!privilege.matches("[A-Z ]+")) {
+                        continue; // only PostgreSQL's own privilege names are put into SQL
+                    }
+                    grants.add("GRANT " + privilege + " ON " + stable.qualifiedTable() + " TO " + grantee
+                            + (rs.getBoolean(3) ? " WITH GRANT OPTION" : ""));
+                }
+            }
+        }
+        return grants;
     }
 
     private static void setState(Connection c, PgVectorOptions stable, int version, String state) throws SQLException {

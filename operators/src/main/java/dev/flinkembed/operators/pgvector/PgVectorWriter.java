@@ -173,10 +173,11 @@ final class PgVectorWriter implements AutoCloseable {
     }
 
     private void applyRetrying(List<PendingWrites.DocumentChange> changes) throws IOException, DataError {
-        long[] counts = retrying(changes.isEmpty() ? "" : changes.get(0).docId, changes.size(), () -> {
-            checkVersion(changes);
-            return statements.apply(connection, changes);
-        });
+        long[] counts = retrying(changes.isEmpty() ? "" : changes.get(0).docId, changes.size(),
+                () -> statements.apply(connection, changes, () -> {
+                    checkVersion(changes);
+                    return null;
+                }));
         deleted.inc(counts[0]);
         upserted.inc(counts[1]);
     }
@@ -236,7 +237,10 @@ final class PgVectorWriter implements AutoCloseable {
         return id.length() > 80 ? id.substring(0, 80) + "… (" + id.length() + " characters)" : id;
     }
 
-    /** A model switch of a versioned table must not let this job's vectors into the new version (one query). */
+    /**
+     * A model switch of a versioned table must not let this job's vectors into the new version: checked inside the
+     * batch's transaction, with the registry rows locked until it commits ({@link PgVectorVersions#checkWriter}).
+     */
     private void checkVersion(List<PendingWrites.DocumentChange> changes) throws SQLException {
         String fingerprint = PendingWrites.upserts(changes).stream().map(e -> e.modelFingerprint)
                 .filter(Objects::nonNull).findFirst().orElse(null);
