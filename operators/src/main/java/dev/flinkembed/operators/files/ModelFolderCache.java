@@ -30,12 +30,17 @@ import org.slf4j.LoggerFactory;
  * local cache per machine, then loaded (memory-mapped) from there like any local folder.
  *
  * <p>The cache lives under {@code $FLINK_EMBED_MODEL_CACHE} (or the system property {@code flink-embed.model-cache};
- * default {@code <java.io.tmpdir>/flink-embed-models}), one
- * folder per URI. A copy is made under a file lock (several slots, TaskManagers and jobs may ask at once; the first
+ * default {@code <java.io.tmpdir>/flink-embed-models-<user>}), one folder per URI. The cache folder is private: made
+ * with mode 0700, and refused when it is a symbolic link, belongs to another user or others may write to it (a model
+ * someone else can swap is code someone else runs). Nothing in it is reached through a symbolic link, and every
+ * copied file must resolve inside its model folder (a remote name such as {@code ../x} is refused). A copy is made under a file lock (several slots, TaskManagers and jobs may ask at once; the first
  * copies, the others wait and reuse it), written to a temporary folder, each file's SHA-256 computed while it
  * downloads and again from the local disk, sizes compared with the remote listing, and only then moved into place
  * with a manifest. Later jobs reuse the copy while the remote files' names, sizes and modification times are those
- * in the manifest; a changed model is copied again.
+ * in the manifest; a changed model is copied again. Before a JVM first reuses a copy, every local file's SHA-256 is
+ * checked against the manifest (a full re-hash, not size and modification time: a tampered file may keep both; it
+ * costs about a second per GB once per TaskManager, next to the minutes a copy takes): a file that differs is logged
+ * and the model is copied again.
  */
 public final class ModelFolderCache {
 
@@ -44,6 +49,8 @@ public final class ModelFolderCache {
     /** One copy at a time per URI within this JVM (a FileLock is held per JVM, not per thread). */
     private static final Map<String, Object> JVM_LOCKS = new ConcurrentHashMap<>();
     private static final java.util.concurrent.atomic.AtomicLong COPIES = new java.util.concurrent.atomic.AtomicLong();
+    /** Local copies whose files this JVM re-hashed against their manifest (once per JVM is enough). */
+    private static final java.util.Set<java.nio.file.Path> VERIFIED = ConcurrentHashMap.newKeySet();
 
     private ModelFolderCache() {
     }
@@ -66,6 +73,11 @@ public final class ModelFolderCache {
         return Locations.isUri(model) && !model.startsWith("builtin:") && !model.startsWith("file:");
     }
 
+    /** Forgets which copies this JVM re-checked, as a new TaskManager would (tests). */
+    static void forgetVerified() {
+        VERIFIED.clear();
+    }
+
     /** Copies made by this JVM so far (each logged). */
     public static long copiesMade() {
         return COPIES.get();
@@ -78,7 +90,46 @@ public final class ModelFolderCache {
         }
         String configured = System.getenv("FLINK_EMBED_MODEL_CACHE");
         return configured != null ? java.nio.file.Path.of(configured)
-                : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "flink-embed-models");
+                : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "flink-embed-models-"
+                + System.getProperty("user.name", "unknown").replaceAll("[^A-Za-z0-9_.-]", "_"));
+    }
+
+    /** Creates {@code dir} private (0700) when missing; refuses a link, another owner, or write access for others. */
+    static void privateFolder(java.nio.file.Path dir) throws IOException {
+        if (Files.isSymbolicLink(dir)) {
+            throw new IOException(dir + " is a symbolic link: the model cache must be a folder of its own");
+        }
+        boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(dir.getParent());
+            try {
+                if (posix) {
+                    Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                } else {
+                    Files.createDirectory(dir);
+                }
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                // another slot made it: checked below like any existing one
+            }
+        }
+        if (!posix) {
+            return;
+        }
+        java.nio.file.attribute.PosixFileAttributes a = Files.readAttributes(dir,
+                java.nio.file.attribute.PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        String me = System.getProperty("user.name");
+        if (!a.isDirectory() || (me != null && !a.owner().getName().equals(me))) {
+            throw new IOException(dir + " belongs to " + a.owner().getName() + ", not to " + me
+                    + ": set FLINK_EMBED_MODEL_CACHE to a folder of this user's");
+        }
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> p = a.permissions();
+        if (p.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+                || p.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+            throw new IOException(dir + " may be written by other users (" + java.nio.file.attribute
+                    .PosixFilePermissions.toString(p) + "): chmod 700 it, or set FLINK_EMBED_MODEL_CACHE to a "
+                    + "private folder");
+        }
     }
 
     /** The local copy of the folder at {@code uri}, made now if there is none or the remote one changed. */
@@ -89,13 +140,17 @@ public final class ModelFolderCache {
         java.nio.file.Path target = root.resolve(key).resolve(remote.getName());
         synchronized (JVM_LOCKS.computeIfAbsent(key, k -> new Object())) {
             try {
-                Files.createDirectories(root);
+                privateFolder(root);
                 try (FileChannel lockFile = FileChannel.open(root.resolve(key + ".lock"), StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE); FileLock ignored = lockFile.lock()) {
+                        StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                     FileLock ignored = lockFile.lock()) {
                     List<RemoteFile> files = list(remote);
                     String manifest = manifest(files);
+                    refuseLinks(root.resolve(key));
                     java.nio.file.Path manifestFile = target.resolve(MANIFEST);
-                    if (Files.isRegularFile(manifestFile) && manifestOf(Files.readString(manifestFile)).equals(manifest)) {
+                    if (Files.isRegularFile(manifestFile, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                            && manifestOf(Files.readString(manifestFile)).equals(manifest)
+                            && intact(uri, target, Files.readString(manifestFile))) {
                         LOG.info("Model {}: reusing the local copy {}", uri, target);
                         return target;
                     }
@@ -174,11 +229,15 @@ public final class ModelFolderCache {
         String[] lines = manifest.split("\n");
         for (int i = 0; i < files.size(); i++) {
             RemoteFile f = files.get(i);
-            java.nio.file.Path local = partial.resolve(f.relative());
+            java.nio.file.Path local = partial.resolve(f.relative()).normalize();
+            if (!local.startsWith(partial) || local.equals(partial)) {
+                throw new IOException("remote file '" + f.relative() + "' would be written outside the model folder");
+            }
             Files.createDirectories(local.getParent());
             MessageDigest downloaded = sha256();
             try (InputStream in = new DigestInputStream(f.status().getPath().getFileSystem().open(f.status().getPath()),
-                    downloaded); OutputStream out = Files.newOutputStream(local)) {
+                    downloaded); OutputStream out = Files.newOutputStream(local, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 in.transferTo(out);
             }
             long size = Files.size(local);
@@ -199,8 +258,54 @@ public final class ModelFolderCache {
         deleteRecursively(target);
         Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
         COPIES.incrementAndGet();
+        VERIFIED.add(target); // hashed twice while copying
         LOG.info("Model {}: copied {} files ({} MB) to {} in {} ms, sizes and SHA-256 verified", uri, files.size(),
                 bytes >> 20, target, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /**
+     * Whether every file the manifest lists is in {@code target} with its SHA-256 (once per JVM; a copy this JVM made is
+     * known intact). A file that differs, is missing or is a link is logged: the caller copies the model again.
+     */
+    private static boolean intact(String uri, java.nio.file.Path target, String manifest) throws IOException {
+        if (VERIFIED.contains(target)) {
+            return true;
+        }
+        long start = System.nanoTime();
+        long bytes = 0;
+        for (String line : manifest.split("\n")) {
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            String[] cols = line.split("\t");
+            java.nio.file.Path local = target.resolve(cols[0]).normalize();
+            String hash = cols[cols.length - 1];
+            if (!local.startsWith(target) || !Files.isRegularFile(local, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    || !sha256Of(local).equals(hash)) {
+                LOG.warn("Model {}: the local copy of {} in {} is missing, a link or not what was copied (SHA-256 "
+                        + "differs from the manifest): copying the model again", uri, cols[0], target);
+                return false;
+            }
+            bytes += Files.size(local);
+        }
+        VERIFIED.add(target);
+        LOG.info("Model {}: {} MB of the local copy re-checked against their SHA-256 in {} ms", uri, bytes >> 20,
+                (System.nanoTime() - start) / 1_000_000);
+        return true;
+    }
+
+    /** Refuses a cache entry reached through a symbolic link anywhere below {@code dir} (never followed). */
+    private static void refuseLinks(java.nio.file.Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<java.nio.file.Path> all = Files.walk(dir)) {
+            for (java.nio.file.Path p : all.toList()) {
+                if (Files.isSymbolicLink(p)) {
+                    throw new IOException(p + " is a symbolic link: the model cache holds none; remove it");
+                }
+            }
+        }
     }
 
     private static String sha256Of(java.nio.file.Path file) throws IOException {

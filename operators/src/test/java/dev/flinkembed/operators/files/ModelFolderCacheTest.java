@@ -98,4 +98,47 @@ class ModelFolderCacheTest {
         assertThatThrownBy(() -> ModelFolderCache.localName(uri()))
                 .hasMessageContaining("has no config.json");
     }
+
+    /** A cached file changed behind the cache's back, even with its size and time kept, is copied again. */
+    @Test
+    void aTamperedFileIsFoundByItsHashAndCopiedAgain() throws Exception {
+        long before = ModelFolderCache.copiesMade();
+        Path local = Path.of(ModelFolderCache.localName(uri()));
+        Path weights = local.resolve("model.safetensors");
+        FileTime time = Files.getLastModifiedTime(weights);
+        byte[] tampered = Files.readAllBytes(weights);
+        tampered[1234] = 42;
+        Files.write(weights, tampered);
+        Files.setLastModifiedTime(weights, time);
+        ModelFolderCache.forgetVerified(); // a TaskManager started after the tampering
+        assertThat(Path.of(ModelFolderCache.localName(uri()))).isEqualTo(local);
+        assertThat(ModelFolderCache.copiesMade() - before).as("copied again").isEqualTo(2);
+        assertThat(Files.readAllBytes(weights)[1234]).isZero();
+        ModelFolderCache.forgetVerified();
+        ModelFolderCache.localName(uri());
+        assertThat(ModelFolderCache.copiesMade() - before).as("an intact copy is reused").isEqualTo(2);
+    }
+
+    @Test
+    void theCacheFolderIsPrivateAndNothingInItIsALink() throws Exception {
+        Path local = Path.of(ModelFolderCache.localName(uri()));
+        Path root = dir.resolve("cache");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(root)))
+                .isEqualTo("rwx------");
+        Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertThatThrownBy(() -> ModelFolderCache.localName(uri())).hasMessageContaining("may be written by other users");
+        Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Path moved = local.resolveSibling("moved");
+        Files.move(local, moved);
+        Files.createSymbolicLink(local, elsewhere);
+        assertThatThrownBy(() -> ModelFolderCache.localName(uri())).hasMessageContaining("is a symbolic link");
+        assertThat(elsewhere).isEmptyDirectory();
+
+        Path linkedRoot = dir.resolve("linked-cache");
+        Files.createSymbolicLink(linkedRoot, elsewhere);
+        System.setProperty("flink-embed.model-cache", linkedRoot.toString());
+        assertThatThrownBy(() -> ModelFolderCache.localName(uri())).hasMessageContaining("is a symbolic link");
+    }
 }
