@@ -51,7 +51,7 @@ final class ServeCommand implements Callable<Integer> {
             + "(default 5).")
     long maxWait;
 
-    @Option(names = "--threads", defaultValue = "" + ServeOptions.DEFAULT_THREADS, description = "HTTP worker threads (default 64).")
+    @Option(names = "--threads", defaultValue = "" + ServeOptions.DEFAULT_THREADS, description = "Requests embedded at once (default 64); one more gets 503 + Retry-After before its body is read. The server keeps up to 4 × this many connections (at least 256), one HTTP thread each, so idle or slow clients cannot hold up /health.")
     int threads;
 
     @Option(names = "--api-key-env", description = "Environment variable holding the API key: then every request but "

@@ -48,6 +48,8 @@ public final class EmbeddingServer implements AutoCloseable {
     private final MicroBatcher batcher;
     private final HttpServer http;
     private final ExecutorService threads;
+    /** Requests being embedded at once (--threads); one more gets 503 + Retry-After before its body is read. */
+    private final java.util.concurrent.Semaphore embedding;
     private final AtomicInteger queued = new AtomicInteger();
     private final ServerMetrics metrics = new ServerMetrics(queued::get);
     private final BearerAuth auth;
@@ -60,13 +62,20 @@ public final class EmbeddingServer implements AutoCloseable {
         this.model = InProcessEmbeddingModel.open(ModelFolderCache.localize(options.model()));
         this.batcher = new MicroBatcher(model, options.flushTokens(), Duration.ofMillis(options.maxWaitMillis()),
                 stats -> { }, "serve-batcher", plan.workers(), plan.threadsPerWorker());
-        this.threads = Executors.newFixedThreadPool(options.threads(), r -> {
-            Thread t = new Thread(r, "serve-http");
-            t.setDaemon(true);
-            return t;
-        });
+        // One HTTP thread per connection the server accepts: the JDK's server reads a request's line and headers on
+        // an executor thread, before any handler runs, so with fewer threads than connections a client that opens
+        // connections and sends nothing holds every thread (and /health with them) until the read timeout. Threads
+        // waiting on a socket cost a stack, not a core; the embedding work itself is bounded by `embedding`.
+        int connections = RequestLimits.connections(options);
+        this.threads = new java.util.concurrent.ThreadPoolExecutor(connections, connections, 60, TimeUnit.SECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(connections), r -> {
+                    Thread t = new Thread(r, "serve-http");
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.embedding = new java.util.concurrent.Semaphore(options.threads());
         this.auth = new BearerAuth(options.apiKey());
-        RequestLimits.applyReadTimeout(options.readTimeoutSeconds());
+        RequestLimits.applyServerLimits(options);
         InetSocketAddress address = new InetSocketAddress(options.host(), options.port());
         if (options.tls() != null) {
             HttpsServer https = HttpsServer.create(address, 256);
@@ -76,7 +85,7 @@ public final class EmbeddingServer implements AutoCloseable {
             this.http = HttpServer.create(address, 256);
         }
         http.setExecutor(threads);
-        http.createContext("/v1/embeddings", ex -> serve(ex, "/v1/embeddings", "POST", true, this::embeddings));
+        http.createContext("/v1/embeddings", ex -> serve(ex, "/v1/embeddings", "POST", true, this::admitted));
         http.createContext("/v1/models", ex -> serve(ex, "/v1/models", "GET", true, this::models));
         http.createContext("/health", ex -> serve(ex, "/health", "GET", false, e -> "{\"status\":\"ok\"}"));
         http.createContext("/metrics", ex -> serve(ex, "/metrics", "GET", !options.metricsWithoutKey(), e -> {
@@ -131,9 +140,12 @@ public final class EmbeddingServer implements AutoCloseable {
             body = e.body();
             e.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
         } catch (Exception e) {
-            LOG.error("{} failed", endpoint, e);
+            // the cause stays in the server's log; a client learns only that it failed and which log line to ask for
+            String incident = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
+            LOG.error("{} failed (incident {})", endpoint, incident, e);
             status = 500;
-            body = new ApiError(500, "internal_server_error", null, e.toString()).body();
+            body = new ApiError(500, "internal_server_error", null, "internal error (incident " + incident
+                    + " in the server's log)").body();
         }
         metrics.request(endpoint, status);
         if (status == RequestLimits.TIMED_OUT) {
@@ -163,22 +175,25 @@ public final class EmbeddingServer implements AutoCloseable {
         return n.toString();
     }
 
+    /** At most --threads requests are read, parsed and embedded at once: the rest are told to come back. */
+    private String admitted(HttpExchange ex) throws Exception {
+        if (!embedding.tryAcquire()) {
+            throw new ApiError(503, "service_unavailable", null, "server_busy", "the server is embedding "
+                    + options.threads() + " requests already; retry after a moment", java.util.Map.of("Retry-After", "1"));
+        }
+        try {
+            return embeddings(ex);
+        } finally {
+            embedding.release();
+        }
+    }
+
     private String embeddings(HttpExchange ex) throws Exception {
         long start = System.nanoTime();
-        EmbeddingsRequest req = EmbeddingsRequest.parse(RequestLimits.readBody(ex, options), options,
+        EmbeddingsRequest req = EmbeddingsRequest.parse(RequestLimits.body(ex, options), options,
                 model.info().dimensions());
-        List<PreparedInput> prepared = new ArrayList<>(req.inputs().size());
-        for (int i = 0; i < req.inputs().size(); i++) {
-            EmbeddingInput in = req.query() ? EmbeddingInput.query(req.inputs().get(i))
-                    : EmbeddingInput.document(req.inputs().get(i));
-            PreparedInput p = model.prepare(in);
-            if (p.truncated()) {
-                throw ApiError.badRequest("input", "input " + i + " is longer than the model's maximum context length "
-                        + "of " + model.tokenizer().maxTokens() + " tokens; shorten or split it");
-            }
-            prepared.add(p);
-        }
-        int n = prepared.size();
+        // Admitted first, tokenized after: a busy server refuses a request before spending anything on it.
+        int n = req.inputs().size();
         if (queued.addAndGet(n) > options.maxQueuedInputs()) {
             queued.addAndGet(-n);
             throw ApiError.busy("the server is busy: more than "
@@ -186,6 +201,17 @@ public final class EmbeddingServer implements AutoCloseable {
         }
         List<Embedding> out = new ArrayList<>(n);
         try {
+            List<PreparedInput> prepared = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                EmbeddingInput in = req.query() ? EmbeddingInput.query(req.inputs().get(i))
+                        : EmbeddingInput.document(req.inputs().get(i));
+                PreparedInput p = model.prepare(in);
+                if (p.truncated()) {
+                    throw ApiError.badRequest("input", "input " + i + " is longer than the model's maximum context "
+                            + "length of " + model.tokenizer().maxTokens() + " tokens; shorten or split it");
+                }
+                prepared.add(p);
+            }
             List<CompletableFuture<Embedding>> futures = prepared.stream().map(batcher::submitPrepared).toList();
             for (CompletableFuture<Embedding> f : futures) {
                 out.add(f.get(10, TimeUnit.MINUTES));

@@ -116,7 +116,7 @@ class EmbeddingServerTest {
                 {"{\"input\": \"\"}", "input 0 is an empty string"},
                 {"{}", "'input' is required"},
                 {"{\"input\": [[101, 2023]]}", "token ids"},
-                {"{\"input\": [\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"]}", "9 inputs in one request; at most 8"},
+                {"{\"input\": [\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"]}", "more than 8 inputs in one request; at most 8"},
                 {"{\"input\": \"" + tooLong + "\"}", "longer than the model's maximum context length of 256 tokens"},
                 {"{\"input\": \"x\", \"dimensions\": 1000}", "'dimensions' must be an integer from 1 to 384"},
                 {"{\"input\": \"x\", \"encoding_format\": \"int8\"}", "must be float or base64"},
