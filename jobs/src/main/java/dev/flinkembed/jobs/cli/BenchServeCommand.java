@@ -62,9 +62,31 @@ final class BenchServeCommand implements Callable<Integer> {
             + "'Authorization: Bearer').")
     String apiKeyEnv;
 
+    @Option(names = "--attack", description = "Instead of load: hostile-bodies (--concurrency bodies of "
+            + "--attack-bytes each, {\"model\":\"x\",\"input\":[{},{},…]}; prints the answers and, with --server-pid, "
+            + "the server's peak RSS) or stalled-connections (--concurrency sockets that send one byte; prints how long "
+            + "GET /health takes).")
+    String attack;
+
+    @Option(names = "--attack-bytes", defaultValue = "4194000", description = "Body size of hostile-bodies (default "
+            + "just under serve's 4 MiB limit).")
+    int attackBytes;
+
+    @Option(names = "--server-pid", description = "The server's process id (same machine): its peak resident memory "
+            + "(VmHWM) is read from /proc.")
+    Long serverPid;
+
     @Override
     public Integer call() throws Exception {
         String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        if (attack != null) {
+            return switch (attack) {
+                case "hostile-bodies" -> ServeAttacks.hostileBodies(base, concurrency, attackBytes, serverPid);
+                case "stalled-connections" -> ServeAttacks.stalledConnections(base, concurrency);
+                default -> throw new IllegalArgumentException("--attack " + attack
+                        + ": accepted: hostile-bodies, stalled-connections");
+            };
+        }
         String key = apiKeyEnv == null ? null : ServeCommand.secretFromEnv("--api-key-env", apiKeyEnv);
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
