@@ -19,6 +19,7 @@ import dev.flinkembed.operators.records.IndexedChunk;
 import dev.flinkembed.operators.reindex.ChunkDiffFunction;
 import dev.flinkembed.jobs.pipeline.DeadLetterOutput;
 import dev.flinkembed.operators.pgvector.IndexedChunksReader;
+import dev.flinkembed.operators.pgvector.LockFence;
 import dev.flinkembed.operators.pgvector.PgVectorOptions;
 import dev.flinkembed.operators.pgvector.PgVectorSink;
 import dev.flinkembed.jobs.bulk.OutputFolders;
@@ -44,11 +45,17 @@ public final class ReindexJob {
      */
     public record Plan(JobConfig config, InputFiles input, Path output, EmbeddingOptions embedding,
                        PgVectorOptions pgvector, PgVectorOptions target, boolean fullSync, double maxDeleteFraction,
-                       long lockLeaseMillis, int parallelism, EvaluationGate gate) {
+                       long lockLeaseMillis, int parallelism, EvaluationGate gate, LockFence fence) {
 
         public Plan withTarget(PgVectorOptions physical, boolean deleteAbsent) {
             return new Plan(config, input, output, embedding, pgvector, physical, deleteAbsent, maxDeleteFraction,
-                    lockLeaseMillis, parallelism, gate);
+                    lockLeaseMillis, parallelism, gate, fence);
+        }
+
+        /** The same plan, its writers fenced by the run's lock. */
+        public Plan withFence(LockFence lock) {
+            return new Plan(config, input, output, embedding, pgvector, target, fullSync, maxDeleteFraction,
+                    lockLeaseMillis, parallelism, gate, lock);
         }
     }
 
@@ -71,7 +78,7 @@ public final class ReindexJob {
                 : BulkJob.DEFAULT_PGVECTOR_OUTPUT);
         return new Plan(config, files, output, embedding, pg, pg, config.get(JobOptions.REINDEX_MODE).equals("full-sync"),
                 config.get(JobOptions.REINDEX_MAX_DELETE_FRACTION), config.get(JobOptions.REINDEX_LOCK_LEASE),
-                config.get(JobOptions.JOB_PARALLELISM), EvaluationGate.of(config));
+                config.get(JobOptions.JOB_PARALLELISM), EvaluationGate.of(config), null);
     }
 
     /** Adds the job to {@code env}; with {@code dryRun} it decides and counts but embeds and writes nothing. */
@@ -103,7 +110,7 @@ public final class ReindexJob {
         EmbeddingStage embedded = EmbeddingStage.apply(toEmbed, plan.embedding, true, p);
         DataStream<EmbeddedChunk> counted = embedded.vectors();
         DataStream<DeadLetter> refusedByStore = PgVectorSink.write(counted.union(tableWrites), plan.target,
-                "pgvector-sink").setParallelism(p);
+                "pgvector-sink", plan.fence).setParallelism(p);
         DeadLetterOutput.toFiles(rejected.union(toEmbed.getSideOutput(DeadLetters.TAG), embedded.refused(),
                 refusedByStore), new Path(plan.output, "dead-letter"));
     }

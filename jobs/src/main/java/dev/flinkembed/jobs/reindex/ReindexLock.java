@@ -38,12 +38,17 @@ public final class ReindexLock implements AutoCloseable {
     private final String name;
     private final String owner;
     private final ScheduledExecutorService renewal;
+    private final long leaseMillis;
     private volatile boolean lost;
+    private volatile String lostReason;
+    private volatile long lastRenewed = System.nanoTime();
+    private volatile Runnable onLost = () -> { };
 
     private ReindexLock(PgVectorOptions pg, String name, String owner, long leaseMillis) {
         this.pg = pg;
         this.name = name;
         this.owner = owner;
+        this.leaseMillis = leaseMillis;
         this.renewal = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "reindex-lock-renewal");
             t.setDaemon(true);
@@ -142,19 +147,58 @@ public final class ReindexLock implements AutoCloseable {
                 + " SET renewed_at = now() WHERE name = ? AND owner = ?")) {
             ps.setString(1, name);
             ps.setString(2, owner);
-            if (ps.executeUpdate() == 0 && !lost) {
-                lost = true;
-                LOG.error("The reindex lock of {} was taken over by another run: this run's writes may interleave "
-                        + "with it", name);
+            if (ps.executeUpdate() == 0) {
+                lose("another run took the lock over (its lease had expired unrenewed, or the row was changed)");
+            } else {
+                lastRenewed = System.nanoTime();
             }
         } catch (SQLException e) {
-            LOG.warn("Could not renew the reindex lock of {}: {}", name, e.getMessage());
+            long unrenewed = (System.nanoTime() - lastRenewed) / 1_000_000;
+            if (unrenewed > leaseMillis) { // another run may take it from now on
+                lose("it could not be renewed for " + unrenewed + " ms, longer than its lease (" + e.getMessage()
+                        + ")");
+            } else {
+                LOG.warn("Could not renew the reindex lock of {}: {}", name, e.getMessage());
+            }
         }
     }
 
-    /** Whether another run took the lock over while this one held it (its lease expired unrenewed). */
+    private synchronized void lose(String reason) {
+        if (lost) {
+            return;
+        }
+        lostReason = reason;
+        lost = true;
+        LOG.error("This run lost the reindex lock of {}: {}; it stops writing", name, reason);
+        onLost.run();
+    }
+
+    /** Runs {@code action} (once) when the lock is lost; at once if it already is. */
+    public synchronized void onLost(Runnable action) {
+        onLost = action;
+        if (lost) {
+            action.run();
+        }
+    }
+
+    /** Renews now (as the timer would): afterwards {@link #lost()} says whether the lock is still this run's. */
+    public void verify() {
+        renew();
+    }
+
+    /** What the run's writers check in each batch: they write only while the lock row names this run. */
+    public dev.flinkembed.operators.pgvector.LockFence fence() {
+        return new dev.flinkembed.operators.pgvector.LockFence(table(pg), name, owner);
+    }
+
+    /** Whether this run no longer holds the lock (taken over, or not renewed within the lease). */
     public boolean lost() {
         return lost;
+    }
+
+    /** Why the lock was lost, or null. */
+    public String lostReason() {
+        return lostReason;
     }
 
     @Override

@@ -64,7 +64,6 @@ public final class ReindexRun implements Callable<Integer> {
         long start = System.nanoTime();
         ReindexJob.Plan plan = ReindexJob.plan(config, dryRun);
         ModelIdentity model = ModelIdentity.of(plan.embedding());
-        ReindexLock lock;
         try {
             lock = dryRun ? null : lockOrFail(plan);
         } catch (ReindexLock.HeldException e) {
@@ -72,6 +71,54 @@ public final class ReindexRun implements Callable<Integer> {
             out.println(ReindexSummary.line("already-running", plan, dryRun, Map.of(), seconds(start), null));
             return EXIT_ALREADY_RUNNING;
         }
+        if (lock != null) {
+            lock.onLost(this::cancelRunningJob);
+            plan = plan.withFence(lock.fence());
+        }
+        try {
+            return underLock(plan, model, start);
+        } catch (LeaseLost e) {
+            err.println("error: " + e.getMessage());
+            out.println(ReindexSummary.line("lock-lost", plan, dryRun, Map.of(), seconds(start), null));
+            return EXIT_ALREADY_RUNNING;
+        } finally {
+            if (lock != null) {
+                lock.close();
+            }
+        }
+    }
+
+    /** The lock was lost while this run held it: it stopped writing (its job cancelled) and switches nothing. */
+    private static final class LeaseLost extends RuntimeException {
+        LeaseLost(String message) {
+            super(message);
+        }
+    }
+
+    private ReindexLock lock;
+    private volatile JobClient running;
+
+    private void cancelRunningJob() {
+        JobClient client = running;
+        if (client != null) {
+            try {
+                client.cancel();
+            } catch (RuntimeException e) {
+                // the job already ended (its writers' fence may have stopped it first)
+            }
+        }
+    }
+
+    /** Stops the run when its lock is gone: before any step that writes or switches, and after each job. */
+    private void checkLease(ReindexJob.Plan plan) {
+        if (lock != null && lock.lost()) {
+            throw new LeaseLost("this run lost the reindex lock of " + plan.pgvector().schema() + "."
+                    + plan.pgvector().table() + ": " + lock.lostReason() + ". It stopped writing and switched "
+                    + "nothing; the run that holds the lock now goes on (run again once it is done)");
+        }
+    }
+
+    private int underLock(ReindexJob.Plan plan, ModelIdentity model, long start) throws Exception {
         try (Connection c = connect(plan.pgvector())) {
             Optional<String[]> indexed = PgVectorVersions.currentModel(c, plan.pgvector());
             PgVectorOptions live = PgVectorVersions.livePhysical(c, plan.pgvector());
@@ -82,10 +129,6 @@ public final class ReindexRun implements Callable<Integer> {
                 PgVectorPreflight.check(live); // creates the table when missing, checks its columns and vector size
             }
             return sameModel(plan.withTarget(live, plan.fullSync()), start);
-        } finally {
-            if (lock != null) {
-                lock.close();
-            }
         }
     }
 
@@ -169,16 +212,19 @@ public final class ReindexRun implements Callable<Integer> {
         if (stop != null) {
             return stop;
         }
+        checkLease(plan);
         PgVectorVersions.Version v = PgVectorVersions.startBuilding(c, plan.pgvector(), model.model(),
                 model.fingerprint(), plan.pgvector().dimensions());
         out.printf("Building version %d in %s.%s%n", v.version(), plan.pgvector().schema(), v.physical());
         ReindexJob.Plan build = plan.withTarget(plan.pgvector().withTable(v.physical(), v.dimensions(), false), false);
         Map<String, Object> written = execute(build, false);
+        checkLease(plan);
         PgVectorVersions.finishBuilding(c, plan.pgvector(), v);
         if (plan.gate() != null && !passesGate(c, plan, v)) {
             out.println(ReindexSummary.line("gate-refused", build, false, written, seconds(start), null));
             return EXIT_GATE_REFUSED;
         }
+        checkLease(plan);
         PgVectorVersions.switchTo(c, plan.pgvector(), v);
         out.printf("Switched %s.%s to version %d (%s); the previous version stays for `reindex --rollback`%n",
                 plan.pgvector().schema(), plan.pgvector().table(), v.version(), model.model());
@@ -250,12 +296,30 @@ public final class ReindexRun implements Callable<Integer> {
         ReindexJob.build(env, plan, planPass);
         String name = (config.isSet(JobOptions.JOB_NAME) ? config.get(JobOptions.JOB_NAME) : "flink-embed reindex")
                 + (planPass ? " (plan)" : "");
+        checkLease(plan);
         JobClient client = env.executeAsync(name);
+        running = client;
+        if (lock != null && lock.lost()) {
+            client.cancel(); // lost between the check and the submission
+        }
         out.printf("Submitted %s (%s): %s ⋈ %s%n", name, client.getJobID(), plan.input().files().size() == 1
                 ? plan.input().files().get(0) : plan.input().files().size() + " files", plan.target());
         long interval = planPass ? 0 : config.get(JobOptions.JOB_PROGRESS_INTERVAL);
         try (ProgressPrinter progress = new ProgressPrinter(client, plan.input().documents(), out, interval)) {
-            JobExecutionResult result = client.getJobExecutionResult().get();
+            JobExecutionResult result;
+            try {
+                result = client.getJobExecutionResult().get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                running = null;
+                if (lock != null) {
+                    lock.verify(); // the writers' fence may have seen the takeover before the renewal timer did
+                }
+                checkLease(plan); // stopped because the lock was lost: say that, not "job failed"
+                throw e;
+            } finally {
+                running = null;
+            }
+            checkLease(plan);
             if (!planPass) {
                 progress.printSummary(result);
             }

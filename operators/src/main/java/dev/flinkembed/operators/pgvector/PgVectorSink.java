@@ -33,7 +33,13 @@ public final class PgVectorSink {
      */
     public static SingleOutputStreamOperator<DeadLetter> write(DataStream<EmbeddedChunk> chunks, PgVectorOptions options,
                                                               String uid) {
+        return write(chunks, options, uid, null);
+    }
+
+    /** The same, writing only while {@code fence}'s lock row names this run (null: no lock). */
+    public static SingleOutputStreamOperator<DeadLetter> write(DataStream<EmbeddedChunk> chunks, PgVectorOptions options,
+                                                              String uid, LockFence fence) {
         return chunks.transform("write pgvector " + options.table(), TypeInformation.of(DeadLetter.class),
-                new PgVectorWriteOperator(options)).uid(uid);
+                new PgVectorWriteOperator(options, fence)).uid(uid);
     }
 }

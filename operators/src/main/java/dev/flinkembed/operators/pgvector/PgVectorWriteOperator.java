@@ -20,11 +20,13 @@ final class PgVectorWriteOperator extends AbstractStreamOperator<DeadLetter>
         implements OneInputStreamOperator<EmbeddedChunk, DeadLetter>, BoundedOneInput {
 
     private final PgVectorOptions options;
+    private final LockFence fence;
     private transient PgVectorWriter writer;
     private transient boolean timerSet;
 
-    PgVectorWriteOperator(PgVectorOptions options) {
+    PgVectorWriteOperator(PgVectorOptions options, LockFence fence) {
         this.options = options;
+        this.fence = fence;
     }
 
     @Override
@@ -35,7 +37,7 @@ final class PgVectorWriteOperator extends AbstractStreamOperator<DeadLetter>
         } catch (IllegalStateException e) {
             throw new IOException(e.getMessage(), e);
         }
-        writer = new PgVectorWriter(options, getMetricGroup(), d -> output.collect(new StreamRecord<>(d)));
+        writer = new PgVectorWriter(options, getMetricGroup(), d -> output.collect(new StreamRecord<>(d)), fence);
     }
 
     @Override

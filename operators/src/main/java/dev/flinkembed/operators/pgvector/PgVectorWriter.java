@@ -48,6 +48,7 @@ final class PgVectorWriter implements AutoCloseable {
     private final PgVectorStatements statements;
     private final PendingWrites pending = new PendingWrites();
     private final Consumer<DeadLetter> refused;
+    private final LockFence fence;
     private final Counter upserted;
     private final Counter deleted;
     private final Counter retries;
@@ -63,6 +64,12 @@ final class PgVectorWriter implements AutoCloseable {
     private Connection connection;
 
     PgVectorWriter(PgVectorOptions options, MetricGroup metrics, Consumer<DeadLetter> refused) {
+        this(options, metrics, refused, null);
+    }
+
+    /** @param fence when set, every batch first checks this run still holds that lock ({@link LockFence}) */
+    PgVectorWriter(PgVectorOptions options, MetricGroup metrics, Consumer<DeadLetter> refused, LockFence fence) {
+        this.fence = fence;
         this.options = options;
         this.statements = new PgVectorStatements(options);
         this.refused = refused;
@@ -175,6 +182,9 @@ final class PgVectorWriter implements AutoCloseable {
     private void applyRetrying(List<PendingWrites.DocumentChange> changes) throws IOException, DataError {
         long[] counts = retrying(changes.isEmpty() ? "" : changes.get(0).docId, changes.size(),
                 () -> statements.apply(connection, changes, () -> {
+                    if (fence != null) {
+                        fence.check(connection);
+                    }
                     checkVersion(changes);
                     return null;
                 }));
