@@ -184,6 +184,63 @@ class ModelSwapEndToEndTest {
         assertThat(lastJson(rerun).get("switched").asBoolean()).isFalse();
     }
 
+    /**
+     * A stream job of the first model is running, writing into the table by its name, when a reindex switches the
+     * table to a second model: the stream's next batch is refused inside its transaction (the registry rows read FOR
+     * SHARE), the job stops with the reason (no restart loop), and the new version holds only the new model's vectors.
+     */
+    @Test
+    void aSwitchWhileAStreamJobWritesStopsThatJobAndTheNewVersionHoldsOnlyTheNewModel() throws Exception {
+        String table = "live_swap";
+        CliRun first = CliRun.of("reindex", "--input", input.toString(), "--pg-url", pg.jdbcUrl(), "--table", table,
+                "--output", dir.resolve("live-out").toString(), "--set", "job.progress-interval=0");
+        assertThat(first.code()).as(first.err()).isZero();
+        kafka.createTopic("live-changes", 1);
+        java.util.concurrent.CompletableFuture<CliRun> stream = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> CliRun.of("stream", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "live-changes",
+                        "--pg-url", pg.jdbcUrl(), "--table", table, "--set", "job.checkpoint-interval=1s",
+                        "--set", "pgvector.flush-interval=200ms", "--set", "job.restart-attempts=3"));
+        try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+            for (int i = 0; i < 10; i++) {
+                StreamExpectations.send(p, "live-changes", "before-" + i, StreamExpectations.documentJson("before-"
+                        + i, "A change made before the switch, number " + i + "."));
+            }
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(3);
+        while (rows(table, "doc_id LIKE 'before-%'") < 10 && System.nanoTime() < deadline && !stream.isDone()) {
+            Thread.sleep(200);
+        }
+        assertThat(rows(table, "doc_id LIKE 'before-%'")).as("the stream writes into version 1").isEqualTo(10);
+        CliRun swap = CliRun.of("reindex", "--input", input.toString(), "--pg-url", pg.jdbcUrl(), "--table", table,
+                "--output", dir.resolve("live-out").toString(), "--set", "job.progress-interval=0", "--model", qwen3);
+        assertThat(swap.code()).as(swap.err()).isZero();
+        assertThat(swap.out()).contains("Switched");
+        try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+            for (int i = 0; i < 10; i++) {
+                StreamExpectations.send(p, "live-changes", "after-" + i, StreamExpectations.documentJson("after-"
+                        + i, "A change made after the switch, number " + i + "."));
+            }
+        }
+        CliRun stopped = stream.get(3, java.util.concurrent.TimeUnit.MINUTES);
+        assertThat(stopped.code()).isEqualTo(1);
+        assertThat(stopped.err()).contains("is served by version 2").contains("would mix two models");
+        String newVersion = table + "__v2";
+        assertThat(rows(newVersion, "true")).as("version 2 holds the corpus").isGreaterThanOrEqualTo(200);
+        assertThat(rows(newVersion, "model_fingerprint <> (SELECT fingerprint FROM flink_embed_versions WHERE name = '"
+                + table + "' AND state = 'live')")).as("rows of another model in version 2").isZero();
+        assertThat(rows(newVersion, "doc_id LIKE 'after-%'")).as("the old model's later changes").isZero();
+    }
+
+    static long rows(String table, String where) {
+        try (Connection c = pg.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table + " WHERE " + where)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
     @Test
     void aCheckpointWithAPerturbedWeightFailsItsGoldenCheckBeforeAnythingIsWritten() throws Exception {
         Path golden = dir.resolve("qwen3-golden.json");
