@@ -1,10 +1,9 @@
 package dev.flinkembed.jobs.bulk;
 
 import dev.flinkembed.jobs.pipeline.BoundedRun;
-import dev.flinkembed.jobs.config.ConfigException;
+import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
-import dev.flinkembed.jobs.config.PgVectorPreflight;
 import dev.flinkembed.jobs.config.Settings;
 import dev.flinkembed.jobs.pipeline.EmbeddingStage;
 import dev.flinkembed.jobs.progress.ProgressPrinter;
@@ -20,8 +19,9 @@ import dev.flinkembed.operators.records.Document;
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.jobs.pipeline.DeadLetterOutput;
 import dev.flinkembed.operators.sinks.ParquetVectorSink;
-import dev.flinkembed.operators.pgvector.PgVectorOptions;
-import dev.flinkembed.operators.pgvector.PgVectorSink;
+import dev.flinkembed.operators.store.VectorStore;
+import dev.flinkembed.operators.store.VectorStoreFactory;
+import dev.flinkembed.operators.store.VectorStores;
 import dev.flinkembed.operators.sources.ParquetColumns;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import dev.flinkembed.operators.files.Locations;
@@ -43,15 +43,15 @@ public final class BulkJob {
 
     /** Everything the job needs, validated on the client before anything runs. */
     public record Plan(JobConfig config, InputFiles input, Path output, ModelOptions model, ChunkingOptions chunking,
-                       EmbeddingOptions embedding, PgVectorOptions pgvector, int parallelism, PreviousOutput previous) {
+                       EmbeddingOptions embedding, VectorStore store, int parallelism, PreviousOutput previous) {
 
-        /** Vectors go to a pgvector table (otherwise Parquet files under output/vectors/). */
-        public boolean toPgvector() {
-            return pgvector != null;
+        /** Vectors go to a vector store (otherwise Parquet files under output/vectors/). */
+        public boolean toStore() {
+            return store != null;
         }
     }
 
-    /** Where dead letters (and nothing else) go when the vectors go to pgvector and no --output is given. */
+    /** Where dead letters (and nothing else) go when the vectors go to a vector store and no --output is given. */
     public static final String DEFAULT_PGVECTOR_OUTPUT = "flink-embed-out";
 
     private BulkJob() {
@@ -61,34 +61,35 @@ public final class BulkJob {
         String input = config.require(JobOptions.SOURCE_PATH, "pass --input PATH");
         String sink = config.isSet(JobOptions.SINK_TYPE) ? config.get(JobOptions.SINK_TYPE) : "parquet";
         if (sink.equals("kafka")) {
-            throw ConfigException.badValue("sink.type", sink, "for the bulk job: parquet, pgvector");
+            throw ConfigException.badValue("sink.type", sink, "for the bulk job: parquet or a vector store ("
+                    + String.join(", ", VectorStores.all().stream().map(VectorStoreFactory::type).toList()) + ")");
         }
-        boolean pgvector = sink.equals("pgvector");
-        Path output = Locations.of(pgvector && !config.isSet(JobOptions.SINK_PATH) ? DEFAULT_PGVECTOR_OUTPUT
+        boolean toStore = !sink.equals("parquet");
+        Path output = Locations.of(toStore && !config.isSet(JobOptions.SINK_PATH) ? DEFAULT_PGVECTOR_OUTPUT
                 : config.require(JobOptions.SINK_PATH, "pass --output DIR"));
         ParquetColumns columns = columns(config);
         InputFiles files = InputFiles.inspect(input, config.get(JobOptions.SOURCE_FORMAT), columns,
                 config.get(JobOptions.SOURCE_ON_UNREADABLE_FILE));
-        if (!pgvector) {
+        if (!toStore) {
             OutputFolders.checkFree(new Path(output, "vectors"));
         }
         PreviousOutput previous = null;
         if (config.isSet(JobOptions.SINK_PREVIOUS_PATH)) {
-            if (pgvector) {
+            if (toStore) {
                 throw ConfigException.badValue("sink.previous-path", config.get(JobOptions.SINK_PREVIOUS_PATH),
-                        "only with the Parquet sink (a pgvector table is brought up to date by `flink-embed reindex`)");
+                        "only with the Parquet sink (a vector store is brought up to date by `flink-embed reindex`)");
             }
             previous = PreviousOutput.inspect(config.get(JobOptions.SINK_PREVIOUS_PATH));
         }
         EmbeddingOptions embedding = Settings.embedding(config);
         ChunkingOptions chunking = Settings.chunking(config);
-        PgVectorOptions pg = pgvector ? Settings.pgvector(config) : null;
-        if (pg != null) {
-            PgVectorPreflight.check(pg);
+        VectorStore store = toStore ? Settings.store(config, sink) : null;
+        if (store != null) {
+            store.prepare();
         }
         // Everything is valid: only now touch the output. An empty dead-letter folder after a run means none.
         OutputFolders.create(new Path(output, "dead-letter"));
-        return new Plan(config, files, output, embedding.model(), chunking, embedding, pg,
+        return new Plan(config, files, output, embedding.model(), chunking, embedding, store,
                 config.get(JobOptions.JOB_PARALLELISM), previous);
     }
 
@@ -105,7 +106,7 @@ public final class BulkJob {
         // Splits are uneven (a small file, the last row group): spread the documents over all slots before the
         // expensive part. A table keeps one
         // row set per document, so there every version of a document goes to one slot and stays in order.
-        DataStream<Document> spread = plan.toPgvector()
+        DataStream<Document> spread = plan.toStore()
                 ? documents.partitionCustom((String id, int n) -> Math.floorMod(id.hashCode(), n), d -> d.id)
                 : documents.rebalance();
         // The model stage gets exactly the slots asked for. Left to itself, Flink's adaptive batch scheduler sizes a
@@ -122,16 +123,16 @@ public final class BulkJob {
             reused = chunks.getSideOutput(ChunkDiffFunction.TABLE_WRITES);
         } else {
             chunks = spread
-                    .process(new ChunkingFunction(plan.embedding, plan.chunking, plan.toPgvector()
+                    .process(new ChunkingFunction(plan.embedding, plan.chunking, plan.toStore()
                             ? ChunkingFunction.Deletes.PASS_TO_SINK : ChunkingFunction.Deletes.DEAD_LETTER))
                     .setParallelism(p).name("chunk");
         }
         // A table keeps one row set per document: its changes stay in order. Files take chunks as they come.
-        EmbeddingStage embedded = EmbeddingStage.apply(chunks, plan.embedding, plan.toPgvector(), p);
+        EmbeddingStage embedded = EmbeddingStage.apply(chunks, plan.embedding, plan.toStore(), p);
         DataStream<EmbeddedChunk> counted = embedded.vectors();
         DataStream<DeadLetter> refusedByStore = null;
-        if (plan.toPgvector()) {
-            refusedByStore = PgVectorSink.write(counted, plan.pgvector, "pgvector-sink").setParallelism(p);
+        if (plan.toStore()) {
+            refusedByStore = plan.store.write(counted, plan.store.type() + "-sink", null);
         } else {
             DataStream<EmbeddedChunk> all = reused == null ? counted : counted.union(reused);
             all.sinkTo(ParquetVectorSink.create(new Path(plan.output, "vectors").toString(),
@@ -154,7 +155,7 @@ public final class BulkJob {
         out.printf("Submitted %s (%s): %s → %s%n", name, client.getJobID(),
                 plan.input.files().size() == 1 ? Locations.display(plan.input.files().get(0))
                         : plan.input.files().size() + " files",
-                plan.toPgvector() ? plan.pgvector + ", dead letters under "
+                plan.toStore() ? plan.store + ", dead letters under "
                         + Locations.display(new Path(plan.output, "dead-letter")) : Locations.display(plan.output));
         long interval = plan.config.get(JobOptions.JOB_PROGRESS_INTERVAL);
         try (ProgressPrinter progress = new ProgressPrinter(client, plan.input.documents(), out, interval)) {

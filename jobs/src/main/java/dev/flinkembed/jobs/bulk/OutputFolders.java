@@ -1,6 +1,6 @@
 package dev.flinkembed.jobs.bulk;
 
-import dev.flinkembed.jobs.config.ConfigException;
+import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.operators.files.Locations;
 import java.io.IOException;
 import org.apache.flink.core.fs.FileStatus;

@@ -1,6 +1,6 @@
 package dev.flinkembed.jobs.bulk;
 
-import dev.flinkembed.jobs.config.ConfigException;
+import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.operators.files.Locations;
 import dev.flinkembed.operators.records.IndexedChunk;
 import dev.flinkembed.operators.sinks.VectorSchema;

@@ -18,6 +18,9 @@ final class BulkCommand implements Callable<Integer> {
     @Mixin
     JobCommandOptions job = new JobCommandOptions();
 
+    @Mixin
+    StoreFlags store = new StoreFlags();
+
     @Option(names = "--input", description = "Input file or directory (source.path).")
     String input;
 
@@ -35,21 +38,15 @@ final class BulkCommand implements Callable<Integer> {
             + "the rest is embedded (sink.previous-path; Parquet sink).")
     String previous;
 
-    @Option(names = "--pg-url", description = "JDBC URL of PostgreSQL with pgvector, for --sink pgvector (pgvector.url).")
-    String pgUrl;
 
-    @Option(names = "--table", description = "Table for --sink pgvector, created when missing (pgvector.table).")
-    String table;
 
     @Override
     public Integer call() throws Exception {
-        JobConfig c = job.load()
+        JobConfig c = store.apply(job.load())
                 .with(JobOptions.SOURCE_PATH, input)
                 .with(JobOptions.SOURCE_ON_UNREADABLE_FILE, onUnreadableFile)
                 .with(JobOptions.SINK_PATH, output)
                 .with(JobOptions.SINK_TYPE, sink)
-                .with(JobOptions.PG_URL, pgUrl)
-                .with(JobOptions.PG_TABLE, table)
                 .with(JobOptions.SINK_PREVIOUS_PATH, previous);
         BulkJob.Plan plan = BulkJob.plan(c);
         BulkJob.run(Environments.local(plan.parallelism()), plan, System.out);

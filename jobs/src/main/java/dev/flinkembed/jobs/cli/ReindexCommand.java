@@ -1,6 +1,6 @@
 package dev.flinkembed.jobs.cli;
 
-import dev.flinkembed.jobs.config.ConfigException;
+import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.reindex.ReindexRun;
@@ -21,6 +21,9 @@ final class ReindexCommand implements Callable<Integer> {
     @Mixin
     JobCommandOptions job = new JobCommandOptions();
 
+    @Mixin
+    StoreFlags store = new StoreFlags();
+
     @Option(names = "--input", description = "Input file or directory (source.path).")
     String input;
 
@@ -28,11 +31,7 @@ final class ReindexCommand implements Callable<Integer> {
             + "file) or skip (process the rest; one dead letter per file left out) (source.on-unreadable-file).")
     String onUnreadableFile;
 
-    @Option(names = "--pg-url", description = "JDBC URL of PostgreSQL with pgvector (pgvector.url).")
-    String pgUrl;
 
-    @Option(names = "--table", description = "The vectors table (pgvector.table); created when missing.")
-    String table;
 
 
     @Option(names = "--mode", description = "incremental (default) or full-sync (reindex.mode).")
@@ -69,11 +68,9 @@ final class ReindexCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JobConfig c = job.load()
+        JobConfig c = store.apply(job.load())
                 .with(JobOptions.SOURCE_PATH, input)
                 .with(JobOptions.SOURCE_ON_UNREADABLE_FILE, onUnreadableFile)
-                .with(JobOptions.PG_URL, pgUrl)
-                .with(JobOptions.PG_TABLE, table)
                 .with(JobOptions.REINDEX_MODE, mode)
                 .with(JobOptions.REINDEX_MAX_DELETE_FRACTION, maxDeleteFraction)
                 .with(JobOptions.SINK_PATH, output)

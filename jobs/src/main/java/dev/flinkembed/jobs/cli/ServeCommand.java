@@ -1,6 +1,6 @@
 package dev.flinkembed.jobs.cli;
 
-import dev.flinkembed.jobs.config.ConfigException;
+import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.jobs.serve.EmbeddingServer;
 import dev.flinkembed.jobs.serve.ServeOptions;
 import dev.flinkembed.runtime.loading.BuiltinModels;

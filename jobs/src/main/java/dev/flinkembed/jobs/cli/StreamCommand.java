@@ -20,6 +20,9 @@ final class StreamCommand implements Callable<Integer> {
     @Mixin
     JobCommandOptions job = new JobCommandOptions();
 
+    @Mixin
+    StoreFlags store = new StoreFlags();
+
 
     @Option(names = "--bootstrap-servers", description = "Kafka brokers (kafka.bootstrap-servers).")
     String bootstrap;
@@ -33,22 +36,16 @@ final class StreamCommand implements Callable<Integer> {
     @Option(names = "--output", description = "Directory of the Parquet change log, with --sink parquet (sink.path).")
     String output;
 
-    @Option(names = "--pg-url", description = "JDBC URL of PostgreSQL with pgvector (pgvector.url).")
-    String pgUrl;
 
-    @Option(names = "--table", description = "Vectors table, created when missing (pgvector.table).")
-    String table;
 
 
 
 
     @Override
     public Integer call() throws Exception {
-        JobConfig c = job.load()
+        JobConfig c = store.apply(job.load())
                 .with(JobOptions.KAFKA_BOOTSTRAP, bootstrap)
                 .with(JobOptions.KAFKA_TOPIC, topic)
-                .with(JobOptions.PG_URL, pgUrl)
-                .with(JobOptions.PG_TABLE, table)
                 .with(JobOptions.SINK_TYPE, sink)
                 .with(JobOptions.SINK_PATH, output);
         StreamJob.Plan plan = StreamJob.plan(c);

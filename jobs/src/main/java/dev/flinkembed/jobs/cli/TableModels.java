@@ -1,33 +1,27 @@
 package dev.flinkembed.jobs.cli;
 
 import dev.flinkembed.operators.files.ModelFolderCache;
-import dev.flinkembed.operators.pgvector.PgVectorSearch;
-import dev.flinkembed.operators.pgvector.PgVectorVersions;
+import dev.flinkembed.operators.store.Lineage;
+import dev.flinkembed.operators.store.StoreSession;
 import dev.flinkembed.runtime.loading.ModelLoader;
 import dev.flinkembed.runtime.loading.ModelOptions;
-import java.sql.Connection;
-import java.sql.SQLException;
 
-/** The model that queries a table must be embedded with: as given, else the live version's, else the rows' lineage. */
+/** The model that queries a store must be embedded with: as given, else the live version's, else the rows' lineage. */
 final class TableModels {
 
-    record Resolved(ModelOptions options, PgVectorSearch.Lineage lineage) {
+    record Resolved(ModelOptions options, Lineage lineage) {
     }
 
     private TableModels() {
     }
 
-    static Resolved forTable(Connection c, String schema, String table, String model, String instruction)
-            throws SQLException {
-        PgVectorSearch.Lineage lineage = PgVectorSearch.lineage(c, schema, table);
-        if (lineage == null) {
-            throw new IllegalArgumentException("table " + schema + "." + table + " is empty");
-        }
-        // A versioned table (after a model change) records the model as it was passed to reindex.
-        String name = model != null ? model : PgVectorVersions.liveModel(c, schema, table).orElse(lineage.model());
-        // A table of Matryoshka-truncated vectors: truncate the query the same way.
-        int hidden = ModelLoader.hiddenSize(ModelFolderCache.localName(name));
-        ModelOptions options = ModelOptions.defaults(name).withInstruction(instruction)
+    static Resolved forStore(StoreSession s, String name, String model, String instruction) {
+        Lineage lineage = s.lineage().orElseThrow(() -> new IllegalArgumentException(name + " is empty"));
+        // A versioned collection (after a model change) records the model as it was passed to reindex.
+        String chosen = model != null ? model : s.liveModel().orElse(lineage.model());
+        // A collection of Matryoshka-truncated vectors: truncate the query the same way.
+        int hidden = ModelLoader.hiddenSize(ModelFolderCache.localName(chosen));
+        ModelOptions options = ModelOptions.defaults(chosen).withInstruction(instruction)
                 .withDimensions(lineage.dimensions() < hidden ? lineage.dimensions() : null);
         return new Resolved(options, lineage);
     }

@@ -1,50 +1,54 @@
 package dev.flinkembed.jobs.cli;
 
-import dev.flinkembed.operators.pgvector.PgVectorOptions;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.util.Properties;
+import dev.flinkembed.jobs.config.JobConfig;
+import dev.flinkembed.jobs.config.JobOptions;
+import dev.flinkembed.jobs.config.Settings;
+import dev.flinkembed.operators.pgvector.PgVectorStoreFactory;
+import dev.flinkembed.operators.store.StoreSession;
+import dev.flinkembed.operators.store.VectorStore;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The options of commands that query a pgvector table directly (search, evaluate): where it is, how to log in, and the
- * model queries are embedded with.
+ * The options of commands that query a vector store directly (search, evaluate, versions): which store (the same
+ * keys as the jobs', so --set works for any of them) and the model queries are embedded with.
  */
 final class TableOptions {
 
-    @Option(names = "--pg-url", required = true, description = "JDBC URL of PostgreSQL with pgvector.")
-    String pgUrl;
+    @Mixin
+    StoreFlags store = new StoreFlags();
 
-    @Option(names = "--table", required = true, description = "The vectors table.")
-    String table;
+    @Option(names = "--sink", description = "The vector store (sink.type; default pgvector).")
+    String type;
 
-    @Option(names = "--schema", defaultValue = "public", description = "Its schema (default public).")
+    @Option(names = "--schema", description = "The pgvector schema (pgvector.schema; default public).")
     String schema;
 
-    @Option(names = "--model", description = "Override the model recorded in the table.")
+    @Option(names = "--password-env", description = "Environment variable holding the database password "
+            + "(pgvector.password-env; default PGPASSWORD).")
+    String passwordEnv;
+
+    @Option(names = "--set", description = "Any other key of the store, e.g. --set pgvector.user=reader",
+            paramLabel = "KEY=VALUE")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--model", description = "Override the model recorded in the store.")
     String model;
 
     @Option(names = "--instruction", description = "Query instruction of instruction-tuned models (Qwen3-Embedding).")
     String instruction;
 
-    @Option(names = "--password-env", defaultValue = "PGPASSWORD",
-            description = "Environment variable holding the database password (default PGPASSWORD).")
-    String passwordEnv;
-
-    /** Checks the names (they end up in SQL) and connects. */
-    Connection connect() throws SQLException {
-        PgVectorOptions.checkIdentifier("schema", schema);
-        PgVectorOptions.checkIdentifier("table", table);
-        Properties props = new Properties();
-        String password = System.getenv(passwordEnv);
-        if (password != null) {
-            props.setProperty("password", password);
-        }
-        return PgVectorOptions.connect(pgUrl, props);
+    /** The store as configured; its keys are checked here (before anything connects). */
+    VectorStore store() {
+        JobConfig c = store.apply(JobConfig.load(null, overrides)).with(JobOptions.SINK_TYPE, type)
+                .with(PgVectorStoreFactory.SCHEMA, schema).with(PgVectorStoreFactory.PASSWORD_ENV, passwordEnv);
+        return Settings.storeForReading(c);
     }
 
-    /** The model for queries of the table: --model, else the live version's, else the rows' lineage. */
-    TableModels.Resolved model(Connection c) throws SQLException {
-        return TableModels.forTable(c, schema, table, model, instruction);
+    /** The model for queries of the store: --model, else the live version's, else the rows' lineage. */
+    TableModels.Resolved model(StoreSession s, VectorStore store) {
+        return TableModels.forStore(s, store.name(), model, instruction);
     }
 }

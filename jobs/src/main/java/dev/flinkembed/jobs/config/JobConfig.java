@@ -1,5 +1,9 @@
 package dev.flinkembed.jobs.config;
 
+import dev.flinkembed.operators.config.ConfigException;
+import dev.flinkembed.operators.config.ConfigKey;
+import dev.flinkembed.operators.config.ConfigReader;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -16,7 +20,7 @@ import java.util.Map;
  * command-line flags. Every key is checked when loaded — unknown keys and bad values fail with a message naming them
  * before any job starts.
  */
-public final class JobConfig {
+public final class JobConfig implements ConfigReader {
 
     private final Map<String, String> values;
 
@@ -32,6 +36,14 @@ public final class JobConfig {
             }
             key.parse(e.getValue());
         }
+    }
+
+    /**
+     * A configuration from flat keys, e.g. a SQL {@code WITH} map: the same keys, checks and messages as YAML and
+     * {@code --set}.
+     */
+    public static JobConfig of(Map<String, String> values) {
+        return new JobConfig(new LinkedHashMap<>(values));
     }
 
     public static JobConfig defaults() {
@@ -94,7 +106,7 @@ public final class JobConfig {
         return new JobConfig(copy);
     }
 
-    /** The value, the default, or null when neither is set. */
+    @Override
     public <T> T get(ConfigKey<T> key) {
         String v = values.get(key.name());
         if (v == null) {
@@ -103,14 +115,7 @@ public final class JobConfig {
         return v == null ? null : key.parse(v);
     }
 
-    public <T> T require(ConfigKey<T> key, String how) {
-        T v = get(key);
-        if (v == null) {
-            throw new ConfigException("configuration key '" + key.name() + "' is required: " + how);
-        }
-        return v;
-    }
-
+    @Override
     public boolean isSet(ConfigKey<?> key) {
         return values.containsKey(key.name());
     }

@@ -1,8 +1,12 @@
 package dev.flinkembed.jobs.config;
 
+import dev.flinkembed.operators.config.ConfigException;
+import dev.flinkembed.operators.config.ConfigKey;
+
 import dev.flinkembed.operators.chunking.ChunkingOptions;
 
-import dev.flinkembed.operators.pgvector.PgVectorOptions;
+import dev.flinkembed.operators.store.VectorStoreFactory;
+import dev.flinkembed.operators.store.VectorStores;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import dev.flinkembed.runtime.remote.RemoteOptions;
 import java.util.ArrayList;
@@ -138,8 +142,9 @@ public final class JobOptions {
             "Optional Parquet column holding a title."));
 
     public static final ConfigKey<String> SINK_TYPE = add(ConfigKey.oneOf("sink.type", null,
-            "Where vectors go (bulk: parquet or pgvector, default parquet; stream: pgvector, kafka or parquet — a "
-                    + "change log under sink.path — default pgvector).", "parquet", "pgvector", "kafka"));
+            "Where vectors go: parquet, kafka (stream job) or a vector store (" + String.join(", ", storeTypes())
+                    + "; reindex, search, evaluate and versions read one). Bulk default parquet; stream default "
+                    + "pgvector (parquet there is a change log under sink.path).", sinkTypes()));
     public static final ConfigKey<String> SINK_PATH = add(ConfigKey.string("sink.path", null,
             "Bulk output directory: vectors under vectors/ (Parquet sink), dead letters under dead-letter/ "
                     + "(--output; with the pgvector sink it holds only the dead letters, default ./flink-embed-out)."));
@@ -151,36 +156,7 @@ public final class JobOptions {
                     + "model fingerprint are in it keep their vectors, only the rest is embedded. The new output is a "
                     + "complete snapshot of the input."));
 
-    public static final ConfigKey<String> PG_URL = add(ConfigKey.string("pgvector.url", null,
-            "JDBC URL of the PostgreSQL database with pgvector, e.g. jdbc:postgresql://db:5432/search (--pg-url)."));
-    public static final ConfigKey<String> PG_USER = add(ConfigKey.string("pgvector.user", null,
-            "Database user (or user= in the URL)."));
-    public static final ConfigKey<String> PG_PASSWORD_ENV = add(ConfigKey.string("pgvector.password-env",
-            "PGPASSWORD", "Environment variable holding the database password (never put passwords in config files)."));
-    public static final ConfigKey<String> PG_SCHEMA = add(ConfigKey.string("pgvector.schema",
-            PgVectorOptions.DEFAULT_SCHEMA,
-            "Schema of the vectors table (letters, digits, underscores)."));
-    public static final ConfigKey<String> PG_TABLE = add(ConfigKey.string("pgvector.table", null,
-            "Vectors table, one row per chunk keyed by (doc_id, chunk_index); created when missing (--table)."));
-    public static final ConfigKey<Boolean> PG_CREATE_TABLE = add(ConfigKey.bool("pgvector.create-table", "true",
-            "Create the table (vector(d), or halfvec(d) above 2,000 dimensions) when it does not exist."));
-    public static final ConfigKey<String> PG_TRUSTED_OWNERS = add(ConfigKey.string("pgvector.trusted-owners", null,
-            "Comma-separated roles besides the connecting one whose tables (vectors, version registry, locks) "
-                    + "flink-embed uses; a table owned by any other role stops the job before any data moves."));
-    public static final ConfigKey<String> PG_INDEX = add(ConfigKey.oneOf("pgvector.index", "hnsw",
-            "Index created with the table: an HNSW cosine index, or none.", "hnsw", "none"));
-    public static final ConfigKey<Integer> PG_BATCH_SIZE = add(ConfigKey.positiveInt("pgvector.batch-size",
-            Integer.toString(PgVectorOptions.DEFAULT_BATCH_SIZE),
-            "Buffered chunks per write (writes also happen on every checkpoint and every pgvector.flush-interval)."));
-    public static final ConfigKey<Long> PG_FLUSH_INTERVAL = add(ConfigKey.duration("pgvector.flush-interval",
-            PgVectorOptions.DEFAULT_FLUSH_INTERVAL_MILLIS / 1000 + "s",
-            "A non-empty buffer is written at least this often (0: only by size and on checkpoints)."));
-    public static final ConfigKey<Integer> PG_MAX_RETRIES = add(ConfigKey.nonNegativeInt("pgvector.max-retries",
-            Integer.toString(PgVectorOptions.DEFAULT_MAX_RETRIES),
-            "Retries of a write after a transient SQL error (connection lost, deadlock, server starting)."));
-    public static final ConfigKey<Long> PG_RETRY_BACKOFF = add(ConfigKey.duration("pgvector.retry-backoff",
-            PgVectorOptions.DEFAULT_RETRY_BACKOFF_MILLIS + "ms",
-            "First retry delay; doubles on each retry (each delay uniform in [d/2, d]), up to 30 s."));
+    // The vector stores' keys (pgvector.*, ...) are declared by each store's factory and added below.
 
     public static final ConfigKey<String> KAFKA_BOOTSTRAP = add(ConfigKey.string("kafka.bootstrap-servers", null,
             "Kafka brokers, host:port[,host:port...] (stream job)."));
@@ -244,11 +220,32 @@ public final class JobOptions {
             "10s", "Stream job: exactly-once checkpoints this often (0: off, and then the Kafka outputs are "
                     + "at-least-once). pgvector writes and Kafka transactions are committed on checkpoints."));
 
+    static {
+        for (VectorStoreFactory store : VectorStores.all()) {
+            store.options().forEach(JobOptions::add);
+        }
+    }
+
+    /** The sink.type of the vector store a job uses when none is given. */
+    public static final String DEFAULT_STORE = "pgvector";
+
     private JobOptions() {
     }
 
+    private static List<String> storeTypes() {
+        return VectorStores.all().stream().map(VectorStoreFactory::type).toList();
+    }
+
+    private static String[] sinkTypes() {
+        List<String> all = new ArrayList<>(List.of("parquet", "kafka"));
+        all.addAll(storeTypes());
+        return all.toArray(String[]::new);
+    }
+
     private static <T> ConfigKey<T> add(ConfigKey<T> key) {
-        KEYS.put(key.name(), key);
+        if (KEYS.putIfAbsent(key.name(), key) != null) {
+            throw new IllegalStateException("configuration key '" + key.name() + "' is declared twice");
+        }
         return key;
     }
 

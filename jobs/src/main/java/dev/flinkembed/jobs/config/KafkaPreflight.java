@@ -1,5 +1,8 @@
 package dev.flinkembed.jobs.config;
 
+import dev.flinkembed.operators.config.ConfigException;
+import dev.flinkembed.operators.config.ConfigKey;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

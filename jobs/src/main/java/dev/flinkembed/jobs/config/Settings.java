@@ -1,6 +1,7 @@
 package dev.flinkembed.jobs.config;
 
-import java.util.List;
+import dev.flinkembed.operators.config.ConfigException;
+import dev.flinkembed.operators.config.ConfigKey;
 
 import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.runtime.golden.GoldenVectors;
@@ -8,7 +9,8 @@ import dev.flinkembed.runtime.golden.GoldenVectors;
 import dev.flinkembed.operators.chunking.ChunkingOptions;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
 import dev.flinkembed.operators.sinks.kafka.KafkaSinkOptions;
-import dev.flinkembed.operators.pgvector.PgVectorOptions;
+import dev.flinkembed.operators.store.VectorStore;
+import dev.flinkembed.operators.store.VectorStores;
 import dev.flinkembed.operators.sources.KafkaSourceOptions;
 import java.util.Map;
 import dev.flinkembed.runtime.batching.BatchPlanner;
@@ -134,42 +136,15 @@ public final class Settings {
         return dims != null ? dims : ModelLoader.hiddenSize(ModelFolderCache.localName(c.get(JobOptions.MODEL_NAME)));
     }
 
-    /** The pgvector sink's options; names and dimension limits are checked here, the database later. */
-    public static PgVectorOptions pgvector(JobConfig c) {
-        String url = c.require(JobOptions.PG_URL, "pass --pg-url jdbc:postgresql://HOST:PORT/DB");
-        if (!url.startsWith("jdbc:postgresql:")) {
-            throw ConfigException.badValue("pgvector.url", url, "a JDBC URL starting with jdbc:postgresql://");
-        }
-        String table = c.require(JobOptions.PG_TABLE, "pass --table NAME");
-        String schema = c.get(JobOptions.PG_SCHEMA);
-        for (var key : java.util.List.of(JobOptions.PG_TABLE, JobOptions.PG_SCHEMA)) {
-            try {
-                PgVectorOptions.checkIdentifier(key == JobOptions.PG_TABLE ? "table" : "schema", c.get(key));
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException("configuration key '" + key.name() + "': " + e.getMessage());
-            }
-        }
-        String passwordEnv = c.get(JobOptions.PG_PASSWORD_ENV);
-        String password = passwordEnv == null ? null : System.getenv(passwordEnv);
-        int dimensions = outputDimensions(c);
-        boolean hnsw = c.get(JobOptions.PG_INDEX).equals("hnsw");
-        if (dimensions > 16000) {
-            throw ConfigException.badValue("model.dimensions", Integer.toString(dimensions),
-                    "at most 16000 for a pgvector column");
-        }
-        if (hnsw && dimensions > PgVectorOptions.MAX_HALFVEC_DIMENSIONS) {
-            throw new ConfigException("configuration key 'pgvector.index': an HNSW index holds at most "
-                    + PgVectorOptions.MAX_HALFVEC_DIMENSIONS + " dimensions (halfvec), the vectors have " + dimensions
-                    + ": lower model.dimensions or set pgvector.index=none");
-        }
-        String trusted = c.get(JobOptions.PG_TRUSTED_OWNERS);
-        return PgVectorOptions.builder(url, table, dimensions).user(c.get(JobOptions.PG_USER)).password(password)
-                .trustedOwners(trusted == null ? List.of() : java.util.Arrays.stream(trusted.split(","))
-                        .map(String::strip).filter(x -> !x.isEmpty()).toList())
-                .schema(schema).createTable(c.get(JobOptions.PG_CREATE_TABLE)).hnswIndex(hnsw)
-                .batchSize(c.get(JobOptions.PG_BATCH_SIZE)).maxRetries(c.get(JobOptions.PG_MAX_RETRIES))
-                .retryBackoffMillis(c.get(JobOptions.PG_RETRY_BACKOFF))
-                .flushIntervalMillis(c.get(JobOptions.PG_FLUSH_INTERVAL)).build();
+    /** The vector store of {@code type} for this job's vectors; its keys are checked here, the store later. */
+    public static VectorStore store(JobConfig c, String type) {
+        return VectorStores.get(JobOptions.SINK_TYPE.name(), type).create(c, outputDimensions(c));
+    }
+
+    /** The vector store named by sink.type (default pgvector) for commands that only read it. */
+    public static VectorStore storeForReading(JobConfig c) {
+        String type = c.isSet(JobOptions.SINK_TYPE) ? c.get(JobOptions.SINK_TYPE) : JobOptions.DEFAULT_STORE;
+        return VectorStores.get(JobOptions.SINK_TYPE.name(), type).forReading(c);
     }
 
     public static KafkaSourceOptions kafkaSource(JobConfig c) {

@@ -2,7 +2,7 @@ package dev.flinkembed.jobs.evaluate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.flinkembed.jobs.config.ConfigException;
+import dev.flinkembed.operators.config.ConfigException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

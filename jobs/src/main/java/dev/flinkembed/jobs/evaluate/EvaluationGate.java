@@ -1,6 +1,6 @@
 package dev.flinkembed.jobs.evaluate;
 
-import dev.flinkembed.jobs.config.ConfigException;
+import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import java.nio.file.Path;

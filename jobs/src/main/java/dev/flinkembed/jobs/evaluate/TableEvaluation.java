@@ -2,13 +2,11 @@ package dev.flinkembed.jobs.evaluate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.flinkembed.operators.pgvector.PgVectorOptions;
-import dev.flinkembed.operators.pgvector.PgVectorSearch;
+import dev.flinkembed.operators.store.SearchHit;
+import dev.flinkembed.operators.store.StoreSession;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.Embedding;
 import dev.flinkembed.runtime.api.EmbeddingInput;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,7 +14,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Retrieval quality of a pgvector table measured with the real search path: each query embedded with the query role
+ * Retrieval quality of a vector store measured with the real search path: each query embedded with the query role
  * of the table's model, its nearest chunks fetched with the same SQL as {@code search}, chunks folded into documents
  * (a document ranks where its best chunk does), then nDCG@10, recall@10, recall@100 and MRR@10 averaged over the queries
  * that have a judged-relevant document.
@@ -41,9 +39,8 @@ public final class TableEvaluation {
     private TableEvaluation() {
     }
 
-    public static Result evaluate(Connection c, String schema, String table, InProcessEmbeddingModel model,
-                                  Map<String, String> queries, Map<String, Map<String, Integer>> qrels)
-            throws SQLException {
+    public static Result evaluate(StoreSession store, InProcessEmbeddingModel model, Map<String, String> queries,
+                                  Map<String, Map<String, Integer>> qrels) {
         List<String> ids = queries.keySet().stream().filter(q -> qrels.containsKey(q)
                 && qrels.get(q).values().stream().anyMatch(g -> g > 0)).toList();
         if (ids.isEmpty()) {
@@ -51,15 +48,13 @@ public final class TableEvaluation {
         }
         List<Embedding> vectors = model.embed(ids.stream().map(q -> EmbeddingInput.query(queries.get(q))).toList())
                 .embeddings();
-        String type = model.info().dimensions() > PgVectorOptions.MAX_VECTOR_DIMENSIONS ? "halfvec" : "vector";
         double ndcg = 0;
         double r10 = 0;
         double r100 = 0;
         double mrr = 0;
         for (int i = 0; i < ids.size(); i++) {
             Set<String> ranked = new LinkedHashSet<>();
-            for (PgVectorSearch.Hit h : PgVectorSearch.nearest(c, schema, table, type, vectors.get(i).vector(),
-                    CHUNKS_PER_QUERY)) {
+            for (SearchHit h : store.nearest(vectors.get(i).vector(), CHUNKS_PER_QUERY)) {
                 ranked.add(h.docId());
             }
             List<String> ranking = new ArrayList<>(ranked);

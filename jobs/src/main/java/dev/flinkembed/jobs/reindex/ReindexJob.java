@@ -3,7 +3,7 @@ package dev.flinkembed.jobs.reindex;
 import dev.flinkembed.jobs.bulk.BulkJob;
 import dev.flinkembed.jobs.bulk.InputFiles;
 import dev.flinkembed.jobs.pipeline.BoundedRun;
-import dev.flinkembed.jobs.config.ConfigException;
+import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.config.Settings;
@@ -18,10 +18,8 @@ import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.operators.records.IndexedChunk;
 import dev.flinkembed.operators.reindex.ChunkDiffFunction;
 import dev.flinkembed.jobs.pipeline.DeadLetterOutput;
-import dev.flinkembed.operators.pgvector.IndexedChunksReader;
-import dev.flinkembed.operators.pgvector.LockFence;
-import dev.flinkembed.operators.pgvector.PgVectorOptions;
-import dev.flinkembed.operators.pgvector.PgVectorSink;
+import dev.flinkembed.operators.store.VectorStore;
+import dev.flinkembed.operators.store.WriteFence;
 import dev.flinkembed.jobs.bulk.OutputFolders;
 import dev.flinkembed.operators.files.Locations;
 import org.apache.flink.core.fs.Path;
@@ -39,44 +37,40 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 public final class ReindexJob {
 
     /**
-     * @param pgvector the table as configured (its stable name: what readers query and what is locked)
-     * @param target   the physical table this run reads and writes: the table itself, the live version of a
-     *                 versioned table, or the version being built for a new model
+     * @param store  the collection as configured (its stable name: what readers query and what is locked)
+     * @param target the physical collection this run reads and writes: the collection itself, the live version of a
+     *               versioned one, or the version being built for a new model
      */
     public record Plan(JobConfig config, InputFiles input, Path output, EmbeddingOptions embedding,
-                       PgVectorOptions pgvector, PgVectorOptions target, boolean fullSync, double maxDeleteFraction,
-                       long lockLeaseMillis, int parallelism, EvaluationGate gate, LockFence fence) {
+                       VectorStore store, VectorStore target, boolean fullSync, double maxDeleteFraction,
+                       long lockLeaseMillis, int parallelism, EvaluationGate gate, WriteFence fence) {
 
-        public Plan withTarget(PgVectorOptions physical, boolean deleteAbsent) {
-            return new Plan(config, input, output, embedding, pgvector, physical, deleteAbsent, maxDeleteFraction,
+        public Plan withTarget(VectorStore physical, boolean deleteAbsent) {
+            return new Plan(config, input, output, embedding, store, physical, deleteAbsent, maxDeleteFraction,
                     lockLeaseMillis, parallelism, gate, fence);
         }
 
         /** The same plan, its writers fenced by the run's lock. */
-        public Plan withFence(LockFence lock) {
-            return new Plan(config, input, output, embedding, pgvector, target, fullSync, maxDeleteFraction,
+        public Plan withFence(WriteFence lock) {
+            return new Plan(config, input, output, embedding, store, target, fullSync, maxDeleteFraction,
                     lockLeaseMillis, parallelism, gate, lock);
         }
     }
 
-    /** Rows per round trip when scanning the index. */
-    static final int INDEX_FETCH_SIZE = 10_000;
-
     private ReindexJob() {
     }
 
-    /** Validates the configuration and the input before any data moves; the database is checked by the run. */
+    /** Validates the configuration and the input before any data moves; the store is checked by the run. */
     public static Plan plan(JobConfig config, boolean dryRun) {
         String input = config.require(JobOptions.SOURCE_PATH, "pass --input PATH");
-        config.require(JobOptions.PG_URL, "pass --pg-url URL");
-        config.require(JobOptions.PG_TABLE, "pass --table NAME");
         InputFiles files = InputFiles.inspect(input, config.get(JobOptions.SOURCE_FORMAT), BulkJob.columns(config),
                 config.get(JobOptions.SOURCE_ON_UNREADABLE_FILE));
         EmbeddingOptions embedding = Settings.embedding(config);
-        PgVectorOptions pg = Settings.pgvector(config);
+        VectorStore store = Settings.store(config, config.isSet(JobOptions.SINK_TYPE)
+                ? config.get(JobOptions.SINK_TYPE) : JobOptions.DEFAULT_STORE);
         Path output = Locations.of(config.isSet(JobOptions.SINK_PATH) ? config.get(JobOptions.SINK_PATH)
                 : BulkJob.DEFAULT_PGVECTOR_OUTPUT);
-        return new Plan(config, files, output, embedding, pg, pg, config.get(JobOptions.REINDEX_MODE).equals("full-sync"),
+        return new Plan(config, files, output, embedding, store, store, config.get(JobOptions.REINDEX_MODE).equals("full-sync"),
                 config.get(JobOptions.REINDEX_MAX_DELETE_FRACTION), config.get(JobOptions.REINDEX_LOCK_LEASE),
                 config.get(JobOptions.JOB_PARALLELISM), EvaluationGate.of(config), null);
     }
@@ -90,9 +84,7 @@ public final class ReindexJob {
         int p = plan.parallelism;
         SingleOutputStreamOperator<Document> documents = plan.input.read(env, BulkJob.columns(plan.config),
                 plan.config.get(JobOptions.SOURCE_SPLIT_SIZE), p);
-        DataStream<IndexedChunk> indexed = env.fromSequence(0, 0).setParallelism(1).name("index scan")
-                .flatMap(new IndexedChunksReader(plan.target, INDEX_FETCH_SIZE)).setParallelism(1)
-                .name("read index " + plan.target.table());
+        DataStream<IndexedChunk> indexed = plan.target.readIndexed(env);
         // Parallelism fixed on every operator past the sources: see BulkJob (the adaptive batch scheduler would size
         // these stages by bytes, not by the model's work).
         SingleOutputStreamOperator<Chunk> toEmbed = documents.keyBy(d -> d.id)
@@ -109,8 +101,8 @@ public final class ReindexJob {
         }
         EmbeddingStage embedded = EmbeddingStage.apply(toEmbed, plan.embedding, true, p);
         DataStream<EmbeddedChunk> counted = embedded.vectors();
-        DataStream<DeadLetter> refusedByStore = PgVectorSink.write(counted.union(tableWrites), plan.target,
-                "pgvector-sink", plan.fence).setParallelism(p);
+        DataStream<DeadLetter> refusedByStore = plan.target.write(counted.union(tableWrites),
+                plan.target.type() + "-sink", plan.fence);
         DeadLetterOutput.toFiles(rejected.union(toEmbed.getSideOutput(DeadLetters.TAG), embedded.refused(),
                 refusedByStore), new Path(plan.output, "dead-letter"));
     }

@@ -1,20 +1,21 @@
 package dev.flinkembed.jobs.reindex;
 
 import dev.flinkembed.operators.files.ModelFolderCache;
-import dev.flinkembed.jobs.config.ConfigException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
-import dev.flinkembed.jobs.config.PgVectorPreflight;
+import dev.flinkembed.jobs.config.Settings;
 import dev.flinkembed.jobs.evaluate.EvaluationGate;
 import dev.flinkembed.jobs.evaluate.TableEvaluation;
 import dev.flinkembed.jobs.progress.ProgressPrinter;
 import dev.flinkembed.operators.reindex.ReindexCounters;
-import dev.flinkembed.operators.pgvector.PgVectorOptions;
-import dev.flinkembed.operators.pgvector.PgVectorVersions;
+import dev.flinkembed.operators.store.Lineage;
+import dev.flinkembed.operators.store.StoreLock;
+import dev.flinkembed.operators.store.StoreSession;
+import dev.flinkembed.operators.store.StoreVersion;
+import dev.flinkembed.operators.store.VectorStore;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import java.io.PrintStream;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -66,7 +67,7 @@ public final class ReindexRun implements Callable<Integer> {
         ModelIdentity model = ModelIdentity.of(plan.embedding());
         try {
             lock = dryRun ? null : lockOrFail(plan);
-        } catch (ReindexLock.HeldException e) {
+        } catch (StoreLock.HeldException e) {
             err.println("error: " + e.getMessage());
             out.println(ReindexSummary.line("already-running", plan, dryRun, Map.of(), seconds(start), null));
             return EXIT_ALREADY_RUNNING;
@@ -95,7 +96,7 @@ public final class ReindexRun implements Callable<Integer> {
         }
     }
 
-    private ReindexLock lock;
+    private StoreLock lock;
     private volatile JobClient running;
 
     private void cancelRunningJob() {
@@ -112,21 +113,20 @@ public final class ReindexRun implements Callable<Integer> {
     /** Stops the run when its lock is gone: before any step that writes or switches, and after each job. */
     private void checkLease(ReindexJob.Plan plan) {
         if (lock != null && lock.lost()) {
-            throw new LeaseLost("this run lost the reindex lock of " + plan.pgvector().schema() + "."
-                    + plan.pgvector().table() + ": " + lock.lostReason() + ". It stopped writing and switched "
+            throw new LeaseLost("this run lost the reindex lock of " + plan.store().name() + ": " + lock.lostReason() + ". It stopped writing and switched "
                     + "nothing; the run that holds the lock now goes on (run again once it is done)");
         }
     }
 
     private int underLock(ReindexJob.Plan plan, ModelIdentity model, long start) throws Exception {
-        try (Connection c = connect(plan.pgvector())) {
-            Optional<String[]> indexed = PgVectorVersions.currentModel(c, plan.pgvector());
-            PgVectorOptions live = PgVectorVersions.livePhysical(c, plan.pgvector());
-            if (indexed.isPresent() && !indexed.get()[1].equals(model.fingerprint())) {
-                return newVersion(c, plan.withTarget(live, true), model, indexed.get(), start);
+        try (StoreSession s = plan.store().open()) {
+            Optional<Lineage> indexed = s.currentModel();
+            VectorStore live = s.live();
+            if (indexed.isPresent() && !indexed.get().fingerprint().equals(model.fingerprint())) {
+                return newVersion(s, plan.withTarget(live, true), model, indexed.get(), start);
             }
             if (!dryRun) {
-                PgVectorPreflight.check(live); // creates the table when missing, checks its columns and vector size
+                live.prepare(); // creates the collection when missing, checks its fields and vector size
             }
             return sameModel(plan.withTarget(live, plan.fullSync()), start);
         }
@@ -134,47 +134,26 @@ public final class ReindexRun implements Callable<Integer> {
 
     /** {@code reindex --rollback}: the previous version goes live again, under the table's lock. */
     public static int rollback(JobConfig config, PrintStream out) throws Exception {
-        config.require(JobOptions.PG_URL, "pass --pg-url URL");
-        config.require(JobOptions.PG_TABLE, "pass --table NAME");
-        PgVectorOptions pg = dev.flinkembed.jobs.config.Settings.pgvector(config);
-        ReindexLock lock;
+        VectorStore store = Settings.storeForReading(config);
+        StoreLock lock;
         try {
-            lock = ReindexLock.acquire(pg, config.get(JobOptions.REINDEX_LOCK_LEASE));
-        } catch (SQLException e) {
-            throw unusable(pg, e);
-        } catch (ReindexLock.HeldException e) {
+            lock = store.lock(config.get(JobOptions.REINDEX_LOCK_LEASE));
+        } catch (StoreLock.HeldException e) {
             System.err.println("error: " + e.getMessage());
             return EXIT_ALREADY_RUNNING;
         }
-        try (lock; Connection c = connect(pg)) {
-            PgVectorVersions.Version v = PgVectorVersions.rollback(c, pg);
-            out.printf("Switched %s.%s back to version %d (%s)%n", pg.schema(), pg.table(), v.version(), v.model());
-            out.println(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("command", "reindex")
-                    .put("status", "rolled-back").put("table", pg.schema() + "." + pg.table())
+        try (lock; StoreSession s = store.open()) {
+            StoreVersion v = s.rollback();
+            out.printf("Switched %s back to version %d (%s)%n", store.name(), v.version(), v.model());
+            out.println(new ObjectMapper().createObjectNode().put("command", "reindex")
+                    .put("status", "rolled-back").put("table", store.name())
                     .put("version", v.version()).put("model", v.model()).put("switched", true));
             return 0;
         }
     }
 
-    private ReindexLock lockOrFail(ReindexJob.Plan plan) {
-        try {
-            return ReindexLock.acquire(plan.pgvector(), plan.lockLeaseMillis());
-        } catch (SQLException e) {
-            throw unusable(plan.pgvector(), e);
-        }
-    }
-
-    private static Connection connect(PgVectorOptions pg) {
-        try {
-            return pg.connect();
-        } catch (SQLException e) {
-            throw unusable(pg, e);
-        }
-    }
-
-    private static ConfigException unusable(PgVectorOptions pg, SQLException e) {
-        return new ConfigException("configuration key 'pgvector.url': cannot use PostgreSQL at " + pg.safeUrl() + ": "
-                + e.getMessage());
+    private StoreLock lockOrFail(ReindexJob.Plan plan) {
+        return plan.store().lock(plan.lockLeaseMillis());
     }
 
     private int sameModel(ReindexJob.Plan plan, long start) throws Exception {
@@ -201,43 +180,43 @@ public final class ReindexRun implements Callable<Integer> {
      * lacks are checked against the delete limit first (the plan pass against the live version, which also says how
      * much there is to embed). Readers see the live version until the switch.
      */
-    private int newVersion(Connection c, ReindexJob.Plan plan, ModelIdentity model, String[] indexed, long start)
+    private int newVersion(StoreSession s, ReindexJob.Plan plan, ModelIdentity model, Lineage indexed, long start)
             throws Exception {
-        out.printf("Model change: %s.%s holds vectors of %s (fingerprint %s); this run's model %s (fingerprint %s) "
-                        + "gets a new version of the table, built beside the live one%n", plan.pgvector().schema(),
-                plan.pgvector().table(), indexed[0], abbreviate(indexed[1]), model.model(),
-                abbreviate(model.fingerprint()));
+        out.printf("Model change: %s holds vectors of %s (fingerprint %s); this run's model %s (fingerprint %s) "
+                        + "gets a new version of the table, built beside the live one%n", plan.store().name(),
+                indexed.model(), abbreviate(indexed.fingerprint()), model.model(), abbreviate(model.fingerprint()));
         Map<String, Object> planned = planPass(plan);
         Integer stop = stopAfterPlan(plan, planned, start);
         if (stop != null) {
             return stop;
         }
         checkLease(plan);
-        PgVectorVersions.Version v = PgVectorVersions.startBuilding(c, plan.pgvector(), model.model(),
-                model.fingerprint(), plan.pgvector().dimensions());
-        out.printf("Building version %d in %s.%s%n", v.version(), plan.pgvector().schema(), v.physical());
-        ReindexJob.Plan build = plan.withTarget(plan.pgvector().withTable(v.physical(), v.dimensions(), false), false);
+        StoreVersion v = s.startBuilding(model.model(), model.fingerprint(), plan.store().dimensions());
+        VectorStore version = s.version(v);
+        out.printf("Building version %d in %s%n", v.version(), version.name());
+        ReindexJob.Plan build = plan.withTarget(version, false);
         Map<String, Object> written = execute(build, false);
         checkLease(plan);
-        PgVectorVersions.finishBuilding(c, plan.pgvector(), v);
-        if (plan.gate() != null && !passesGate(c, plan, v)) {
+        s.finishBuilding(v);
+        if (plan.gate() != null && !passesGate(version, plan, v)) {
             out.println(ReindexSummary.line("gate-refused", build, false, written, seconds(start), null));
             return EXIT_GATE_REFUSED;
         }
         checkLease(plan);
-        PgVectorVersions.switchTo(c, plan.pgvector(), v);
-        out.printf("Switched %s.%s to version %d (%s); the previous version stays for `reindex --rollback`%n",
-                plan.pgvector().schema(), plan.pgvector().table(), v.version(), model.model());
+        s.switchTo(v);
+        out.printf("Switched %s to version %d (%s); the previous version stays for `reindex --rollback`%n",
+                plan.store().name(), v.version(), model.model());
         out.println(ReindexSummary.line("ok", build, false, written, seconds(start), v.version()));
         return 0;
     }
 
     /** The new version, searched as readers will search it, must reach the gate's nDCG@10 before it goes live. */
-    private boolean passesGate(Connection c, ReindexJob.Plan plan, PgVectorVersions.Version v) throws SQLException {
+    private boolean passesGate(VectorStore version, ReindexJob.Plan plan, StoreVersion v) {
         EvaluationGate gate = plan.gate();
         TableEvaluation.Result r;
-        try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelFolderCache.localize(plan.embedding().model()))) {
-            r = TableEvaluation.evaluate(c, plan.pgvector().schema(), v.physical(), m, gate.queries(), gate.qrels());
+        try (StoreSession s = version.open();
+             InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelFolderCache.localize(plan.embedding().model()))) {
+            r = TableEvaluation.evaluate(s, m, gate.queries(), gate.qrels());
         }
         out.println("Evaluation of version " + v.version() + " on " + gate.queriesFile() + ": " + r.toJson());
         if (r.ndcg10() >= gate.minNdcg10()) {

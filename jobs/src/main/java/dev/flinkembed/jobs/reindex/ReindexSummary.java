@@ -26,7 +26,7 @@ final class ReindexSummary {
         ObjectNode n = JSON.createObjectNode();
         n.put("command", "reindex");
         n.put("status", status);
-        n.put("table", plan.pgvector().schema() + "." + plan.pgvector().table());
+        n.put("table", plan.store().name());
         n.put("mode", plan.fullSync() ? "full-sync" : "incremental");
         n.put("dry_run", dryRun);
         n.put("scanned", ProgressPrinter.count(counts, ReindexCounters.SCANNED));

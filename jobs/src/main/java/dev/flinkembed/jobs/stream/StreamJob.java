@@ -1,10 +1,9 @@
 package dev.flinkembed.jobs.stream;
 
-import dev.flinkembed.jobs.config.ConfigException;
+import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.config.KafkaPreflight;
-import dev.flinkembed.jobs.config.PgVectorPreflight;
 import dev.flinkembed.jobs.config.Settings;
 import dev.flinkembed.jobs.pipeline.UnboundedRun;
 import dev.flinkembed.jobs.pipeline.DeadLetterOutput;
@@ -20,8 +19,8 @@ import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.operators.sinks.kafka.KafkaSinkOptions;
 import dev.flinkembed.operators.sinks.kafka.KafkaSinks;
 import dev.flinkembed.operators.sinks.ParquetVectorSink;
-import dev.flinkembed.operators.pgvector.PgVectorOptions;
-import dev.flinkembed.operators.pgvector.PgVectorSink;
+import dev.flinkembed.operators.store.VectorStore;
+import dev.flinkembed.operators.store.VectorStores;
 import dev.flinkembed.operators.sources.KafkaDocumentSource;
 import dev.flinkembed.operators.sources.KafkaSourceOptions;
 import dev.flinkembed.operators.sources.RouteParsedRecords;
@@ -52,7 +51,7 @@ public final class StreamJob {
     /** Everything the job needs, validated (and the brokers and database checked) before anything runs. */
     public record Plan(JobConfig config, String name, ModelOptions model, ChunkingOptions chunking,
                        EmbeddingOptions embedding, KafkaSourceOptions source, KafkaSinkOptions deadLetters,
-                       KafkaSinkOptions vectors, PgVectorOptions pgvector, int parallelism, long checkpointInterval,
+                       KafkaSinkOptions vectors, VectorStore store, int parallelism, long checkpointInterval,
                        String parquetOutput, boolean hourlyPartitions) {
     }
 
@@ -60,7 +59,7 @@ public final class StreamJob {
     }
 
     public static Plan plan(JobConfig c) {
-        String sink = c.isSet(JobOptions.SINK_TYPE) ? c.get(JobOptions.SINK_TYPE) : "pgvector";
+        String sink = c.isSet(JobOptions.SINK_TYPE) ? c.get(JobOptions.SINK_TYPE) : JobOptions.DEFAULT_STORE;
         String parquetOutput = null;
         if (sink.equals("parquet")) {
             parquetOutput = c.require(JobOptions.SINK_PATH, "pass --output DIR (the change log goes under DIR/vectors/)");
@@ -85,7 +84,7 @@ public final class StreamJob {
         }
         KafkaSinkOptions deadLetters = Settings.kafkaSink(c, deadLetterTopic, "dead-letters");
         KafkaSinkOptions vectors = vectorsTopic == null ? null : Settings.kafkaSink(c, vectorsTopic, "vectors");
-        PgVectorOptions pg = sink.equals("pgvector") ? Settings.pgvector(c) : null;
+        VectorStore store = VectorStores.exists(sink) ? Settings.store(c, sink) : null;
         // Every key is valid: now talk to the brokers and the database, still before any data moves.
         List<String> outputs = new ArrayList<>(List.of(deadLetterTopic));
         if (vectorsTopic != null) {
@@ -93,12 +92,12 @@ public final class StreamJob {
         }
         long timeout = c.get(JobOptions.KAFKA_CHECK_TIMEOUT);
         KafkaPreflight.check(source.bootstrapServers(), source.topic(), outputs, timeout);
-        if (pg != null) {
-            PgVectorPreflight.check(pg); // creates the table when missing, after the read-only checks passed
+        if (store != null) {
+            store.prepare(); // creates the table when missing, after the read-only checks passed
         }
         KafkaPreflight.createMissing(source.bootstrapServers(), source.topic(), outputs, timeout);
         String name = c.isSet(JobOptions.JOB_NAME) ? c.get(JobOptions.JOB_NAME) : "flink-embed stream";
-        return new Plan(c, name, embedding.model(), chunking, embedding, source, deadLetters, vectors, pg,
+        return new Plan(c, name, embedding.model(), chunking, embedding, source, deadLetters, vectors, store,
                 c.get(JobOptions.JOB_PARALLELISM), c.get(JobOptions.JOB_CHECKPOINT_INTERVAL), parquetOutput,
                 c.get(JobOptions.SINK_PARTITIONING).equals("hour"));
     }
@@ -127,8 +126,8 @@ public final class StreamJob {
         DataStream<EmbeddedChunk> counted = embedded.vectors();
         DataStream<DeadLetter> deadLetters = documents.getSideOutput(DeadLetters.TAG)
                 .union(chunks.getSideOutput(DeadLetters.TAG), embedded.refused());
-        if (plan.pgvector != null) {
-            deadLetters = deadLetters.union(PgVectorSink.write(counted, plan.pgvector, "pgvector-sink"));
+        if (plan.store != null) { // uid "pgvector-sink" as before: savepoints of earlier versions restore
+            deadLetters = deadLetters.union(plan.store.write(counted, plan.store.type() + "-sink", null));
         }
         if (plan.parquetOutput != null) {
             counted.sinkTo(ParquetVectorSink.createChangelog(new Path(Locations.of(plan.parquetOutput), "vectors").toString(),
@@ -148,9 +147,9 @@ public final class StreamJob {
         JobClient client = env.executeAsync(plan.name);
         out.printf("Submitted %s (%s): kafka %s/%s → %s%s; dead letters → %s; checkpoints %s%n", plan.name,
                 client.getJobID(), plan.source.bootstrapServers(), plan.source.topic(),
-                plan.pgvector != null ? plan.pgvector.toString() : plan.parquetOutput != null
+                plan.store != null ? plan.store.toString() : plan.parquetOutput != null
                         ? "Parquet change log under " + plan.parquetOutput + "/vectors" : "",
-                plan.vectors == null ? "" : (plan.pgvector == null && plan.parquetOutput == null ? "" : " and ")
+                plan.vectors == null ? "" : (plan.store == null && plan.parquetOutput == null ? "" : " and ")
                         + "topic " + plan.vectors.topic(),
                 plan.deadLetters.topic(), plan.checkpointInterval > 0 ? "every " + plan.checkpointInterval
                         + " ms (exactly-once)" : "off (at-least-once)");

@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.bench;
 
+import dev.flinkembed.operators.pgvector.PgVectorStoreFactory;
 import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.jobs.TestCorpus;
 import dev.flinkembed.jobs.cli.Environments;
@@ -71,8 +72,8 @@ public final class StreamBench {
             JobConfig config = JobConfig.defaults()
                     .with(JobOptions.KAFKA_BOOTSTRAP, kafka.bootstrapServers())
                     .with(JobOptions.KAFKA_TOPIC, "bench")
-                    .with(JobOptions.PG_URL, pg.jdbcUrl())
-                    .with(JobOptions.PG_TABLE, "bench_stream")
+                    .with(PgVectorStoreFactory.URL, pg.jdbcUrl())
+                    .with(PgVectorStoreFactory.TABLE, "bench_stream")
                     .with(JobOptions.JOB_PARALLELISM, Integer.toString(parallelism));
             t0 = System.nanoTime();
             StreamJob.Plan plan = StreamJob.plan(config);

@@ -97,7 +97,7 @@ class BulkToPgvectorTest {
         CliRun mismatched = CliRun.of("search", "--pg-url", pg.jdbcUrl(), "--table", "debian", "--query",
                 docs.get(7).get("text").toString(), "--k", "3");
         assertThat(mismatched.code()).isZero();
-        assertThat(mismatched.err()).contains("warning: the table was embedded with builtin:all-minilm-l6-v2 "
+        assertThat(mismatched.err()).contains("warning: public.debian was embedded with builtin:all-minilm-l6-v2 "
                 + "(fingerprint weights-of-another-build)").contains("scores may not be comparable");
     }
 }

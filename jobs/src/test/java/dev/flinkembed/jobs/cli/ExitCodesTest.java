@@ -2,7 +2,7 @@ package dev.flinkembed.jobs.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.flinkembed.jobs.config.ConfigException;
+import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.runtime.loading.MemoryBudgetException;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,8 @@
 package dev.flinkembed.jobs.config;
 
+import dev.flinkembed.operators.config.ConfigException;
+import dev.flinkembed.operators.config.ConfigKey;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

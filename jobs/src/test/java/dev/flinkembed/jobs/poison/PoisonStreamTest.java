@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.poison;
 
+import dev.flinkembed.operators.pgvector.PgVectorStoreFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -89,11 +90,11 @@ class PoisonStreamTest {
         return JobConfig.defaults()
                 .with(JobOptions.KAFKA_BOOTSTRAP, kafka.bootstrapServers())
                 .with(JobOptions.KAFKA_TOPIC, topic)
-                .with(JobOptions.PG_URL, pg.jdbcUrl())
-                .with(JobOptions.PG_TABLE, table)
+                .with(PgVectorStoreFactory.URL, pg.jdbcUrl())
+                .with(PgVectorStoreFactory.TABLE, table)
                 .with(JobOptions.JOB_PARALLELISM, "2")
                 .with(JobOptions.JOB_CHECKPOINT_INTERVAL, "2s")
-                .with(JobOptions.PG_FLUSH_INTERVAL, "300ms")
+                .with(PgVectorStoreFactory.FLUSH_INTERVAL, "300ms")
                 .with(JobOptions.CHUNK_MAX_DOCUMENT_CHARS, Integer.toString(PoisonCorpus.MAX_DOCUMENT_CHARS));
     }
 
@@ -188,7 +189,7 @@ class PoisonStreamTest {
             }
         }
         JobConfig config = config("systemic-docs", "systemic").with(JobOptions.JOB_RESTART_ATTEMPTS, "2")
-                .with(JobOptions.PG_MAX_RETRIES, "0");
+                .with(PgVectorStoreFactory.MAX_RETRIES, "0");
         try (LogCapture logs = new LogCapture()) {
             JobClient client = StreamJob.start(new TestStreamEnvironment(cluster, 2), StreamJob.plan(config),
                     System.out);

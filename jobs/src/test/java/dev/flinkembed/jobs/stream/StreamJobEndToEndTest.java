@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.stream;
 
+import dev.flinkembed.operators.pgvector.PgVectorStoreFactory;
 import static dev.flinkembed.jobs.stream.StreamExpectations.expectedChunks;
 import static dev.flinkembed.jobs.stream.StreamExpectations.texts;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -123,8 +124,8 @@ class StreamJobEndToEndTest {
                 .with(JobOptions.KAFKA_BOOTSTRAP, kafka.bootstrapServers())
                 .with(JobOptions.KAFKA_TOPIC, "docs")
                 .with(JobOptions.KAFKA_VECTORS_TOPIC, "vectors")
-                .with(JobOptions.PG_URL, pg.jdbcUrl())
-                .with(JobOptions.PG_TABLE, TABLE)
+                .with(PgVectorStoreFactory.URL, pg.jdbcUrl())
+                .with(PgVectorStoreFactory.TABLE, TABLE)
                 .with(JobOptions.JOB_PARALLELISM, "2")
                 // Transactions stay open for 3 s between checkpoints: time to see one open before the failure.
                 .with(JobOptions.JOB_CHECKPOINT_INTERVAL, "3s")
@@ -132,7 +133,7 @@ class StreamJobEndToEndTest {
                 // of a 65,536-token flush each (with those, a moment with records arriving between two checkpoints
                 // was not always found within the 3 minutes).
                 .with(JobOptions.BATCH_FLUSH_TOKENS, "4096")
-                .with(JobOptions.PG_FLUSH_INTERVAL, "500ms");
+                .with(PgVectorStoreFactory.FLUSH_INTERVAL, "500ms");
         StreamJob.Plan plan = StreamJob.plan(config);
         JobClient client = StreamJob.start(new TestStreamEnvironment(cluster, 2), plan, System.out);
         try {

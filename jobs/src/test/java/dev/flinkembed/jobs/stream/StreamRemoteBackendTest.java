@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.stream;
 
+import dev.flinkembed.operators.pgvector.PgVectorStoreFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flinkembed.jobs.TestCorpus;
@@ -51,8 +52,8 @@ class StreamRemoteBackendTest {
             JobConfig config = JobConfig.defaults()
                     .with(JobOptions.KAFKA_BOOTSTRAP, kafka.bootstrapServers())
                     .with(JobOptions.KAFKA_TOPIC, "docs")
-                    .with(JobOptions.PG_URL, pg.jdbcUrl())
-                    .with(JobOptions.PG_TABLE, "remote_vectors")
+                    .with(PgVectorStoreFactory.URL, pg.jdbcUrl())
+                    .with(PgVectorStoreFactory.TABLE, "remote_vectors")
                     .with(JobOptions.JOB_CHECKPOINT_INTERVAL, "1s")
                     .with(JobOptions.EMBED_BACKEND, "remote")
                     .with(JobOptions.REMOTE_URL, server.url())

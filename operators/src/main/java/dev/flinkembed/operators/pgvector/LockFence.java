@@ -1,6 +1,6 @@
 package dev.flinkembed.operators.pgvector;
 
-import java.io.Serializable;
+import dev.flinkembed.operators.store.WriteFence;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,7 +17,7 @@ import org.apache.flink.runtime.execution.SuppressRestartsException;
  * @param name  the lock's name (its row)
  * @param owner this run's id in the row
  */
-public record LockFence(String table, String name, String owner) implements Serializable {
+public record LockFence(String table, String name, String owner) implements WriteFence {
 
     void check(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT owner FROM " + table + " WHERE name = ? FOR SHARE")) {

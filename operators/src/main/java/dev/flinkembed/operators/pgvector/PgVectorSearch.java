@@ -1,5 +1,8 @@
 package dev.flinkembed.operators.pgvector;
 
+import dev.flinkembed.operators.store.Lineage;
+import dev.flinkembed.operators.store.SearchHit;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,16 +13,11 @@ import java.util.List;
 /** Nearest chunks by cosine distance ({@code <=>}, served by the HNSW index when there is one). */
 public final class PgVectorSearch {
 
-    public record Hit(int rank, String docId, int chunkIndex, double score, String text) {
-    }
-
-    /** The model and lineage fingerprint the table's rows were written with (the most common pair), or null. */
-    public record Lineage(String model, String fingerprint, int dimensions) {
-    }
 
     private PgVectorSearch() {
     }
 
+    /** The model and lineage fingerprint the table's rows were written with (the most common pair), or null. */
     public static Lineage lineage(Connection c, String schema, String table) throws SQLException {
         PgVectorOptions.checkIdentifier("schema", schema);
         PgVectorOptions.checkIdentifier("table", table);
@@ -31,13 +29,13 @@ public final class PgVectorSearch {
         }
     }
 
-    public static List<Hit> nearest(Connection c, String schema, String table, String vectorType, float[] query, int k)
+    public static List<SearchHit> nearest(Connection c, String schema, String table, String vectorType, float[] query, int k)
             throws SQLException {
         PgVectorOptions.checkIdentifier("schema", schema);
         PgVectorOptions.checkIdentifier("table", table);
         String t = PgVectorOptions.quote(schema) + "." + PgVectorOptions.quote(table);
         String cast = "?::" + ("halfvec".equals(vectorType) ? "halfvec" : "vector");
-        List<Hit> hits = new ArrayList<>();
+        List<SearchHit> hits = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT doc_id, chunk_index, 1 - (embedding <=> " + cast
                 + ") AS score, text FROM " + t + " ORDER BY embedding <=> " + cast + " LIMIT ?")) {
             String literal = PgVectorStatements.vectorLiteral(query);
@@ -46,7 +44,7 @@ public final class PgVectorSearch {
             ps.setInt(3, k);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    hits.add(new Hit(hits.size() + 1, rs.getString(1), rs.getInt(2), rs.getDouble(3), rs.getString(4)));
+                    hits.add(new SearchHit(hits.size() + 1, rs.getString(1), rs.getInt(2), rs.getDouble(3), rs.getString(4)));
                 }
             }
         }

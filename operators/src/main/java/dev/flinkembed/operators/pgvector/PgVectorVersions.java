@@ -1,5 +1,7 @@
 package dev.flinkembed.operators.pgvector;
 
+import dev.flinkembed.operators.store.StoreVersion;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,14 +20,9 @@ import java.util.Optional;
  */
 public final class PgVectorVersions {
 
-    public static final String LIVE = "live";
-    public static final String PREVIOUS = "previous";
-    public static final String BUILDING = "building";
-
-    /** One row of the registry (rows: the physical table's row count when listed, else -1). */
-    public record Version(int version, String physical, String model, String fingerprint, int dimensions,
-                          String state, String createdAt, String switchedAt, long rows) {
-    }
+    public static final String LIVE = StoreVersion.LIVE;
+    public static final String PREVIOUS = StoreVersion.PREVIOUS;
+    public static final String BUILDING = StoreVersion.BUILDING;
 
     private PgVectorVersions() {
     }
@@ -60,8 +57,8 @@ public final class PgVectorVersions {
     }
 
     /** The versions of {@code stable}'s table, oldest first; empty when it was never versioned. */
-    public static List<Version> list(Connection c, PgVectorOptions stable, boolean countRows) throws SQLException {
-        List<Version> out = new ArrayList<>();
+    public static List<StoreVersion> list(Connection c, PgVectorOptions stable, boolean countRows) throws SQLException {
+        List<StoreVersion> out = new ArrayList<>();
         if (!hasRegistry(c, stable.schema())) {
             return out;
         }
@@ -71,7 +68,7 @@ public final class PgVectorVersions {
             ps.setString(1, stable.table());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Version v = new Version(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                    StoreVersion v = new StoreVersion(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4),
                             rs.getInt(5), rs.getString(6), rs.getString(7), rs.getString(8), -1);
                     checkRow(stable, v);
                     out.add(v);
@@ -79,8 +76,8 @@ public final class PgVectorVersions {
             }
         }
         if (countRows) {
-            List<Version> counted = new ArrayList<>();
-            for (Version v : out) {
+            List<StoreVersion> counted = new ArrayList<>();
+            for (StoreVersion v : out) {
                 long rows = -1;
                 try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM "
                         + PgVectorOptions.quote(stable.schema()) + "." + PgVectorOptions.quote(v.physical()))) {
@@ -89,7 +86,7 @@ public final class PgVectorVersions {
                 } catch (SQLException e) {
                     // dropped by hand: shown as -1
                 }
-                counted.add(new Version(v.version(), v.physical(), v.model(), v.fingerprint(), v.dimensions(),
+                counted.add(new StoreVersion(v.version(), v.physical(), v.model(), v.fingerprint(), v.dimensions(),
                         v.state(), v.createdAt(), v.switchedAt(), rows));
             }
             return counted;
@@ -97,7 +94,7 @@ public final class PgVectorVersions {
         return out;
     }
 
-    public static Optional<Version> inState(Connection c, PgVectorOptions stable, String state) throws SQLException {
+    public static Optional<StoreVersion> inState(Connection c, PgVectorOptions stable, String state) throws SQLException {
         return list(c, stable, false).stream().filter(v -> v.state().equals(state)).reduce((a, b) -> b);
     }
 
@@ -106,7 +103,7 @@ public final class PgVectorVersions {
      * versioned those of any one row; empty when there is no table or no row.
      */
     public static Optional<String[]> currentModel(Connection c, PgVectorOptions stable) throws SQLException {
-        Optional<Version> live = inState(c, stable, LIVE);
+        Optional<StoreVersion> live = inState(c, stable, LIVE);
         if (live.isPresent()) {
             return Optional.of(new String[] {live.get().model(), live.get().fingerprint()});
         }
@@ -135,7 +132,7 @@ public final class PgVectorVersions {
 
     /** The physical table readers see under {@code stable} now (the table itself when never versioned). */
     public static PgVectorOptions livePhysical(Connection c, PgVectorOptions stable) throws SQLException {
-        Optional<Version> live = inState(c, stable, LIVE);
+        Optional<StoreVersion> live = inState(c, stable, LIVE);
         return live.isPresent() ? stable.withTable(live.get().physical(), live.get().dimensions(), stable.hnswIndex())
                 : stable;
     }
@@ -154,14 +151,14 @@ public final class PgVectorVersions {
             return; // a table never versioned
         }
         TableTrust.check(c, target.schema(), REGISTRY, REGISTRY_COLUMNS, target.trustedOwners());
-        Version live = null;
+        StoreVersion live = null;
         try (PreparedStatement ps = c.prepareStatement("SELECT version, model, fingerprint, state FROM "
                 + registry(target.schema()) + " WHERE name = ? FOR SHARE")) {
             ps.setString(1, target.table());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     if (LIVE.equals(rs.getString(4))) {
-                        live = new Version(rs.getInt(1), null, rs.getString(2), rs.getString(3), 0, LIVE, null, null,
+                        live = new StoreVersion(rs.getInt(1), null, rs.getString(2), rs.getString(3), 0, LIVE, null, null,
                                 -1);
                     }
                 }
@@ -185,7 +182,7 @@ public final class PgVectorVersions {
      * table name (a view over it, a DROP of the previous version), the name must be exactly this registry's
      * {@code <name>__v<version>} and its state one flink-embed writes. Anything else is refused, never used.
      */
-    private static void checkRow(PgVectorOptions stable, Version v) {
+    private static void checkRow(PgVectorOptions stable, StoreVersion v) {
         String expected = stable.table() + "__v" + v.version();
         boolean known = v.state().equals(LIVE) || v.state().equals(PREVIOUS) || v.state().equals(BUILDING);
         if (!v.physical().equals(expected) || !known || v.version() < 1) {
@@ -208,16 +205,16 @@ public final class PgVectorVersions {
      * empty one. A never-versioned table is first adopted as version 1 (renamed, with a view of its old name over it).
      * The new physical table has no HNSW index yet: {@link #finishBuilding} adds it after the load.
      */
-    public static Version startBuilding(Connection c, PgVectorOptions stable, String model, String fingerprint,
+    public static StoreVersion startBuilding(Connection c, PgVectorOptions stable, String model, String fingerprint,
                                         int dimensions) throws SQLException {
         return Transactions.inTransaction(c, () -> {
             ensureRegistry(c, stable);
-            List<Version> versions = list(c, stable, false);
+            List<StoreVersion> versions = list(c, stable, false);
             if (versions.isEmpty()) {
                 adopt(c, stable);
                 versions = list(c, stable, false);
             }
-            for (Version v : versions) {
+            for (StoreVersion v : versions) {
                 if (v.state().equals(BUILDING)) {
                     if (v.fingerprint().equals(fingerprint) && v.dimensions() == dimensions) {
                         return v; // resume: what it holds is kept, the rest is embedded
@@ -225,7 +222,7 @@ public final class PgVectorVersions {
                     drop(c, stable, v); // left by a run for another model
                 }
             }
-            int next = versions.stream().mapToInt(Version::version).max().orElse(0) + 1;
+            int next = versions.stream().mapToInt(StoreVersion::version).max().orElse(0) + 1;
             String physical = physicalName(stable.table(), next);
             PgVectorOptions o = stable.withTable(physical, dimensions, false);
             try (Statement s = c.createStatement()) {
@@ -243,11 +240,11 @@ public final class PgVectorVersions {
                 ps.setString(7, BUILDING);
                 ps.executeUpdate();
             }
-            return new Version(next, physical, model, fingerprint, dimensions, BUILDING, null, null, -1);
+            return new StoreVersion(next, physical, model, fingerprint, dimensions, BUILDING, null, null, -1);
         });
     }
 
-    /** Version 1 := the plain table, renamed to {@code <name>__v1}, with a view of the old name over it. */
+    /** StoreVersion 1 := the plain table, renamed to {@code <name>__v1}, with a view of the old name over it. */
     private static void adopt(Connection c, PgVectorOptions stable) throws SQLException {
         String[] current = currentModel(c, stable).orElse(new String[] {"unknown", "unknown"});
         List<String> columns = PgVectorTable.columnTypes(c, stable);
@@ -276,7 +273,7 @@ public final class PgVectorVersions {
     }
 
     /** After the load: the new version's HNSW index (when the options ask for one), built on the complete table. */
-    public static void finishBuilding(Connection c, PgVectorOptions stable, Version v) throws SQLException {
+    public static void finishBuilding(Connection c, PgVectorOptions stable, StoreVersion v) throws SQLException {
         if (stable.hnswIndex()) {
             try (Statement s = c.createStatement()) {
                 s.execute(PgVectorTable.indexSql(stable.withTable(v.physical(), v.dimensions(), true)));
@@ -288,9 +285,9 @@ public final class PgVectorVersions {
      * Points the view at {@code target} in one transaction: readers see the old version or the new one, never a mix.
      * The live version becomes the previous one; the version that was previous is dropped.
      */
-    public static void switchTo(Connection c, PgVectorOptions stable, Version target) throws SQLException {
+    public static void switchTo(Connection c, PgVectorOptions stable, StoreVersion target) throws SQLException {
         underLockTimeout(c, () -> {
-            for (Version v : list(c, stable, false)) {
+            for (StoreVersion v : list(c, stable, false)) {
                 if (v.state().equals(PREVIOUS)) {
                     drop(c, stable, v);
                 } else if (v.state().equals(LIVE)) {
@@ -304,10 +301,10 @@ public final class PgVectorVersions {
     }
 
     /** Back to the previous version (the live one becomes previous): one transaction, as a switch. */
-    public static Version rollback(Connection c, PgVectorOptions stable) throws SQLException {
+    public static StoreVersion rollback(Connection c, PgVectorOptions stable) throws SQLException {
         return underLockTimeout(c, () -> {
-            Optional<Version> previous = inState(c, stable, PREVIOUS);
-            Optional<Version> live = inState(c, stable, LIVE);
+            Optional<StoreVersion> previous = inState(c, stable, PREVIOUS);
+            Optional<StoreVersion> live = inState(c, stable, LIVE);
             if (previous.isEmpty() || live.isEmpty()) {
                 throw new IllegalArgumentException("table " + stable.schema() + "." + stable.table()
                         + " has no previous version to roll back to (see `flink-embed versions`)");
@@ -355,7 +352,7 @@ public final class PgVectorVersions {
      * DROP + CREATE, not CREATE OR REPLACE: a new model may change the vector column's type. The privileges granted on
      * the view are read before and granted again on the new one, in the same transaction: readers keep their access.
      */
-    private static void pointViewAt(Connection c, PgVectorOptions stable, Version v) throws SQLException {
+    private static void pointViewAt(Connection c, PgVectorOptions stable, StoreVersion v) throws SQLException {
         List<String> grants = grantsOn(c, stable);
         try (Statement s = c.createStatement()) {
             s.execute("DROP VIEW IF EXISTS " + stable.qualifiedTable());
@@ -402,7 +399,7 @@ public final class PgVectorVersions {
         }
     }
 
-    private static void drop(Connection c, PgVectorOptions stable, Version v) throws SQLException {
+    private static void drop(Connection c, PgVectorOptions stable, StoreVersion v) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS " + PgVectorOptions.quote(stable.schema()) + "."
                     + PgVectorOptions.quote(v.physical()));

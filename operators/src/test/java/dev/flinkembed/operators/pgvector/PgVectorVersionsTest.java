@@ -1,5 +1,7 @@
 package dev.flinkembed.operators.pgvector;
 
+import dev.flinkembed.operators.store.StoreVersion;
+
 import static dev.flinkembed.operators.pgvector.PgVectorWriterTest.chunk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -75,7 +77,7 @@ class PgVectorVersionsTest {
         PgVectorSink.prepareTable(stable);
         try (Connection c = pg.connect(); Statement s = c.createStatement()) {
             s.execute("GRANT SELECT ON granted TO reader");
-            PgVectorVersions.Version v2 = PgVectorVersions.startBuilding(c, stable, "m2", "fp2", 4);
+            StoreVersion v2 = PgVectorVersions.startBuilding(c, stable, "m2", "fp2", 4);
             assertThat(readerCanSelect("granted")).as("after adoption (the table became a view)").isTrue();
             PgVectorVersions.switchTo(c, stable, v2);
             assertThat(readerCanSelect("granted")).as("after the switch").isTrue();
@@ -101,7 +103,7 @@ class PgVectorVersionsTest {
                      d -> { })) {
             old.write(chunkOf("a", "fp1"));
             old.flush();
-            PgVectorVersions.Version v2 = PgVectorVersions.startBuilding(c, stable, "m2", "fp2", 4);
+            StoreVersion v2 = PgVectorVersions.startBuilding(c, stable, "m2", "fp2", 4);
             old.write(chunkOf("b", "fp1")); // version 1 is still live: this batch lands there
             old.flush();
             try (PgVectorWriter builder = new PgVectorWriter(stable.withTable(v2.physical(), 4, false),

@@ -1,4 +1,4 @@
-package dev.flinkembed.jobs.config;
+package dev.flinkembed.operators.config;
 
 /** A configuration mistake, reported before any data moves: the message names the key, the value and what is accepted. */
 public final class ConfigException extends IllegalArgumentException {

@@ -1,7 +1,6 @@
-package dev.flinkembed.jobs.reindex;
+package dev.flinkembed.operators.pgvector;
 
-import dev.flinkembed.operators.pgvector.PgVectorOptions;
-import dev.flinkembed.operators.pgvector.TableTrust;
+import dev.flinkembed.operators.store.StoreLock;
 import java.net.InetAddress;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -23,16 +22,9 @@ import org.slf4j.LoggerFactory;
  * lease has expired, or at once when the holder ran in the same PID namespace of the same boot of the same host and
  * its process is gone ({@link #host}).
  */
-public final class ReindexLock implements AutoCloseable {
+final class PgVectorLock implements StoreLock {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ReindexLock.class);
-
-    /** Another run holds the lock (exit code 4). */
-    public static final class HeldException extends RuntimeException {
-        HeldException(String message) {
-            super(message);
-        }
-    }
+    private static final Logger LOG = LoggerFactory.getLogger(PgVectorLock.class);
 
     private final PgVectorOptions pg;
     private final String name;
@@ -44,7 +36,7 @@ public final class ReindexLock implements AutoCloseable {
     private volatile long lastRenewed = System.nanoTime();
     private volatile Runnable onLost = () -> { };
 
-    private ReindexLock(PgVectorOptions pg, String name, String owner, long leaseMillis) {
+    private PgVectorLock(PgVectorOptions pg, String name, String owner, long leaseMillis) {
         this.pg = pg;
         this.name = name;
         this.owner = owner;
@@ -67,7 +59,7 @@ public final class ReindexLock implements AutoCloseable {
     }
 
     /** Takes the lock on {@code pg}'s table or throws {@link HeldException} naming who holds it. */
-    public static ReindexLock acquire(PgVectorOptions pg, long leaseMillis) throws SQLException {
+    static PgVectorLock acquire(PgVectorOptions pg, long leaseMillis) throws SQLException {
         String name = "reindex " + pg.schema() + "." + pg.table();
         String owner = UUID.randomUUID().toString();
         String host = host();
@@ -91,7 +83,7 @@ public final class ReindexLock implements AutoCloseable {
                     ins.setLong(4, pid);
                     if (ins.executeUpdate() == 1) {
                         c.commit();
-                        return new ReindexLock(pg, name, owner, leaseMillis);
+                        return new PgVectorLock(pg, name, owner, leaseMillis);
                     }
                 }
                 try (PreparedStatement sel = c.prepareStatement("SELECT owner, host, pid, acquired_at, "
@@ -132,7 +124,7 @@ public final class ReindexLock implements AutoCloseable {
                         c.commit();
                         LOG.warn("Took over the reindex lock of {}.{} left by a run that is gone (host {}, pid {}, "
                                 + "renewed {} s ago)", pg.schema(), pg.table(), heldHost, heldPid, (long) idleSeconds);
-                        return new ReindexLock(pg, name, owner, leaseMillis);
+                        return new PgVectorLock(pg, name, owner, leaseMillis);
                     }
                 }
             } catch (SQLException | RuntimeException e) {
@@ -173,7 +165,7 @@ public final class ReindexLock implements AutoCloseable {
         onLost.run();
     }
 
-    /** Runs {@code action} (once) when the lock is lost; at once if it already is. */
+    @Override
     public synchronized void onLost(Runnable action) {
         onLost = action;
         if (lost) {
@@ -182,21 +174,25 @@ public final class ReindexLock implements AutoCloseable {
     }
 
     /** Renews now (as the timer would): afterwards {@link #lost()} says whether the lock is still this run's. */
+    @Override
     public void verify() {
         renew();
     }
 
     /** What the run's writers check in each batch: they write only while the lock row names this run. */
-    public dev.flinkembed.operators.pgvector.LockFence fence() {
-        return new dev.flinkembed.operators.pgvector.LockFence(table(pg), name, owner);
+    @Override
+    public LockFence fence() {
+        return new LockFence(table(pg), name, owner);
     }
 
     /** Whether this run no longer holds the lock (taken over, or not renewed within the lease). */
+    @Override
     public boolean lost() {
         return lost;
     }
 
     /** Why the lock was lost, or null. */
+    @Override
     public String lostReason() {
         return lostReason;
     }

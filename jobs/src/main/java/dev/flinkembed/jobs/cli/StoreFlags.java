@@ -1,0 +1,23 @@
+package dev.flinkembed.jobs.cli;
+
+import dev.flinkembed.jobs.config.JobConfig;
+import dev.flinkembed.operators.pgvector.PgVectorStoreFactory;
+import picocli.CommandLine.Option;
+
+/**
+ * The vector stores' command-line shortcuts, shared by bulk, stream, reindex, search, evaluate and versions: each is
+ * one configuration key of a store (any other key: --set). A new store adds its flags here and nowhere else in the CLI.
+ */
+final class StoreFlags {
+
+    @Option(names = "--pg-url", description = "JDBC URL of PostgreSQL with pgvector (pgvector.url).")
+    String pgUrl;
+
+    @Option(names = "--table", description = "The pgvector table, created when missing where vectors are written "
+            + "(pgvector.table).")
+    String table;
+
+    JobConfig apply(JobConfig c) {
+        return c.with(PgVectorStoreFactory.URL, pgUrl).with(PgVectorStoreFactory.TABLE, table);
+    }
+}
