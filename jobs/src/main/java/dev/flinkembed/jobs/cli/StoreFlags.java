@@ -17,7 +17,15 @@ final class StoreFlags {
             + "(pgvector.table).")
     String table;
 
+    @Option(names = "--schema", description = "The pgvector schema (pgvector.schema; default public).")
+    String schema;
+
+    @Option(names = "--password-env", description = "Environment variable holding the database password "
+            + "(pgvector.password-env; default PGPASSWORD).")
+    String passwordEnv;
+
     JobConfig apply(JobConfig c) {
-        return c.with(PgVectorStoreFactory.URL, pgUrl).with(PgVectorStoreFactory.TABLE, table);
+        return c.with(PgVectorStoreFactory.URL, pgUrl).with(PgVectorStoreFactory.TABLE, table)
+                .with(PgVectorStoreFactory.SCHEMA, schema).with(PgVectorStoreFactory.PASSWORD_ENV, passwordEnv);
     }
 }

@@ -3,7 +3,6 @@ package dev.flinkembed.jobs.cli;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.config.Settings;
-import dev.flinkembed.operators.pgvector.PgVectorStoreFactory;
 import dev.flinkembed.operators.store.StoreSession;
 import dev.flinkembed.operators.store.VectorStore;
 import java.util.ArrayList;
@@ -23,13 +22,6 @@ final class TableOptions {
     @Option(names = "--sink", description = "The vector store (sink.type; default pgvector).")
     String type;
 
-    @Option(names = "--schema", description = "The pgvector schema (pgvector.schema; default public).")
-    String schema;
-
-    @Option(names = "--password-env", description = "Environment variable holding the database password "
-            + "(pgvector.password-env; default PGPASSWORD).")
-    String passwordEnv;
-
     @Option(names = "--set", description = "Any other key of the store, e.g. --set pgvector.user=reader",
             paramLabel = "KEY=VALUE")
     List<String> overrides = new ArrayList<>();
@@ -42,8 +34,7 @@ final class TableOptions {
 
     /** The store as configured; its keys are checked here (before anything connects). */
     VectorStore store() {
-        JobConfig c = store.apply(JobConfig.load(null, overrides)).with(JobOptions.SINK_TYPE, type)
-                .with(PgVectorStoreFactory.SCHEMA, schema).with(PgVectorStoreFactory.PASSWORD_ENV, passwordEnv);
+        JobConfig c = store.apply(JobConfig.load(null, overrides)).with(JobOptions.SINK_TYPE, type);
         return Settings.storeForReading(c);
     }
 
