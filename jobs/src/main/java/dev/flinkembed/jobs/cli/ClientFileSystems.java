@@ -1,6 +1,9 @@
 package dev.flinkembed.jobs.cli;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.apache.flink.client.program.StreamContextEnvironment;
+import org.apache.flink.configuration.ConfigConstants;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.core.fs.FileSystem;
@@ -25,6 +28,10 @@ final class ClientFileSystems {
         }
         String confDir = System.getenv("FLINK_CONF_DIR");
         Configuration conf = confDir == null ? new Configuration() : GlobalConfiguration.loadConfiguration(confDir);
-        FileSystem.initialize(conf, PluginUtils.createPluginManagerFromRootFolder(conf));
+        // No plugins folder (a plain CLI run): no plugin manager, so Flink does not warn that the folder is missing.
+        String dir = System.getenv().getOrDefault(ConfigConstants.ENV_FLINK_PLUGINS_DIR,
+                ConfigConstants.DEFAULT_FLINK_PLUGINS_DIRS);
+        boolean plugins = Files.isDirectory(Path.of(dir));
+        FileSystem.initialize(conf, plugins ? PluginUtils.createPluginManagerFromRootFolder(conf) : null);
     }
 }

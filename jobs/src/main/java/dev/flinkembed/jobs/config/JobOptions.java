@@ -15,13 +15,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Every configuration key the jobs accept. The README's configuration reference lists exactly these. */
+/** Every configuration key the jobs accept (the stores' own included); docs/configuration.md lists exactly these. */
 public final class JobOptions {
 
     private static final Map<String, ConfigKey<?>> KEYS = new LinkedHashMap<>();
 
     public static final ConfigKey<String> MODEL_NAME = add(ConfigKey.string("model.name",
-            ModelOptions.DEFAULT_MODEL, "The model: builtin:all-minilm-l6-v2, builtin:bge-small-en-v1.5, builtin:e5-small-v2 or a Hugging Face model folder."));
+            ModelOptions.DEFAULT_MODEL, "The model: builtin:all-minilm-l6-v2, builtin:bge-small-en-v1.5, builtin:e5-small-v2 or a Hugging Face model "
+                    + "folder: a local path, or a URI (s3://models/qwen3-embedding-0.6b) copied once per machine into a "
+                    + "verified local cache."));
     public static final ConfigKey<Integer> MODEL_MAX_TOKENS = add(ConfigKey.positiveInt("model.max-tokens", null,
             "Tokens the model reads per text, special tokens included (default: the model's own limit, 256 for "
                     + "all-MiniLM-L6-v2)."));
@@ -41,7 +43,7 @@ public final class JobOptions {
                     + "{text}'; default 'Given a web search query, retrieve relevant passages that answer the query')."));
 
     public static final ConfigKey<Boolean> MODEL_FLOAT16 = add(ConfigKey.bool("model.float16", "false",
-            "Qwen3 only: float16 weights and matrix products (half the memory; see README for the measured "
+            "Qwen3 only: float16 weights and matrix products (half the memory; see docs/qwen3.md for the measured "
                     + "deviation)."));
 
     public static final ConfigKey<String> MODEL_GOLDEN = add(ConfigKey.string("model.golden", null,

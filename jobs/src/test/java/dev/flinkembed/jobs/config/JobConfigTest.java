@@ -73,26 +73,4 @@ class JobConfigTest {
         Settings.embedding(c);
         Settings.chunking(c);
     }
-
-    @Test
-    void theReadmeDocumentsEveryKey() throws Exception {
-        Path readme = dev.flinkembed.jobs.TestCorpus.SAMPLE.getParent().getParent().getParent().resolve("README.md");
-        String text = Files.readString(readme);
-        for (String key : JobOptions.names()) {
-            assertThat(text).as("README documents " + key).contains("`" + key + "`");
-        }
-    }
-
-    @Test
-    void theReadmeShowsEveryDefaultAsTheCodeDefinesIt() throws Exception {
-        Path readme = dev.flinkembed.jobs.TestCorpus.SAMPLE.getParent().getParent().getParent().resolve("README.md");
-        java.util.Map<String, String> shown = new java.util.HashMap<>();
-        java.util.regex.Matcher row = java.util.regex.Pattern.compile("(?m)^\\| `([a-z0-9.\\-]+)` \\| ([^|]*) \\|")
-                .matcher(Files.readString(readme));
-        while (row.find()) {
-            shown.put(row.group(1), row.group(2).strip().replace("`", ""));
-        }
-        JobOptions.all().values().stream().filter(k -> k.defaultValue() != null).forEach(k ->
-                assertThat(shown.get(k.name())).as("README default of " + k.name()).isEqualTo(k.defaultValue()));
-    }
 }
