@@ -30,7 +30,7 @@ public final class FlinkEmbedCli implements Runnable {
         if (!runtimeOnClassPath()) {
             System.err.println("error: flink-embed's model runtime is not on the class path: copy "
                     + "jobs/target/flink-lib/*.jar into Flink's lib/ on the client and on every TaskManager, then restart "
-                    + "the cluster (README, \"Running on a Flink cluster\")");
+                    + "the cluster (docs/deployment.md)");
             return 2;
         }
         ClientFileSystems.initialize();

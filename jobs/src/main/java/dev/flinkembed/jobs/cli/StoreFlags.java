@@ -1,7 +1,7 @@
 package dev.flinkembed.jobs.cli;
 
 import dev.flinkembed.jobs.config.JobConfig;
-import dev.flinkembed.operators.pgvector.PgVectorStoreFactory;
+import dev.flinkembed.operators.stores.pgvector.PgVectorStoreFactory;
 import picocli.CommandLine.Option;
 
 /**

@@ -1,6 +1,7 @@
 package dev.flinkembed.jobs.architecture;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -29,9 +30,9 @@ class LayeringTest {
     @Test
     void everyModuleIsImported() { // a rule over no classes proves nothing
         assertThat(product.containPackage("dev.flinkembed.runtime.loading")).isTrue();
-        assertThat(product.containPackage("dev.flinkembed.operators.pgvector")).isTrue();
+        assertThat(product.containPackage("dev.flinkembed.operators.stores.pgvector")).isTrue();
         assertThat(product.containPackage("dev.flinkembed.jobs.cli")).isTrue();
-        assertThat(product.contain("dev.flinkembed.operators.pgvector.PgVectorWriterTest")).isFalse();
+        assertThat(product.contain("dev.flinkembed.operators.stores.pgvector.PgVectorWriterTest")).isFalse();
     }
 
     @Test
@@ -52,32 +53,34 @@ class LayeringTest {
     @Test
     void theStoreInterfaceKnowsNoStore() {
         noClasses().that().resideInAPackage("dev.flinkembed.operators.store..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.flinkembed.operators.pgvector..",
+                .should().dependOnClassesThat().resideInAnyPackage("dev.flinkembed.operators.stores..",
                         "dev.flinkembed.operators.sinks..")
                 .check(product);
     }
 
+    /** A store is one package under operators/stores/, listed in the service file: the jobs never name it. */
     @Test
     void jobsReachStoresOnlyThroughTheInterface() {
         noClasses().that().resideInAPackage("dev.flinkembed.jobs..")
                 .and().doNotHaveFullyQualifiedName("dev.flinkembed.jobs.cli.StoreFlags")
-                .should().dependOnClassesThat().resideInAPackage("dev.flinkembed.operators.pgvector..")
+                .should().dependOnClassesThat().resideInAPackage("dev.flinkembed.operators.stores..")
                 .check(product);
     }
 
     @Test
-    void noSinkImportsAnother() {
-        noClasses().that().resideInAPackage("dev.flinkembed.operators.pgvector..")
+    void noStoreOrSinkImportsAnother() {
+        slices().matching("dev.flinkembed.operators.stores.(*)..").should().notDependOnEachOther().check(product);
+        noClasses().that().resideInAPackage("dev.flinkembed.operators.stores..")
                 .should().dependOnClassesThat().resideInAPackage("dev.flinkembed.operators.sinks..")
                 .check(product);
         noClasses().that().resideInAPackage("dev.flinkembed.operators.sinks..")
-                .should().dependOnClassesThat().resideInAPackage("dev.flinkembed.operators.pgvector..")
+                .should().dependOnClassesThat().resideInAPackage("dev.flinkembed.operators.stores..")
                 .check(product);
     }
 
     @Test
     void noJdbcOutsideTheStores() {
-        noClasses().that().resideOutsideOfPackage("dev.flinkembed.operators.pgvector..")
+        noClasses().that().resideOutsideOfPackage("dev.flinkembed.operators.stores..")
                 .should().dependOnClassesThat().resideInAnyPackage("java.sql..", "org.postgresql..")
                 .check(product);
     }

@@ -1,6 +1,6 @@
 package dev.flinkembed.jobs.bench;
 
-import dev.flinkembed.operators.pgvector.PgVectorStoreFactory;
+import dev.flinkembed.operators.stores.pgvector.PgVectorStoreFactory;
 import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.jobs.TestCorpus;
 import dev.flinkembed.jobs.cli.Environments;

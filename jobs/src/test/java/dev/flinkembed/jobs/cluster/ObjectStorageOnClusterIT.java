@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Corpora, outputs and the model in object storage, on a standalone cluster as users run it: a real S3 API server
  * (s3proxy, signatures enforced), Flink's own S3 file system ({@code flink-s3-fs-hadoop}) installed as a plugin
  * (plugins/s3-fs-hadoop/) of the JobManager, the TaskManager (2 slots) and the {@code flink} client, configured with
- * the few {@code s3.*} keys of the README. What the jobs wrote is downloaded by the test's own S3 client and read with
+ * the few {@code s3.*} keys of docs/deployment.md. What the jobs wrote is downloaded by the test's own S3 client and read with
  * DuckDB.
  */
 @Tag("e2e")

@@ -41,13 +41,13 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The stream job writing its Parquet change log on a standalone cluster: 2,000 documents and 40 malformed messages
  * from a real KRaft broker, the TaskManager killed with SIGKILL mid-stream and a new one started, then 200 updates and
- * 100 deletes. The README's current-state query, run by DuckDB over the committed files, must equal the final
+ * 100 deletes. The current-state query of docs/stream.md, run by DuckDB over the committed files, must equal the final
  * documents' chunks, with the model's vectors; no change may be in the committed files twice.
  */
 @Tag("e2e")
 class StreamToParquetOnClusterIT {
 
-    /** The README's query (kept identical: the test checks the README holds it). */
+    /** The query of docs/stream.md (kept identical: the test checks the docs hold it). */
     static final String CURRENT_STATE = """
             WITH log AS (SELECT * FROM read_parquet('OUT/vectors/**/*.parquet', hive_partitioning = true)),
                  latest AS (SELECT doc_id, max(source_offset) AS source_offset FROM log GROUP BY doc_id)
@@ -80,7 +80,7 @@ class StreamToParquetOnClusterIT {
         return CURRENT_STATE.replace("OUT", out.toString());
     }
 
-    /** "doc#chunk" → "chunk_count text" of the current state, as the README's query gives it. */
+    /** "doc#chunk" → "chunk_count text" of the current state, as the docs' query gives it. */
     static Map<String, String> currentState(Path out) {
         Map<String, String> state = new HashMap<>();
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement();
@@ -222,8 +222,8 @@ class StreamToParquetOnClusterIT {
                         .doesNotContain("ZQXPOISON");
             }
         }
-        String readme = Files.readString(TestCorpus.locate("README.md"));
-        assertThat(readme.replaceAll("\\s+", " ")).as("the README shows this query")
+        String docs = Files.readString(TestCorpus.locate("docs/stream.md"));
+        assertThat(docs.replaceAll("\\s+", " ")).as("docs/stream.md shows this query")
                 .contains(CURRENT_STATE.replace("OUT", "lake").replaceAll("\\s+", " "));
     }
 }

@@ -3,8 +3,8 @@ package dev.flinkembed.jobs.poison;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flinkembed.jobs.cli.CliRun;
-import dev.flinkembed.operators.pgvector.PgVectorOptions;
-import dev.flinkembed.operators.pgvector.PgVectorSink;
+import dev.flinkembed.operators.stores.pgvector.PgVectorOptions;
+import dev.flinkembed.operators.stores.pgvector.PgVectorSink;
 import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.operators.testing.PgliteServer;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.flinkembed.jobs.poison;
 
-import dev.flinkembed.operators.pgvector.PgVectorStoreFactory;
+import dev.flinkembed.operators.stores.pgvector.PgVectorStoreFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,8 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.stream.StreamJob;
-import dev.flinkembed.operators.pgvector.PgVectorOptions;
-import dev.flinkembed.operators.pgvector.PgVectorSink;
+import dev.flinkembed.operators.stores.pgvector.PgVectorOptions;
+import dev.flinkembed.operators.stores.pgvector.PgVectorSink;
 import dev.flinkembed.operators.testing.KafkaBroker;
 import dev.flinkembed.operators.testing.PgliteServer;
 import java.net.URI;

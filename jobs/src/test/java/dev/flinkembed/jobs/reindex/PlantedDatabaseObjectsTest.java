@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flinkembed.jobs.TestCorpus;
 import dev.flinkembed.jobs.cli.CliRun;
-import dev.flinkembed.operators.pgvector.PgVectorOptions;
+import dev.flinkembed.operators.stores.pgvector.PgVectorOptions;
 import dev.flinkembed.operators.testing.PgliteServer;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -1,6 +1,6 @@
 package dev.flinkembed.jobs.stream;
 
-import dev.flinkembed.operators.pgvector.PgVectorStoreFactory;
+import dev.flinkembed.operators.stores.pgvector.PgVectorStoreFactory;
 import static dev.flinkembed.jobs.stream.StreamExpectations.expectedChunks;
 import static dev.flinkembed.jobs.stream.StreamExpectations.texts;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,6 +1,6 @@
 package dev.flinkembed.jobs.stream;
 
-import dev.flinkembed.operators.pgvector.PgVectorStoreFactory;
+import dev.flinkembed.operators.stores.pgvector.PgVectorStoreFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flinkembed.jobs.TestCorpus;

@@ -1,4 +1,4 @@
-package dev.flinkembed.operators.pgvector;
+package dev.flinkembed.operators.stores.pgvector;
 
 import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.operators.records.DeadLetter;

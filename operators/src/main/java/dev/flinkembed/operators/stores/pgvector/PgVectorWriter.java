@@ -1,4 +1,4 @@
-package dev.flinkembed.operators.pgvector;
+package dev.flinkembed.operators.stores.pgvector;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

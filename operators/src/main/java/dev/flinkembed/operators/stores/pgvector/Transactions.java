@@ -1,4 +1,4 @@
-package dev.flinkembed.operators.pgvector;
+package dev.flinkembed.operators.stores.pgvector;
 
 import java.sql.Connection;
 import java.sql.SQLException;

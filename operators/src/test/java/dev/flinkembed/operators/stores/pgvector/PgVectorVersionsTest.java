@@ -1,8 +1,8 @@
-package dev.flinkembed.operators.pgvector;
+package dev.flinkembed.operators.stores.pgvector;
 
 import dev.flinkembed.operators.store.StoreVersion;
 
-import static dev.flinkembed.operators.pgvector.PgVectorWriterTest.chunk;
+import static dev.flinkembed.operators.stores.pgvector.PgVectorWriterTest.chunk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package dev.flinkembed.operators.pgvector;
+package dev.flinkembed.operators.stores.pgvector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
