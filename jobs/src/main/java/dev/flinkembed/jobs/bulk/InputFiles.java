@@ -49,10 +49,6 @@ public record InputFiles(List<Path> files, String format, String configuredForma
     public record Unreadable(Path file, String reason) {
     }
 
-    public static InputFiles inspect(String path, String format, ParquetColumns columns) {
-        return inspect(path, format, columns, "fail");
-    }
-
     /** {@code onUnreadable}: {@code fail} (a configuration error naming the file) or {@code skip}. */
     public static InputFiles inspect(String location, String format, ParquetColumns columns, String onUnreadable) {
         Path root = Locations.of(location);

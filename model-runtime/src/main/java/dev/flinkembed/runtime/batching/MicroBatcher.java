@@ -175,11 +175,6 @@ public final class MicroBatcher implements AsyncEmbedder {
         }
     }
 
-    /** Inputs waiting for a flush. */
-    public int pendingCount() {
-        return queue.size();
-    }
-
     @Override
     public void close() {
         for (Pending p : queue.close()) {

@@ -76,9 +76,4 @@ public record ModelFootprint(long weightBytes, long workingBytesPerInstance) {
         return workingBytesPerInstance == 0 ? this
                 : new ModelFootprint(weightBytes, activations * Math.max(1, passes) + RUNTIME_OVERHEAD_BYTES);
     }
-
-    /** Bytes for the weights plus {@code instances} model instances. */
-    public long bytesFor(int instances) {
-        return weightBytes + (long) instances * workingBytesPerInstance;
-    }
 }

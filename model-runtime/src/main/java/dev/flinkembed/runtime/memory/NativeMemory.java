@@ -3,14 +3,11 @@ package dev.flinkembed.runtime.memory;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
-import java.lang.ref.Cleaner;
 import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Off-heap memory for model weights that is NOT counted against the JVM's direct-memory limit
@@ -26,19 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class NativeMemory {
 
-    private record Allocation(WeakReference<Memory> memory, AtomicBoolean counted, long bytes) {
-    }
-
-    private static final Map<Long, Allocation> LIVE = new HashMap<>();
-    private static final AtomicLong ALLOCATED = new AtomicLong();
-    // Its thread lives as long as the TaskManager: it must not hold the context class loader of the job that
-    // happened to start it (that would keep the job's classes loaded after it ends).
-    private static final Cleaner CLEANER = Cleaner.create(r -> {
-        Thread t = new Thread(r, "flink-embed-native-memory-cleaner");
-        t.setDaemon(true);
-        t.setContextClassLoader(NativeMemory.class.getClassLoader());
-        return t;
-    });
+    /** What {@link #allocate} handed out and {@link #free} may release, by address (a weak reference: GC frees too). */
+    private static final Map<Long, WeakReference<Memory>> LIVE = new HashMap<>();
 
     private NativeMemory() {
     }
@@ -63,21 +49,11 @@ public final class NativeMemory {
             throw new IllegalArgumentException("one weight buffer is limited to 2 GiB, asked for " + bytes + " bytes");
         }
         Memory memory = new Memory(Math.max(bytes, 1));
-        AtomicBoolean counted = new AtomicBoolean(true);
-        long size = memory.size();
-        ALLOCATED.addAndGet(size);
-        CLEANER.register(memory, () -> uncount(counted, size));
         synchronized (LIVE) {
-            LIVE.values().removeIf(a -> a.memory.get() == null);
-            LIVE.put(Pointer.nativeValue(memory), new Allocation(new WeakReference<>(memory), counted, size));
+            LIVE.values().removeIf(m -> m.get() == null);
+            LIVE.put(Pointer.nativeValue(memory), new WeakReference<>(memory));
         }
         return memory.getByteBuffer(0, bytes).order(ByteOrder.LITTLE_ENDIAN);
-    }
-
-    private static void uncount(AtomicBoolean counted, long size) {
-        if (counted.compareAndSet(true, false)) {
-            ALLOCATED.addAndGet(-size);
-        }
     }
 
     /** Frees a buffer from {@link #allocate} now; buffers from elsewhere (memory-mapped files, heap) are left alone. */
@@ -86,19 +62,13 @@ public final class NativeMemory {
             return;
         }
         long address = Pointer.nativeValue(Native.getDirectBufferPointer(buffer));
-        Allocation allocation;
+        WeakReference<Memory> allocation;
         synchronized (LIVE) {
             allocation = LIVE.remove(address);
         }
-        Memory memory = allocation == null ? null : allocation.memory.get();
+        Memory memory = allocation == null ? null : allocation.get();
         if (memory != null) {
-            uncount(allocation.counted, allocation.bytes);
             memory.close();
         }
-    }
-
-    /** Bytes allocated here and not yet freed (by {@link #free} or by the garbage collector). */
-    public static long allocatedBytes() {
-        return ALLOCATED.get();
     }
 }

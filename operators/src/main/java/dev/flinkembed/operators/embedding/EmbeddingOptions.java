@@ -13,10 +13,6 @@ import java.io.Serializable;
 public record EmbeddingOptions(ModelOptions model, long flushTokens, long maxWaitMillis, int capacity,
                                long timeoutMillis, RemoteOptions remote, GoldenVectors golden) implements Serializable {
 
-    public EmbeddingOptions(ModelOptions model, long flushTokens, long maxWaitMillis, int capacity, long timeoutMillis) {
-        this(model, flushTokens, maxWaitMillis, capacity, timeoutMillis, null, null);
-    }
-
     /** Vectors come from an OpenAI-compatible server; {@code model} then only names the tokenizer. */
     public boolean isRemote() {
         return remote != null;
