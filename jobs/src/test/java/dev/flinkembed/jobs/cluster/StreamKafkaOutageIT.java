@@ -82,7 +82,16 @@ class StreamKafkaOutageIT {
 
             kafka.stop();
             long stopped = System.nanoTime();
-            Thread.sleep(30_000);
+            // The outage lasts until the job has felt it: ten checkpoint intervals without a checkpoint completing.
+            long[] last = {cluster.completedCheckpoints(jobId), System.nanoTime()};
+            cluster.waitFor("the job to stall on the outage", () -> {
+                long n = cluster.completedCheckpoints(jobId);
+                if (n != last[0]) {
+                    last[0] = n;
+                    last[1] = System.nanoTime();
+                }
+                return System.nanoTime() - last[1] > Duration.ofSeconds(10).toNanos();
+            }, Duration.ofMinutes(3));
             kafka.restart();
             System.out.printf("Kafka outage: broker stopped at %d rows and %d checkpoints, back after %.1f s; job "
                             + "restarts during the outage: %d%n", rowsAtStop, checkpointsAtStop,

@@ -320,8 +320,14 @@ class ReindexEndToEndTest {
             Thread.sleep(20);
         }
         client.destroyForcibly().waitFor();
-        Thread.sleep(1000); // a commit the database had received before the kill completes on its own
+        // A commit the database had received before the kill completes on its own: read until the count holds still.
         long written = writtenSince(since);
+        for (int same = 0; same < 3 && System.nanoTime() < deadline; ) {
+            Thread.sleep(100);
+            long now = writtenSince(since);
+            same = now == written ? same + 1 : 0;
+            written = now;
+        }
         System.out.printf("reindex e2e: client killed after %d of %d chunks were written%n", written, toEmbed.size());
         assertThat(written).as("killed half-way").isGreaterThan(0).isLessThan(toEmbed.size());
         assertThat(lockHolders()).as("the killed run's lock is left behind").isEqualTo(1);

@@ -1,5 +1,7 @@
 package dev.flinkembed.runtime.remote;
 
+import java.util.function.LongSupplier;
+
 /**
  * How many requests a client keeps in flight, adapted to the server (AIMD, as TCP and Netflix's concurrency-limits):
  * +1 per window of healthy responses (latency within twice the best seen), halved on 429/503 or when latency climbs
@@ -7,15 +9,26 @@ package dev.flinkembed.runtime.remote;
  */
 public final class AdaptiveConcurrency {
 
+    /** The requests already in flight when a server pushes back all report it: one decrease per this window. */
+    static final long BURST_NANOS = 100_000_000L;
+
     private final int max;
+    private final LongSupplier clock;
     private double limit;
     private int inFlight;
     private long bestLatencyNanos = Long.MAX_VALUE;
     private long lastDecreaseNanos;
 
     public AdaptiveConcurrency(int initial, int max) {
+        this(initial, max, System::nanoTime);
+    }
+
+    /** With {@code clock} (nanoseconds) deciding what is one burst: tests step it instead of sleeping. */
+    AdaptiveConcurrency(int initial, int max, LongSupplier clock) {
         this.max = max;
         this.limit = Math.min(initial, max);
+        this.clock = clock;
+        this.lastDecreaseNanos = clock.getAsLong() - BURST_NANOS - 1;
     }
 
     public synchronized void acquire() throws InterruptedException {
@@ -47,9 +60,8 @@ public final class AdaptiveConcurrency {
     }
 
     private void decrease(double factor) {
-        long now = System.nanoTime();
-        // One decrease per burst: the requests already in flight when the server pushed back all report it.
-        if (now - lastDecreaseNanos > 100_000_000L) {
+        long now = clock.getAsLong();
+        if (now - lastDecreaseNanos > BURST_NANOS) {
             limit = Math.max(1, limit * factor);
             lastDecreaseNanos = now;
         }

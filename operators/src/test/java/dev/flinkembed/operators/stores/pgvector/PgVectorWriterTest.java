@@ -241,15 +241,29 @@ class PgVectorWriterTest {
         PgVectorOptions o = PgVectorOptions.builder(first.jdbcUrl(), "restart", 4).hnswIndex(false)
                 .batchSize(100).maxRetries(8).retryBackoffMillis(250).flushIntervalMillis(0).build();
         PgVectorSink.prepareTable(o);
-        PgVectorWriter w = writer(o, new ArrayList<>());
+        org.apache.flink.metrics.Counter retries = new org.apache.flink.metrics.SimpleCounter();
+        PgVectorWriter w = new PgVectorWriter(o, new UnregisteredMetricsGroup() {
+            @Override
+            public org.apache.flink.metrics.MetricGroup addGroup(String name) {
+                return this;
+            }
+
+            @Override
+            public org.apache.flink.metrics.Counter counter(String name) {
+                return name.equals("retries") ? retries : super.counter(name);
+            }
+        }, new ArrayList<DeadLetter>()::add);
         w.write(chunk("a", 0, 1, "before", 4));
         w.flush();
         first.close();
-        // The server comes back on the same port with the same data while the writer is retrying.
+        // The server comes back on the same port with the same data once the writer has failed and is retrying.
         java.util.concurrent.CompletableFuture<PgliteServer> second = java.util.concurrent.CompletableFuture.supplyAsync(
                 () -> {
                     try {
-                        Thread.sleep(1500);
+                        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+                        while (retries.getCount() < 1 && System.nanoTime() < deadline) {
+                            Thread.sleep(10);
+                        }
                         return PgliteServer.start(dir.resolve("db"), port);
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
