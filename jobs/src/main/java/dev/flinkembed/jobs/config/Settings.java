@@ -14,7 +14,6 @@ import dev.flinkembed.operators.store.VectorStores;
 import dev.flinkembed.operators.sources.KafkaSourceOptions;
 import java.util.Map;
 import dev.flinkembed.runtime.batching.BatchPlanner;
-import dev.flinkembed.runtime.loading.ModelLoader;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import dev.flinkembed.runtime.pooling.Pooling;
 import dev.flinkembed.runtime.remote.RemoteOptions;
@@ -29,7 +28,7 @@ public final class Settings {
         String name = c.get(JobOptions.MODEL_NAME);
         int hidden;
         try {
-            hidden = ModelLoader.hiddenSize(ModelFolderCache.localName(name));
+            hidden = ModelFolderCache.hiddenSize(name);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("configuration key 'model.name': " + e.getMessage());
         }
@@ -133,7 +132,7 @@ public final class Settings {
     /** The length of the vectors the job writes: model.dimensions, or the model's hidden size. */
     public static int outputDimensions(JobConfig c) {
         Integer dims = c.get(JobOptions.MODEL_DIMENSIONS);
-        return dims != null ? dims : ModelLoader.hiddenSize(ModelFolderCache.localName(c.get(JobOptions.MODEL_NAME)));
+        return dims != null ? dims : ModelFolderCache.hiddenSize(c.get(JobOptions.MODEL_NAME));
     }
 
     /** The vector store of {@code type} for this job's vectors; its keys are checked here, the store later. */

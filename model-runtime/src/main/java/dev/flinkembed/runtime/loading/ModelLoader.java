@@ -67,14 +67,23 @@ public final class ModelLoader {
         }
         Path config = Path.of(model).resolve("config.json");
         try {
+            return hiddenSize(java.nio.file.Files.readAllBytes(config), config.toString());
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(config + " is not readable: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code hidden_size} of a model's config.json, given as its bytes ({@code where}: for messages). */
+    public static int hiddenSize(byte[] configJson, String where) {
+        try {
             com.fasterxml.jackson.databind.JsonNode node = new com.fasterxml.jackson.databind.ObjectMapper()
-                    .readTree(config.toFile()).get("hidden_size");
+                    .readTree(configJson).get("hidden_size");
             if (node == null || !node.canConvertToInt()) {
-                throw new IllegalArgumentException(config + ": \"hidden_size\" is missing");
+                throw new IllegalArgumentException(where + ": \"hidden_size\" is missing");
             }
             return node.asInt();
         } catch (java.io.IOException e) {
-            throw new IllegalArgumentException(config + " is not valid JSON: " + e.getMessage(), e);
+            throw new IllegalArgumentException(where + " is not valid JSON: " + e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.flinkembed.operators.files;
 
+import dev.flinkembed.runtime.loading.ModelLoader;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
@@ -66,6 +68,31 @@ public final class ModelFolderCache {
     /** The local location of {@code model}: its cached copy when it is remote, else the name itself. */
     public static String localName(String model) {
         return isRemote(model) ? localCopy(model).toString() : model;
+    }
+
+    /** A model's config.json is a few kB; anything larger is not one. */
+    static final int MAX_CONFIG_BYTES = 1 << 20;
+
+    /**
+     * The model's hidden size, from its config.json alone: the client learns the vector length of a remote model
+     * without copying its weights (they are copied where the model runs, on the TaskManagers).
+     */
+    public static int hiddenSize(String model) {
+        if (!isRemote(model)) {
+            return ModelLoader.hiddenSize(model);
+        }
+        Path config = new Path(Locations.of(model), "config.json");
+        try (FSDataInputStream in = config.getFileSystem().open(config)) {
+            byte[] bytes = in.readNBytes(MAX_CONFIG_BYTES + 1);
+            if (bytes.length > MAX_CONFIG_BYTES) {
+                throw new IllegalArgumentException(config + " is larger than 1 MiB: not a model's config.json");
+            }
+            return ModelLoader.hiddenSize(bytes, config.toString());
+        } catch (java.io.FileNotFoundException e) {
+            throw new IllegalArgumentException("model folder " + model + " has no config.json");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + config + ": " + e.getMessage(), e);
+        }
     }
 
     /** True for a model named by a URI of a file system (not a built-in model, not a plain or file: path). */

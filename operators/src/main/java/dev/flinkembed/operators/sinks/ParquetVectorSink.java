@@ -10,6 +10,7 @@ import dev.flinkembed.operators.embedding.EmbeddingOptions;
 import dev.flinkembed.operators.embedding.RemoteBackend;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.formats.parquet.ParquetWriterFactory;
@@ -83,7 +84,19 @@ public final class ParquetVectorSink {
                 .build();
     }
 
+    /** File metadata by model set-up, once per JVM: every part file of a run names the same model. */
+    private static final Map<ModelOptions, Map<String, String>> METADATA = new ConcurrentHashMap<>();
+
+    /**
+     * The model's description for a part file's footer. Learnt once per JVM (and model set-up) from the model the
+     * embedding stage already holds (a shared lease, no second load), not once per part file: a TaskManager rolls a
+     * part file on every checkpoint.
+     */
     static Map<String, String> fileMetadata(ModelOptions options) {
+        return METADATA.computeIfAbsent(options, ParquetVectorSink::describe);
+    }
+
+    private static Map<String, String> describe(ModelOptions options) {
         ModelInfo info;
         try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelFolderCache.localize(options))) {
             info = m.info();
@@ -96,6 +109,6 @@ public final class ParquetVectorSink {
         meta.put(META_PREFIX + "normalized", Boolean.toString(info.normalized()));
         meta.put(META_PREFIX + "max-tokens", Integer.toString(info.maxTokens()));
         meta.put(META_PREFIX + "model-fingerprint", info.fingerprint());
-        return meta;
+        return java.util.Collections.unmodifiableMap(meta);
     }
 }

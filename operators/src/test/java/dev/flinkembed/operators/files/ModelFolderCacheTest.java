@@ -47,6 +47,16 @@ class ModelFolderCacheTest {
     }
 
     @Test
+    void theHiddenSizeOfARemoteModelIsReadWithoutCopyingIt() {
+        long before = ModelFolderCache.copiesMade();
+        assertThat(ModelFolderCache.hiddenSize(uri())).isEqualTo(8);
+        assertThat(ModelFolderCache.copiesMade()).as("no copy for the vector length").isEqualTo(before);
+        assertThat(Files.exists(dir.resolve("cache"))).as("nothing cached").isFalse();
+        assertThatThrownBy(() -> ModelFolderCache.hiddenSize("localasremote://" + dir.resolve("nothing-here")))
+                .hasMessageContaining("has no config.json");
+    }
+
+    @Test
     void copiedOnceBySeveralSlotsAtOnceThenReusedThenCopiedAgainWhenChanged() throws Exception {
         long before = ModelFolderCache.copiesMade();
         ExecutorService pool = Executors.newFixedThreadPool(4);
