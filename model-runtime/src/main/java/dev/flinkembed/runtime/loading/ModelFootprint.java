@@ -3,7 +3,6 @@ package dev.flinkembed.runtime.loading;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkembed.runtime.bert.BertConfig;
-import dev.flinkembed.runtime.qwen3.Qwen3Config;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -29,8 +28,7 @@ public record ModelFootprint(long weightBytes, long workingBytesPerInstance) {
             BuiltinModel builtin = BuiltinModels.get(options.model());
             BertConfig c = builtin.config();
             int w = options.maxTokens() != null ? options.maxTokens() : builtin.maxTokens();
-            return new ModelFootprint(bertParameters(c) * 4,
-                    working(c.hiddenSize(), c.intermediateSize(), c.heads(), options.tokenBudget(), w));
+            return of(c, options.tokenBudget(), w);
         }
         Path config = Path.of(options.model()).resolve("config.json");
         JsonNode json;
@@ -39,18 +37,14 @@ public record ModelFootprint(long weightBytes, long workingBytesPerInstance) {
         } catch (IOException e) {
             throw new IllegalArgumentException(config + " is not readable JSON: " + e.getMessage(), e);
         }
-        String type = json.path("model_type").asText("");
-        if (type.equals("qwen3")) {
-            Qwen3Config c = Qwen3Config.fromJson(json, config.toString());
-            int w = options.maxTokens() != null ? options.maxTokens()
-                    : Math.min(HuggingFaceFolder.QWEN3_DEFAULT_MAX_TOKENS, c.maxPositions());
-            return new ModelFootprint(c.parameterCount() * (options.float16() ? 2 : 4),
-                    working(c.hiddenSize(), c.intermediateSize(), c.heads(), options.tokenBudget(), w));
-        }
-        BertConfig c = BertConfig.fromJson(json, config.toString());
-        int w = options.maxTokens() != null ? options.maxTokens() : c.maxPositions();
+        return ModelFamilies.require(json.path("model_type").asText(""), ModelTask.EMBED, config.toString())
+                .footprint(json, config.toString(), options);
+    }
+
+    /** A BERT-family model's weights and working memory (w: its longest row). */
+    static ModelFootprint of(BertConfig c, int tokenBudget, int w) {
         return new ModelFootprint(bertParameters(c) * 4,
-                working(c.hiddenSize(), c.intermediateSize(), c.heads(), options.tokenBudget(), w));
+                working(c.hiddenSize(), c.intermediateSize(), c.heads(), tokenBudget, w));
     }
 
     static long bertParameters(BertConfig c) {
