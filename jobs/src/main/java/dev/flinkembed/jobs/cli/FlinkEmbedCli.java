@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "Bulk and streaming text embedding on Apache Flink.",
         subcommands = {BulkCommand.class, StreamCommand.class, ReindexCommand.class, VersionsCommand.class,
                 GoldenCommand.class, EvaluateCommand.class, SearchCommand.class, ServeCommand.class, EmbedCommand.class,
-                BenchServeCommand.class, OptionsCommand.class})
+                OptionsCommand.class})
 public final class FlinkEmbedCli implements Runnable {
 
     @CommandLine.Spec

@@ -1,6 +1,7 @@
 package dev.flinkembed.jobs.cli;
 
 import dev.flinkembed.operators.config.ConfigException;
+import dev.flinkembed.operators.config.Secrets;
 import dev.flinkembed.jobs.serve.EmbeddingServer;
 import dev.flinkembed.jobs.serve.ServeOptions;
 import dev.flinkembed.runtime.loading.BuiltinModels;
@@ -86,7 +87,7 @@ final class ServeCommand implements Callable<Integer> {
                 .maxQueuedInputs(maxQueued).maxInputsPerRequest(maxInputs).flushTokens(flushTokens)
                 .maxWaitMillis(maxWait).threads(threads).metricsWithoutKey(metricsWithoutKey);
         if (apiKeyEnv != null) {
-            serve.apiKey(secretFromEnv("--api-key-env", apiKeyEnv));
+            serve.apiKey(Secrets.fromEnvironment("--api-key-env", apiKeyEnv));
         }
         if (maxRequestBytes < 1) {
             throw ConfigException.badOption("--max-request-bytes", Long.toString(maxRequestBytes), "a positive number");
@@ -100,7 +101,7 @@ final class ServeCommand implements Callable<Integer> {
                 throw ConfigException.badOption("--tls-keystore", tlsKeystore.toString(), "a readable key store file");
             }
             serve.tls(new ServeOptions.TlsKeystore(tlsKeystore,
-                    tlsPasswordEnv == null ? null : secretFromEnv("--tls-keystore-password-env", tlsPasswordEnv)));
+                    tlsPasswordEnv == null ? null : Secrets.fromEnvironment("--tls-keystore-password-env", tlsPasswordEnv)));
         }
         try (EmbeddingServer server = EmbeddingServer.start(serve.build())) {
             System.out.println("flink-embed serve: " + server.url() + "/embeddings (model '" + name + "')");
@@ -112,14 +113,6 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** A secret's value from the environment variable an option names; never printed. */
-    static String secretFromEnv(String option, String variable) {
-        String value = System.getenv(variable);
-        if (value == null || value.isEmpty()) {
-            throw ConfigException.badOption(option, variable, "the name of a set, non-empty environment variable");
-        }
-        return value;
-    }
-
     static String defaultName(String model) {
         return BuiltinModels.isBuiltin(model) ? model.substring(BuiltinModels.PREFIX.length())
                 : Path.of(model).getFileName().toString();

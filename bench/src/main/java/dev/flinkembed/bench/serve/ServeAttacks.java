@@ -1,4 +1,4 @@
-package dev.flinkembed.jobs.cli;
+package dev.flinkembed.bench.serve;
 
 import java.io.IOException;
 import java.net.Socket;

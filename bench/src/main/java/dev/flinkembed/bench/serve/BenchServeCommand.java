@@ -1,4 +1,4 @@
-package dev.flinkembed.jobs.cli;
+package dev.flinkembed.bench.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,9 +28,14 @@ import picocli.CommandLine.Option;
         description = {"Load-test an OpenAI-compatible embeddings server (flink-embed serve, vLLM, TEI), in the spirit "
                 + "of `vllm bench serve --backend openai-embeddings`: N requests of one input of about "
                 + "--input-tokens tokens each, --concurrency at a time."})
-final class BenchServeCommand implements Callable<Integer> {
+public final class BenchServeCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** {@code bin/flink-embed bench-serve ...}: a load generator, so it lives with the benchmarks, not in the product. */
+    public static void main(String[] args) {
+        System.exit(new picocli.CommandLine(new BenchServeCommand()).execute(args));
+    }
 
     @Option(names = "--url", required = true, description = "The API base, e.g. http://127.0.0.1:8080/v1.")
     String url;
@@ -87,7 +92,7 @@ final class BenchServeCommand implements Callable<Integer> {
                         + ": accepted: hostile-bodies, stalled-connections");
             };
         }
-        String key = apiKeyEnv == null ? null : ServeCommand.secretFromEnv("--api-key-env", apiKeyEnv);
+        String key = apiKeyEnv == null ? null : dev.flinkembed.operators.config.Secrets.fromEnvironment("--api-key-env", apiKeyEnv);
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
         if (model == null) {
