@@ -9,21 +9,29 @@ import picocli.CommandLine.Option;
  * {@code bin/flink-embed bench}: the benchmarks, a module of their own so that the product (the job jar and
  * {@code jobs/target/lib}) carries nothing only they use (LangChain4j's embeddings with ONNX Runtime).
  */
-@Command(name = "flink-embed bench", mixinStandardHelpOptions = true,
-        description = {"Benchmark the built-in model in one JVM, side by side: (a) runtime with token-budget "
-                + "batching, (b) fixed-size batches in input order, (c) the bulk job end to end on 1 slot and (e) on 2, (d) "
-                + "LangChain4j's AllMiniLmL6V2EmbeddingModel; and this machine's fp32 GEMM ceiling. Prints a Markdown "
-                + "table (ratios against (d), shares of the ceiling)."})
+@Command(
+        name = "flink-embed bench",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Benchmark the built-in model in one JVM, side by side: (a) runtime with token-budget "
+                    + "batching, (b) fixed-size batches in input order, (c) the bulk job end to end on 1 slot and (e) on 2, (d) "
+                    + "LangChain4j's AllMiniLmL6V2EmbeddingModel; and this machine's fp32 GEMM ceiling. Prints a Markdown "
+                    + "table (ratios against (d), shares of the ceiling)."
+        })
 public final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--input", defaultValue = "../shared/data/debian-descriptions.parquet",
+    @Option(
+            names = "--input",
+            defaultValue = "../shared/data/debian-descriptions.parquet",
             description = "Parquet corpus with id and text columns (default: ${DEFAULT-VALUE}).")
     Path input;
 
     @Option(names = "--rows", defaultValue = "2000", description = "First N rows (default: ${DEFAULT-VALUE}).")
     int rows;
 
-    @Option(names = "--suite", defaultValue = "minilm",
+    @Option(
+            names = "--suite",
+            defaultValue = "minilm",
             description = "minilm (default): the built-in model, (a)-(d); qwen3-0.6b: a Qwen3-Embedding-0.6B-shaped "
                     + "model with random weights, 1 and 2 slots, memory; remote: the bulk job in-process against the "
                     + "remote backend talking to serve in the same JVM, then to an instant stub server; big-document: one "
@@ -32,19 +40,28 @@ public final class BenchCommand implements Callable<Integer> {
                     + "recipe (made in bench/target/python-venv with pip) — over the same JSON Lines, paired rounds.")
     String suite;
 
-    @Option(names = "--document-mb", defaultValue = "50", description = "Size of the document of --suite big-document "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--document-mb",
+            defaultValue = "50",
+            description = "Size of the document of --suite big-document " + "(default: ${DEFAULT-VALUE}).")
     int documentMb;
 
-    @Option(names = "--tokenizer", defaultValue = "model-runtime/src/test/resources/fixtures/qwen3-embedding-tiny/tokenizer.json",
+    @Option(
+            names = "--tokenizer",
+            defaultValue = "model-runtime/src/test/resources/fixtures/qwen3-embedding-tiny/tokenizer.json",
             description = "Qwen3 tokenizer.json for --suite qwen3-0.6b (default: ${DEFAULT-VALUE}).")
     Path tokenizer;
 
-    @Option(names = "--rounds", defaultValue = "3", description = "Paired rounds of --suite commands (default: "
-            + "${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rounds",
+            defaultValue = "3",
+            description = "Paired rounds of --suite commands (default: " + "${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--fixed-batch", defaultValue = "32", description = "Rows per batch in (b) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--fixed-batch",
+            defaultValue = "32",
+            description = "Rows per batch in (b) (default: ${DEFAULT-VALUE}).")
     int fixedBatch;
 
     @Override
@@ -77,11 +94,14 @@ public final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (!suite.equals("minilm")) {
-            throw new IllegalArgumentException("--suite '" + suite + "' is not one of: minilm, qwen3-0.6b, remote, "
-                    + "big-document, commands");
+            throw new IllegalArgumentException(
+                    "--suite '" + suite + "' is not one of: minilm, qwen3-0.6b, remote, " + "big-document, commands");
         }
         var table = RuntimeBench.run(input, rows, fixedBatch, System.err);
-        double baseline = table.stream().filter(r -> r.name().startsWith("(d)")).findFirst().orElseThrow()
+        double baseline = table.stream()
+                .filter(r -> r.name().startsWith("(d)"))
+                .findFirst()
+                .orElseThrow()
                 .tokensPerSecond();
         // The ceiling: fp32 GEMM in this run at MiniLM's MLP shape, over MiniLM's FLOP per token at this corpus's mean
         // text length (6 layers, hidden 384, MLP 1536).
@@ -89,8 +109,10 @@ public final class BenchCommand implements Callable<Integer> {
         BenchRow a = table.get(0);
         double flops = GemmCeiling.bertFlopsPerToken(6, 384, 1536, (double) a.tokens() / a.texts());
         double ceiling = gemm * 1e9 / flops;
-        System.out.printf("fp32 GEMM in this run: %.0f GFLOP/s ([1024×384]·[384×1536], best of 3); all-MiniLM-L6-v2 "
-                + "needs %.1f MFLOP per token here → ceiling %.0f tokens/s%n%n", gemm, flops / 1e6, ceiling);
+        System.out.printf(
+                "fp32 GEMM in this run: %.0f GFLOP/s ([1024×384]·[384×1536], best of 3); all-MiniLM-L6-v2 "
+                        + "needs %.1f MFLOP per token here → ceiling %.0f tokens/s%n%n",
+                gemm, flops / 1e6, ceiling);
         System.out.println("| run | texts | tokens | seconds | tokens/s | texts/s | padding | vs (d) | of ceiling |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         table.forEach(r -> System.out.println(r.markdown(baseline, ceiling)));

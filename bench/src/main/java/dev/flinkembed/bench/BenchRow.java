@@ -22,8 +22,15 @@ public record BenchRow(String name, int texts, long tokens, double seconds, doub
     }
 
     public String markdown(double baselineTokensPerSecond) {
-        return String.format("| %s | %d | %d | %.1f | %.0f | %.1f | %s | %.2f× |", name, texts, tokens, seconds,
-                tokensPerSecond(), textsPerSecond(), Double.isNaN(paddingRatio) ? "n/a" : String.format("%.1f%%",
-                        100 * paddingRatio), tokensPerSecond() / baselineTokensPerSecond);
+        return String.format(
+                "| %s | %d | %d | %.1f | %.0f | %.1f | %s | %.2f× |",
+                name,
+                texts,
+                tokens,
+                seconds,
+                tokensPerSecond(),
+                textsPerSecond(),
+                Double.isNaN(paddingRatio) ? "n/a" : String.format("%.1f%%", 100 * paddingRatio),
+                tokensPerSecond() / baselineTokensPerSecond);
     }
 }

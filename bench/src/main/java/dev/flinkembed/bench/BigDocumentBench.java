@@ -26,14 +26,14 @@ import org.apache.flink.api.common.JobExecutionResult;
  */
 final class BigDocumentBench {
 
-    private BigDocumentBench() {
-    }
+    private BigDocumentBench() {}
 
     static void run(Path corpus, int megabytes, PrintStream out, PrintStream table) throws Exception {
         Path dir = Files.createTempDirectory("flink-embed-big-document");
         String text = documentOf(corpus, megabytes << 20);
         Path input = dir.resolve("big.jsonl");
-        Files.writeString(input, new ObjectMapper().createObjectNode().put("id", "big").put("text", text) + "\n");
+        Files.writeString(
+                input, new ObjectMapper().createObjectNode().put("id", "big").put("text", text) + "\n");
         int chars = text.length();
         text = null; // the job reads the file; the bench holds no copy
         System.gc();
@@ -43,24 +43,37 @@ final class BigDocumentBench {
                     .with(JobOptions.SINK_PATH, dir.resolve("out").toString())
                     .with(JobOptions.JOB_PROGRESS_INTERVAL, "0")
                     .with(JobOptions.CHUNK_MAX_DOCUMENT_CHARS, Integer.toString(chars + 1))
-                    .with(JobOptions.EMBED_BACKEND, "remote").with(JobOptions.REMOTE_URL, stub.url())
+                    .with(JobOptions.EMBED_BACKEND, "remote")
+                    .with(JobOptions.REMOTE_URL, stub.url())
                     .with(JobOptions.REMOTE_MODEL, "instant");
             long before = procStatus("VmRSS");
             AtomicLong peakSampled = new AtomicLong(before);
             ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-            sampler.scheduleAtFixedRate(() -> peakSampled.accumulateAndGet(procStatus("VmRSS"), Math::max), 100, 100,
+            sampler.scheduleAtFixedRate(
+                    () -> peakSampled.accumulateAndGet(procStatus("VmRSS"), Math::max),
+                    100,
+                    100,
                     TimeUnit.MILLISECONDS);
             long start = System.nanoTime();
-            JobExecutionResult result = BulkJob.run(dev.flinkembed.jobs.cli.Environments.local(1),
-                    BulkJob.plan(config), out);
+            JobExecutionResult result =
+                    BulkJob.run(dev.flinkembed.jobs.cli.Environments.local(1), BulkJob.plan(config), out);
             double seconds = (System.nanoTime() - start) / 1e9;
             sampler.shutdownNow();
             long tokens = ProgressPrinter.count(result.getAllAccumulatorResults(), SumTokens.TOKENS_EMBEDDED);
             table.printf("| document | characters | chunks | tokens | seconds | tokens/s | RSS before | peak RSS "
                     + "(sampled) | VmHWM | heap max |%n|---|---|---|---|---|---|---|---|---|---|%n");
-            table.printf("| %d MB, 1 slot, remote → instant stub | %,d | %,d | %,d | %.1f | %,.0f | %,d MB | %,d MB | %,d MB "
-                            + "| %,d MB |%n", megabytes, chars, stub.inputs(), tokens, seconds, tokens / seconds,
-                    before >> 10, peakSampled.get() >> 10, procStatus("VmHWM") >> 10,
+            table.printf(
+                    "| %d MB, 1 slot, remote → instant stub | %,d | %,d | %,d | %.1f | %,.0f | %,d MB | %,d MB | %,d MB "
+                            + "| %,d MB |%n",
+                    megabytes,
+                    chars,
+                    stub.inputs(),
+                    tokens,
+                    seconds,
+                    tokens / seconds,
+                    before >> 10,
+                    peakSampled.get() >> 10,
+                    procStatus("VmHWM") >> 10,
                     Runtime.getRuntime().maxMemory() >> 20);
         }
     }

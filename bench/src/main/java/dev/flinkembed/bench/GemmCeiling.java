@@ -2,8 +2,8 @@ package dev.flinkembed.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * This machine's fp32 matrix-multiply speed through the same PyTorch the models run on, measured in the benchmark's
@@ -12,8 +12,7 @@ import ai.djl.ndarray.NDScope;
  */
 final class GemmCeiling {
 
-    private GemmCeiling() {
-    }
+    private GemmCeiling() {}
 
     /** GFLOP/s of [m × k] · [k × n], the best of three rounds (a shared machine's noise only ever slows one down). */
     static double gflops(int m, int k, int n) {

@@ -37,10 +37,15 @@ final class InstantEmbeddingsServer implements AutoCloseable {
             JsonNode request = JSON.readTree(ex.getRequestBody().readAllBytes());
             int n = request.get("input").isArray() ? request.get("input").size() : 1;
             String item = "base64".equals(request.path("encoding_format").asText()) ? base64Item : floatItem;
-            StringBuilder body = new StringBuilder(32 + n * (item.length() + 48)).append("{\"object\":\"list\",\"data\":[");
+            StringBuilder body =
+                    new StringBuilder(32 + n * (item.length() + 48)).append("{\"object\":\"list\",\"data\":[");
             for (int i = 0; i < n; i++) {
-                body.append(i == 0 ? "" : ",").append("{\"object\":\"embedding\",\"index\":").append(i)
-                        .append(",\"embedding\":").append(item).append('}');
+                body.append(i == 0 ? "" : ",")
+                        .append("{\"object\":\"embedding\",\"index\":")
+                        .append(i)
+                        .append(",\"embedding\":")
+                        .append(item)
+                        .append('}');
             }
             body.append("],\"model\":\"instant\",\"usage\":{\"prompt_tokens\":0,\"total_tokens\":0}}");
             byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);

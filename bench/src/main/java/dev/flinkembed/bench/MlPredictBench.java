@@ -25,14 +25,13 @@ import org.apache.flink.util.CloseableIterator;
  */
 final class MlPredictBench {
 
-    private MlPredictBench() {
-    }
+    private MlPredictBench() {}
 
     /** The chunk texts the bulk job sends for {@code records}, in order. */
     static List<String> chunkTexts(List<GenericRecord> records) {
         List<String> texts = new ArrayList<>();
-        try (InProcessEmbeddingModel model = InProcessEmbeddingModel.open(
-                ModelOptions.defaults(ModelOptions.DEFAULT_MODEL))) {
+        try (InProcessEmbeddingModel model =
+                InProcessEmbeddingModel.open(ModelOptions.defaults(ModelOptions.DEFAULT_MODEL))) {
             Chunker chunker = new Chunker(model.tokenizer(), ChunkingOptions.DEFAULT);
             for (GenericRecord r : records) {
                 for (Chunk c : chunker.chunk(Document.of(String.valueOf(r.get("id")), String.valueOf(r.get("text"))))) {
@@ -48,8 +47,9 @@ final class MlPredictBench {
      * {@code concurrency} requests in flight ({@code table.exec.async-ml-predict.max-concurrent-operations}), results
      * unordered; timed from submission to the last vector collected.
      */
-    static BenchRow run(List<String> texts, long tokens, String url, String model, int concurrency, String label,
-                        PrintStream out) throws Exception {
+    static BenchRow run(
+            List<String> texts, long tokens, String url, String model, int concurrency, String label, PrintStream out)
+            throws Exception {
         StreamExecutionEnvironment env = Environments.local(1);
         StreamTableEnvironment tables = StreamTableEnvironment.create(env);
         tables.getConfig().set("table.exec.async-ml-predict.max-concurrent-operations", Integer.toString(concurrency));
@@ -59,8 +59,11 @@ final class MlPredictBench {
         for (int i = 0; i < texts.size(); i++) {
             rows.add(Row.of(i, texts.get(i)));
         }
-        tables.createTemporaryView("chunks", tables.fromDataStream(
-                env.fromData(Types.ROW_NAMED(new String[] {"id", "text"}, Types.INT, Types.STRING), rows.toArray(Row[]::new))));
+        tables.createTemporaryView(
+                "chunks",
+                tables.fromDataStream(env.fromData(
+                        Types.ROW_NAMED(new String[] {"id", "text"}, Types.INT, Types.STRING),
+                        rows.toArray(Row[]::new))));
         tables.executeSql("CREATE TEMPORARY MODEL embedder INPUT (text STRING) OUTPUT (embedding ARRAY<FLOAT>) WITH ("
                 + "'provider' = 'openai', 'endpoint' = '" + url + "/embeddings', 'api-key' = 'unused', "
                 + "'model' = '" + model + "')");
@@ -68,7 +71,8 @@ final class MlPredictBench {
         int vectors = 0;
         int dimensions = -1;
         try (CloseableIterator<Row> result = tables.executeSql(
-                "SELECT id, embedding FROM ML_PREDICT(TABLE chunks, MODEL embedder, DESCRIPTOR(text))").collect()) {
+                        "SELECT id, embedding FROM ML_PREDICT(TABLE chunks, MODEL embedder, DESCRIPTOR(text))")
+                .collect()) {
             while (result.hasNext()) {
                 Object[] embedding = (Object[]) result.next().getField("embedding");
                 dimensions = embedding.length;

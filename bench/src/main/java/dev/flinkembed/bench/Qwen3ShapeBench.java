@@ -1,7 +1,6 @@
 package dev.flinkembed.bench;
 
 import dev.flinkembed.operators.testing.ParquetRows;
-
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.EmbeddingInput;
 import dev.flinkembed.runtime.api.EmbeddingResult;
@@ -22,8 +21,7 @@ import java.util.concurrent.Future;
  */
 public final class Qwen3ShapeBench {
 
-    private Qwen3ShapeBench() {
-    }
+    private Qwen3ShapeBench() {}
 
     public static List<String> run(Path corpus, int docs, Path tokenizer, PrintStream log) throws Exception {
         RandomQwen3Checkpoint.Shape shape = RandomQwen3Checkpoint.Shape.QWEN3_0_6B;
@@ -32,15 +30,18 @@ public final class Qwen3ShapeBench {
         try {
             long t0 = System.nanoTime();
             Path folder = RandomQwen3Checkpoint.write(dir.resolve("qwen3-0.6b-random"), shape, tokenizer);
-            log.printf("wrote random Qwen3-0.6B-shaped weights (%d MB BF16) in %.0f s%n",
+            log.printf(
+                    "wrote random Qwen3-0.6B-shaped weights (%d MB BF16) in %.0f s%n",
                     Files.size(folder.resolve("model.safetensors")) >> 20, (System.nanoTime() - t0) / 1e9);
             List<EmbeddingInput> inputs = ParquetRows.head(corpus, docs).stream()
-                    .map(r -> EmbeddingInput.document(String.valueOf(r.get("text")))).toList();
+                    .map(r -> EmbeddingInput.document(String.valueOf(r.get("text"))))
+                    .toList();
             double flopsPerToken = 2.0 * shape.nonEmbeddingParameters();
             double gemm = gemmGflops();
             double ceiling = gemm * 1e9 / flopsPerToken;
-            lines.add(String.format("fp32 GEMM measured in this run: %.0f GFLOP/s → ceiling %.0f tokens/s "
-                    + "(%.2f GFLOP per token)", gemm, ceiling, flopsPerToken / 1e9));
+            lines.add(String.format(
+                    "fp32 GEMM measured in this run: %.0f GFLOP/s → ceiling %.0f tokens/s " + "(%.2f GFLOP per token)",
+                    gemm, ceiling, flopsPerToken / 1e9));
             long rssBefore = rssBytes();
             ModelOptions options = ModelOptions.defaults(folder.toString());
             try (InProcessEmbeddingModel first = InProcessEmbeddingModel.open(options)) {
@@ -50,9 +51,15 @@ public final class Qwen3ShapeBench {
                 EmbeddingResult one = first.embed(inputs);
                 double s1 = (System.nanoTime() - start) / 1e9;
                 double tps1 = one.stats().realTokens() / s1;
-                lines.add(String.format("1 slot: %d docs, %d tokens in %.1f s = %.1f tokens/s (%.0f%% of the "
-                        + "ceiling), padding %.1f%%", inputs.size(), one.stats().realTokens(), s1, tps1,
-                        100 * tps1 / ceiling, 100 * one.stats().paddingRatio()));
+                lines.add(String.format(
+                        "1 slot: %d docs, %d tokens in %.1f s = %.1f tokens/s (%.0f%% of the "
+                                + "ceiling), padding %.1f%%",
+                        inputs.size(),
+                        one.stats().realTokens(),
+                        s1,
+                        tps1,
+                        100 * tps1 / ceiling,
+                        100 * one.stats().paddingRatio()));
                 long rssBeforeHalf = rssBytes();
                 try (InProcessEmbeddingModel half = InProcessEmbeddingModel.open(options.withFloat16(true))) {
                     long rssHalf = rssBytes();
@@ -64,13 +71,15 @@ public final class Qwen3ShapeBench {
                     double sum = 0;
                     for (int i = 0; i < inputs.size(); i++) {
                         double cos = dev.flinkembed.runtime.pooling.Vectors.cosine(
-                                one.embeddings().get(i).vector(), h.embeddings().get(i).vector());
+                                one.embeddings().get(i).vector(),
+                                h.embeddings().get(i).vector());
                         worst = Math.min(worst, cos);
                         sum += cos;
                     }
-                    lines.add(String.format("1 slot, model.float16: %.1f tokens/s, +%.2f GB RSS for its weights; "
-                            + "cosine to the float32 vectors: mean %.6f, worst %.6f", h.stats().realTokens() / sh,
-                            (rssHalf - rssBeforeHalf) / 1e9, sum / inputs.size(), worst));
+                    lines.add(String.format(
+                            "1 slot, model.float16: %.1f tokens/s, +%.2f GB RSS for its weights; "
+                                    + "cosine to the float32 vectors: mean %.6f, worst %.6f",
+                            h.stats().realTokens() / sh, (rssHalf - rssBeforeHalf) / 1e9, sum / inputs.size(), worst));
                 }
                 try (InProcessEmbeddingModel second = InProcessEmbeddingModel.open(options)) {
                     long rssTwo = rssBytes();
@@ -82,11 +91,14 @@ public final class Qwen3ShapeBench {
                     long tokens = a.get().stats().realTokens() + b.get().stats().realTokens();
                     double s2 = (System.nanoTime() - start) / 1e9;
                     pool.shutdown();
-                    lines.add(String.format("2 slots (shared weights): %d tokens in %.1f s = %.1f tokens/s "
-                            + "(%.0f%% of the ceiling)", tokens, s2, tokens / s2, 100 * tokens / s2 / ceiling));
-                    lines.add(String.format("memory (process RSS): %.2f GB before loading, %.2f GB with the model "
-                            + "loaded, %.2f GB with a second slot, peak %.2f GB", rssBefore / 1e9, rssLoaded / 1e9,
-                            rssTwo / 1e9, peakRssBytes() / 1e9));
+                    lines.add(String.format(
+                            "2 slots (shared weights): %d tokens in %.1f s = %.1f tokens/s "
+                                    + "(%.0f%% of the ceiling)",
+                            tokens, s2, tokens / s2, 100 * tokens / s2 / ceiling));
+                    lines.add(String.format(
+                            "memory (process RSS): %.2f GB before loading, %.2f GB with the model "
+                                    + "loaded, %.2f GB with a second slot, peak %.2f GB",
+                            rssBefore / 1e9, rssLoaded / 1e9, rssTwo / 1e9, peakRssBytes() / 1e9));
                 }
             }
         } finally {

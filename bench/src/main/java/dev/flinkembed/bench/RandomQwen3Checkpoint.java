@@ -28,19 +28,19 @@ public final class RandomQwen3Checkpoint {
         }
     }
 
-    private RandomQwen3Checkpoint() {
-    }
+    private RandomQwen3Checkpoint() {}
 
     public static Path write(Path folder, Shape s, Path tokenizerJson) throws IOException {
         Files.createDirectories(folder);
-        Files.writeString(folder.resolve("config.json"), String.format("""
+        Files.writeString(
+                folder.resolve("config.json"),
+                String.format("""
                 {"architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3", "hidden_size": %d,
                  "intermediate_size": %d, "num_hidden_layers": %d, "num_attention_heads": %d,
                  "num_key_value_heads": %d, "head_dim": %d, "hidden_act": "silu", "rms_norm_eps": 1e-06,
                  "rope_theta": 1000000.0, "rope_scaling": null, "max_position_embeddings": 32768,
                  "vocab_size": %d, "tie_word_embeddings": true, "attention_bias": false,
-                 "bos_token_id": 151643, "eos_token_id": 151643, "torch_dtype": "bfloat16"}""",
-                s.hidden, s.intermediate, s.layers, s.heads, s.kvHeads, s.headDim, s.vocab));
+                 "bos_token_id": 151643, "eos_token_id": 151643, "torch_dtype": "bfloat16"}""", s.hidden, s.intermediate, s.layers, s.heads, s.kvHeads, s.headDim, s.vocab));
         Files.copy(tokenizerJson, folder.resolve("tokenizer.json"));
         Map<String, long[]> tensors = new LinkedHashMap<>();
         tensors.put("model.embed_tokens.weight", new long[] {s.vocab, s.hidden});
@@ -63,18 +63,28 @@ public final class RandomQwen3Checkpoint {
         long offset = 0;
         for (var e : tensors.entrySet()) {
             long bytes = 2 * e.getValue()[0] * (e.getValue().length > 1 ? e.getValue()[1] : 1);
-            header.append(header.length() > 1 ? "," : "").append('"').append(e.getKey())
-                    .append("\":{\"dtype\":\"BF16\",\"shape\":").append(java.util.Arrays.toString(e.getValue()))
-                    .append(",\"data_offsets\":[").append(offset).append(',').append(offset + bytes).append("]}");
+            header.append(header.length() > 1 ? "," : "")
+                    .append('"')
+                    .append(e.getKey())
+                    .append("\":{\"dtype\":\"BF16\",\"shape\":")
+                    .append(java.util.Arrays.toString(e.getValue()))
+                    .append(",\"data_offsets\":[")
+                    .append(offset)
+                    .append(',')
+                    .append(offset + bytes)
+                    .append("]}");
             offset += bytes;
         }
         header.append('}');
         byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
         int padded = (h.length + 7) / 8 * 8;
         SplittableRandom random = new SplittableRandom(42);
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(folder.resolve("model.safetensors")),
-                1 << 20)) {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+        try (OutputStream out =
+                new BufferedOutputStream(Files.newOutputStream(folder.resolve("model.safetensors")), 1 << 20)) {
+            out.write(ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(padded)
+                    .array());
             out.write(h);
             for (int i = h.length; i < padded; i++) {
                 out.write(' ');

@@ -15,8 +15,7 @@ public final class TestCorpus {
 
     public static final Path SAMPLE = locate("conf/samples/debian-descriptions-1000.parquet");
 
-    private TestCorpus() {
-    }
+    private TestCorpus() {}
 
     public static Path locate(String relative) {
         Path p = Path.of("").toAbsolutePath();
@@ -26,7 +25,8 @@ public final class TestCorpus {
             }
             p = p.getParent();
         }
-        throw new IllegalStateException(relative + " not found above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                relative + " not found above " + Path.of("").toAbsolutePath());
     }
 
     /** The 63,905-document corpus next to the repository when there is one (benchmarks), else the 1,000-row sample. */
@@ -40,7 +40,11 @@ public final class TestCorpus {
 
     /** Writes {@code id → text} documents as a Parquet file of two columns, replacing the file if it exists. */
     public static Path writeDocuments(Path file, java.util.Map<String, String> docs) throws Exception {
-        Schema schema = SchemaBuilder.record("doc").fields().requiredString("id").requiredString("text").endRecord();
+        Schema schema = SchemaBuilder.record("doc")
+                .fields()
+                .requiredString("id")
+                .requiredString("text")
+                .endRecord();
         List<GenericRecord> rows = new ArrayList<>();
         docs.forEach((id, text) -> {
             GenericData.Record r = new GenericData.Record(schema);
@@ -70,7 +74,11 @@ public final class TestCorpus {
 
     /** Rows whose text column is a number: every row of such a file is malformed. */
     public static List<GenericRecord> wrongTypeRows(int n) {
-        Schema schema = SchemaBuilder.record("bad").fields().requiredString("id").requiredLong("text").endRecord();
+        Schema schema = SchemaBuilder.record("bad")
+                .fields()
+                .requiredString("id")
+                .requiredLong("text")
+                .endRecord();
         List<GenericRecord> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             GenericData.Record r = new GenericData.Record(schema);
@@ -83,9 +91,15 @@ public final class TestCorpus {
 
     /** Rows with a null id, a null text or a blank text, and one good row. */
     public static List<GenericRecord> nullRows() {
-        Schema schema = SchemaBuilder.record("nulls").fields().optionalString("id").optionalString("text").endRecord();
+        Schema schema = SchemaBuilder.record("nulls")
+                .fields()
+                .optionalString("id")
+                .optionalString("text")
+                .endRecord();
         List<GenericRecord> out = new ArrayList<>();
-        String[][] rows = {{null, "text without id"}, {"no-text", null}, {"blank-text", "   "}, {"good-null-file", "A fine row."}};
+        String[][] rows = {
+            {null, "text without id"}, {"no-text", null}, {"blank-text", "   "}, {"good-null-file", "A fine row."}
+        };
         for (String[] row : rows) {
             GenericData.Record r = new GenericData.Record(schema);
             r.put("id", row[0]);

@@ -62,11 +62,16 @@ public final class InProcessEmbeddingModel implements EmbeddingModel {
             throw new IllegalArgumentException("model '" + loaded.name() + "' takes no instruction (only "
                     + "instruction-tuned models such as Qwen3-Embedding do)");
         }
-        String queryPrefix = options.queryPrefix() != null ? options.queryPrefix()
-                : loaded.instructions() != null ? loaded.instructions().queryPrefix(options.instruction())
-                : loaded.prompt().queryPrefix();
-        this.prompt = new PromptFormat(queryPrefix,
-                options.documentPrefix() != null ? options.documentPrefix() : loaded.prompt().documentPrefix());
+        String queryPrefix = options.queryPrefix() != null
+                ? options.queryPrefix()
+                : loaded.instructions() != null
+                        ? loaded.instructions().queryPrefix(options.instruction())
+                        : loaded.prompt().queryPrefix();
+        this.prompt = new PromptFormat(
+                queryPrefix,
+                options.documentPrefix() != null
+                        ? options.documentPrefix()
+                        : loaded.prompt().documentPrefix());
         int hidden = loaded.encoder().hiddenSize();
         if (options.dimensions() != null && (options.dimensions() < 1 || options.dimensions() > hidden)) {
             throw new IllegalArgumentException("dimensions " + options.dimensions() + " out of range for "
@@ -74,11 +79,22 @@ public final class InProcessEmbeddingModel implements EmbeddingModel {
         }
         this.dimensions = options.dimensions() != null ? options.dimensions() : hidden;
         this.planner = new BatchPlanner(options.batching(), options.tokenBudget(), options.maxBatchSize());
-        String fingerprint = WeightsFingerprint.combine(loaded.weightsFingerprint(), pooling.label(),
-                prompt.describe(), "dimensions=" + dimensions, "normalize=" + normalize,
-                "maxTokens=" + tokenizer.maxTokens(), "float16=" + options.float16());
-        this.info = new ModelInfo(loaded.name(), loaded.architecture(), dimensions, pooling.label(), normalize,
-                tokenizer.maxTokens(), fingerprint);
+        String fingerprint = WeightsFingerprint.combine(
+                loaded.weightsFingerprint(),
+                pooling.label(),
+                prompt.describe(),
+                "dimensions=" + dimensions,
+                "normalize=" + normalize,
+                "maxTokens=" + tokenizer.maxTokens(),
+                "float16=" + options.float16());
+        this.info = new ModelInfo(
+                loaded.name(),
+                loaded.architecture(),
+                dimensions,
+                pooling.label(),
+                normalize,
+                tokenizer.maxTokens(),
+                fingerprint);
     }
 
     /** Opens an instance, loading the weights unless another instance in this JVM already holds them. */
@@ -97,10 +113,10 @@ public final class InProcessEmbeddingModel implements EmbeddingModel {
 
     /** As {@link #open(ModelOptions, SharedModels.Budget)} for an instance running {@code passes} forward passes at once. */
     public static InProcessEmbeddingModel open(ModelOptions options, SharedModels.Budget budget, int passes) {
-        ModelFootprint footprint = budget.limited() ? ModelFootprint.estimate(options).forPasses(passes)
-                : new ModelFootprint(0, 0);
-        SharedModels.Lease lease = SharedModels.acquire(options.weightsKey(), options.model(), footprint, budget,
-                () -> ModelLoader.load(options));
+        ModelFootprint footprint =
+                budget.limited() ? ModelFootprint.estimate(options).forPasses(passes) : new ModelFootprint(0, 0);
+        SharedModels.Lease lease = SharedModels.acquire(
+                options.weightsKey(), options.model(), footprint, budget, () -> ModelLoader.load(options));
         try {
             return new InProcessEmbeddingModel(lease, options);
         } catch (RuntimeException e) {
@@ -164,8 +180,8 @@ public final class InProcessEmbeddingModel implements EmbeddingModel {
             PaddedBatch batch = PaddedBatch.of(rows, loaded.padTokenId());
             long start = System.nanoTime();
             float[][] pooled = loaded.encoder().encode(batch, pooling);
-            stats = stats.plus(new BatchStats(pass.length, 1, batch.realTokens(), batch.paddedTokens(),
-                    System.nanoTime() - start));
+            stats = stats.plus(new BatchStats(
+                    pass.length, 1, batch.realTokens(), batch.paddedTokens(), System.nanoTime() - start));
             for (int j = 0; j < pass.length; j++) {
                 out[pass[j]] = new Embedding(Vectors.finish(pooled[j], dimensions, normalize), lengths[pass[j]]);
             }

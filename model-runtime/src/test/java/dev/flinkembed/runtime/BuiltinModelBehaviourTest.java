@@ -16,11 +16,14 @@ class BuiltinModelBehaviourTest {
 
     @Test
     void capitalIsCloserToCapitalQuestionThanToGravity() {
-        EmbeddingResult r = SharedBuiltin.model().embed(List.of(
-                EmbeddingInput.document("The capital of China is Beijing."),
-                EmbeddingInput.query("What is the capital of China?"),
-                EmbeddingInput.document("Gravity is a force that attracts two bodies towards each other. It gives "
-                        + "weight to physical objects and is responsible for the movement of planets around the sun.")));
+        EmbeddingResult r = SharedBuiltin.model()
+                .embed(
+                        List.of(
+                                EmbeddingInput.document("The capital of China is Beijing."),
+                                EmbeddingInput.query("What is the capital of China?"),
+                                EmbeddingInput.document(
+                                        "Gravity is a force that attracts two bodies towards each other. It gives "
+                                                + "weight to physical objects and is responsible for the movement of planets around the sun.")));
         float[] capital = r.embeddings().get(0).vector();
         double toQuestion = Vectors.cosine(capital, r.embeddings().get(1).vector());
         double toGravity = Vectors.cosine(capital, r.embeddings().get(2).vector());
@@ -29,8 +32,8 @@ class BuiltinModelBehaviourTest {
 
     @Test
     void vectorsAreUnitLengthOfTheModelDimension() {
-        EmbeddingResult r = SharedBuiltin.model().embed(
-                TestTexts.varied().stream().map(EmbeddingInput::document).toList());
+        EmbeddingResult r = SharedBuiltin.model()
+                .embed(TestTexts.varied().stream().map(EmbeddingInput::document).toList());
         for (var e : r.embeddings()) {
             assertThat(e.vector()).hasSize(384);
             assertThat(Vectors.norm(e.vector())).isCloseTo(1.0, within(1e-5));
@@ -42,15 +45,20 @@ class BuiltinModelBehaviourTest {
     @Test
     void aTextAloneAndInsideABatchOfLongerTextsGivesTheSameVector() {
         String shortText = "Debian is a free operating system.";
-        float[] alone = SharedBuiltin.model().embed(List.of(EmbeddingInput.document(shortText)))
-                .embeddings().get(0).vector();
+        float[] alone = SharedBuiltin.model()
+                .embed(List.of(EmbeddingInput.document(shortText)))
+                .embeddings()
+                .get(0)
+                .vector();
         List<EmbeddingInput> batch = new ArrayList<>();
         for (String t : TestTexts.varied()) {
             batch.add(EmbeddingInput.document(t));
         }
         batch.add(7, EmbeddingInput.document(shortText));
         EmbeddingResult r = SharedBuiltin.model().embed(batch);
-        assertThat(r.stats().paddedTokens()).as("the batch really pads the short text").isPositive();
+        assertThat(r.stats().paddedTokens())
+                .as("the batch really pads the short text")
+                .isPositive();
         assertThat(Vectors.cosine(alone, r.embeddings().get(7).vector())).isGreaterThanOrEqualTo(0.99999);
     }
 
@@ -69,27 +77,36 @@ class BuiltinModelBehaviourTest {
     void matryoshkaDimensionsKeepThePrefixAndRenormalise() {
         try (InProcessEmbeddingModel small = InProcessEmbeddingModel.open(
                 ModelOptions.defaults(ModelOptions.DEFAULT_MODEL).withDimensions(64))) {
-            float[] full = SharedBuiltin.model().embed(List.of(EmbeddingInput.document("hello world")))
-                    .embeddings().get(0).vector();
-            float[] cut = small.embed(List.of(EmbeddingInput.document("hello world"))).embeddings().get(0).vector();
+            float[] full = SharedBuiltin.model()
+                    .embed(List.of(EmbeddingInput.document("hello world")))
+                    .embeddings()
+                    .get(0)
+                    .vector();
+            float[] cut = small.embed(List.of(EmbeddingInput.document("hello world")))
+                    .embeddings()
+                    .get(0)
+                    .vector();
             assertThat(cut).hasSize(64);
             assertThat(Vectors.norm(cut)).isCloseTo(1.0, within(1e-5));
             assertThat(Vectors.cosine(cut, Vectors.finish(full, 64, true))).isGreaterThan(0.999999);
-            assertThat(small.info().fingerprint()).isNotEqualTo(SharedBuiltin.model().info().fingerprint());
+            assertThat(small.info().fingerprint())
+                    .isNotEqualTo(SharedBuiltin.model().info().fingerprint());
         }
     }
 
     @Test
     void dimensionsOutOfRangeAreRejectedWithTheAllowedRange() {
         assertThatThrownBy(() -> InProcessEmbeddingModel.open(
-                ModelOptions.defaults(ModelOptions.DEFAULT_MODEL).withDimensions(999)))
-                .hasMessageContaining("dimensions 999").hasMessageContaining("1..384");
+                        ModelOptions.defaults(ModelOptions.DEFAULT_MODEL).withDimensions(999)))
+                .hasMessageContaining("dimensions 999")
+                .hasMessageContaining("1..384");
     }
 
     @Test
     void unknownModelsFailWithTheListOfBuiltins() {
         assertThatThrownBy(() -> InProcessEmbeddingModel.open(ModelOptions.defaults("builtin:nope")))
-                .hasMessageContaining("builtin:nope").hasMessageContaining("builtin:all-minilm-l6-v2");
+                .hasMessageContaining("builtin:nope")
+                .hasMessageContaining("builtin:all-minilm-l6-v2");
         assertThatThrownBy(() -> InProcessEmbeddingModel.open(ModelOptions.defaults("/no/such/folder")))
                 .hasMessageContaining("/no/such/folder");
     }

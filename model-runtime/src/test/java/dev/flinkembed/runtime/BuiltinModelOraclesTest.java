@@ -45,24 +45,30 @@ class BuiltinModelOraclesTest {
         List<String> texts = new ArrayList<>(TestTexts.varied());
         texts.addAll(debianDescriptions(500));
         try (InProcessEmbeddingModel model = InProcessEmbeddingModel.open(ModelOptions.defaults(name))) {
-            List<Embedding> ours = model.embed(texts.stream().map(EmbeddingInput::document).toList()).embeddings();
-            List<Embedding> queries = model.embed(texts.subList(0, 53).stream().map(EmbeddingInput::query).toList())
+            List<Embedding> ours = model.embed(
+                            texts.stream().map(EmbeddingInput::document).toList())
+                    .embeddings();
+            List<Embedding> queries = model.embed(texts.subList(0, 53).stream()
+                            .map(EmbeddingInput::query)
+                            .toList())
                     .embeddings();
             Function<String, String> asDocument = t -> model.prompt().format(EmbeddingInput.document(t));
             Function<String, String> asQuery = t -> model.prompt().format(EmbeddingInput.query(t));
 
             OrtEnvironment env = OrtEnvironment.getEnvironment();
             double worstOnnx = 1;
-            try (OrtSession session = env.createSession(BuiltinModels.onnxBytes(name), new OrtSession.SessionOptions())) {
+            try (OrtSession session =
+                    env.createSession(BuiltinModels.onnxBytes(name), new OrtSession.SessionOptions())) {
                 for (int i = 0; i < texts.size(); i++) {
                     TokenIds ids = model.tokenizer().encode(asDocument.apply(texts.get(i)));
-                    worstOnnx = Math.min(worstOnnx, Vectors.cosine(ours.get(i).vector(),
-                            onnx(env, session, ids, model.pooling())));
+                    worstOnnx = Math.min(
+                            worstOnnx, Vectors.cosine(ours.get(i).vector(), onnx(env, session, ids, model.pooling())));
                 }
                 for (int i = 0; i < 53; i++) {
                     TokenIds ids = model.tokenizer().encode(asQuery.apply(texts.get(i)));
-                    worstOnnx = Math.min(worstOnnx, Vectors.cosine(queries.get(i).vector(),
-                            onnx(env, session, ids, model.pooling())));
+                    worstOnnx = Math.min(
+                            worstOnnx,
+                            Vectors.cosine(queries.get(i).vector(), onnx(env, session, ids, model.pooling())));
                 }
             }
 
@@ -74,12 +80,16 @@ class BuiltinModelOraclesTest {
                 if (texts.get(i).isBlank() || model.tokenizer().encode(text).length() > langChain4jSegment(name)) {
                     continue; // LangChain4j refuses blank texts and averages parts of long ones
                 }
-                float[] reference = theirs.embed(TextSegment.from(text)).content().vector();
-                worstLangChain4j = Math.min(worstLangChain4j, Vectors.cosine(ours.get(i).vector(), reference));
+                float[] reference =
+                        theirs.embed(TextSegment.from(text)).content().vector();
+                worstLangChain4j =
+                        Math.min(worstLangChain4j, Vectors.cosine(ours.get(i).vector(), reference));
                 compared++;
             }
-            System.out.printf("%s: worst cosine vs ONNX Runtime %.8f over %d texts + 53 queries; vs LangChain4j "
-                    + "%.8f over %d texts%n", name, worstOnnx, texts.size(), worstLangChain4j, compared);
+            System.out.printf(
+                    "%s: worst cosine vs ONNX Runtime %.8f over %d texts + 53 queries; vs LangChain4j "
+                            + "%.8f over %d texts%n",
+                    name, worstOnnx, texts.size(), worstLangChain4j, compared);
             assertThat(worstOnnx).isGreaterThanOrEqualTo(0.99999);
             assertThat(compared).isGreaterThan(400);
             assertThat(worstLangChain4j).isGreaterThanOrEqualTo(0.99999);
@@ -106,11 +116,13 @@ class BuiltinModelOraclesTest {
 
     /** The first {@code n} texts of the Debian sample in the repository (read with DuckDB). */
     static List<String> debianDescriptions(int n) throws Exception {
-        Path sample = Path.of("..", "conf", "samples", "debian-descriptions-1000.parquet").toAbsolutePath().normalize();
+        Path sample = Path.of("..", "conf", "samples", "debian-descriptions-1000.parquet")
+                .toAbsolutePath()
+                .normalize();
         List<String> out = new ArrayList<>();
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
-             ResultSet rs = c.createStatement().executeQuery("SELECT text FROM read_parquet('" + sample + "') LIMIT "
-                     + n)) {
+                ResultSet rs = c.createStatement()
+                        .executeQuery("SELECT text FROM read_parquet('" + sample + "') LIMIT " + n)) {
             while (rs.next()) {
                 out.add(rs.getString(1));
             }
@@ -120,13 +132,15 @@ class BuiltinModelOraclesTest {
     }
 
     /** ONNX Runtime on one unpadded sequence, pooled as the model says, normalized. */
-    private static float[] onnx(OrtEnvironment env, OrtSession session, TokenIds ids, Pooling pooling) throws Exception {
+    private static float[] onnx(OrtEnvironment env, OrtSession session, TokenIds ids, Pooling pooling)
+            throws Exception {
         long[][] mask = {new long[ids.length()]};
         java.util.Arrays.fill(mask[0], 1L);
         try (OnnxTensor a = OnnxTensor.createTensor(env, new long[][] {ids.ids()});
-             OnnxTensor b = OnnxTensor.createTensor(env, mask);
-             OnnxTensor c = OnnxTensor.createTensor(env, new long[][] {ids.typeIds()});
-             OrtSession.Result result = session.run(Map.of("input_ids", a, "attention_mask", b, "token_type_ids", c))) {
+                OnnxTensor b = OnnxTensor.createTensor(env, mask);
+                OnnxTensor c = OnnxTensor.createTensor(env, new long[][] {ids.typeIds()});
+                OrtSession.Result result =
+                        session.run(Map.of("input_ids", a, "attention_mask", b, "token_type_ids", c))) {
             float[][] hidden = ((float[][][]) result.get(0).getValue())[0];
             float[] v = new float[hidden[0].length];
             if (pooling == Pooling.CLS) {

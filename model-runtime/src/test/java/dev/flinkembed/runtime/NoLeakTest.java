@@ -16,15 +16,19 @@ class NoLeakTest {
     @ParameterizedTest
     @ValueSource(strings = {"builtin", "qwen3"})
     void manyForwardPassesLeaveNoArraysBehind(String which) {
-        String model = which.equals("builtin") ? ModelOptions.DEFAULT_MODEL : Fixtures.folder(Fixtures.BF16).toString();
+        String model = which.equals("builtin")
+                ? ModelOptions.DEFAULT_MODEL
+                : Fixtures.folder(Fixtures.BF16).toString();
         try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelOptions.defaults(model))) {
             m.embed(List.of(EmbeddingInput.document("warm up")));
             int before = m.liveArrays();
             for (int round = 0; round < 25; round++) {
                 List<EmbeddingInput> batch = new ArrayList<>();
                 for (int i = 0; i <= round; i++) {
-                    batch.add(i % 2 == 0 ? EmbeddingInput.document("text " + "x ".repeat(i * 7))
-                            : EmbeddingInput.query("query " + i));
+                    batch.add(
+                            i % 2 == 0
+                                    ? EmbeddingInput.document("text " + "x ".repeat(i * 7))
+                                    : EmbeddingInput.query("query " + i));
                 }
                 m.embed(batch);
             }

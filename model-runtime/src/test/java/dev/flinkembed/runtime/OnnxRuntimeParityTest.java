@@ -25,7 +25,9 @@ class OnnxRuntimeParityTest {
         InProcessEmbeddingModel model = SharedBuiltin.model();
         List<String> texts = TestTexts.varied();
         assertThat(texts).hasSizeGreaterThanOrEqualTo(50);
-        List<Embedding> ours = model.embed(texts.stream().map(EmbeddingInput::document).toList()).embeddings();
+        List<Embedding> ours = model.embed(
+                        texts.stream().map(EmbeddingInput::document).toList())
+                .embeddings();
 
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession session = env.createSession(BuiltinModels.minilmOnnxBytes(), new OrtSession.SessionOptions())) {
@@ -52,9 +54,10 @@ class OnnxRuntimeParityTest {
         java.util.Arrays.fill(mask[0], 1L);
         long[][] types = {ids.typeIds()};
         try (OnnxTensor a = OnnxTensor.createTensor(env, inputIds);
-             OnnxTensor b = OnnxTensor.createTensor(env, mask);
-             OnnxTensor c = OnnxTensor.createTensor(env, types);
-             OrtSession.Result result = session.run(Map.of("input_ids", a, "attention_mask", b, "token_type_ids", c))) {
+                OnnxTensor b = OnnxTensor.createTensor(env, mask);
+                OnnxTensor c = OnnxTensor.createTensor(env, types);
+                OrtSession.Result result =
+                        session.run(Map.of("input_ids", a, "attention_mask", b, "token_type_ids", c))) {
             float[][][] hidden = (float[][][]) result.get(0).getValue();
             int dim = hidden[0][0].length;
             float[] mean = new float[dim];

@@ -7,8 +7,7 @@ public final class SharedBuiltin {
 
     private static InProcessEmbeddingModel model;
 
-    private SharedBuiltin() {
-    }
+    private SharedBuiltin() {}
 
     public static synchronized InProcessEmbeddingModel model() {
         if (model == null) {

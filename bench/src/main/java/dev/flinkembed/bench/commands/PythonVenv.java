@@ -10,8 +10,7 @@ import java.util.concurrent.TimeUnit;
 /** A Python virtual environment for the bench's Python peer, made once with pip (never by the tests). */
 final class PythonVenv {
 
-    private PythonVenv() {
-    }
+    private PythonVenv() {}
 
     /** The venv's python with {@code packages} installed, or null (logged why) when this machine cannot make one. */
     static String ensure(Path venv, List<String> packages, PrintStream log) {
@@ -24,8 +23,8 @@ final class PythonVenv {
             }
             log.println("Making " + venv + " with " + wanted + " (pip, once)");
             run(List.of("python3", "-m", "venv", "--clear", venv.toString()), log);
-            List<String> pip = new ArrayList<>(List.of(python.toString(), "-m", "pip", "install", "-q",
-                    "--disable-pip-version-check"));
+            List<String> pip = new ArrayList<>(
+                    List.of(python.toString(), "-m", "pip", "install", "-q", "--disable-pip-version-check"));
             pip.addAll(packages);
             run(pip, log);
             Files.writeString(marker, wanted);

@@ -2,9 +2,9 @@ package dev.flinkembed.bench.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flinkembed.runtime.loading.BuiltinModels;
 import dev.flinkembed.runtime.remote.EmbeddingsProtocol;
 import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
-import dev.flinkembed.runtime.loading.BuiltinModels;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,10 +24,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "bench-serve", mixinStandardHelpOptions = true,
-        description = {"Load-test an OpenAI-compatible embeddings server (flink-embed serve, vLLM, TEI), in the spirit "
-                + "of `vllm bench serve --backend openai-embeddings`: N requests of one input of about "
-                + "--input-tokens tokens each, --concurrency at a time."})
+@Command(
+        name = "bench-serve",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Load-test an OpenAI-compatible embeddings server (flink-embed serve, vLLM, TEI), in the spirit "
+                    + "of `vllm bench serve --backend openai-embeddings`: N requests of one input of about "
+                    + "--input-tokens tokens each, --concurrency at a time."
+        })
 public final class BenchServeCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,8 +50,10 @@ public final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--requests", defaultValue = "1000", description = "Requests in all (default 1000).")
     int requests;
 
-    @Option(names = "--input-tokens", defaultValue = "200", description = "Tokens per input (default 200, counted "
-            + "with the built-in tokenizer).")
+    @Option(
+            names = "--input-tokens",
+            defaultValue = "200",
+            description = "Tokens per input (default 200, counted " + "with the built-in tokenizer).")
     int inputTokens;
 
     @Option(names = "--concurrency", defaultValue = "16", description = "Requests in flight (default 16).")
@@ -56,29 +62,39 @@ public final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Random seed of the inputs.")
     long seed;
 
-    @Option(names = "--duration", description = "Soak mode: send requests for this many seconds instead of "
-            + "--requests (inputs cycle through --requests distinct texts); prints one line per --report-every.")
+    @Option(
+            names = "--duration",
+            description =
+                    "Soak mode: send requests for this many seconds instead of "
+                            + "--requests (inputs cycle through --requests distinct texts); prints one line per --report-every.")
     Integer duration;
 
     @Option(names = "--report-every", defaultValue = "60", description = "Seconds per soak report line (default 60).")
     int reportEvery;
 
-    @Option(names = "--api-key-env", description = "Environment variable holding the server's API key (sent as "
-            + "'Authorization: Bearer').")
+    @Option(
+            names = "--api-key-env",
+            description = "Environment variable holding the server's API key (sent as " + "'Authorization: Bearer').")
     String apiKeyEnv;
 
-    @Option(names = "--attack", description = "Instead of load: hostile-bodies (--concurrency bodies of "
-            + "--attack-bytes each, {\"model\":\"x\",\"input\":[{},{},…]}; prints the answers and, with --server-pid, "
-            + "the server's peak RSS) or stalled-connections (--concurrency sockets that send one byte; prints how long "
-            + "GET /health takes).")
+    @Option(
+            names = "--attack",
+            description = "Instead of load: hostile-bodies (--concurrency bodies of "
+                    + "--attack-bytes each, {\"model\":\"x\",\"input\":[{},{},…]}; prints the answers and, with --server-pid, "
+                    + "the server's peak RSS) or stalled-connections (--concurrency sockets that send one byte; prints how long "
+                    + "GET /health takes).")
     String attack;
 
-    @Option(names = "--attack-bytes", defaultValue = "4194000", description = "Body size of hostile-bodies (default "
-            + "just under serve's 4 MiB limit).")
+    @Option(
+            names = "--attack-bytes",
+            defaultValue = "4194000",
+            description = "Body size of hostile-bodies (default " + "just under serve's 4 MiB limit).")
     int attackBytes;
 
-    @Option(names = "--server-pid", description = "The server's process id (same machine): its peak resident memory "
-            + "(VmHWM) is read from /proc.")
+    @Option(
+            names = "--server-pid",
+            description =
+                    "The server's process id (same machine): its peak resident memory " + "(VmHWM) is read from /proc.")
     Long serverPid;
 
     @Override
@@ -88,16 +104,24 @@ public final class BenchServeCommand implements Callable<Integer> {
             return switch (attack) {
                 case "hostile-bodies" -> ServeAttacks.hostileBodies(base, concurrency, attackBytes, serverPid);
                 case "stalled-connections" -> ServeAttacks.stalledConnections(base, concurrency);
-                default -> throw new IllegalArgumentException("--attack " + attack
-                        + ": accepted: hostile-bodies, stalled-connections");
+                default ->
+                    throw new IllegalArgumentException(
+                            "--attack " + attack + ": accepted: hostile-bodies, stalled-connections");
             };
         }
-        String key = apiKeyEnv == null ? null : dev.flinkembed.operators.config.Secrets.fromEnvironment("--api-key-env", apiKeyEnv);
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
+        String key = apiKeyEnv == null
+                ? null
+                : dev.flinkembed.operators.config.Secrets.fromEnvironment("--api-key-env", apiKeyEnv);
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
         if (model == null) {
-            HttpResponse<String> r = http.send(authorized(HttpRequest.newBuilder(URI.create(base + "/models")), key)
-                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    authorized(HttpRequest.newBuilder(URI.create(base + "/models")), key)
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             model = JSON.readTree(r.body()).path("data").path(0).path("id").asText(null);
         }
         List<String> inputs = inputs();
@@ -116,15 +140,19 @@ public final class BenchServeCommand implements Callable<Integer> {
         long start = System.nanoTime();
         for (int w = 0; w < concurrency; w++) {
             workers.add(pool.submit(() -> {
-                for (long i = next.getAndIncrement(); i < total && System.nanoTime() < end; i = next.getAndIncrement()) {
-                    byte[] body = EmbeddingsProtocol.request(model, List.of(inputs.get((int) (i % inputs.size()))),
-                            null, "float");
+                for (long i = next.getAndIncrement();
+                        i < total && System.nanoTime() < end;
+                        i = next.getAndIncrement()) {
+                    byte[] body = EmbeddingsProtocol.request(
+                            model, List.of(inputs.get((int) (i % inputs.size()))), null, "float");
                     long t0 = System.nanoTime();
                     try {
-                        HttpResponse<byte[]> r = http.send(authorized(HttpRequest.newBuilder(
-                                URI.create(base + "/embeddings")), key)
-                                .header("Content-Type", "application/json").timeout(Duration.ofMinutes(5))
-                                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                        HttpResponse<byte[]> r = http.send(
+                                authorized(HttpRequest.newBuilder(URI.create(base + "/embeddings")), key)
+                                        .header("Content-Type", "application/json")
+                                        .timeout(Duration.ofMinutes(5))
+                                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                                        .build(),
                                 HttpResponse.BodyHandlers.ofByteArray());
                         double ms = (System.nanoTime() - t0) / 1e6;
                         if (r.statusCode() == 200) {
@@ -156,8 +184,15 @@ public final class BenchServeCommand implements Callable<Integer> {
             for (int t = reportEvery; t <= duration; t += reportEvery) {
                 Thread.sleep(Math.max(0, start / 1_000_000 + t * 1000L - System.nanoTime() / 1_000_000));
                 double[] w = drain(window);
-                System.out.printf("| %.1f | %d | %d | %d | %.0f | %.0f | %s |%n", t / 60.0, ok.get(), busy.get(),
-                        failed.get(), percentile(w, 50), percentile(w, 99), serverRssMb(http, base, key));
+                System.out.printf(
+                        "| %.1f | %d | %d | %d | %.0f | %.0f | %s |%n",
+                        t / 60.0,
+                        ok.get(),
+                        busy.get(),
+                        failed.get(),
+                        percentile(w, 50),
+                        percentile(w, 99),
+                        serverRssMb(http, base, key));
             }
         }
         for (Future<?> f : workers) {
@@ -168,7 +203,8 @@ public final class BenchServeCommand implements Callable<Integer> {
         double[] good = drain(latencies);
         System.out.println("============ Serving Benchmark Result ============");
         System.out.printf("%-40s %d%n", "Successful requests:", ok.get());
-        System.out.printf("%-40s %d%n", "Refused busy (429, with Retry-After):", busy.get() - busyWithoutRetryAfter.get());
+        System.out.printf(
+                "%-40s %d%n", "Refused busy (429, with Retry-After):", busy.get() - busyWithoutRetryAfter.get());
         System.out.printf("%-40s %d%n", "Refused busy without Retry-After:", busyWithoutRetryAfter.get());
         System.out.printf("%-40s %d%n", "Failed requests:", failed.get());
         System.out.printf("%-40s %d%n", "Maximum request concurrency:", concurrency);
@@ -177,7 +213,8 @@ public final class BenchServeCommand implements Callable<Integer> {
         System.out.printf("%-40s %.2f%n", "Request throughput (req/s):", ok.get() / seconds);
         System.out.printf("%-40s %.2f%n", "Total token throughput (tok/s):", tokens.get() / seconds);
         System.out.println("----------------End-to-end Latency----------------");
-        System.out.printf("%-40s %.2f%n", "Mean E2EL (ms):", Arrays.stream(good).average().orElse(Double.NaN));
+        System.out.printf(
+                "%-40s %.2f%n", "Mean E2EL (ms):", Arrays.stream(good).average().orElse(Double.NaN));
         System.out.printf("%-40s %.2f%n", "Median E2EL (ms):", percentile(good, 50));
         System.out.printf("%-40s %.2f%n", "P99 E2EL (ms):", percentile(good, 99));
         System.out.println("==================================================");
@@ -201,8 +238,12 @@ public final class BenchServeCommand implements Callable<Integer> {
     private static String serverRssMb(HttpClient http, String base, String key) {
         try {
             String root = base.endsWith("/v1") ? base.substring(0, base.length() - 3) : base;
-            String metrics = http.send(authorized(HttpRequest.newBuilder(URI.create(root + "/metrics")), key).GET()
-                    .build(), HttpResponse.BodyHandlers.ofString()).body();
+            String metrics = http.send(
+                            authorized(HttpRequest.newBuilder(URI.create(root + "/metrics")), key)
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             for (String line : metrics.split("\n")) {
                 if (line.startsWith("process_resident_memory_bytes ")) {
                     return String.format("%.0f", Double.parseDouble(line.split(" ")[1]) / (1 << 20));
@@ -217,8 +258,9 @@ public final class BenchServeCommand implements Callable<Integer> {
     /** Random word sequences cut to --input-tokens tokens of the built-in tokenizer (special tokens included). */
     private List<String> inputs() {
         String[] words = ("stream batch vector index document chunk model token embedding server request latency "
-                + "throughput kafka flink postgres parquet search query cluster slot operator checkpoint table "
-                + "failure retry network memory processor language package library system data").split(" ");
+                        + "throughput kafka flink postgres parquet search query cluster slot operator checkpoint table "
+                        + "failure retry network memory processor language package library system data")
+                .split(" ");
         Random random = new Random(seed);
         List<String> out = new ArrayList<>(requests);
         try (ModelTokenizer tok = ModelTokenizer.load(BuiltinModels.minilmTokenizerFile(), 100_000)) {
@@ -234,7 +276,8 @@ public final class BenchServeCommand implements Callable<Integer> {
     }
 
     private static double percentile(double[] sorted, double p) {
-        return sorted.length == 0 ? Double.NaN
+        return sorted.length == 0
+                ? Double.NaN
                 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100 * sorted.length) - 1)];
     }
 }

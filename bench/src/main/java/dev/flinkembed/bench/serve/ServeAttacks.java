@@ -23,8 +23,7 @@ import java.util.concurrent.Future;
  */
 final class ServeAttacks {
 
-    private ServeAttacks() {
-    }
+    private ServeAttacks() {}
 
     /**
      * {@code concurrency} requests at once, each a body of {@code bodyBytes} holding {@code {"model":"x","input":[{},
@@ -38,8 +37,10 @@ final class ServeAttacks {
         }
         byte[] body = sb.append("]}").toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         long before = serverPid == null ? -1 : peakRssMb(serverPid);
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(30)).build();
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(30))
+                .build();
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         Map<String, Integer> answers = new TreeMap<>();
         long start = System.nanoTime();
@@ -47,10 +48,14 @@ final class ServeAttacks {
         for (int i = 0; i < concurrency; i++) {
             sent.add(pool.submit(() -> {
                 try {
-                    return Integer.toString(http.send(HttpRequest.newBuilder(URI.create(base + "/embeddings"))
-                            .timeout(Duration.ofMinutes(5)).header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                            HttpResponse.BodyHandlers.discarding()).statusCode());
+                    return Integer.toString(http.send(
+                                    HttpRequest.newBuilder(URI.create(base + "/embeddings"))
+                                            .timeout(Duration.ofMinutes(5))
+                                            .header("Content-Type", "application/json")
+                                            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode());
                 } catch (IOException e) { // the server may close a refused request before the client finished
                     return "connection closed";
                 }
@@ -60,9 +65,14 @@ final class ServeAttacks {
             answers.merge(f.get(), 1, Integer::sum);
         }
         pool.shutdown();
-        System.out.printf("hostile bodies: %d × %d bytes at once → %s in %.1f s; server peak RSS %s MB (before: %s MB)%n",
-                concurrency, body.length, answers, (System.nanoTime() - start) / 1e9,
-                serverPid == null ? "n/a (pass --server-pid)" : peakRssMb(serverPid), before < 0 ? "n/a" : before);
+        System.out.printf(
+                "hostile bodies: %d × %d bytes at once → %s in %.1f s; server peak RSS %s MB (before: %s MB)%n",
+                concurrency,
+                body.length,
+                answers,
+                (System.nanoTime() - start) / 1e9,
+                serverPid == null ? "n/a (pass --server-pid)" : peakRssMb(serverPid),
+                before < 0 ? "n/a" : before);
         return 0;
     }
 
@@ -78,13 +88,21 @@ final class ServeAttacks {
                 stalled.add(s);
             }
             Thread.sleep(1000);
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(60)).build();
+            HttpClient http = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(60))
+                    .build();
             long t0 = System.nanoTime();
-            int status = http.send(HttpRequest.newBuilder(root.resolve("/health")).timeout(Duration.ofSeconds(90))
-                    .GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-            System.out.printf("stalled connections: %d open; GET /health → %d in %.0f ms%n", connections, status,
-                    (System.nanoTime() - t0) / 1e6);
+            int status = http.send(
+                            HttpRequest.newBuilder(root.resolve("/health"))
+                                    .timeout(Duration.ofSeconds(90))
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
+            System.out.printf(
+                    "stalled connections: %d open; GET /health → %d in %.0f ms%n",
+                    connections, status, (System.nanoTime() - t0) / 1e6);
             return 0;
         } finally {
             for (Socket s : stalled) {

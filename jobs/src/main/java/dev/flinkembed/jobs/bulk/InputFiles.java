@@ -42,12 +42,11 @@ import org.apache.parquet.hadoop.metadata.BlockMetaData;
  * @param documents the number of documents when all files are Parquet, else -1 (unknown before reading)
  * @param skipped   the files left out (skip policy), each with why
  */
-public record InputFiles(List<Path> files, String format, String configuredFormat, long documents,
-                         List<Unreadable> skipped) {
+public record InputFiles(
+        List<Path> files, String format, String configuredFormat, long documents, List<Unreadable> skipped) {
 
     /** A file that cannot be read, and why. */
-    public record Unreadable(Path file, String reason) {
-    }
+    public record Unreadable(Path file, String reason) {}
 
     /** {@code onUnreadable}: {@code fail} (a configuration error naming the file) or {@code skip}. */
     public static InputFiles inspect(String location, String format, ParquetColumns columns, String onUnreadable) {
@@ -80,7 +79,9 @@ public record InputFiles(List<Path> files, String format, String configuredForma
         }
         if (readable.isEmpty()) {
             throw new ConfigException("configuration key 'source.path': no file under '" + location + "' can be read: "
-                    + skipped.stream().map(u -> Locations.display(u.file()) + " (" + u.reason() + ")").toList());
+                    + skipped.stream()
+                            .map(u -> Locations.display(u.file()) + " (" + u.reason() + ")")
+                            .toList());
         }
         boolean allParquet = formats.stream().allMatch("parquet"::equals);
         String overall = formats.stream().distinct().count() == 1 ? formats.get(0) : "mixed";
@@ -98,15 +99,16 @@ public record InputFiles(List<Path> files, String format, String configuredForma
             FileStatus[] children = fs.listStatus(root);
             List<FileStatus> files = Arrays.stream(children == null ? new FileStatus[0] : children)
                     .filter(s -> !s.isDir())
-                    .filter(s -> !s.getPath().getName().startsWith(".") && !s.getPath().getName().startsWith("_"))
-                    .sorted(Comparator.comparing(s -> s.getPath().getName())).toList();
+                    .filter(s -> !s.getPath().getName().startsWith(".")
+                            && !s.getPath().getName().startsWith("_"))
+                    .sorted(Comparator.comparing(s -> s.getPath().getName()))
+                    .toList();
             if (files.isEmpty()) {
                 throw new ConfigException("configuration key 'source.path': directory '" + location + "' has no files");
             }
             return files;
         } catch (IOException e) {
-            throw new ConfigException("configuration key 'source.path': '" + location + "' "
-                    + Locations.reason(e));
+            throw new ConfigException("configuration key 'source.path': '" + location + "' " + Locations.reason(e));
         }
     }
 
@@ -138,36 +140,52 @@ public record InputFiles(List<Path> files, String format, String configuredForma
      * JSON Lines file by byte ranges), and parses them: documents on the main output, malformed records as dead
      * letters on the side output {@link dev.flinkembed.operators.deadletter.DeadLetters#TAG}.
      */
-    public SingleOutputStreamOperator<Document> read(StreamExecutionEnvironment env, ParquetColumns columns,
-                                                     long splitBytes, int parallelism) {
+    public SingleOutputStreamOperator<Document> read(
+            StreamExecutionEnvironment env, ParquetColumns columns, long splitBytes, int parallelism) {
         FileSource<ParsedRecord> source = FileSource.forBulkFileFormat(
                         new DocumentFilesFormat(configuredFormat, columns), files.toArray(Path[]::new))
                 .setFileEnumerator(DocumentSplitter.provider(configuredFormat, splitBytes))
                 .build();
         DataStream<ParsedRecord> records = env.fromSource(source, WatermarkStrategy.noWatermarks(), "read " + format)
-                .setParallelism(parallelism).uid("read-" + format);
+                .setParallelism(parallelism)
+                .uid("read-" + format);
         if (!skipped.isEmpty()) { // one dead letter per file left out, through the same routing as a bad record
-            List<ParsedRecord> letters = skipped.stream().map(u -> ParsedRecord.dead(DeadLetter.of(
-                    DeadLetter.PARSE, "unreadable-file", "unreadable file, skipped (source.on-unreadable-file=skip): " + u.reason(),
-                    Locations.display(u.file()), null))).toList();
+            List<ParsedRecord> letters = skipped.stream()
+                    .map(u -> ParsedRecord.dead(DeadLetter.of(
+                            DeadLetter.PARSE,
+                            "unreadable-file",
+                            "unreadable file, skipped (source.on-unreadable-file=skip): " + u.reason(),
+                            Locations.display(u.file()),
+                            null)))
+                    .toList();
             records = records.union(env.fromData(letters, TypeInformation.of(ParsedRecord.class))
-                    .name("unreadable files").uid("unreadable-files"));
+                    .name("unreadable files")
+                    .uid("unreadable-files"));
         }
-        return records.process(new RouteParsedRecords()).setParallelism(parallelism).name("parse documents")
+        return records.process(new RouteParsedRecords())
+                .setParallelism(parallelism)
+                .name("parse documents")
                 .uid("parse");
     }
 
     private static long parquetRows(FileStatus f, ParquetColumns columns) throws IOException {
         long rows = 0;
         FileSystem fs = f.getPath().getFileSystem();
-        try (ParquetFileReader reader = ParquetFileReader.open(new ParquetInputFile(fs.open(f.getPath()), f.getLen()))) {
-            Schema schema = new AvroSchemaConverter().convert(reader.getFooter().getFileMetaData().getSchema());
-            for (String[] col : new String[][] {{"source.id-column", columns.id()},
-                    {"source.text-column", columns.text()}, {"source.title-column", columns.title()}}) {
+        try (ParquetFileReader reader =
+                ParquetFileReader.open(new ParquetInputFile(fs.open(f.getPath()), f.getLen()))) {
+            Schema schema = new AvroSchemaConverter()
+                    .convert(reader.getFooter().getFileMetaData().getSchema());
+            for (String[] col : new String[][] {
+                {"source.id-column", columns.id()},
+                {"source.text-column", columns.text()},
+                {"source.title-column", columns.title()}
+            }) {
                 if (col[1] != null && schema.getField(col[1]) == null) {
                     throw new ConfigException("configuration key '" + col[0] + "': column '" + col[1]
                             + "' is not in " + Locations.display(f.getPath()) + "; its columns: "
-                            + schema.getFields().stream().map(Schema.Field::name).toList());
+                            + schema.getFields().stream()
+                                    .map(Schema.Field::name)
+                                    .toList());
                 }
             }
             for (BlockMetaData block : reader.getFooter().getBlocks()) {

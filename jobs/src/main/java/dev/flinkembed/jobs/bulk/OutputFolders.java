@@ -10,8 +10,7 @@ import org.apache.flink.core.fs.Path;
 /** The output folder checks and set-up of the file-writing jobs, through Flink's file systems (local, s3://, …). */
 public final class OutputFolders {
 
-    private OutputFolders() {
-    }
+    private OutputFolders() {}
 
     /** Fails when {@code vectors} already holds files: a second run must not mix its vectors with an earlier one's. */
     public static void checkFree(Path vectors) {
@@ -27,8 +26,8 @@ public final class OutputFolders {
                         + "remove it");
             }
         } catch (IOException e) {
-            throw new ConfigException("configuration key 'sink.path': '" + Locations.display(vectors) + "' "
-                    + Locations.reason(e));
+            throw new ConfigException(
+                    "configuration key 'sink.path': '" + Locations.display(vectors) + "' " + Locations.reason(e));
         }
     }
 

@@ -40,9 +40,12 @@ public record PreviousOutput(String dir, List<Path> files) {
                 throw new ConfigException("configuration key 'sink.previous-path': '" + dir + "' is not a bulk output "
                         + "(it has no vectors/ folder)");
             }
-            List<Path> files = Arrays.stream(inside).map(FileStatus::getPath)
-                    .filter(f -> f.getName().endsWith(".parquet")).filter(f -> !f.getName().startsWith("."))
-                    .sorted(Comparator.comparing(Path::getName)).toList();
+            List<Path> files = Arrays.stream(inside)
+                    .map(FileStatus::getPath)
+                    .filter(f -> f.getName().endsWith(".parquet"))
+                    .filter(f -> !f.getName().startsWith("."))
+                    .sorted(Comparator.comparing(Path::getName))
+                    .toList();
             if (files.isEmpty()) {
                 throw new ConfigException("configuration key 'sink.previous-path': '" + Locations.display(vectors)
                         + "' holds no Parquet files");
@@ -57,8 +60,10 @@ public record PreviousOutput(String dir, List<Path> files) {
         // The whole row is read: Flink's AvroParquetReaders fills records by the file's column order, so a projected
         // read schema would put values under the wrong names.
         FileSource<GenericRecord> source = FileSource.forRecordStreamFormat(
-                AvroParquetReaders.forGenericRecord(VectorSchema.SCHEMA), files.toArray(Path[]::new)).build();
+                        AvroParquetReaders.forGenericRecord(VectorSchema.SCHEMA), files.toArray(Path[]::new))
+                .build();
         return env.fromSource(source, WatermarkStrategy.noWatermarks(), "read previous vectors")
-                .map(VectorSchema::toIndexedChunk).name("previous vectors");
+                .map(VectorSchema::toIndexedChunk)
+                .name("previous vectors");
     }
 }

@@ -8,11 +8,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "bulk", mixinStandardHelpOptions = true,
-        description = {"Embed a corpus (Parquet or JSON Lines) as a bounded Flink job: vectors as Parquet under "
-                + "OUTPUT/vectors/ or into a pgvector table (--sink pgvector --pg-url URL --table NAME), dead letters "
-                + "as JSON Lines under OUTPUT/dead-letter/.",
-                "Runs on a local MiniCluster, or on a cluster with `flink run <jar> bulk ...`."})
+@Command(
+        name = "bulk",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Embed a corpus (Parquet or JSON Lines) as a bounded Flink job: vectors as Parquet under "
+                    + "OUTPUT/vectors/ or into a pgvector table (--sink pgvector --pg-url URL --table NAME), dead letters "
+                    + "as JSON Lines under OUTPUT/dead-letter/.",
+            "Runs on a local MiniCluster, or on a cluster with `flink run <jar> bulk ...`."
+        })
 final class BulkCommand implements Callable<Integer> {
 
     @Mixin
@@ -24,8 +28,11 @@ final class BulkCommand implements Callable<Integer> {
     @Option(names = "--input", description = "Input file or directory (source.path).")
     String input;
 
-    @Option(names = "--on-unreadable-file", description = "fail (default: stop before any data moves, naming the "
-            + "file) or skip (process the rest; one dead letter per file left out) (source.on-unreadable-file).")
+    @Option(
+            names = "--on-unreadable-file",
+            description =
+                    "fail (default: stop before any data moves, naming the "
+                            + "file) or skip (process the rest; one dead letter per file left out) (source.on-unreadable-file).")
     String onUnreadableFile;
 
     @Option(names = "--output", description = "Output directory (sink.path).")
@@ -34,11 +41,11 @@ final class BulkCommand implements Callable<Integer> {
     @Option(names = "--sink", description = "Where vectors go: parquet (default) or pgvector (sink.type).")
     String sink;
 
-    @Option(names = "--previous", description = "An earlier output directory: unchanged chunks keep its vectors, only "
-            + "the rest is embedded (sink.previous-path; Parquet sink).")
+    @Option(
+            names = "--previous",
+            description = "An earlier output directory: unchanged chunks keep its vectors, only "
+                    + "the rest is embedded (sink.previous-path; Parquet sink).")
     String previous;
-
-
 
     @Override
     public Integer call() throws Exception {
@@ -52,5 +59,4 @@ final class BulkCommand implements Callable<Integer> {
         BulkJob.run(Environments.local(plan.parallelism()), plan, System.out);
         return 0;
     }
-
 }

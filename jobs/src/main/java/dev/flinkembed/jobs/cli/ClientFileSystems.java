@@ -19,8 +19,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  */
 final class ClientFileSystems {
 
-    private ClientFileSystems() {
-    }
+    private ClientFileSystems() {}
 
     static void initialize() {
         if (StreamExecutionEnvironment.getExecutionEnvironment() instanceof StreamContextEnvironment) {
@@ -29,8 +28,8 @@ final class ClientFileSystems {
         String confDir = System.getenv("FLINK_CONF_DIR");
         Configuration conf = confDir == null ? new Configuration() : GlobalConfiguration.loadConfiguration(confDir);
         // No plugins folder (a plain CLI run): no plugin manager, so Flink does not warn that the folder is missing.
-        String dir = System.getenv().getOrDefault(ConfigConstants.ENV_FLINK_PLUGINS_DIR,
-                ConfigConstants.DEFAULT_FLINK_PLUGINS_DIRS);
+        String dir = System.getenv()
+                .getOrDefault(ConfigConstants.ENV_FLINK_PLUGINS_DIR, ConfigConstants.DEFAULT_FLINK_PLUGINS_DIRS);
         boolean plugins = Files.isDirectory(Path.of(dir));
         FileSystem.initialize(conf, plugins ? PluginUtils.createPluginManagerFromRootFolder(conf) : null);
     }

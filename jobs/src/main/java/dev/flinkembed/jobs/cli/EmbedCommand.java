@@ -1,18 +1,18 @@
 package dev.flinkembed.jobs.cli;
 
-import dev.flinkembed.operators.files.ModelFolderCache;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.Embedding;
 import dev.flinkembed.runtime.api.EmbeddingInput;
 import dev.flinkembed.runtime.api.Role;
 import dev.flinkembed.runtime.batching.MicroBatcher;
-import dev.flinkembed.runtime.loading.NativeThreads;
 import dev.flinkembed.runtime.loading.ModelOptions;
+import dev.flinkembed.runtime.loading.NativeThreads;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.InputStreamReader;
@@ -33,10 +33,14 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "embed", mixinStandardHelpOptions = true,
-        description = {"Embed JSON Lines {\"id\",\"text\"} in this process (no Flink): writes "
-                + "{\"id\",\"embedding\":[...],\"tokens\":N} in the same order.",
-                "A line that is not such an object gets {\"id\",\"error\"} in its place; the exit code is then 1."})
+@Command(
+        name = "embed",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Embed JSON Lines {\"id\",\"text\"} in this process (no Flink): writes "
+                    + "{\"id\",\"embedding\":[...],\"tokens\":N} in the same order.",
+            "A line that is not such an object gets {\"id\",\"error\"} in its place; the exit code is then 1."
+        })
 final class EmbedCommand implements Callable<Integer> {
 
     /**
@@ -50,15 +54,21 @@ final class EmbedCommand implements Callable<Integer> {
     /** Lines between the reader and the writer: memory stays bounded on any input. */
     private static final int IN_FLIGHT = 8192;
 
-    @Option(names = "--model", defaultValue = "builtin:all-minilm-l6-v2",
-            description = "builtin:all-minilm-l6-v2 (default), builtin:bge-small-en-v1.5, builtin:e5-small-v2 or a Hugging Face model folder.")
+    @Option(
+            names = "--model",
+            defaultValue = "builtin:all-minilm-l6-v2",
+            description =
+                    "builtin:all-minilm-l6-v2 (default), builtin:bge-small-en-v1.5, builtin:e5-small-v2 or a Hugging Face model folder.")
     String model;
 
     @Option(names = "--kind", defaultValue = "document", description = "query or document (default).")
     String kind;
 
-    @Option(names = "--instruction", description = "Instruction for the query role of instruction-tuned models "
-            + "(Qwen3-Embedding; default: 'Given a web search query, retrieve relevant passages that answer the query').")
+    @Option(
+            names = "--instruction",
+            description =
+                    "Instruction for the query role of instruction-tuned models "
+                            + "(Qwen3-Embedding; default: 'Given a web search query, retrieve relevant passages that answer the query').")
     String instruction;
 
     @Option(names = "--dimensions", description = "Keep the first N dimensions, then re-normalise.")
@@ -73,20 +83,27 @@ final class EmbedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Role role = Role.parse(kind);
-        ModelOptions options = ModelOptions.defaults(model).withDimensions(dimensions).withInstruction(instruction);
+        ModelOptions options =
+                ModelOptions.defaults(model).withDimensions(dimensions).withInstruction(instruction);
         ObjectMapper json = new ObjectMapper();
         int errors;
         // The cores as a TaskManager with one slot divides them: two forward passes at a time (NativeThreads.plan).
         NativeThreads.Plan threads = NativeThreads.plan(Runtime.getRuntime().availableProcessors(), 1);
         try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelFolderCache.localize(options));
-             MicroBatcher batcher = new MicroBatcher(m, FLUSH_TOKENS, FLUSH_WAIT, stats -> { }, "flink-embed-embed",
-                     threads.workers(), threads.threadsPerWorker());
-             BufferedReader in = input.equals("-")
-                     ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                     : Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
-             Writer out = output.equals("-")
-                     ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8))
-                     : Files.newBufferedWriter(Path.of(output), StandardCharsets.UTF_8)) {
+                MicroBatcher batcher = new MicroBatcher(
+                        m,
+                        FLUSH_TOKENS,
+                        FLUSH_WAIT,
+                        stats -> {},
+                        "flink-embed-embed",
+                        threads.workers(),
+                        threads.threadsPerWorker());
+                BufferedReader in = input.equals("-")
+                        ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+                        : Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
+                Writer out = output.equals("-")
+                        ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8))
+                        : Files.newBufferedWriter(Path.of(output), StandardCharsets.UTF_8)) {
             // Three stages at once: this thread reads, parses and tokenizes line n+1 while the batcher's worker runs
             // the model on earlier lines and the writer formats finished ones, in input order. The bounded queue keeps
             // memory flat on any input size.
@@ -116,8 +133,14 @@ final class EmbedCommand implements Callable<Integer> {
         static final Line END = new Line(null, null, null);
     }
 
-    private static void read(BufferedReader in, Role role, MicroBatcher batcher, BlockingQueue<Line> lines,
-                             ObjectMapper json, Future<Integer> writer) throws Exception {
+    private static void read(
+            BufferedReader in,
+            Role role,
+            MicroBatcher batcher,
+            BlockingQueue<Line> lines,
+            ObjectMapper json,
+            Future<Integer> writer)
+            throws Exception {
         String text;
         long lineNo = 0;
         while ((text = in.readLine()) != null) {
@@ -135,10 +158,14 @@ final class EmbedCommand implements Callable<Integer> {
             if (node == null) {
                 line = new Line(null, null, TextNode.valueOf("line " + lineNo + ": invalid JSON"));
             } else if (!node.isObject() || !node.path("text").isTextual()) {
-                line = new Line(node.isObject() ? node.get("id") : null, null,
+                line = new Line(
+                        node.isObject() ? node.get("id") : null,
+                        null,
                         TextNode.valueOf("line " + lineNo + ": expected {\"id\", \"text\": string}"));
             } else {
-                line = new Line(node.get("id"), batcher.submit(new EmbeddingInput(node.get("text").asText(), role)),
+                line = new Line(
+                        node.get("id"),
+                        batcher.submit(new EmbeddingInput(node.get("text").asText(), role)),
                         null);
             }
             while (!lines.offer(line, 100, TimeUnit.MILLISECONDS)) {

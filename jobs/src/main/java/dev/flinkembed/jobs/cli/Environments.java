@@ -8,8 +8,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /** Where jobs run: the cluster's environment under `flink run`, otherwise a local MiniCluster. */
 public final class Environments {
 
-    private Environments() {
-    }
+    private Environments() {}
 
     /**
      * True under {@code flink run -d}: the job was handed to the cluster and the client should return at once instead

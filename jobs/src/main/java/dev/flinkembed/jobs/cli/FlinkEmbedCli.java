@@ -3,16 +3,27 @@ package dev.flinkembed.jobs.cli;
 import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.runtime.loading.MemoryBudgetException;
 import java.util.List;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code flink-embed}: the command line of every job and tool. The same main class runs under {@code flink run}. */
-@Command(name = "flink-embed", mixinStandardHelpOptions = true, version = "flink-embed 0.1.0",
+@Command(
+        name = "flink-embed",
+        mixinStandardHelpOptions = true,
+        version = "flink-embed 0.1.0",
         description = "Bulk and streaming text embedding on Apache Flink.",
-        subcommands = {BulkCommand.class, StreamCommand.class, ReindexCommand.class, VersionsCommand.class,
-                GoldenCommand.class, EvaluateCommand.class, SearchCommand.class, ServeCommand.class, EmbedCommand.class,
-                OptionsCommand.class})
+        subcommands = {
+            BulkCommand.class,
+            StreamCommand.class,
+            ReindexCommand.class,
+            VersionsCommand.class,
+            GoldenCommand.class,
+            EvaluateCommand.class,
+            SearchCommand.class,
+            ServeCommand.class,
+            EmbedCommand.class,
+            OptionsCommand.class
+        })
 public final class FlinkEmbedCli implements Runnable {
 
     @CommandLine.Spec
@@ -80,8 +91,10 @@ public final class FlinkEmbedCli implements Runnable {
     private static boolean isWrapper(Throwable t) {
         String type = t.getClass().getName();
         StackTraceElement[] stack = t.getStackTrace();
-        return type.startsWith("org.apache.flink.") || type.startsWith("java.util.concurrent.")
-                || type.startsWith("picocli.") || type.endsWith("JobExecutionException")
+        return type.startsWith("org.apache.flink.")
+                || type.startsWith("java.util.concurrent.")
+                || type.startsWith("picocli.")
+                || type.endsWith("JobExecutionException")
                 || (stack.length > 0 && stack[0].getClassName().startsWith("org.apache.flink."));
     }
 

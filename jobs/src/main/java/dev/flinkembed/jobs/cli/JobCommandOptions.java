@@ -13,13 +13,18 @@ final class JobCommandOptions {
     @Option(names = "--config", description = "YAML job configuration (see conf/*.yaml).")
     Path config;
 
-    @Option(names = "--model", description = "builtin:all-minilm-l6-v2 (default), builtin:bge-small-en-v1.5, builtin:e5-small-v2 or a Hugging Face model folder.")
+    @Option(
+            names = "--model",
+            description =
+                    "builtin:all-minilm-l6-v2 (default), builtin:bge-small-en-v1.5, builtin:e5-small-v2 or a Hugging Face model folder.")
     String model;
 
     @Option(names = "--parallelism", description = "Parallel slots (job.parallelism).")
     Integer parallelism;
 
-    @Option(names = "--set", description = "Override a configuration key: --set batch.token-budget=4096",
+    @Option(
+            names = "--set",
+            description = "Override a configuration key: --set batch.token-budget=4096",
             paramLabel = "KEY=VALUE")
     List<String> overrides = new ArrayList<>();
 

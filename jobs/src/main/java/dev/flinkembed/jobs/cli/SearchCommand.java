@@ -1,8 +1,8 @@
 package dev.flinkembed.jobs.cli;
 
-import dev.flinkembed.operators.files.ModelFolderCache;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.operators.store.Lineage;
 import dev.flinkembed.operators.store.SearchHit;
 import dev.flinkembed.operators.store.StoreSession;
@@ -17,11 +17,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "search", mixinStandardHelpOptions = true,
-        description = {"Embed a query (query role: the model's instruction or query prefix) and print the nearest "
-                + "chunks of a vector store (a pgvector table) as JSON Lines {\"rank\",\"doc_id\",\"chunk_index\",\"score\",\"text\"}, "
-                + "best first (score = cosine similarity).",
-                "The model defaults to the one the table was written with (its lineage columns)."})
+@Command(
+        name = "search",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Embed a query (query role: the model's instruction or query prefix) and print the nearest "
+                    + "chunks of a vector store (a pgvector table) as JSON Lines {\"rank\",\"doc_id\",\"chunk_index\",\"score\",\"text\"}, "
+                    + "best first (score = cosine similarity).",
+            "The model defaults to the one the table was written with (its lineage columns)."
+        })
 final class SearchCommand implements Callable<Integer> {
 
     @Spec
@@ -33,7 +37,10 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--query", required = true, description = "The query text.")
     String query;
 
-    @Option(names = {"--k"}, defaultValue = "10", description = "How many chunks (default 10).")
+    @Option(
+            names = {"--k"},
+            defaultValue = "10",
+            description = "How many chunks (default 10).")
     int k;
 
     @Override
@@ -45,7 +52,8 @@ final class SearchCommand implements Callable<Integer> {
         VectorStore store = target.store();
         try (StoreSession s = store.open()) {
             TableModels.Resolved resolved = target.model(s, store);
-            try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelFolderCache.localize(resolved.options()))) {
+            try (InProcessEmbeddingModel m =
+                    InProcessEmbeddingModel.open(ModelFolderCache.localize(resolved.options()))) {
                 return search(s, store.name(), m, resolved.lineage(), err);
             }
         }
@@ -57,7 +65,10 @@ final class SearchCommand implements Callable<Integer> {
                     + lineage.fingerprint() + "), this query with " + m.info().name() + " (fingerprint "
                     + m.info().fingerprint() + "): scores may not be comparable");
         }
-        float[] vector = m.embed(List.of(EmbeddingInput.query(query))).embeddings().get(0).vector();
+        float[] vector = m.embed(List.of(EmbeddingInput.query(query)))
+                .embeddings()
+                .get(0)
+                .vector();
         ObjectMapper json = new ObjectMapper();
         PrintWriter out = spec.commandLine().getOut();
         for (SearchHit h : s.nearest(vector, k)) {

@@ -13,19 +13,24 @@ final class StoreFlags {
     @Option(names = "--pg-url", description = "JDBC URL of PostgreSQL with pgvector (pgvector.url).")
     String pgUrl;
 
-    @Option(names = "--table", description = "The pgvector table, created when missing where vectors are written "
-            + "(pgvector.table).")
+    @Option(
+            names = "--table",
+            description = "The pgvector table, created when missing where vectors are written " + "(pgvector.table).")
     String table;
 
     @Option(names = "--schema", description = "The pgvector schema (pgvector.schema; default public).")
     String schema;
 
-    @Option(names = "--password-env", description = "Environment variable holding the database password "
-            + "(pgvector.password-env; default PGPASSWORD).")
+    @Option(
+            names = "--password-env",
+            description = "Environment variable holding the database password "
+                    + "(pgvector.password-env; default PGPASSWORD).")
     String passwordEnv;
 
     JobConfig apply(JobConfig c) {
-        return c.with(PgVectorStoreFactory.URL, pgUrl).with(PgVectorStoreFactory.TABLE, table)
-                .with(PgVectorStoreFactory.SCHEMA, schema).with(PgVectorStoreFactory.PASSWORD_ENV, passwordEnv);
+        return c.with(PgVectorStoreFactory.URL, pgUrl)
+                .with(PgVectorStoreFactory.TABLE, table)
+                .with(PgVectorStoreFactory.SCHEMA, schema)
+                .with(PgVectorStoreFactory.PASSWORD_ENV, passwordEnv);
     }
 }

@@ -10,11 +10,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "stream", mixinStandardHelpOptions = true,
-        description = {"Keep a pgvector table (and/or a vectors topic) in step with a Kafka topic of document changes: "
-                + "JSON {\"id\",\"text\",\"title\"?,\"metadata\"?,\"op\":\"upsert\"|\"delete\"} keyed by id.",
-                "Runs until cancelled (Ctrl-C). Malformed messages go to the dead-letter topic with the reason in a "
-                        + "header. Runs on a local MiniCluster, or on a cluster with `flink run <jar> stream ...`."})
+@Command(
+        name = "stream",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Keep a pgvector table (and/or a vectors topic) in step with a Kafka topic of document changes: "
+                    + "JSON {\"id\",\"text\",\"title\"?,\"metadata\"?,\"op\":\"upsert\"|\"delete\"} keyed by id.",
+            "Runs until cancelled (Ctrl-C). Malformed messages go to the dead-letter topic with the reason in a "
+                    + "header. Runs on a local MiniCluster, or on a cluster with `flink run <jar> stream ...`."
+        })
 final class StreamCommand implements Callable<Integer> {
 
     @Mixin
@@ -22,7 +26,6 @@ final class StreamCommand implements Callable<Integer> {
 
     @Mixin
     StoreFlags store = new StoreFlags();
-
 
     @Option(names = "--bootstrap-servers", description = "Kafka brokers (kafka.bootstrap-servers).")
     String bootstrap;
@@ -36,11 +39,6 @@ final class StreamCommand implements Callable<Integer> {
     @Option(names = "--output", description = "Directory of the Parquet change log, with --sink parquet (sink.path).")
     String output;
 
-
-
-
-
-
     @Override
     public Integer call() throws Exception {
         JobConfig c = store.apply(job.load())
@@ -49,19 +47,22 @@ final class StreamCommand implements Callable<Integer> {
                 .with(JobOptions.SINK_TYPE, sink)
                 .with(JobOptions.SINK_PATH, output);
         StreamJob.Plan plan = StreamJob.plan(c);
-        org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env = Environments.local(plan.parallelism());
+        org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env =
+                Environments.local(plan.parallelism());
         JobClient client = StreamJob.start(env, plan, System.out);
         if (Environments.detached(env)) {
             return 0; // flink run -d: the job runs on; follow it in Flink's UI or with `flink list`
         }
         // Ctrl-C cancels the job cleanly: open Kafka transactions are aborted, the table keeps what was committed.
-        Thread cancel = new Thread(() -> {
-            try {
-                client.cancel().get();
-            } catch (Exception ignored) {
-                // the JVM is going down anyway
-            }
-        }, "cancel-on-exit");
+        Thread cancel = new Thread(
+                () -> {
+                    try {
+                        client.cancel().get();
+                    } catch (Exception ignored) {
+                        // the JVM is going down anyway
+                    }
+                },
+                "cancel-on-exit");
         Runtime.getRuntime().addShutdownHook(cancel);
         long interval = c.get(JobOptions.JOB_PROGRESS_INTERVAL);
         try (ProgressPrinter progress = new ProgressPrinter(client, -1, System.out, interval)) {

@@ -8,11 +8,9 @@ import dev.flinkembed.runtime.loading.ModelOptions;
 /** The model that queries a store must be embedded with: as given, else the live version's, else the rows' lineage. */
 final class TableModels {
 
-    record Resolved(ModelOptions options, Lineage lineage) {
-    }
+    record Resolved(ModelOptions options, Lineage lineage) {}
 
-    private TableModels() {
-    }
+    private TableModels() {}
 
     static Resolved forStore(StoreSession s, String name, String model, String instruction) {
         Lineage lineage = s.lineage().orElseThrow(() -> new IllegalArgumentException(name + " is empty"));
@@ -20,7 +18,8 @@ final class TableModels {
         String chosen = model != null ? model : s.liveModel().orElse(lineage.model());
         // A collection of Matryoshka-truncated vectors: truncate the query the same way.
         int hidden = ModelFolderCache.hiddenSize(chosen);
-        ModelOptions options = ModelOptions.defaults(chosen).withInstruction(instruction)
+        ModelOptions options = ModelOptions.defaults(chosen)
+                .withInstruction(instruction)
                 .withDimensions(lineage.dimensions() < hidden ? lineage.dimensions() : null);
         return new Resolved(options, lineage);
     }

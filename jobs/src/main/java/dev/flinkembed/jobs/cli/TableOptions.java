@@ -22,7 +22,9 @@ final class TableOptions {
     @Option(names = "--sink", description = "The vector store (sink.type; default pgvector).")
     String type;
 
-    @Option(names = "--set", description = "Any other key of the store, e.g. --set pgvector.user=reader",
+    @Option(
+            names = "--set",
+            description = "Any other key of the store, e.g. --set pgvector.user=reader",
             paramLabel = "KEY=VALUE")
     List<String> overrides = new ArrayList<>();
 

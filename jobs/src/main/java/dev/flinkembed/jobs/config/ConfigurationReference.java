@@ -27,8 +27,7 @@ public final class ConfigurationReference {
         SECTIONS.put("job", "The Flink job");
     }
 
-    private ConfigurationReference() {
-    }
+    private ConfigurationReference() {}
 
     public static String markdown() {
         StringBuilder out = new StringBuilder();
@@ -41,18 +40,26 @@ public final class ConfigurationReference {
                         + "bad values are refused before any data moves, with a message naming the key, the value "
                         + "and what is accepted. Durations are Flink's (`50ms`, `10s`, `2min`, `1h`; a bare number is "
                         + "milliseconds), sizes are Flink's `MemorySize` (`512kb`, `64mb`, `1gb`; binary units).\n");
-        Map<String, List<ConfigKey<?>>> byPrefix = JobOptions.all().values().stream().collect(Collectors.groupingBy(
-                k -> k.name().substring(0, k.name().indexOf('.')), LinkedHashMap::new, Collectors.toList()));
+        Map<String, List<ConfigKey<?>>> byPrefix = JobOptions.all().values().stream()
+                .collect(Collectors.groupingBy(
+                        k -> k.name().substring(0, k.name().indexOf('.')), LinkedHashMap::new, Collectors.toList()));
         for (Map.Entry<String, List<ConfigKey<?>>> group : byPrefix.entrySet()) {
-            String title = SECTIONS.getOrDefault(group.getKey(), "Vector store: " + group.getKey()
-                    + " (`sink.type: " + group.getKey() + "`)");
-            out.append("\n## ").append(title).append("\n\n")
+            String title = SECTIONS.getOrDefault(
+                    group.getKey(), "Vector store: " + group.getKey() + " (`sink.type: " + group.getKey() + "`)");
+            out.append("\n## ")
+                    .append(title)
+                    .append("\n\n")
                     .append("| key | default | accepted | meaning |\n|---|---|---|---|\n");
             for (ConfigKey<?> k : group.getValue()) {
-                out.append("| `").append(k.name()).append("` | ")
-                        .append(k.defaultValue() == null ? "—" : "`" + k.defaultValue() + "`").append(" | ")
-                        .append(cell(k.accepted().replaceFirst("^accepted: ", ""))).append(" | ")
-                        .append(cell(k.description())).append(" |\n");
+                out.append("| `")
+                        .append(k.name())
+                        .append("` | ")
+                        .append(k.defaultValue() == null ? "—" : "`" + k.defaultValue() + "`")
+                        .append(" | ")
+                        .append(cell(k.accepted().replaceFirst("^accepted: ", "")))
+                        .append(" | ")
+                        .append(cell(k.description()))
+                        .append(" |\n");
             }
         }
         return out.toString();

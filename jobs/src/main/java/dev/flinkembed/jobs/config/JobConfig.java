@@ -1,12 +1,11 @@
 package dev.flinkembed.jobs.config;
 
-import dev.flinkembed.operators.config.ConfigException;
-import dev.flinkembed.operators.config.ConfigKey;
-import dev.flinkembed.operators.config.ConfigReader;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.flinkembed.operators.config.ConfigException;
+import dev.flinkembed.operators.config.ConfigKey;
+import dev.flinkembed.operators.config.ConfigReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,8 +87,8 @@ public final class JobConfig implements ConfigReader {
             if (v.isObject()) {
                 flatten(key, v, out, file);
             } else if (v.isArray()) {
-                throw new ConfigException("configuration key '" + key + "' in " + file
-                        + ": lists are not accepted here");
+                throw new ConfigException(
+                        "configuration key '" + key + "' in " + file + ": lists are not accepted here");
             } else if (!v.isNull()) {
                 out.put(key, v.asText());
             }

@@ -1,10 +1,7 @@
 package dev.flinkembed.jobs.config;
 
-import dev.flinkembed.operators.config.ConfigException;
-import dev.flinkembed.operators.config.ConfigKey;
-
 import dev.flinkembed.operators.chunking.ChunkingOptions;
-
+import dev.flinkembed.operators.config.ConfigKey;
 import dev.flinkembed.operators.store.VectorStoreFactory;
 import dev.flinkembed.operators.store.VectorStores;
 import dev.flinkembed.runtime.loading.ModelOptions;
@@ -20,206 +17,305 @@ public final class JobOptions {
 
     private static final Map<String, ConfigKey<?>> KEYS = new LinkedHashMap<>();
 
-    public static final ConfigKey<String> MODEL_NAME = add(ConfigKey.string("model.name",
-            ModelOptions.DEFAULT_MODEL, "The model: builtin:all-minilm-l6-v2, builtin:bge-small-en-v1.5, builtin:e5-small-v2 or a Hugging Face model "
+    public static final ConfigKey<String> MODEL_NAME = add(ConfigKey.string(
+            "model.name",
+            ModelOptions.DEFAULT_MODEL,
+            "The model: builtin:all-minilm-l6-v2, builtin:bge-small-en-v1.5, builtin:e5-small-v2 or a Hugging Face model "
                     + "folder: a local path, or a URI (s3://models/qwen3-embedding-0.6b) copied once per machine into a "
                     + "verified local cache."));
-    public static final ConfigKey<Integer> MODEL_MAX_TOKENS = add(ConfigKey.positiveInt("model.max-tokens", null,
+    public static final ConfigKey<Integer> MODEL_MAX_TOKENS = add(ConfigKey.positiveInt(
+            "model.max-tokens",
+            null,
             "Tokens the model reads per text, special tokens included (default: the model's own limit, 256 for "
                     + "all-MiniLM-L6-v2)."));
-    public static final ConfigKey<Integer> MODEL_DIMENSIONS = add(ConfigKey.positiveInt("model.dimensions", null,
+    public static final ConfigKey<Integer> MODEL_DIMENSIONS = add(ConfigKey.positiveInt(
+            "model.dimensions",
+            null,
             "Keep the first N components of each vector, then re-normalise (Matryoshka); default: all."));
-    public static final ConfigKey<String> MODEL_POOLING = add(ConfigKey.oneOf("model.pooling", null,
-            "Override the model folder's pooling.", "mean", "cls", "last-token"));
-    public static final ConfigKey<Boolean> MODEL_NORMALIZE = add(ConfigKey.bool("model.normalize", null,
+    public static final ConfigKey<String> MODEL_POOLING = add(ConfigKey.oneOf(
+            "model.pooling", null, "Override the model folder's pooling.", "mean", "cls", "last-token"));
+    public static final ConfigKey<Boolean> MODEL_NORMALIZE = add(ConfigKey.bool(
+            "model.normalize",
+            null,
             "L2-normalise vectors (default: what the model folder says; true for the built-in model)."));
-    public static final ConfigKey<String> MODEL_QUERY_PREFIX = add(ConfigKey.string("model.query-prefix", null,
-            "Text put before queries (e.g. 'query: ' for E5)."));
-    public static final ConfigKey<String> MODEL_DOCUMENT_PREFIX = add(ConfigKey.string("model.document-prefix", null,
-            "Text put before documents (e.g. 'passage: ' for E5)."));
+    public static final ConfigKey<String> MODEL_QUERY_PREFIX =
+            add(ConfigKey.string("model.query-prefix", null, "Text put before queries (e.g. 'query: ' for E5)."));
+    public static final ConfigKey<String> MODEL_DOCUMENT_PREFIX = add(
+            ConfigKey.string("model.document-prefix", null, "Text put before documents (e.g. 'passage: ' for E5)."));
 
-    public static final ConfigKey<String> MODEL_INSTRUCTION = add(ConfigKey.string("model.instruction", null,
-            "Instruction for queries of instruction-tuned models (Qwen3-Embedding: 'Instruct: {instruction}\\nQuery:"
-                    + "{text}'; default 'Given a web search query, retrieve relevant passages that answer the query')."));
+    public static final ConfigKey<String> MODEL_INSTRUCTION = add(
+            ConfigKey.string(
+                    "model.instruction",
+                    null,
+                    "Instruction for queries of instruction-tuned models (Qwen3-Embedding: 'Instruct: {instruction}\\nQuery:"
+                            + "{text}'; default 'Given a web search query, retrieve relevant passages that answer the query')."));
 
-    public static final ConfigKey<Boolean> MODEL_FLOAT16 = add(ConfigKey.bool("model.float16", "false",
+    public static final ConfigKey<Boolean> MODEL_FLOAT16 = add(ConfigKey.bool(
+            "model.float16",
+            "false",
             "Qwen3 only: float16 weights and matrix products (half the memory; see docs/qwen3.md for the measured "
                     + "deviation)."));
 
-    public static final ConfigKey<String> MODEL_GOLDEN = add(ConfigKey.string("model.golden", null,
+    public static final ConfigKey<String> MODEL_GOLDEN = add(ConfigKey.string(
+            "model.golden",
+            null,
             "A golden-vectors file written by `flink-embed golden`: every model instance must reproduce it (worst "
                     + "probe cosine ≥ 0.9999) when it opens, or the job fails before any data moves."));
 
-    public static final ConfigKey<Integer> BATCH_TOKEN_BUDGET = add(ConfigKey.positiveInt("batch.token-budget",
+    public static final ConfigKey<Integer> BATCH_TOKEN_BUDGET = add(ConfigKey.positiveInt(
+            "batch.token-budget",
             Integer.toString(ModelOptions.DEFAULT_TOKEN_BUDGET),
             "Padded tokens per forward pass (rows × longest row)."));
-    public static final ConfigKey<Integer> BATCH_MAX_SIZE = add(ConfigKey.positiveInt("batch.max-size",
-            Integer.toString(ModelOptions.DEFAULT_MAX_BATCH_SIZE),
-            "Rows per forward pass at most."));
-    public static final ConfigKey<Integer> BATCH_FLUSH_TOKENS = add(ConfigKey.positiveInt("batch.flush-tokens",
-            "65536", "A slot's micro-batcher runs the model once this many tokens are waiting (they are sorted by "
+    public static final ConfigKey<Integer> BATCH_MAX_SIZE = add(ConfigKey.positiveInt(
+            "batch.max-size", Integer.toString(ModelOptions.DEFAULT_MAX_BATCH_SIZE), "Rows per forward pass at most."));
+    public static final ConfigKey<Integer> BATCH_FLUSH_TOKENS = add(ConfigKey.positiveInt(
+            "batch.flush-tokens",
+            "65536",
+            "A slot's micro-batcher runs the model once this many tokens are waiting (they are sorted by "
                     + "length into forward passes)."));
-    public static final ConfigKey<Long> BATCH_MAX_WAIT = add(ConfigKey.duration("batch.max-wait", "50ms",
-            "... or once the oldest waiting chunk has waited this long."));
+    public static final ConfigKey<Long> BATCH_MAX_WAIT = add(
+            ConfigKey.duration("batch.max-wait", "50ms", "... or once the oldest waiting chunk has waited this long."));
 
-    public static final ConfigKey<Integer> EMBED_CAPACITY = add(ConfigKey.positiveInt("embed.capacity", "2048",
+    public static final ConfigKey<Integer> EMBED_CAPACITY = add(ConfigKey.positiveInt(
+            "embed.capacity",
+            "2048",
             "Chunks in flight per slot in Flink's async queue; must exceed batch.max-size and should hold "
                     + "batch.flush-tokens worth of chunks."));
-    public static final ConfigKey<Long> EMBED_TIMEOUT = add(ConfigKey.duration("embed.timeout", "10min",
+    public static final ConfigKey<Long> EMBED_TIMEOUT = add(ConfigKey.duration(
+            "embed.timeout",
+            "10min",
             "A chunk not embedded within this time fails the job with a message (never a silent hang)."));
 
-    public static final ConfigKey<String> EMBED_BACKEND = add(ConfigKey.oneOf("embed.backend", "in-process",
+    public static final ConfigKey<String> EMBED_BACKEND = add(ConfigKey.oneOf(
+            "embed.backend",
+            "in-process",
             "Where vectors are computed: in-process (this JVM, DJL/PyTorch) or remote (an OpenAI-compatible "
                     + "/v1/embeddings server: vLLM, vLLM-Ascend, TEI, flink-embed serve). With remote, model.name only "
-                    + "names the tokenizer used for chunking and request sizing.", "in-process", "remote"));
-    public static final ConfigKey<String> REMOTE_URL = add(ConfigKey.string("remote.url", null,
-            "API base of the server, e.g. http://npu-host:8000/v1 (/embeddings is appended)."));
-    public static final ConfigKey<String> REMOTE_MODEL = add(ConfigKey.string("remote.model", null,
+                    + "names the tokenizer used for chunking and request sizing.",
+            "in-process",
+            "remote"));
+    public static final ConfigKey<String> REMOTE_URL = add(ConfigKey.string(
+            "remote.url", null, "API base of the server, e.g. http://npu-host:8000/v1 (/embeddings is appended)."));
+    public static final ConfigKey<String> REMOTE_MODEL = add(ConfigKey.string(
+            "remote.model",
+            null,
             "Model name the server knows (vLLM: the served model name, e.g. Qwen/Qwen3-Embedding-8B)."));
-    public static final ConfigKey<String> REMOTE_API_KEY_ENV = add(ConfigKey.string("remote.api-key-env", null,
+    public static final ConfigKey<String> REMOTE_API_KEY_ENV = add(ConfigKey.string(
+            "remote.api-key-env",
+            null,
             "Environment variable holding the API key, sent as a Bearer token (never logged)."));
-    public static final ConfigKey<String> REMOTE_ENCODING = add(ConfigKey.oneOf("remote.encoding-format",
+    public static final ConfigKey<String> REMOTE_ENCODING = add(ConfigKey.oneOf(
+            "remote.encoding-format",
             RemoteOptions.DEFAULT_ENCODING,
-            "Vectors as JSON floats or base64 float32 (smaller responses).", "float", "base64"));
+            "Vectors as JSON floats or base64 float32 (smaller responses).",
+            "float",
+            "base64"));
     public static final ConfigKey<Integer> REMOTE_MAX_INPUTS = add(ConfigKey.positiveInt(
-            "remote.max-inputs-per-request", Integer.toString(RemoteOptions.DEFAULT_MAX_INPUTS_PER_REQUEST),
+            "remote.max-inputs-per-request",
+            Integer.toString(RemoteOptions.DEFAULT_MAX_INPUTS_PER_REQUEST),
             "Inputs per request at most (the server's batch limit)."));
     public static final ConfigKey<Integer> REMOTE_MAX_TOKENS = add(ConfigKey.positiveInt(
-            "remote.max-tokens-per-request", Integer.toString(RemoteOptions.DEFAULT_MAX_TOKENS_PER_REQUEST),
-            "Tokens per request at most, counted with the local tokenizer "
-                    + "(the server's payload limit)."));
-    public static final ConfigKey<Long> REMOTE_TIMEOUT = add(ConfigKey.duration("remote.timeout",
+            "remote.max-tokens-per-request",
+            Integer.toString(RemoteOptions.DEFAULT_MAX_TOKENS_PER_REQUEST),
+            "Tokens per request at most, counted with the local tokenizer " + "(the server's payload limit)."));
+    public static final ConfigKey<Long> REMOTE_TIMEOUT = add(ConfigKey.duration(
+            "remote.timeout",
             RemoteOptions.DEFAULT_TIMEOUT_MILLIS / 1000 + "s",
             "Timeout of one request; a timed-out request is retried."));
-    public static final ConfigKey<Integer> REMOTE_MAX_RETRIES = add(ConfigKey.nonNegativeInt("remote.max-retries",
+    public static final ConfigKey<Integer> REMOTE_MAX_RETRIES = add(ConfigKey.nonNegativeInt(
+            "remote.max-retries",
             Integer.toString(RemoteOptions.DEFAULT_MAX_RETRIES),
             "Retries of a request after 429, 5xx, a timeout, a dropped connection or an unreadable body; then the "
                     + "job fails (and restarts from its checkpoint)."));
-    public static final ConfigKey<Long> REMOTE_RETRY_BACKOFF = add(ConfigKey.duration("remote.retry-backoff",
+    public static final ConfigKey<Long> REMOTE_RETRY_BACKOFF = add(ConfigKey.duration(
+            "remote.retry-backoff",
             RemoteOptions.DEFAULT_RETRY_BACKOFF_MILLIS + "ms",
             "First retry delay, doubled per retry (each delay uniform in [d/2, d]); the server's Retry-After wins."));
-    public static final ConfigKey<Long> REMOTE_MAX_BACKOFF = add(ConfigKey.duration("remote.max-backoff",
-            RemoteOptions.DEFAULT_MAX_BACKOFF_MILLIS / 1000 + "s",
-            "Longest retry delay."));
+    public static final ConfigKey<Long> REMOTE_MAX_BACKOFF = add(ConfigKey.duration(
+            "remote.max-backoff", RemoteOptions.DEFAULT_MAX_BACKOFF_MILLIS / 1000 + "s", "Longest retry delay."));
     public static final ConfigKey<Integer> REMOTE_INITIAL_CONCURRENCY = add(ConfigKey.positiveInt(
-            "remote.initial-concurrency", Integer.toString(RemoteOptions.DEFAULT_INITIAL_CONCURRENCY),
+            "remote.initial-concurrency",
+            Integer.toString(RemoteOptions.DEFAULT_INITIAL_CONCURRENCY),
             "Requests in flight per slot at the start."));
     public static final ConfigKey<Integer> REMOTE_MAX_CONCURRENCY = add(ConfigKey.positiveInt(
-            "remote.max-concurrency", Integer.toString(RemoteOptions.DEFAULT_MAX_CONCURRENCY),
+            "remote.max-concurrency",
+            Integer.toString(RemoteOptions.DEFAULT_MAX_CONCURRENCY),
             "Requests in flight per slot at most: the limit grows towards it while the "
                     + "server answers fast and halves on 429/503 or rising latency."));
-    public static final ConfigKey<Long> REMOTE_MAX_WAIT = add(ConfigKey.duration("remote.max-wait",
+    public static final ConfigKey<Long> REMOTE_MAX_WAIT = add(ConfigKey.duration(
+            "remote.max-wait",
             RemoteOptions.DEFAULT_MAX_WAIT_MILLIS + "ms",
             "How long a chunk waits for others to share its request."));
 
-    public static final ConfigKey<Integer> CHUNK_MAX_TOKENS = add(ConfigKey.positiveInt("chunking.max-tokens", null,
-            "Tokens per chunk, special tokens included (default: model.max-tokens)."));
-    public static final ConfigKey<Integer> CHUNK_OVERLAP = add(ConfigKey.nonNegativeInt("chunking.overlap-tokens",
+    public static final ConfigKey<Integer> CHUNK_MAX_TOKENS = add(ConfigKey.positiveInt(
+            "chunking.max-tokens", null, "Tokens per chunk, special tokens included (default: model.max-tokens)."));
+    public static final ConfigKey<Integer> CHUNK_OVERLAP = add(ConfigKey.nonNegativeInt(
+            "chunking.overlap-tokens",
             Integer.toString(ChunkingOptions.DEFAULT_OVERLAP_TOKENS),
             "Tokens shared by consecutive chunks of a long document."));
-    public static final ConfigKey<Boolean> CHUNK_INCLUDE_TITLE = add(ConfigKey.bool("chunking.include-title", "true",
+    public static final ConfigKey<Boolean> CHUNK_INCLUDE_TITLE = add(ConfigKey.bool(
+            "chunking.include-title",
+            "true",
             "Write the document title (when there is one) before each chunk's text for the model."));
     public static final ConfigKey<Integer> CHUNK_MAX_DOCUMENT_CHARS = add(ConfigKey.positiveInt(
-            "chunking.max-document-chars", Long.toString(ChunkingOptions.DEFAULT_MAX_DOCUMENT_CHARS),
+            "chunking.max-document-chars",
+            Long.toString(ChunkingOptions.DEFAULT_MAX_DOCUMENT_CHARS),
             "A longer document (in UTF-16 characters) is not embedded: it goes to the dead letters with the reason."));
 
-    public static final ConfigKey<String> SOURCE_PATH = add(ConfigKey.string("source.path", null,
+    public static final ConfigKey<String> SOURCE_PATH = add(ConfigKey.string(
+            "source.path",
+            null,
             "Input file or directory (bulk: --input): a local path or a URI of any file system Flink has on the cluster "
                     + "(s3://bucket/prefix/, hdfs://…, gs://…)."));
-    public static final ConfigKey<Long> SOURCE_SPLIT_SIZE = add(ConfigKey.bytes("source.split-size", "64mb",
+    public static final ConfigKey<Long> SOURCE_SPLIT_SIZE = add(ConfigKey.bytes(
+            "source.split-size",
+            "64mb",
             "Largest byte range of a JSON Lines file one reader takes (smaller when that gives every slot a share, "
                     + "down to 1 MiB); Parquet files are split at their row groups."));
-    public static final ConfigKey<String> SOURCE_FORMAT = add(ConfigKey.oneOf("source.format", "auto",
+    public static final ConfigKey<String> SOURCE_FORMAT = add(ConfigKey.oneOf(
+            "source.format",
+            "auto",
             "Input format; auto decides by file extension (.parquet, .jsonl/.json/.ndjson).",
-            "auto", "parquet", "jsonl"));
-    public static final ConfigKey<String> SOURCE_ON_UNREADABLE_FILE = add(ConfigKey.oneOf("source.on-unreadable-file",
-            "fail", "A file that cannot be read (bad Parquet footer, no permission): fail stops before any data moves, "
+            "auto",
+            "parquet",
+            "jsonl"));
+    public static final ConfigKey<String> SOURCE_ON_UNREADABLE_FILE = add(ConfigKey.oneOf(
+            "source.on-unreadable-file",
+            "fail",
+            "A file that cannot be read (bad Parquet footer, no permission): fail stops before any data moves, "
                     + "naming it; skip processes the other files and writes one dead letter per file left out.",
-            "fail", "skip"));
-    public static final ConfigKey<String> SOURCE_ID_COLUMN = add(ConfigKey.string("source.id-column", "id",
-            "Parquet column holding the document id."));
-    public static final ConfigKey<String> SOURCE_TEXT_COLUMN = add(ConfigKey.string("source.text-column", "text",
-            "Parquet column holding the document text."));
-    public static final ConfigKey<String> SOURCE_TITLE_COLUMN = add(ConfigKey.string("source.title-column", null,
-            "Optional Parquet column holding a title."));
+            "fail",
+            "skip"));
+    public static final ConfigKey<String> SOURCE_ID_COLUMN =
+            add(ConfigKey.string("source.id-column", "id", "Parquet column holding the document id."));
+    public static final ConfigKey<String> SOURCE_TEXT_COLUMN =
+            add(ConfigKey.string("source.text-column", "text", "Parquet column holding the document text."));
+    public static final ConfigKey<String> SOURCE_TITLE_COLUMN =
+            add(ConfigKey.string("source.title-column", null, "Optional Parquet column holding a title."));
 
-    public static final ConfigKey<String> SINK_TYPE = add(ConfigKey.oneOf("sink.type", null,
+    public static final ConfigKey<String> SINK_TYPE = add(ConfigKey.oneOf(
+            "sink.type",
+            null,
             "Where vectors go: parquet, kafka (stream job) or a vector store (" + String.join(", ", storeTypes())
                     + "; reindex, search, evaluate and versions read one). Bulk default parquet; stream default "
-                    + "pgvector (parquet there is a change log under sink.path).", sinkTypes()));
-    public static final ConfigKey<String> SINK_PATH = add(ConfigKey.string("sink.path", null,
+                    + "pgvector (parquet there is a change log under sink.path).",
+            sinkTypes()));
+    public static final ConfigKey<String> SINK_PATH = add(ConfigKey.string(
+            "sink.path",
+            null,
             "Bulk output directory: vectors under vectors/ (Parquet sink), dead letters under dead-letter/ "
                     + "(--output; with the pgvector sink it holds only the dead letters, default ./flink-embed-out)."));
-    public static final ConfigKey<String> SINK_PARTITIONING = add(ConfigKey.oneOf("sink.partitioning", "hour",
+    public static final ConfigKey<String> SINK_PARTITIONING = add(ConfigKey.oneOf(
+            "sink.partitioning",
+            "hour",
             "Stream job, Parquet change log: hour (folders dt=YYYY-MM-DD/hr=HH of the UTC hour the rows were "
-                    + "written) or none.", "hour", "none"));
-    public static final ConfigKey<String> SINK_PREVIOUS_PATH = add(ConfigKey.string("sink.previous-path", null,
+                    + "written) or none.",
+            "hour",
+            "none"));
+    public static final ConfigKey<String> SINK_PREVIOUS_PATH = add(ConfigKey.string(
+            "sink.previous-path",
+            null,
             "Bulk job, Parquet sink: an earlier output directory (--previous); chunks whose position, content hash and "
                     + "model fingerprint are in it keep their vectors, only the rest is embedded. The new output is a "
                     + "complete snapshot of the input."));
 
     // The vector stores' keys (pgvector.*, ...) are declared by each store's factory and added below.
 
-    public static final ConfigKey<String> KAFKA_BOOTSTRAP = add(ConfigKey.string("kafka.bootstrap-servers", null,
-            "Kafka brokers, host:port[,host:port...] (stream job)."));
-    public static final ConfigKey<String> KAFKA_TOPIC = add(ConfigKey.string("kafka.topic", null,
+    public static final ConfigKey<String> KAFKA_BOOTSTRAP = add(
+            ConfigKey.string("kafka.bootstrap-servers", null, "Kafka brokers, host:port[,host:port...] (stream job)."));
+    public static final ConfigKey<String> KAFKA_TOPIC = add(ConfigKey.string(
+            "kafka.topic",
+            null,
             "Topic of document changes: JSON {\"id\", \"text\", \"title\"?, \"metadata\"?, \"op\"?}, keyed by id."));
-    public static final ConfigKey<String> KAFKA_GROUP_ID = add(ConfigKey.string("kafka.group-id", "flink-embed",
-            "Consumer group (offsets are committed on checkpoints, for monitoring)."));
-    public static final ConfigKey<String> KAFKA_STARTING_OFFSETS = add(ConfigKey.oneOf("kafka.starting-offsets",
-            "committed", "Where a new job starts: the group's committed offsets (earliest when none), earliest or "
+    public static final ConfigKey<String> KAFKA_GROUP_ID = add(ConfigKey.string(
+            "kafka.group-id", "flink-embed", "Consumer group (offsets are committed on checkpoints, for monitoring)."));
+    public static final ConfigKey<String> KAFKA_STARTING_OFFSETS = add(ConfigKey.oneOf(
+            "kafka.starting-offsets",
+            "committed",
+            "Where a new job starts: the group's committed offsets (earliest when none), earliest or "
                     + "latest. A restore from a checkpoint or savepoint resumes where it was.",
-            "committed", "earliest", "latest"));
-    public static final ConfigKey<String> KAFKA_DEAD_LETTER_TOPIC = add(ConfigKey.string("kafka.dead-letter-topic",
-            null, "Topic for malformed messages: original key and bytes, reason in the header flink-embed.reason "
+            "committed",
+            "earliest",
+            "latest"));
+    public static final ConfigKey<String> KAFKA_DEAD_LETTER_TOPIC = add(ConfigKey.string(
+            "kafka.dead-letter-topic",
+            null,
+            "Topic for malformed messages: original key and bytes, reason in the header flink-embed.reason "
                     + "(default: <kafka.topic>.dead-letter)."));
-    public static final ConfigKey<String> KAFKA_VECTORS_TOPIC = add(ConfigKey.string("kafka.vectors-topic", null,
+    public static final ConfigKey<String> KAFKA_VECTORS_TOPIC = add(ConfigKey.string(
+            "kafka.vectors-topic",
+            null,
             "Also write vectors as JSON to this topic (required with sink.type=kafka); transactional, so "
                     + "read_committed consumers see each record once."));
     public static final ConfigKey<Long> KAFKA_TRANSACTION_TIMEOUT = add(ConfigKey.duration(
-            "kafka.transaction-timeout", "15min", "Kafka transaction timeout of the exactly-once producers; must "
+            "kafka.transaction-timeout",
+            "15min",
+            "Kafka transaction timeout of the exactly-once producers; must "
                     + "exceed job.checkpoint-interval plus restart time and not exceed the brokers' "
                     + "transaction.max.timeout.ms."));
-    public static final ConfigKey<Long> KAFKA_CHECK_TIMEOUT = add(ConfigKey.duration("kafka.check-timeout", "15s",
+    public static final ConfigKey<Long> KAFKA_CHECK_TIMEOUT = add(ConfigKey.duration(
+            "kafka.check-timeout",
+            "15s",
             "How long the client waits for the brokers when checking the configuration before the job starts."));
 
-
-    public static final ConfigKey<String> REINDEX_MODE = add(ConfigKey.oneOf("reindex.mode", "incremental",
+    public static final ConfigKey<String> REINDEX_MODE = add(ConfigKey.oneOf(
+            "reindex.mode",
+            "incremental",
             "reindex: incremental (embed what changed, keep documents missing from the input) or full-sync (also "
-                    + "delete the documents the input no longer has).", "incremental", "full-sync"));
+                    + "delete the documents the input no longer has).",
+            "incremental",
+            "full-sync"));
     public static final ConfigKey<Double> REINDEX_MAX_DELETE_FRACTION = add(ConfigKey.fraction(
-            "reindex.max-delete-fraction", "0.1", "reindex full-sync: if more than this share of the indexed documents "
+            "reindex.max-delete-fraction",
+            "0.1",
+            "reindex full-sync: if more than this share of the indexed documents "
                     + "would be deleted, nothing is written and the command exits 3 (override with --force)."));
-    public static final ConfigKey<String> REINDEX_EVAL_QUERIES = add(ConfigKey.string("reindex.eval-queries", null,
+    public static final ConfigKey<String> REINDEX_EVAL_QUERIES = add(ConfigKey.string(
+            "reindex.eval-queries",
+            null,
             "reindex model change: BEIR queries (JSON Lines) to measure the new version with before switching "
                     + "readers to it; with reindex.eval-qrels and reindex.min-ndcg10."));
-    public static final ConfigKey<String> REINDEX_EVAL_QRELS = add(ConfigKey.string("reindex.eval-qrels", null,
+    public static final ConfigKey<String> REINDEX_EVAL_QRELS = add(ConfigKey.string(
+            "reindex.eval-qrels",
+            null,
             "reindex model change: BEIR relevance judgements (TSV) for reindex.eval-queries."));
-    public static final ConfigKey<Double> REINDEX_MIN_NDCG10 = add(ConfigKey.fraction("reindex.min-ndcg10", null,
+    public static final ConfigKey<Double> REINDEX_MIN_NDCG10 = add(ConfigKey.fraction(
+            "reindex.min-ndcg10",
+            null,
             "reindex model change: the new version goes live only if its nDCG@10 on the evaluation set reaches this; "
                     + "otherwise exit 5 and readers keep the live version."));
-    public static final ConfigKey<Long> REINDEX_LOCK_LEASE = add(ConfigKey.duration("reindex.lock-lease", "60s",
+    public static final ConfigKey<Long> REINDEX_LOCK_LEASE = add(ConfigKey.duration(
+            "reindex.lock-lease",
+            "60s",
             "reindex: a run holds a lock on the table, renewed every third of this; a run that died without "
                     + "releasing it is taken over once the lease has expired (at once when it ran on this host)."));
 
-    public static final ConfigKey<Integer> JOB_PARALLELISM = add(ConfigKey.positiveInt("job.parallelism", "1",
+    public static final ConfigKey<Integer> JOB_PARALLELISM = add(ConfigKey.positiveInt(
+            "job.parallelism",
+            "1",
             "Parallel slots (one model instance each; the weights are loaded once per TaskManager)."));
-    public static final ConfigKey<Long> JOB_PROGRESS_INTERVAL = add(ConfigKey.duration("job.progress-interval", "10s",
-            "How often a bounded job prints progress (0: never)."));
-    public static final ConfigKey<Integer> JOB_RESTART_ATTEMPTS = add(ConfigKey.nonNegativeInt("job.restart-attempts",
-            "10", "Restarts after a failure (a TaskManager lost, a task failed) before the job fails for good, 5 s apart. "
+    public static final ConfigKey<Long> JOB_PROGRESS_INTERVAL = add(
+            ConfigKey.duration("job.progress-interval", "10s", "How often a bounded job prints progress (0: never)."));
+    public static final ConfigKey<Integer> JOB_RESTART_ATTEMPTS = add(ConfigKey.nonNegativeInt(
+            "job.restart-attempts",
+            "10",
+            "Restarts after a failure (a TaskManager lost, a task failed) before the job fails for good, 5 s apart. "
                     + "Bulk and reindex: in the whole run (one lost TaskManager costs about 3: its tasks, then the "
                     + "readers of the results it held; only what the failure touched runs again). Stream: within "
                     + "job.restart-window, from the last checkpoint, so a systemic failure (database down longer than "
                     + "its retries, a bug) stops the job with its cause instead of restarting forever. Bad records "
                     + "never cause restarts: they go to the dead letters."));
-    public static final ConfigKey<Long> JOB_RESTART_WINDOW = add(ConfigKey.duration("job.restart-window", "10min",
+    public static final ConfigKey<Long> JOB_RESTART_WINDOW = add(ConfigKey.duration(
+            "job.restart-window",
+            "10min",
             "Stream job: the window in which more than job.restart-attempts failures stop the job (Flink's "
                     + "failure-rate restart strategy)."));
-    public static final ConfigKey<String> JOB_NAME = add(ConfigKey.string("job.name", null,
-            "The Flink job name (default: flink-embed bulk / flink-embed stream)."));
-    public static final ConfigKey<Long> JOB_CHECKPOINT_INTERVAL = add(ConfigKey.duration("job.checkpoint-interval",
-            "10s", "Stream job: exactly-once checkpoints this often (0: off, and then the Kafka outputs are "
+    public static final ConfigKey<String> JOB_NAME = add(
+            ConfigKey.string("job.name", null, "The Flink job name (default: flink-embed bulk / flink-embed stream)."));
+    public static final ConfigKey<Long> JOB_CHECKPOINT_INTERVAL = add(ConfigKey.duration(
+            "job.checkpoint-interval",
+            "10s",
+            "Stream job: exactly-once checkpoints this often (0: off, and then the Kafka outputs are "
                     + "at-least-once). pgvector writes and Kafka transactions are committed on checkpoints."));
 
     static {
@@ -231,8 +327,7 @@ public final class JobOptions {
     /** The sink.type of the vector store a job uses when none is given. */
     public static final String DEFAULT_STORE = "pgvector";
 
-    private JobOptions() {
-    }
+    private JobOptions() {}
 
     private static List<String> storeTypes() {
         return VectorStores.all().stream().map(VectorStoreFactory::type).toList();
@@ -283,7 +378,8 @@ public final class JobOptions {
         for (int i = 1; i <= a.length(); i++) {
             cur[0] = i;
             for (int j = 1; j <= b.length(); j++) {
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1),
+                cur[j] = Math.min(
+                        Math.min(cur[j - 1] + 1, prev[j] + 1),
                         prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
             }
             int[] t = prev;

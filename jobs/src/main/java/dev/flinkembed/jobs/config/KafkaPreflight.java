@@ -1,8 +1,6 @@
 package dev.flinkembed.jobs.config;
 
 import dev.flinkembed.operators.config.ConfigException;
-import dev.flinkembed.operators.config.ConfigKey;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +20,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
  */
 public final class KafkaPreflight {
 
-    private KafkaPreflight() {
-    }
+    private KafkaPreflight() {}
 
     /** Read-only: returns the output topics that do not exist yet. */
     public static List<String> check(String bootstrap, String topic, List<String> outputs, long timeoutMillis) {
@@ -35,11 +32,15 @@ public final class KafkaPreflight {
         return run(bootstrap, topic, outputs, timeoutMillis, true);
     }
 
-    private static List<String> run(String bootstrap, String topic, List<String> outputs, long timeoutMillis,
-                                    boolean create) {
-        Map<String, Object> conf = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeoutMillis,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeoutMillis, Integer.MAX_VALUE));
+    private static List<String> run(
+            String bootstrap, String topic, List<String> outputs, long timeoutMillis, boolean create) {
+        Map<String, Object> conf = Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                (int) timeoutMillis,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                (int) Math.min(timeoutMillis, Integer.MAX_VALUE));
         try (Admin admin = Admin.create(conf)) {
             try {
                 admin.describeCluster().nodes().get(timeoutMillis, TimeUnit.MILLISECONDS);
@@ -52,8 +53,10 @@ public final class KafkaPreflight {
                 throw new ConfigException("configuration key 'kafka.topic': topic '" + topic + "' does not exist at "
                         + bootstrap + (existing.isEmpty() ? "" : " (topics there: " + preview(existing) + ")"));
             }
-            TopicDescription input = admin.describeTopics(List.of(topic)).allTopicNames()
-                    .get(timeoutMillis, TimeUnit.MILLISECONDS).get(topic);
+            TopicDescription input = admin.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get(timeoutMillis, TimeUnit.MILLISECONDS)
+                    .get(topic);
             List<String> created = new ArrayList<>();
             for (String out : outputs) {
                 if (!existing.contains(out) && !created.contains(out)) {
@@ -61,8 +64,12 @@ public final class KafkaPreflight {
                     if (!create) {
                         continue;
                     }
-                    admin.createTopics(List.of(new NewTopic(out, java.util.Optional.of(input.partitions().size()),
-                            java.util.Optional.empty()))).all().get(timeoutMillis, TimeUnit.MILLISECONDS);
+                    admin.createTopics(List.of(new NewTopic(
+                                    out,
+                                    java.util.Optional.of(input.partitions().size()),
+                                    java.util.Optional.empty())))
+                            .all()
+                            .get(timeoutMillis, TimeUnit.MILLISECONDS);
                 }
             }
             return created;

@@ -1,28 +1,24 @@
 package dev.flinkembed.jobs.config;
 
-import dev.flinkembed.operators.config.ConfigException;
-import dev.flinkembed.operators.config.ConfigKey;
-
-import dev.flinkembed.operators.files.ModelFolderCache;
-import dev.flinkembed.runtime.golden.GoldenVectors;
-
 import dev.flinkembed.operators.chunking.ChunkingOptions;
+import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
+import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.operators.sinks.kafka.KafkaSinkOptions;
+import dev.flinkembed.operators.sources.KafkaSourceOptions;
 import dev.flinkembed.operators.store.VectorStore;
 import dev.flinkembed.operators.store.VectorStores;
-import dev.flinkembed.operators.sources.KafkaSourceOptions;
-import java.util.Map;
 import dev.flinkembed.runtime.batching.BatchPlanner;
+import dev.flinkembed.runtime.golden.GoldenVectors;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import dev.flinkembed.runtime.pooling.Pooling;
 import dev.flinkembed.runtime.remote.RemoteOptions;
+import java.util.Map;
 
 /** Typed option objects for the operators, built from a validated configuration with the cross-key checks. */
 public final class Settings {
 
-    private Settings() {
-    }
+    private Settings() {}
 
     public static ModelOptions model(JobConfig c) {
         String name = c.get(JobOptions.MODEL_NAME);
@@ -34,8 +30,10 @@ public final class Settings {
         }
         Integer dims = c.get(JobOptions.MODEL_DIMENSIONS);
         if (dims != null && dims > hidden) {
-            throw ConfigException.badValue("model.dimensions", dims.toString(), "accepted for " + name + ": 1.."
-                    + hidden + " (its hidden size)");
+            throw ConfigException.badValue(
+                    "model.dimensions",
+                    dims.toString(),
+                    "accepted for " + name + ": 1.." + hidden + " (its hidden size)");
         }
         String pooling = c.get(JobOptions.MODEL_POOLING);
         return ModelOptions.builder(name)
@@ -47,7 +45,9 @@ public final class Settings {
                 .documentPrefix(c.get(JobOptions.MODEL_DOCUMENT_PREFIX))
                 .instruction(c.get(JobOptions.MODEL_INSTRUCTION))
                 .float16(c.get(JobOptions.MODEL_FLOAT16))
-                .batching(BatchPlanner.Strategy.TOKEN_BUDGET, c.get(JobOptions.BATCH_TOKEN_BUDGET),
+                .batching(
+                        BatchPlanner.Strategy.TOKEN_BUDGET,
+                        c.get(JobOptions.BATCH_TOKEN_BUDGET),
                         c.get(JobOptions.BATCH_MAX_SIZE))
                 .build();
     }
@@ -62,7 +62,9 @@ public final class Settings {
         GoldenVectors golden = null;
         if (c.isSet(JobOptions.MODEL_GOLDEN)) {
             if (c.get(JobOptions.EMBED_BACKEND).equals("remote")) {
-                throw ConfigException.badValue("model.golden", c.get(JobOptions.MODEL_GOLDEN),
+                throw ConfigException.badValue(
+                        "model.golden",
+                        c.get(JobOptions.MODEL_GOLDEN),
                         "only with embed.backend=in-process (a remote server's model is checked by its operator)");
             }
             try { // read on the client: the vectors travel with the job, no file is needed on the TaskManagers
@@ -71,8 +73,14 @@ public final class Settings {
                 throw new ConfigException("configuration key 'model.golden': " + e.getMessage());
             }
         }
-        return new EmbeddingOptions(model(c), c.get(JobOptions.BATCH_FLUSH_TOKENS), c.get(JobOptions.BATCH_MAX_WAIT),
-                capacity, c.get(JobOptions.EMBED_TIMEOUT), remote(c), golden);
+        return new EmbeddingOptions(
+                model(c),
+                c.get(JobOptions.BATCH_FLUSH_TOKENS),
+                c.get(JobOptions.BATCH_MAX_WAIT),
+                capacity,
+                c.get(JobOptions.EMBED_TIMEOUT),
+                remote(c),
+                golden);
     }
 
     /** The remote backend's options, or null for the in-process model. */
@@ -88,12 +96,13 @@ public final class Settings {
         try {
             java.net.URI.create(url).toURL();
         } catch (IllegalArgumentException | java.net.MalformedURLException e) {
-            throw ConfigException.badValue("remote.url", url, "a valid http:// or https:// URL (" + e.getMessage() + ")");
+            throw ConfigException.badValue(
+                    "remote.url", url, "a valid http:// or https:// URL (" + e.getMessage() + ")");
         }
         String keyEnv = c.get(JobOptions.REMOTE_API_KEY_ENV);
         if (keyEnv != null && System.getenv(keyEnv) == null) {
-            throw new ConfigException("configuration key 'remote.api-key-env': environment variable '" + keyEnv
-                    + "' is not set");
+            throw new ConfigException(
+                    "configuration key 'remote.api-key-env': environment variable '" + keyEnv + "' is not set");
         }
         int initial = c.get(JobOptions.REMOTE_INITIAL_CONCURRENCY);
         int max = c.get(JobOptions.REMOTE_MAX_CONCURRENCY);
@@ -101,7 +110,9 @@ public final class Settings {
             throw new ConfigException("configuration key 'remote.initial-concurrency': value '" + initial
                     + "' exceeds remote.max-concurrency (" + max + ")");
         }
-        return RemoteOptions.builder(url, model).apiKeyEnv(keyEnv).dimensions(c.get(JobOptions.MODEL_DIMENSIONS))
+        return RemoteOptions.builder(url, model)
+                .apiKeyEnv(keyEnv)
+                .dimensions(c.get(JobOptions.MODEL_DIMENSIONS))
                 .encodingFormat(c.get(JobOptions.REMOTE_ENCODING))
                 .maxInputsPerRequest(c.get(JobOptions.REMOTE_MAX_INPUTS))
                 .maxTokensPerRequest(c.get(JobOptions.REMOTE_MAX_TOKENS))
@@ -109,8 +120,10 @@ public final class Settings {
                 .maxRetries(c.get(JobOptions.REMOTE_MAX_RETRIES))
                 .retryBackoffMillis(c.get(JobOptions.REMOTE_RETRY_BACKOFF))
                 .maxBackoffMillis(c.get(JobOptions.REMOTE_MAX_BACKOFF))
-                .initialConcurrency(initial).maxConcurrency(max)
-                .maxWaitMillis(c.get(JobOptions.REMOTE_MAX_WAIT)).build();
+                .initialConcurrency(initial)
+                .maxConcurrency(max)
+                .maxWaitMillis(c.get(JobOptions.REMOTE_MAX_WAIT))
+                .build();
     }
 
     public static ChunkingOptions chunking(JobConfig c) {
@@ -125,8 +138,8 @@ public final class Settings {
             throw new ConfigException("configuration key 'chunking.overlap-tokens': value '" + overlap
                     + "' must be below half of chunking.max-tokens (" + max + ")");
         }
-        return new ChunkingOptions(max, overlap, c.get(JobOptions.CHUNK_INCLUDE_TITLE),
-                c.get(JobOptions.CHUNK_MAX_DOCUMENT_CHARS));
+        return new ChunkingOptions(
+                max, overlap, c.get(JobOptions.CHUNK_INCLUDE_TITLE), c.get(JobOptions.CHUNK_MAX_DOCUMENT_CHARS));
     }
 
     /** The length of the vectors the job writes: model.dimensions, or the model's hidden size. */
@@ -147,9 +160,12 @@ public final class Settings {
     }
 
     public static KafkaSourceOptions kafkaSource(JobConfig c) {
-        return new KafkaSourceOptions(c.require(JobOptions.KAFKA_BOOTSTRAP, "pass --bootstrap-servers HOST:PORT"),
-                c.require(JobOptions.KAFKA_TOPIC, "pass --topic NAME"), c.get(JobOptions.KAFKA_GROUP_ID),
-                c.get(JobOptions.KAFKA_STARTING_OFFSETS), Map.of());
+        return new KafkaSourceOptions(
+                c.require(JobOptions.KAFKA_BOOTSTRAP, "pass --bootstrap-servers HOST:PORT"),
+                c.require(JobOptions.KAFKA_TOPIC, "pass --topic NAME"),
+                c.get(JobOptions.KAFKA_GROUP_ID),
+                c.get(JobOptions.KAFKA_STARTING_OFFSETS),
+                Map.of());
     }
 
     public static String deadLetterTopic(JobConfig c) {
@@ -165,7 +181,8 @@ public final class Settings {
             throw new ConfigException("configuration key 'kafka.transaction-timeout': value '" + timeout
                     + " ms' must exceed job.checkpoint-interval, or transactions would expire before their commit");
         }
-        String prefix = ("flink-embed-" + c.get(JobOptions.KAFKA_GROUP_ID) + "-" + role).replaceAll("[^A-Za-z0-9._-]", "_");
+        String prefix =
+                ("flink-embed-" + c.get(JobOptions.KAFKA_GROUP_ID) + "-" + role).replaceAll("[^A-Za-z0-9._-]", "_");
         return new KafkaSinkOptions(c.get(JobOptions.KAFKA_BOOTSTRAP), topic, exactlyOnce, prefix, timeout, Map.of());
     }
 }

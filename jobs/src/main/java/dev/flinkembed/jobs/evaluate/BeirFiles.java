@@ -17,8 +17,7 @@ import java.util.Map;
  */
 public final class BeirFiles {
 
-    private BeirFiles() {
-    }
+    private BeirFiles() {}
 
     /** Query id → text, in file order. */
     public static Map<String, String> queries(Path file) {
@@ -37,8 +36,8 @@ public final class BeirFiles {
                 }
                 out.put(n.get("_id").asText(), n.get("text").asText());
             } catch (IOException e) {
-                throw new ConfigException("queries file " + file + ", line " + (i + 1) + ": not a BEIR query ("
-                        + e.getMessage() + ")");
+                throw new ConfigException(
+                        "queries file " + file + ", line " + (i + 1) + ": not a BEIR query (" + e.getMessage() + ")");
             }
         }
         return out;
@@ -64,8 +63,8 @@ public final class BeirFiles {
                 if (i == 0) {
                     continue; // the header
                 }
-                throw new ConfigException("qrels file " + file + ", line " + (i + 1) + ": score '" + f[2]
-                        + "' is not a whole number");
+                throw new ConfigException(
+                        "qrels file " + file + ", line " + (i + 1) + ": score '" + f[2] + "' is not a whole number");
             }
         }
         return out;

@@ -12,8 +12,7 @@ import java.util.Map;
  */
 public final class RetrievalMetrics {
 
-    private RetrievalMetrics() {
-    }
+    private RetrievalMetrics() {}
 
     public static double ndcg(List<String> ranking, Map<String, Integer> judgements, int k) {
         double dcg = 0;
@@ -34,7 +33,10 @@ public final class RetrievalMetrics {
         if (relevant == 0) {
             return 0;
         }
-        long found = ranking.stream().limit(k).filter(d -> judgements.getOrDefault(d, 0) > 0).count();
+        long found = ranking.stream()
+                .limit(k)
+                .filter(d -> judgements.getOrDefault(d, 0) > 0)
+                .count();
         return (double) found / relevant;
     }
 

@@ -27,8 +27,13 @@ public final class TableEvaluation {
     public record Result(int queries, double ndcg10, double recall10, double recall100, double mrr10) {
 
         public ObjectNode toJson() {
-            return new ObjectMapper().createObjectNode().put("queries", queries).put("ndcg@10", round(ndcg10))
-                    .put("recall@10", round(recall10)).put("recall@100", round(recall100)).put("mrr@10", round(mrr10));
+            return new ObjectMapper()
+                    .createObjectNode()
+                    .put("queries", queries)
+                    .put("ndcg@10", round(ndcg10))
+                    .put("recall@10", round(recall10))
+                    .put("recall@100", round(recall100))
+                    .put("mrr@10", round(mrr10));
         }
 
         private static double round(double x) {
@@ -36,17 +41,24 @@ public final class TableEvaluation {
         }
     }
 
-    private TableEvaluation() {
-    }
+    private TableEvaluation() {}
 
-    public static Result evaluate(StoreSession store, InProcessEmbeddingModel model, Map<String, String> queries,
-                                  Map<String, Map<String, Integer>> qrels) {
-        List<String> ids = queries.keySet().stream().filter(q -> qrels.containsKey(q)
-                && qrels.get(q).values().stream().anyMatch(g -> g > 0)).toList();
+    public static Result evaluate(
+            StoreSession store,
+            InProcessEmbeddingModel model,
+            Map<String, String> queries,
+            Map<String, Map<String, Integer>> qrels) {
+        List<String> ids = queries.keySet().stream()
+                .filter(q ->
+                        qrels.containsKey(q) && qrels.get(q).values().stream().anyMatch(g -> g > 0))
+                .toList();
         if (ids.isEmpty()) {
-            throw new IllegalArgumentException("no query of the queries file has a relevant document in the qrels file");
+            throw new IllegalArgumentException(
+                    "no query of the queries file has a relevant document in the qrels file");
         }
-        List<Embedding> vectors = model.embed(ids.stream().map(q -> EmbeddingInput.query(queries.get(q))).toList())
+        List<Embedding> vectors = model.embed(ids.stream()
+                        .map(q -> EmbeddingInput.query(queries.get(q)))
+                        .toList())
                 .embeddings();
         double ndcg = 0;
         double r10 = 0;

@@ -19,8 +19,7 @@ public final class BoundedRun {
 
     static final Duration RESTART_DELAY = Duration.ofSeconds(5);
 
-    private BoundedRun() {
-    }
+    private BoundedRun() {}
 
     public static void configure(StreamExecutionEnvironment env, JobConfig config, int parallelism) {
         env.setRuntimeMode(RuntimeExecutionMode.BATCH);

@@ -13,18 +13,22 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 /** Where every job's dead letters go, counted per stage and kind on the way ({@link CountDeadLetters}). */
 public final class DeadLetterOutput {
 
-    private DeadLetterOutput() {
-    }
+    private DeadLetterOutput() {}
 
     /** JSON Lines files under {@code directory} (bulk, reindex). */
     public static void toFiles(DataStream<DeadLetter> letters, Path directory) {
-        counted(letters).map(DeadLetter::toJsonLine).name("dead letters to JSON")
-                .sinkTo(DeadLetterSink.create(directory.toString())).name("write dead letters");
+        counted(letters)
+                .map(DeadLetter::toJsonLine)
+                .name("dead letters to JSON")
+                .sinkTo(DeadLetterSink.create(directory.toString()))
+                .name("write dead letters");
     }
 
     /** The dead-letter topic, in the checkpoint's transaction (stream). */
     public static void toKafka(DataStream<DeadLetter> letters, KafkaSinkOptions options) {
-        counted(letters).sinkTo(KafkaSinks.deadLetters(options)).name("dead letters " + options.topic())
+        counted(letters)
+                .sinkTo(KafkaSinks.deadLetters(options))
+                .name("dead letters " + options.topic())
                 .uid("dead-letter-sink");
     }
 

@@ -31,20 +31,29 @@ public record EmbeddingStage(DataStream<EmbeddedChunk> vectors, DataStream<DeadL
      * @param parallelism fixed on every operator (the adaptive batch scheduler would otherwise size the model stage
      *                    by its input bytes, not by the model's work)
      */
-    public static EmbeddingStage apply(DataStream<Chunk> chunks, EmbeddingOptions embedding, boolean ordered,
-                                       int parallelism) {
+    public static EmbeddingStage apply(
+            DataStream<Chunk> chunks, EmbeddingOptions embedding, boolean ordered, int parallelism) {
         EmbeddingFunction embed = new EmbeddingFunction(embedding);
         long timeout = embedding.timeoutMillis();
         int capacity = embedding.capacity();
         SingleOutputStreamOperator<EmbeddedChunk> embedded = (ordered
-                ? AsyncDataStream.orderedWait(chunks, embed, timeout, TimeUnit.MILLISECONDS, capacity)
-                : AsyncDataStream.unorderedWait(chunks, embed, timeout, TimeUnit.MILLISECONDS, capacity))
-                .setParallelism(parallelism).name("embed").uid("embed");
+                        ? AsyncDataStream.orderedWait(chunks, embed, timeout, TimeUnit.MILLISECONDS, capacity)
+                        : AsyncDataStream.unorderedWait(chunks, embed, timeout, TimeUnit.MILLISECONDS, capacity))
+                .setParallelism(parallelism)
+                .name("embed")
+                .uid("embed");
         SingleOutputStreamOperator<EmbeddedChunk> accepted = embedded.process(new RouteEmbeddingFailures())
-                .setParallelism(parallelism).name("route refused chunks").uid("route-refused");
+                .setParallelism(parallelism)
+                .name("route refused chunks")
+                .uid("route-refused");
         DataStream<EmbeddedChunk> counted = accepted.map(new CountRecords<>(ProgressPrinter.CHUNKS_EMBEDDED))
-                .setParallelism(parallelism).name("count embedded").uid("count-embedded")
-                .map(new SumTokens()).setParallelism(parallelism).name("count tokens").uid("count-tokens");
+                .setParallelism(parallelism)
+                .name("count embedded")
+                .uid("count-embedded")
+                .map(new SumTokens())
+                .setParallelism(parallelism)
+                .name("count tokens")
+                .uid("count-tokens");
         return new EmbeddingStage(counted, accepted.getSideOutput(DeadLetters.TAG));
     }
 }

@@ -10,9 +10,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /** How the unbounded (stream) job restarts, set on the job itself so a session cluster's default does not decide. */
 public final class UnboundedRun {
 
-    private UnboundedRun() {
-    }
-
+    private UnboundedRun() {}
 
     /**
      * The stream job's restarts: at most {@code job.restart-attempts} failures within {@code job.restart-window},
@@ -27,7 +25,8 @@ public final class UnboundedRun {
         } else {
             restart.set(RestartStrategyOptions.RESTART_STRATEGY, "failure-rate");
             restart.set(RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_MAX_FAILURES_PER_INTERVAL, attempts);
-            restart.set(RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_FAILURE_RATE_INTERVAL,
+            restart.set(
+                    RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_FAILURE_RATE_INTERVAL,
                     Duration.ofMillis(config.get(JobOptions.JOB_RESTART_WINDOW)));
             restart.set(RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_DELAY, BoundedRun.RESTART_DELAY);
         }

@@ -20,7 +20,6 @@ public final class ProgressPrinter implements AutoCloseable {
     /** Accumulator of the chunks that left the embedding operator. */
     public static final String CHUNKS_EMBEDDED = "chunks-embedded";
 
-
     private final JobClient client;
     private final long totalDocuments;
     private final PrintStream out;
@@ -58,9 +57,16 @@ public final class ProgressPrinter implements AutoCloseable {
         double seconds = (System.nanoTime() - start) / 1e9;
         double rate = embedded / Math.max(seconds, 1e-9);
         StringBuilder s = new StringBuilder(done ? "Done: " : "Progress: ");
-        s.append(docs).append(totalDocuments > 0 ? "/" + totalDocuments : "").append(" documents read, ")
-                .append(rejected).append(" rejected, ").append(embedded).append(" chunks embedded (")
-                .append(String.format("%.1f", rate)).append(" chunks/s, ").append(String.format("%.0f s", seconds))
+        s.append(docs)
+                .append(totalDocuments > 0 ? "/" + totalDocuments : "")
+                .append(" documents read, ")
+                .append(rejected)
+                .append(" rejected, ")
+                .append(embedded)
+                .append(" chunks embedded (")
+                .append(String.format("%.1f", rate))
+                .append(" chunks/s, ")
+                .append(String.format("%.0f s", seconds))
                 .append(")");
         if (!done && totalDocuments > 0 && docs > 0 && created > 0 && rate > 0) {
             double expectedChunks = (double) created / docs * totalDocuments;
@@ -72,11 +78,11 @@ public final class ProgressPrinter implements AutoCloseable {
 
     public void printSummary(JobExecutionResult result) {
         out.println(line(result.getAllAccumulatorResults(), true));
-        Map<String, Long> deadLetters = dev.flinkembed.jobs.pipeline.DeadLetterOutput.counts(
-                result.getAllAccumulatorResults());
+        Map<String, Long> deadLetters =
+                dev.flinkembed.jobs.pipeline.DeadLetterOutput.counts(result.getAllAccumulatorResults());
         if (!deadLetters.isEmpty()) {
-            out.println("Dead letters: " + deadLetters.values().stream().mapToLong(Long::longValue).sum()
-                    + " by stage/kind " + deadLetters);
+            out.println("Dead letters: "
+                    + deadLetters.values().stream().mapToLong(Long::longValue).sum() + " by stage/kind " + deadLetters);
         }
     }
 

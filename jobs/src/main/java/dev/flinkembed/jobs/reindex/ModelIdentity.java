@@ -1,8 +1,8 @@
 package dev.flinkembed.jobs.reindex;
 
-import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
 import dev.flinkembed.operators.embedding.RemoteBackend;
+import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 
 /**
@@ -14,7 +14,8 @@ record ModelIdentity(String model, String fingerprint) {
 
     static ModelIdentity of(EmbeddingOptions embedding) {
         if (embedding.isRemote()) {
-            return new ModelIdentity(RemoteBackend.name(embedding.remote()),
+            return new ModelIdentity(
+                    RemoteBackend.name(embedding.remote()),
                     RemoteBackend.fingerprint(embedding.remote(), embedding.model()));
         }
         try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelFolderCache.localize(embedding.model()))) {

@@ -1,6 +1,5 @@
 package dev.flinkembed.jobs.reindex;
 
-import dev.flinkembed.operators.files.ModelFolderCache;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
@@ -8,6 +7,7 @@ import dev.flinkembed.jobs.config.Settings;
 import dev.flinkembed.jobs.evaluate.EvaluationGate;
 import dev.flinkembed.jobs.evaluate.TableEvaluation;
 import dev.flinkembed.jobs.progress.ProgressPrinter;
+import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.operators.reindex.ReindexCounters;
 import dev.flinkembed.operators.store.Lineage;
 import dev.flinkembed.operators.store.StoreLock;
@@ -50,8 +50,13 @@ public final class ReindexRun implements Callable<Integer> {
     private final PrintStream out;
     private final PrintStream err;
 
-    public ReindexRun(JobConfig config, boolean dryRun, boolean force, Supplier<StreamExecutionEnvironment> environments,
-                      PrintStream out, PrintStream err) {
+    public ReindexRun(
+            JobConfig config,
+            boolean dryRun,
+            boolean force,
+            Supplier<StreamExecutionEnvironment> environments,
+            PrintStream out,
+            PrintStream err) {
         this.config = config;
         this.dryRun = dryRun;
         this.force = force;
@@ -113,7 +118,8 @@ public final class ReindexRun implements Callable<Integer> {
     /** Stops the run when its lock is gone: before any step that writes or switches, and after each job. */
     private void checkLease(ReindexJob.Plan plan) {
         if (lock != null && lock.lost()) {
-            throw new LeaseLost("this run lost the reindex lock of " + plan.store().name() + ": " + lock.lostReason() + ". It stopped writing and switched "
+            throw new LeaseLost("this run lost the reindex lock of "
+                    + plan.store().name() + ": " + lock.lostReason() + ". It stopped writing and switched "
                     + "nothing; the run that holds the lock now goes on (run again once it is done)");
         }
     }
@@ -142,12 +148,18 @@ public final class ReindexRun implements Callable<Integer> {
             System.err.println("error: " + e.getMessage());
             return EXIT_ALREADY_RUNNING;
         }
-        try (lock; StoreSession s = store.open()) {
+        try (lock;
+                StoreSession s = store.open()) {
             StoreVersion v = s.rollback();
             out.printf("Switched %s back to version %d (%s)%n", store.name(), v.version(), v.model());
-            out.println(new ObjectMapper().createObjectNode().put("command", "reindex")
-                    .put("status", "rolled-back").put("table", store.name())
-                    .put("version", v.version()).put("model", v.model()).put("switched", true));
+            out.println(new ObjectMapper()
+                    .createObjectNode()
+                    .put("command", "reindex")
+                    .put("status", "rolled-back")
+                    .put("table", store.name())
+                    .put("version", v.version())
+                    .put("model", v.model())
+                    .put("switched", true));
             return 0;
         }
     }
@@ -164,7 +176,8 @@ public final class ReindexRun implements Callable<Integer> {
                 return stop;
             }
             long deleted = ProgressPrinter.count(planned, ReindexCounters.DELETED);
-            if (ProgressPrinter.count(planned, ReindexCounters.CHUNKS_TO_EMBED) == 0 && deleted == 0
+            if (ProgressPrinter.count(planned, ReindexCounters.CHUNKS_TO_EMBED) == 0
+                    && deleted == 0
                     && ProgressPrinter.count(planned, ReindexCounters.LINEAGE_UPDATES) == 0) {
                 out.println(ReindexSummary.line("ok", plan, false, planned, seconds(start), null));
                 return 0; // nothing to write: no second pass
@@ -182,16 +195,22 @@ public final class ReindexRun implements Callable<Integer> {
      */
     private int newVersion(StoreSession s, ReindexJob.Plan plan, ModelIdentity model, Lineage indexed, long start)
             throws Exception {
-        out.printf("Model change: %s holds vectors of %s (fingerprint %s); this run's model %s (fingerprint %s) "
-                        + "gets a new version of the table, built beside the live one%n", plan.store().name(),
-                indexed.model(), abbreviate(indexed.fingerprint()), model.model(), abbreviate(model.fingerprint()));
+        out.printf(
+                "Model change: %s holds vectors of %s (fingerprint %s); this run's model %s (fingerprint %s) "
+                        + "gets a new version of the table, built beside the live one%n",
+                plan.store().name(),
+                indexed.model(),
+                abbreviate(indexed.fingerprint()),
+                model.model(),
+                abbreviate(model.fingerprint()));
         Map<String, Object> planned = planPass(plan);
         Integer stop = stopAfterPlan(plan, planned, start);
         if (stop != null) {
             return stop;
         }
         checkLease(plan);
-        StoreVersion v = s.startBuilding(model.model(), model.fingerprint(), plan.store().dimensions());
+        StoreVersion v =
+                s.startBuilding(model.model(), model.fingerprint(), plan.store().dimensions());
         VectorStore version = s.version(v);
         out.printf("Building version %d in %s%n", v.version(), version.name());
         ReindexJob.Plan build = plan.withTarget(version, false);
@@ -204,7 +223,8 @@ public final class ReindexRun implements Callable<Integer> {
         }
         checkLease(plan);
         s.switchTo(v);
-        out.printf("Switched %s to version %d (%s); the previous version stays for `reindex --rollback`%n",
+        out.printf(
+                "Switched %s to version %d (%s); the previous version stays for `reindex --rollback`%n",
                 plan.store().name(), v.version(), model.model());
         out.println(ReindexSummary.line("ok", build, false, written, seconds(start), v.version()));
         return 0;
@@ -215,17 +235,19 @@ public final class ReindexRun implements Callable<Integer> {
         EvaluationGate gate = plan.gate();
         TableEvaluation.Result r;
         try (StoreSession s = version.open();
-             InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelFolderCache.localize(plan.embedding().model()))) {
+                InProcessEmbeddingModel m = InProcessEmbeddingModel.open(
+                        ModelFolderCache.localize(plan.embedding().model()))) {
             r = TableEvaluation.evaluate(s, m, gate.queries(), gate.qrels());
         }
         out.println("Evaluation of version " + v.version() + " on " + gate.queriesFile() + ": " + r.toJson());
         if (r.ndcg10() >= gate.minNdcg10()) {
             return true;
         }
-        err.printf("error: version %d scores nDCG@10 %.4f on %s, below reindex.min-ndcg10 = %s: not switched, readers "
+        err.printf(
+                "error: version %d scores nDCG@10 %.4f on %s, below reindex.min-ndcg10 = %s: not switched, readers "
                         + "keep the live version. Version %d stays as 'building' (see `flink-embed versions`); a rerun "
-                        + "with the same model evaluates it again without re-embedding%n", v.version(), r.ndcg10(),
-                gate.queriesFile(), gate.minNdcg10(), v.version());
+                        + "with the same model evaluates it again without re-embedding%n",
+                v.version(), r.ndcg10(), gate.queriesFile(), gate.minNdcg10(), v.version());
         return false;
     }
 
@@ -248,16 +270,18 @@ public final class ReindexRun implements Callable<Integer> {
         if (force || deleted <= plan.maxDeleteFraction() * indexed) {
             return false;
         }
-        err.printf("error: full-sync would delete %d of the %d indexed documents (%.1f%%), more than "
+        err.printf(
+                "error: full-sync would delete %d of the %d indexed documents (%.1f%%), more than "
                         + "reindex.max-delete-fraction = %s: nothing was written. Check --input (a missing or partial "
-                        + "corpus?), raise --max-delete-fraction, or pass --force%n", deleted, indexed,
-                100.0 * deleted / Math.max(1, indexed), plan.maxDeleteFraction());
+                        + "corpus?), raise --max-delete-fraction, or pass --force%n",
+                deleted, indexed, 100.0 * deleted / Math.max(1, indexed), plan.maxDeleteFraction());
         return true;
     }
 
     private Map<String, Object> planPass(ReindexJob.Plan plan) throws Exception {
         Map<String, Object> planned = execute(plan, true);
-        out.printf("Plan: %d documents in the input, %d in the index: %d unchanged, %d changed, %d new, %d to "
+        out.printf(
+                "Plan: %d documents in the input, %d in the index: %d unchanged, %d changed, %d new, %d to "
                         + "delete; %d chunks to embed, %d to update in place%n",
                 ProgressPrinter.count(planned, ReindexCounters.SCANNED),
                 ProgressPrinter.count(planned, ReindexCounters.INDEXED),
@@ -281,8 +305,14 @@ public final class ReindexRun implements Callable<Integer> {
         if (lock != null && lock.lost()) {
             client.cancel(); // lost between the check and the submission
         }
-        out.printf("Submitted %s (%s): %s ⋈ %s%n", name, client.getJobID(), plan.input().files().size() == 1
-                ? plan.input().files().get(0) : plan.input().files().size() + " files", plan.target());
+        out.printf(
+                "Submitted %s (%s): %s ⋈ %s%n",
+                name,
+                client.getJobID(),
+                plan.input().files().size() == 1
+                        ? plan.input().files().get(0)
+                        : plan.input().files().size() + " files",
+                plan.target());
         long interval = planPass ? 0 : config.get(JobOptions.JOB_PROGRESS_INTERVAL);
         try (ProgressPrinter progress = new ProgressPrinter(client, plan.input().documents(), out, interval)) {
             JobExecutionResult result;

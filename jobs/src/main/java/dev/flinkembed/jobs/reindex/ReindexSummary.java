@@ -17,12 +17,16 @@ final class ReindexSummary {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private ReindexSummary() {
-    }
+    private ReindexSummary() {}
 
     /** {@code version}: the table version that went live in this run (a model change), else null. */
-    static String line(String status, ReindexJob.Plan plan, boolean dryRun, Map<String, Object> counts, double seconds,
-                       Integer version) {
+    static String line(
+            String status,
+            ReindexJob.Plan plan,
+            boolean dryRun,
+            Map<String, Object> counts,
+            double seconds,
+            Integer version) {
         ObjectNode n = JSON.createObjectNode();
         n.put("command", "reindex");
         n.put("status", status);

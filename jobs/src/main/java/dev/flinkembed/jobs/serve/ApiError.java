@@ -18,7 +18,8 @@ final class ApiError extends RuntimeException {
         this(status, type, param, null, message, java.util.Map.of());
     }
 
-    ApiError(int status, String type, String param, String code, String message, java.util.Map<String, String> headers) {
+    ApiError(
+            int status, String type, String param, String code, String message, java.util.Map<String, String> headers) {
         super(message);
         this.status = status;
         this.type = type;

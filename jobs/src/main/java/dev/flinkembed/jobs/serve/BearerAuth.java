@@ -32,8 +32,8 @@ final class BearerAuth {
     }
 
     private static ApiError unauthorized(String message) {
-        return new ApiError(401, "invalid_request_error", null, "invalid_api_key", message,
-                Map.of("WWW-Authenticate", "Bearer"));
+        return new ApiError(
+                401, "invalid_request_error", null, "invalid_api_key", message, Map.of("WWW-Authenticate", "Bearer"));
     }
 
     private static byte[] sha256(String s) {

@@ -1,7 +1,5 @@
 package dev.flinkembed.jobs.serve;
 
-import dev.flinkembed.operators.files.ModelFolderCache;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,6 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.Embedding;
 import dev.flinkembed.runtime.api.EmbeddingInput;
@@ -26,7 +25,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -50,6 +48,7 @@ public final class EmbeddingServer implements AutoCloseable {
     private final ExecutorService threads;
     /** Requests being embedded at once (--threads); one more gets 503 + Retry-After before its body is read. */
     private final java.util.concurrent.Semaphore embedding;
+
     private final AtomicInteger queued = new AtomicInteger();
     private final ServerMetrics metrics = new ServerMetrics(queued::get);
     private final BearerAuth auth;
@@ -60,15 +59,26 @@ public final class EmbeddingServer implements AutoCloseable {
         // This JVM's cores as a one-slot TaskManager divides them: two forward passes at a time (NativeThreads.plan).
         NativeThreads.Plan plan = NativeThreads.plan(Runtime.getRuntime().availableProcessors(), 1);
         this.model = InProcessEmbeddingModel.open(ModelFolderCache.localize(options.model()));
-        this.batcher = new MicroBatcher(model, options.flushTokens(), Duration.ofMillis(options.maxWaitMillis()),
-                stats -> { }, "serve-batcher", plan.workers(), plan.threadsPerWorker());
+        this.batcher = new MicroBatcher(
+                model,
+                options.flushTokens(),
+                Duration.ofMillis(options.maxWaitMillis()),
+                stats -> {},
+                "serve-batcher",
+                plan.workers(),
+                plan.threadsPerWorker());
         // One HTTP thread per connection the server accepts: the JDK's server reads a request's line and headers on
         // an executor thread, before any handler runs, so with fewer threads than connections a client that opens
         // connections and sends nothing holds every thread (and /health with them) until the read timeout. Threads
         // waiting on a socket cost a stack, not a core; the embedding work itself is bounded by `embedding`.
         int connections = RequestLimits.connections(options);
-        this.threads = new java.util.concurrent.ThreadPoolExecutor(connections, connections, 60, TimeUnit.SECONDS,
-                new java.util.concurrent.ArrayBlockingQueue<>(connections), r -> {
+        this.threads = new java.util.concurrent.ThreadPoolExecutor(
+                connections,
+                connections,
+                60,
+                TimeUnit.SECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(connections),
+                r -> {
                     Thread t = new Thread(r, "serve-http");
                     t.setDaemon(true);
                     return t;
@@ -88,19 +98,27 @@ public final class EmbeddingServer implements AutoCloseable {
         http.createContext("/v1/embeddings", ex -> serve(ex, "/v1/embeddings", "POST", true, this::admitted));
         http.createContext("/v1/models", ex -> serve(ex, "/v1/models", "GET", true, this::models));
         http.createContext("/health", ex -> serve(ex, "/health", "GET", false, e -> "{\"status\":\"ok\"}"));
-        http.createContext("/metrics", ex -> serve(ex, "/metrics", "GET", !options.metricsWithoutKey(), e -> {
-            ex.getResponseHeaders().set("Content-Type", ServerMetrics.CONTENT_TYPE);
-            return metrics.render();
-        }));
+        http.createContext(
+                "/metrics",
+                ex -> serve(ex, "/metrics", "GET", !options.metricsWithoutKey(), e -> {
+                    ex.getResponseHeaders().set("Content-Type", ServerMetrics.CONTENT_TYPE);
+                    return metrics.render();
+                }));
         http.start();
     }
 
     public static EmbeddingServer start(ServeOptions options) throws IOException {
         EmbeddingServer s = new EmbeddingServer(options);
-        LOG.info("Serving {} as '{}' on {} ({} dimensions, at most {} queued inputs, {}, requests up to {} bytes read "
-                        + "within {} s)", options.model().model(), options.servedName(), s.url(),
-                s.model.info().dimensions(), options.maxQueuedInputs(),
-                options.apiKey() != null ? "API key required" : "no API key", options.maxRequestBytes(),
+        LOG.info(
+                "Serving {} as '{}' on {} ({} dimensions, at most {} queued inputs, {}, requests up to {} bytes read "
+                        + "within {} s)",
+                options.model().model(),
+                options.servedName(),
+                s.url(),
+                s.model.info().dimensions(),
+                options.maxQueuedInputs(),
+                options.apiKey() != null ? "API key required" : "no API key",
+                options.maxRequestBytes(),
                 options.readTimeoutSeconds());
         return s;
     }
@@ -131,8 +149,11 @@ public final class EmbeddingServer implements AutoCloseable {
                 auth.check(ex.getRequestHeaders().getFirst("Authorization"));
             }
             if (!ex.getRequestMethod().equalsIgnoreCase(method)) {
-                throw new ApiError(405, "invalid_request_error", null, endpoint + " accepts " + method
-                        + ", not " + ex.getRequestMethod());
+                throw new ApiError(
+                        405,
+                        "invalid_request_error",
+                        null,
+                        endpoint + " accepts " + method + ", not " + ex.getRequestMethod());
             }
             body = handler.handle(ex);
         } catch (ApiError e) {
@@ -141,11 +162,16 @@ public final class EmbeddingServer implements AutoCloseable {
             e.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
         } catch (Exception e) {
             // the cause stays in the server's log; a client learns only that it failed and which log line to ask for
-            String incident = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
+            String incident = Long.toHexString(
+                    java.util.concurrent.ThreadLocalRandom.current().nextLong());
             LOG.error("{} failed (incident {})", endpoint, incident, e);
             status = 500;
-            body = new ApiError(500, "internal_server_error", null, "internal error (incident " + incident
-                    + " in the server's log)").body();
+            body = new ApiError(
+                            500,
+                            "internal_server_error",
+                            null,
+                            "internal error (incident " + incident + " in the server's log)")
+                    .body();
         }
         metrics.request(endpoint, status);
         if (status == RequestLimits.TIMED_OUT) {
@@ -169,8 +195,12 @@ public final class EmbeddingServer implements AutoCloseable {
 
     private String models(HttpExchange ex) {
         ObjectNode n = JSON.createObjectNode().put("object", "list");
-        n.putArray("data").addObject().put("id", options.servedName()).put("object", "model")
-                .put("created", created).put("owned_by", "flink-embed")
+        n.putArray("data")
+                .addObject()
+                .put("id", options.servedName())
+                .put("object", "model")
+                .put("created", created)
+                .put("owned_by", "flink-embed")
                 .put("max_model_len", model.tokenizer().maxTokens());
         return n.toString();
     }
@@ -178,8 +208,13 @@ public final class EmbeddingServer implements AutoCloseable {
     /** At most --threads requests are read, parsed and embedded at once: the rest are told to come back. */
     private String admitted(HttpExchange ex) throws Exception {
         if (!embedding.tryAcquire()) {
-            throw new ApiError(503, "service_unavailable", null, "server_busy", "the server is embedding "
-                    + options.threads() + " requests already; retry after a moment", java.util.Map.of("Retry-After", "1"));
+            throw new ApiError(
+                    503,
+                    "service_unavailable",
+                    null,
+                    "server_busy",
+                    "the server is embedding " + options.threads() + " requests already; retry after a moment",
+                    java.util.Map.of("Retry-After", "1"));
         }
         try {
             return embeddings(ex);
@@ -190,29 +225,33 @@ public final class EmbeddingServer implements AutoCloseable {
 
     private String embeddings(HttpExchange ex) throws Exception {
         long start = System.nanoTime();
-        EmbeddingsRequest req = EmbeddingsRequest.parse(RequestLimits.body(ex, options), options,
-                model.info().dimensions());
+        EmbeddingsRequest req = EmbeddingsRequest.parse(
+                RequestLimits.body(ex, options), options, model.info().dimensions());
         // Admitted first, tokenized after: a busy server refuses a request before spending anything on it.
         int n = req.inputs().size();
         if (queued.addAndGet(n) > options.maxQueuedInputs()) {
             queued.addAndGet(-n);
-            throw ApiError.busy("the server is busy: more than "
-                    + options.maxQueuedInputs() + " inputs are queued; retry after a moment");
+            throw ApiError.busy("the server is busy: more than " + options.maxQueuedInputs()
+                    + " inputs are queued; retry after a moment");
         }
         List<Embedding> out = new ArrayList<>(n);
         try {
             List<PreparedInput> prepared = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                EmbeddingInput in = req.query() ? EmbeddingInput.query(req.inputs().get(i))
+                EmbeddingInput in = req.query()
+                        ? EmbeddingInput.query(req.inputs().get(i))
                         : EmbeddingInput.document(req.inputs().get(i));
                 PreparedInput p = model.prepare(in);
                 if (p.truncated()) {
-                    throw ApiError.badRequest("input", "input " + i + " is longer than the model's maximum context "
-                            + "length of " + model.tokenizer().maxTokens() + " tokens; shorten or split it");
+                    throw ApiError.badRequest(
+                            "input",
+                            "input " + i + " is longer than the model's maximum context " + "length of "
+                                    + model.tokenizer().maxTokens() + " tokens; shorten or split it");
                 }
                 prepared.add(p);
             }
-            List<CompletableFuture<Embedding>> futures = prepared.stream().map(batcher::submitPrepared).toList();
+            List<CompletableFuture<Embedding>> futures =
+                    prepared.stream().map(batcher::submitPrepared).toList();
             for (CompletableFuture<Embedding> f : futures) {
                 out.add(f.get(10, TimeUnit.MINUTES));
             }
@@ -227,7 +266,8 @@ public final class EmbeddingServer implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             Embedding e = out.get(i);
             tokens += e.tokens();
-            float[] v = req.dimensions() == null ? e.vector()
+            float[] v = req.dimensions() == null
+                    ? e.vector()
                     : Vectors.finish(e.vector(), req.dimensions(), model.info().normalized());
             ObjectNode item = data.addObject().put("object", "embedding").put("index", i);
             if (req.base64()) {

@@ -24,21 +24,24 @@ record EmbeddingsRequest(List<String> inputs, Integer dimensions, boolean base64
 
     static final int MAX_NESTING = 16;
     private static final JsonFactory JSON = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build()).build();
+            .streamReadConstraints(
+                    StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+            .build();
 
     static EmbeddingsRequest parse(InputStream body, ServeOptions options, int modelDimensions) {
         try (JsonParser p = JSON.createParser(body)) {
             return parse(p, options, modelDimensions);
         } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw ApiError.badRequest(null, "malformed JSON body: " + e.getOriginalMessage().lines().findFirst()
-                    .orElse(""));
+            throw ApiError.badRequest(
+                    null,
+                    "malformed JSON body: "
+                            + e.getOriginalMessage().lines().findFirst().orElse(""));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e); // the body could not be read: RequestLimits says why
         }
     }
 
-    private static EmbeddingsRequest parse(JsonParser p, ServeOptions options, int modelDimensions)
-            throws IOException {
+    private static EmbeddingsRequest parse(JsonParser p, ServeOptions options, int modelDimensions) throws IOException {
         if (p.nextToken() != JsonToken.START_OBJECT) {
             throw ApiError.badRequest(null, "the body must be a JSON object");
         }
@@ -73,8 +76,12 @@ record EmbeddingsRequest(List<String> inputs, Integer dimensions, boolean base64
         }
         String model = p.getText();
         if (!model.equals(options.servedName()) && !model.equals(options.model().model())) {
-            throw new ApiError(404, "NotFoundError", "model", "The model `" + abbreviate(model) + "` does not exist; "
-                    + "this server serves `" + options.servedName() + "`");
+            throw new ApiError(
+                    404,
+                    "NotFoundError",
+                    "model",
+                    "The model `" + abbreviate(model) + "` does not exist; " + "this server serves `"
+                            + options.servedName() + "`");
         }
     }
 
@@ -89,12 +96,16 @@ record EmbeddingsRequest(List<String> inputs, Integer dimensions, boolean base64
         }
         for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
             if (t != JsonToken.VALUE_STRING) {
-                throw ApiError.badRequest("input", "'input' must be a string or an array of strings (token ids "
-                        + "are not accepted), found " + describe(t));
+                throw ApiError.badRequest(
+                        "input",
+                        "'input' must be a string or an array of strings (token ids " + "are not accepted), found "
+                                + describe(t));
             }
             if (inputs.size() == options.maxInputsPerRequest()) {
-                throw ApiError.badRequest("input", "more than " + options.maxInputsPerRequest()
-                        + " inputs in one request; at most " + options.maxInputsPerRequest() + " are accepted");
+                throw ApiError.badRequest(
+                        "input",
+                        "more than " + options.maxInputsPerRequest() + " inputs in one request; at most "
+                                + options.maxInputsPerRequest() + " are accepted");
             }
             inputs.add(nonEmpty(p.getText(), inputs.size()));
         }
@@ -115,10 +126,14 @@ record EmbeddingsRequest(List<String> inputs, Integer dimensions, boolean base64
         if (value == JsonToken.VALUE_NULL) {
             return null;
         }
-        if (value != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT
-                || p.getIntValue() < 1 || p.getIntValue() > modelDimensions) {
-            throw ApiError.badRequest("dimensions", "'dimensions' must be an integer from 1 to " + modelDimensions
-                    + ", got " + abbreviate(value.isScalarValue() ? p.getText() : describe(value)));
+        if (value != JsonToken.VALUE_NUMBER_INT
+                || p.getNumberType() != JsonParser.NumberType.INT
+                || p.getIntValue() < 1
+                || p.getIntValue() > modelDimensions) {
+            throw ApiError.badRequest(
+                    "dimensions",
+                    "'dimensions' must be an integer from 1 to " + modelDimensions + ", got "
+                            + abbreviate(value.isScalarValue() ? p.getText() : describe(value)));
         }
         return p.getIntValue();
     }
@@ -130,8 +145,8 @@ record EmbeddingsRequest(List<String> inputs, Integer dimensions, boolean base64
         }
         String v = value == JsonToken.VALUE_STRING ? p.getText() : describe(value);
         if (!v.equals(first) && !v.equals(second)) {
-            throw ApiError.badRequest(field, "'" + field + "' must be " + first + " or " + second + ", got "
-                    + abbreviate(v));
+            throw ApiError.badRequest(
+                    field, "'" + field + "' must be " + first + " or " + second + ", got " + abbreviate(v));
         }
         return v;
     }

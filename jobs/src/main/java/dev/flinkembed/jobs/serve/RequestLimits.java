@@ -22,8 +22,7 @@ final class RequestLimits {
     /** Counted as 408 (a client error); no answer is sent, the connection is already closed. */
     static final int TIMED_OUT = 408;
 
-    private RequestLimits() {
-    }
+    private RequestLimits() {}
 
     /** Connections the server keeps open at once, one HTTP thread each: 4 per embedding thread, at least 256. */
     static int connections(ServeOptions options) {
@@ -89,10 +88,16 @@ final class RequestLimits {
                 try {
                     n = in.read(b, off, len);
                 } catch (IOException e) { // the server closed a connection that did not deliver its body in time
-                    LOG.info("A client did not send its request body within the read timeout (connection closed): {}",
+                    LOG.info(
+                            "A client did not send its request body within the read timeout (connection closed): {}",
                             e.toString());
-                    throw new ApiError(TIMED_OUT, "invalid_request_error", null, "request_timeout",
-                            "the request body was not received in time", Map.of());
+                    throw new ApiError(
+                            TIMED_OUT,
+                            "invalid_request_error",
+                            null,
+                            "request_timeout",
+                            "the request body was not received in time",
+                            Map.of());
                 }
                 if (n > 0 && (read += n) > max) {
                     throw tooLarge(max);
@@ -107,7 +112,13 @@ final class RequestLimits {
     }
 
     private static ApiError tooLarge(long max) {
-        return new ApiError(413, "invalid_request_error", null, "request_too_large", "the request body is larger "
-                + "than this server accepts (" + max + " bytes; see serve --max-request-bytes)", Map.of());
+        return new ApiError(
+                413,
+                "invalid_request_error",
+                null,
+                "request_too_large",
+                "the request body is larger " + "than this server accepts (" + max
+                        + " bytes; see serve --max-request-bytes)",
+                Map.of());
     }
 }

@@ -16,20 +16,34 @@ import dev.flinkembed.runtime.loading.ModelOptions;
  * @param readTimeoutSeconds a request not fully received by then has its connection closed (no worker waits on it)
  * @param tls              HTTPS with this key store, or null for plain HTTP
  */
-public record ServeOptions(ModelOptions model, String servedName, String host, int port, int maxQueuedInputs,
-                           int maxInputsPerRequest, long flushTokens, long maxWaitMillis, int threads, String apiKey,
-                           boolean metricsWithoutKey, long maxRequestBytes, int readTimeoutSeconds, TlsKeystore tls) {
+public record ServeOptions(
+        ModelOptions model,
+        String servedName,
+        String host,
+        int port,
+        int maxQueuedInputs,
+        int maxInputsPerRequest,
+        long flushTokens,
+        long maxWaitMillis,
+        int threads,
+        String apiKey,
+        boolean metricsWithoutKey,
+        long maxRequestBytes,
+        int readTimeoutSeconds,
+        TlsKeystore tls) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_MAX_QUEUED_INPUTS = 4096;
     /** As OpenAI's API. */
     public static final int DEFAULT_MAX_INPUTS_PER_REQUEST = 2048;
+
     public static final long DEFAULT_FLUSH_TOKENS = 16384;
     public static final long DEFAULT_MAX_WAIT_MILLIS = 5;
     public static final int DEFAULT_THREADS = 64;
     /** 4 MiB: 2048 inputs of ~500 words each, JSON-escaped; OpenAI caps a request at 300k tokens (~1.2 MB of text). */
     public static final long DEFAULT_MAX_REQUEST_BYTES = 4L << 20;
+
     public static final int DEFAULT_READ_TIMEOUT_SECONDS = 30;
 
     /** A PKCS#12 (or JKS) key store and its password, for HTTPS. */
@@ -135,8 +149,21 @@ public record ServeOptions(ModelOptions model, String servedName, String host, i
         }
 
         public ServeOptions build() {
-            return new ServeOptions(model, servedName, host, port, maxQueuedInputs, maxInputsPerRequest, flushTokens,
-                    maxWaitMillis, threads, apiKey, metricsWithoutKey, maxRequestBytes, readTimeoutSeconds, tls);
+            return new ServeOptions(
+                    model,
+                    servedName,
+                    host,
+                    port,
+                    maxQueuedInputs,
+                    maxInputsPerRequest,
+                    flushTokens,
+                    maxWaitMillis,
+                    threads,
+                    apiKey,
+                    metricsWithoutKey,
+                    maxRequestBytes,
+                    readTimeoutSeconds,
+                    tls);
         }
     }
 }

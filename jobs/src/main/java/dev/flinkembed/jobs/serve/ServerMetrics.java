@@ -20,22 +20,33 @@ final class ServerMetrics {
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
-    private final Counter requests = Counter.builder().name("flink_embed_requests")
-            .help("HTTP requests by endpoint and status.").labelNames("endpoint", "status").register(registry);
-    private final Counter inputs = Counter.builder().name("flink_embed_inputs").help("Texts embedded.")
+    private final Counter requests = Counter.builder()
+            .name("flink_embed_requests")
+            .help("HTTP requests by endpoint and status.")
+            .labelNames("endpoint", "status")
             .register(registry);
-    private final Counter tokens = Counter.builder().name("flink_embed_prompt_tokens").help("Tokens embedded.")
+    private final Counter inputs =
+            Counter.builder().name("flink_embed_inputs").help("Texts embedded.").register(registry);
+    private final Counter tokens = Counter.builder()
+            .name("flink_embed_prompt_tokens")
+            .help("Tokens embedded.")
             .register(registry);
-    private final Histogram duration = Histogram.builder().name("flink_embed_request_duration_seconds")
-            .help("Successful /v1/embeddings requests.").classicOnly()
-            .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30).register(registry);
+    private final Histogram duration = Histogram.builder()
+            .name("flink_embed_request_duration_seconds")
+            .help("Successful /v1/embeddings requests.")
+            .classicOnly()
+            .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+            .register(registry);
 
     ServerMetrics(IntSupplier queued) {
         // The process and the JVM as every Prometheus Java client shows them: process_resident_memory_bytes,
         // jvm_memory_used_bytes, GC, threads.
         JvmMetrics.builder().register(registry);
-        GaugeWithCallback.builder().name("flink_embed_queued_inputs").help("Inputs admitted and not yet answered.")
-                .callback(cb -> cb.call(queued.getAsInt())).register(registry);
+        GaugeWithCallback.builder()
+                .name("flink_embed_queued_inputs")
+                .help("Inputs admitted and not yet answered.")
+                .callback(cb -> cb.call(queued.getAsInt()))
+                .register(registry);
     }
 
     void request(String endpoint, int status) {

@@ -11,8 +11,7 @@ import javax.net.ssl.SSLContext;
 /** An SSLContext from a key store file (PKCS#12 or JKS: Java detects which), for {@code serve --tls-keystore}. */
 final class TlsContexts {
 
-    private TlsContexts() {
-    }
+    private TlsContexts() {}
 
     static SSLContext fromKeystore(ServeOptions.TlsKeystore tls) {
         char[] password = tls.password() == null ? new char[0] : tls.password().toCharArray();
@@ -25,9 +24,11 @@ final class TlsContexts {
             context.init(keys.getKeyManagers(), null, null);
             return context;
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("--tls-keystore " + tls.path() + " cannot be used: " + e.getMessage()
-                    + " (a PKCS#12 or JKS key store with the server's key and certificate; password from "
-                    + "--tls-keystore-password-env)", e);
+            throw new IllegalArgumentException(
+                    "--tls-keystore " + tls.path() + " cannot be used: " + e.getMessage()
+                            + " (a PKCS#12 or JKS key store with the server's key and certificate; password from "
+                            + "--tls-keystore-password-env)",
+                    e);
         }
     }
 }

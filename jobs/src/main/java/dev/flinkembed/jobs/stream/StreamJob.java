@@ -1,39 +1,39 @@
 package dev.flinkembed.jobs.stream;
 
-import dev.flinkembed.operators.config.ConfigException;
+import dev.flinkembed.jobs.bulk.OutputFolders;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.config.KafkaPreflight;
 import dev.flinkembed.jobs.config.Settings;
-import dev.flinkembed.jobs.pipeline.UnboundedRun;
 import dev.flinkembed.jobs.pipeline.DeadLetterOutput;
 import dev.flinkembed.jobs.pipeline.EmbeddingStage;
+import dev.flinkembed.jobs.pipeline.UnboundedRun;
 import dev.flinkembed.operators.chunking.ChunkingFunction;
 import dev.flinkembed.operators.chunking.ChunkingOptions;
+import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.operators.deadletter.DeadLetters;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
+import dev.flinkembed.operators.files.Locations;
 import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.Document;
 import dev.flinkembed.operators.records.EmbeddedChunk;
+import dev.flinkembed.operators.sinks.ParquetVectorSink;
 import dev.flinkembed.operators.sinks.kafka.KafkaSinkOptions;
 import dev.flinkembed.operators.sinks.kafka.KafkaSinks;
-import dev.flinkembed.operators.sinks.ParquetVectorSink;
-import dev.flinkembed.operators.store.VectorStore;
-import dev.flinkembed.operators.store.VectorStores;
 import dev.flinkembed.operators.sources.KafkaDocumentSource;
 import dev.flinkembed.operators.sources.KafkaSourceOptions;
 import dev.flinkembed.operators.sources.RouteParsedRecords;
+import dev.flinkembed.operators.store.VectorStore;
+import dev.flinkembed.operators.store.VectorStores;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import java.io.PrintStream;
-import dev.flinkembed.jobs.bulk.OutputFolders;
-import dev.flinkembed.operators.files.Locations;
-import org.apache.flink.core.fs.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -49,25 +49,37 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class StreamJob {
 
     /** Everything the job needs, validated (and the brokers and database checked) before anything runs. */
-    public record Plan(JobConfig config, String name, ModelOptions model, ChunkingOptions chunking,
-                       EmbeddingOptions embedding, KafkaSourceOptions source, KafkaSinkOptions deadLetters,
-                       KafkaSinkOptions vectors, VectorStore store, int parallelism, long checkpointInterval,
-                       String parquetOutput, boolean hourlyPartitions) {
-    }
+    public record Plan(
+            JobConfig config,
+            String name,
+            ModelOptions model,
+            ChunkingOptions chunking,
+            EmbeddingOptions embedding,
+            KafkaSourceOptions source,
+            KafkaSinkOptions deadLetters,
+            KafkaSinkOptions vectors,
+            VectorStore store,
+            int parallelism,
+            long checkpointInterval,
+            String parquetOutput,
+            boolean hourlyPartitions) {}
 
-    private StreamJob() {
-    }
+    private StreamJob() {}
 
     public static Plan plan(JobConfig c) {
         String sink = c.isSet(JobOptions.SINK_TYPE) ? c.get(JobOptions.SINK_TYPE) : JobOptions.DEFAULT_STORE;
         String parquetOutput = null;
         if (sink.equals("parquet")) {
-            parquetOutput = c.require(JobOptions.SINK_PATH, "pass --output DIR (the change log goes under DIR/vectors/)");
+            parquetOutput =
+                    c.require(JobOptions.SINK_PATH, "pass --output DIR (the change log goes under DIR/vectors/)");
             // a change log: a later job (or the same after a restore) appends to it
             OutputFolders.create(new Path(Locations.of(parquetOutput), "vectors"));
             if (c.get(JobOptions.JOB_CHECKPOINT_INTERVAL) == 0) {
-                throw ConfigException.badValue("job.checkpoint-interval", "0", "a positive interval with sink.type="
-                        + "parquet: Parquet files are committed on checkpoints, none would ever become visible");
+                throw ConfigException.badValue(
+                        "job.checkpoint-interval",
+                        "0",
+                        "a positive interval with sink.type="
+                                + "parquet: Parquet files are committed on checkpoints, none would ever become visible");
             }
         }
         EmbeddingOptions embedding = Settings.embedding(c);
@@ -97,8 +109,19 @@ public final class StreamJob {
         }
         KafkaPreflight.createMissing(source.bootstrapServers(), source.topic(), outputs, timeout);
         String name = c.isSet(JobOptions.JOB_NAME) ? c.get(JobOptions.JOB_NAME) : "flink-embed stream";
-        return new Plan(c, name, embedding.model(), chunking, embedding, source, deadLetters, vectors, store,
-                c.get(JobOptions.JOB_PARALLELISM), c.get(JobOptions.JOB_CHECKPOINT_INTERVAL), parquetOutput,
+        return new Plan(
+                c,
+                name,
+                embedding.model(),
+                chunking,
+                embedding,
+                source,
+                deadLetters,
+                vectors,
+                store,
+                c.get(JobOptions.JOB_PARALLELISM),
+                c.get(JobOptions.JOB_CHECKPOINT_INTERVAL),
+                parquetOutput,
                 c.get(JobOptions.SINK_PARTITIONING).equals("hour"));
     }
 
@@ -112,30 +135,40 @@ public final class StreamJob {
         if (plan.checkpointInterval > 0) {
             env.enableCheckpointing(plan.checkpointInterval, CheckpointingMode.EXACTLY_ONCE);
         }
-        SingleOutputStreamOperator<Document> documents = env
-                .fromSource(KafkaDocumentSource.create(plan.source), WatermarkStrategy.noWatermarks(),
-                        "kafka " + plan.source.topic()).uid("kafka-source")
-                .process(new RouteParsedRecords()).name("parse documents").uid("parse");
+        SingleOutputStreamOperator<Document> documents = env.fromSource(
+                        KafkaDocumentSource.create(plan.source),
+                        WatermarkStrategy.noWatermarks(),
+                        "kafka " + plan.source.topic())
+                .uid("kafka-source")
+                .process(new RouteParsedRecords())
+                .name("parse documents")
+                .uid("parse");
         // All changes of a document go to one subtask, in order; the ordered async operator keeps that order.
         SingleOutputStreamOperator<Chunk> chunks = documents
                 .partitionCustom((String id, int n) -> Math.floorMod(id.hashCode(), n), d -> d.id)
                 .process(new ChunkingFunction(plan.embedding, plan.chunking, ChunkingFunction.Deletes.PASS_TO_SINK))
-                .name("chunk").uid("chunk");
+                .name("chunk")
+                .uid("chunk");
         // The ordered async operator keeps each document's changes in order.
         EmbeddingStage embedded = EmbeddingStage.apply(chunks, plan.embedding, true, plan.parallelism);
         DataStream<EmbeddedChunk> counted = embedded.vectors();
-        DataStream<DeadLetter> deadLetters = documents.getSideOutput(DeadLetters.TAG)
+        DataStream<DeadLetter> deadLetters = documents
+                .getSideOutput(DeadLetters.TAG)
                 .union(chunks.getSideOutput(DeadLetters.TAG), embedded.refused());
         if (plan.store != null) { // uid "pgvector-sink" as before: savepoints of earlier versions restore
             deadLetters = deadLetters.union(plan.store.write(counted, plan.store.type() + "-sink", null));
         }
         if (plan.parquetOutput != null) {
-            counted.sinkTo(ParquetVectorSink.createChangelog(new Path(Locations.of(plan.parquetOutput), "vectors").toString(),
-                            plan.embedding, plan.hourlyPartitions))
-                    .name("write parquet change log").uid("parquet-sink");
+            counted.sinkTo(ParquetVectorSink.createChangelog(
+                            new Path(Locations.of(plan.parquetOutput), "vectors").toString(),
+                            plan.embedding,
+                            plan.hourlyPartitions))
+                    .name("write parquet change log")
+                    .uid("parquet-sink");
         }
         if (plan.vectors != null) {
-            counted.sinkTo(KafkaSinks.vectors(plan.vectors)).name("write kafka " + plan.vectors.topic())
+            counted.sinkTo(KafkaSinks.vectors(plan.vectors))
+                    .name("write kafka " + plan.vectors.topic())
                     .uid("kafka-vectors-sink");
         }
         DeadLetterOutput.toKafka(deadLetters, plan.deadLetters);
@@ -145,14 +178,25 @@ public final class StreamJob {
     public static JobClient start(StreamExecutionEnvironment env, Plan plan, PrintStream out) throws Exception {
         build(env, plan);
         JobClient client = env.executeAsync(plan.name);
-        out.printf("Submitted %s (%s): kafka %s/%s → %s%s; dead letters → %s; checkpoints %s%n", plan.name,
-                client.getJobID(), plan.source.bootstrapServers(), plan.source.topic(),
-                plan.store != null ? plan.store.toString() : plan.parquetOutput != null
-                        ? "Parquet change log under " + plan.parquetOutput + "/vectors" : "",
-                plan.vectors == null ? "" : (plan.store == null && plan.parquetOutput == null ? "" : " and ")
-                        + "topic " + plan.vectors.topic(),
-                plan.deadLetters.topic(), plan.checkpointInterval > 0 ? "every " + plan.checkpointInterval
-                        + " ms (exactly-once)" : "off (at-least-once)");
+        out.printf(
+                "Submitted %s (%s): kafka %s/%s → %s%s; dead letters → %s; checkpoints %s%n",
+                plan.name,
+                client.getJobID(),
+                plan.source.bootstrapServers(),
+                plan.source.topic(),
+                plan.store != null
+                        ? plan.store.toString()
+                        : plan.parquetOutput != null
+                                ? "Parquet change log under " + plan.parquetOutput + "/vectors"
+                                : "",
+                plan.vectors == null
+                        ? ""
+                        : (plan.store == null && plan.parquetOutput == null ? "" : " and ") + "topic "
+                                + plan.vectors.topic(),
+                plan.deadLetters.topic(),
+                plan.checkpointInterval > 0
+                        ? "every " + plan.checkpointInterval + " ms (exactly-once)"
+                        : "off (at-least-once)");
         return client;
     }
 }

@@ -22,7 +22,8 @@ class LayeringTest {
     static void importProductClasses() {
         // The other modules come as target/classes or as jars (installed, or packaged in the reactor); their test
         // jars are left out like this module's test classes.
-        product = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        product = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .withImportOption(location -> !location.contains("-tests.jar"))
                 .importPackages("dev.flinkembed");
     }
@@ -30,58 +31,90 @@ class LayeringTest {
     @Test
     void everyModuleIsImported() { // a rule over no classes proves nothing
         assertThat(product.containPackage("dev.flinkembed.runtime.loading")).isTrue();
-        assertThat(product.containPackage("dev.flinkembed.operators.stores.pgvector")).isTrue();
+        assertThat(product.containPackage("dev.flinkembed.operators.stores.pgvector"))
+                .isTrue();
         assertThat(product.containPackage("dev.flinkembed.jobs.cli")).isTrue();
-        assertThat(product.contain("dev.flinkembed.operators.stores.pgvector.PgVectorWriterTest")).isFalse();
+        assertThat(product.contain("dev.flinkembed.operators.stores.pgvector.PgVectorWriterTest"))
+                .isFalse();
     }
 
     @Test
     void theRuntimeNeverImportsFlinkNorTheLayersAboveIt() {
-        noClasses().that().resideInAPackage("dev.flinkembed.runtime..")
-                .should().dependOnClassesThat().resideInAnyPackage("org.apache.flink..", "dev.flinkembed.operators..",
-                        "dev.flinkembed.jobs..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.flinkembed.runtime..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("org.apache.flink..", "dev.flinkembed.operators..", "dev.flinkembed.jobs..")
                 .check(product);
     }
 
     @Test
     void operatorsNeverImportJobs() {
-        noClasses().that().resideInAPackage("dev.flinkembed.operators..")
-                .should().dependOnClassesThat().resideInAPackage("dev.flinkembed.jobs..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.flinkembed.operators..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.flinkembed.jobs..")
                 .check(product);
     }
 
     @Test
     void theStoreInterfaceKnowsNoStore() {
-        noClasses().that().resideInAPackage("dev.flinkembed.operators.store..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.flinkembed.operators.stores..",
-                        "dev.flinkembed.operators.sinks..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.flinkembed.operators.store..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("dev.flinkembed.operators.stores..", "dev.flinkembed.operators.sinks..")
                 .check(product);
     }
 
     /** A store is one package under operators/stores/, listed in the service file: the jobs never name it. */
     @Test
     void jobsReachStoresOnlyThroughTheInterface() {
-        noClasses().that().resideInAPackage("dev.flinkembed.jobs..")
-                .and().doNotHaveFullyQualifiedName("dev.flinkembed.jobs.cli.StoreFlags")
-                .should().dependOnClassesThat().resideInAPackage("dev.flinkembed.operators.stores..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.flinkembed.jobs..")
+                .and()
+                .doNotHaveFullyQualifiedName("dev.flinkembed.jobs.cli.StoreFlags")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.flinkembed.operators.stores..")
                 .check(product);
     }
 
     @Test
     void noStoreOrSinkImportsAnother() {
-        slices().matching("dev.flinkembed.operators.stores.(*)..").should().notDependOnEachOther().check(product);
-        noClasses().that().resideInAPackage("dev.flinkembed.operators.stores..")
-                .should().dependOnClassesThat().resideInAPackage("dev.flinkembed.operators.sinks..")
+        slices().matching("dev.flinkembed.operators.stores.(*)..")
+                .should()
+                .notDependOnEachOther()
                 .check(product);
-        noClasses().that().resideInAPackage("dev.flinkembed.operators.sinks..")
-                .should().dependOnClassesThat().resideInAPackage("dev.flinkembed.operators.stores..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.flinkembed.operators.stores..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.flinkembed.operators.sinks..")
+                .check(product);
+        noClasses()
+                .that()
+                .resideInAPackage("dev.flinkembed.operators.sinks..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.flinkembed.operators.stores..")
                 .check(product);
     }
 
     @Test
     void noJdbcOutsideTheStores() {
-        noClasses().that().resideOutsideOfPackage("dev.flinkembed.operators.stores..")
-                .should().dependOnClassesThat().resideInAnyPackage("java.sql..", "org.postgresql..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("dev.flinkembed.operators.stores..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("java.sql..", "org.postgresql..")
                 .check(product);
     }
 }

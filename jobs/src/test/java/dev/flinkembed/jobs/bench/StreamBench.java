@@ -1,14 +1,14 @@
 package dev.flinkembed.jobs.bench;
 
-import dev.flinkembed.operators.stores.pgvector.PgVectorStoreFactory;
-import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.jobs.TestCorpus;
 import dev.flinkembed.jobs.cli.Environments;
 import dev.flinkembed.jobs.cli.FlinkEmbedCli;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.stream.StreamJob;
+import dev.flinkembed.operators.stores.pgvector.PgVectorStoreFactory;
 import dev.flinkembed.operators.testing.KafkaBroker;
+import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.operators.testing.PgliteServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,14 +49,28 @@ public final class StreamBench {
         docs = rows.size();
         System.out.printf("corpus %s, %d documents, parallelism %d%n", corpus, docs, parallelism);
         Path tmp = Files.createTempDirectory("stream-bench");
-        try (KafkaBroker kafka = KafkaBroker.start(); PgliteServer pg = PgliteServer.start()) {
+        try (KafkaBroker kafka = KafkaBroker.start();
+                PgliteServer pg = PgliteServer.start()) {
             // (1) bulk
             Path input = tmp.resolve("docs.parquet");
             ParquetRows.write(input, rows);
             long t0 = System.nanoTime();
-            int code = FlinkEmbedCli.run("bulk", "--input", input.toString(), "--output", tmp.resolve("out").toString(),
-                    "--sink", "pgvector", "--pg-url", pg.jdbcUrl(), "--table", "bench_bulk", "--parallelism",
-                    Integer.toString(parallelism), "--set", "job.progress-interval=0");
+            int code = FlinkEmbedCli.run(
+                    "bulk",
+                    "--input",
+                    input.toString(),
+                    "--output",
+                    tmp.resolve("out").toString(),
+                    "--sink",
+                    "pgvector",
+                    "--pg-url",
+                    pg.jdbcUrl(),
+                    "--table",
+                    "bench_bulk",
+                    "--parallelism",
+                    Integer.toString(parallelism),
+                    "--set",
+                    "job.progress-interval=0");
             double bulkSeconds = (System.nanoTime() - t0) / 1e9;
             if (code != 0) {
                 throw new IllegalStateException("bulk failed: " + code);
@@ -115,47 +129,66 @@ public final class StreamBench {
             kafka.createTopic("bench-parquet", 2);
             try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
                 for (GenericRecord r : rows) {
-                    send(p, "bench-parquet", r.get("id").toString(), r.get("text").toString());
+                    send(
+                            p,
+                            "bench-parquet",
+                            r.get("id").toString(),
+                            r.get("text").toString());
                 }
             }
             Path lake = tmp.resolve("lake");
-            JobConfig parquetConfig = config.with(JobOptions.SINK_TYPE, "parquet").with(JobOptions.KAFKA_TOPIC,
-                            "bench-parquet").with(JobOptions.SINK_PATH, lake.toString())
-                    .with(JobOptions.KAFKA_GROUP_ID, "bench-parquet").with(JobOptions.JOB_CHECKPOINT_INTERVAL, "2s");
+            JobConfig parquetConfig = config.with(JobOptions.SINK_TYPE, "parquet")
+                    .with(JobOptions.KAFKA_TOPIC, "bench-parquet")
+                    .with(JobOptions.SINK_PATH, lake.toString())
+                    .with(JobOptions.KAFKA_GROUP_ID, "bench-parquet")
+                    .with(JobOptions.JOB_CHECKPOINT_INTERVAL, "2s");
             t0 = System.nanoTime();
-            JobClient parquetClient = StreamJob.start(Environments.local(parallelism), StreamJob.plan(parquetConfig),
-                    System.out);
+            JobClient parquetClient =
+                    StreamJob.start(Environments.local(parallelism), StreamJob.plan(parquetConfig), System.out);
             while (distinctParquetDocs(lake) < docs) {
                 Thread.sleep(100);
             }
             double parquetSeconds = (System.nanoTime() - t0) / 1e9;
             parquetClient.cancel().get();
-            double[] lat = seen.entrySet().stream().mapToDouble(e -> (e.getValue() - sent.get(e.getKey())) / 1e6)
-                    .sorted().toArray();
+            double[] lat = seen.entrySet().stream()
+                    .mapToDouble(e -> (e.getValue() - sent.get(e.getKey())) / 1e6)
+                    .sorted()
+                    .toArray();
 
             System.out.println();
             System.out.println("| run | documents | seconds | documents/s | vs bulk |");
             System.out.println("|---|---|---|---|---|");
-            System.out.printf("| bulk job, Parquet → pgvector | %d | %.1f | %.1f | 1.00× |%n", docs, bulkSeconds,
-                    docs / bulkSeconds);
-            System.out.printf("| stream job, Kafka backlog → pgvector | %d | %.1f | %.1f | %.2f× |%n", docs,
-                    streamSeconds, capacity, capacity / (docs / bulkSeconds));
-            System.out.printf("| stream job, Kafka backlog → Parquet change log | %d | %.1f | %.1f | %.2f× |%n", docs,
-                    parquetSeconds, docs / parquetSeconds, (docs / parquetSeconds) / (docs / bulkSeconds));
+            System.out.printf(
+                    "| bulk job, Parquet → pgvector | %d | %.1f | %.1f | 1.00× |%n",
+                    docs, bulkSeconds, docs / bulkSeconds);
+            System.out.printf(
+                    "| stream job, Kafka backlog → pgvector | %d | %.1f | %.1f | %.2f× |%n",
+                    docs, streamSeconds, capacity, capacity / (docs / bulkSeconds));
+            System.out.printf(
+                    "| stream job, Kafka backlog → Parquet change log | %d | %.1f | %.1f | %.2f× |%n",
+                    docs, parquetSeconds, docs / parquetSeconds, (docs / parquetSeconds) / (docs / bulkSeconds));
             System.out.println();
-            System.out.printf("latency at %.1f documents/s (%.0f%% of the stream's capacity) for %d s: %d of %d "
-                            + "seen, p50 %.0f ms, p99 %.0f ms, max %.0f ms%n", rate, load * 100, latencySeconds,
-                    lat.length, n, pct(lat, 50), pct(lat, 99), lat.length == 0 ? 0 : lat[lat.length - 1]);
+            System.out.printf(
+                    "latency at %.1f documents/s (%.0f%% of the stream's capacity) for %d s: %d of %d "
+                            + "seen, p50 %.0f ms, p99 %.0f ms, max %.0f ms%n",
+                    rate,
+                    load * 100,
+                    latencySeconds,
+                    lat.length,
+                    n,
+                    pct(lat, 50),
+                    pct(lat, 99),
+                    lat.length == 0 ? 0 : lat[lat.length - 1]);
         }
         System.exit(0);
     }
 
-
     /** Documents in the committed change-log files (in-progress files are hidden, not matched). */
     private static long distinctParquetDocs(Path lake) {
-        try (Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(DISTINCT doc_id) FROM read_parquet('" + lake
-                     + "/vectors/**/*.parquet')")) {
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT count(DISTINCT doc_id) FROM read_parquet('" + lake + "/vectors/**/*.parquet')")) {
             rs.next();
             return rs.getLong(1);
         } catch (Exception e) {
@@ -173,8 +206,9 @@ public final class StreamBench {
     }
 
     private static long distinctDocs(PgliteServer pg) {
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(DISTINCT doc_id) FROM bench_stream")) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(DISTINCT doc_id) FROM bench_stream")) {
             rs.next();
             return rs.getLong(1);
         } catch (Exception e) {
@@ -184,10 +218,11 @@ public final class StreamBench {
 
     /** Every 20 ms: which latency documents are visible in the table now. */
     private static void poll(PgliteServer pg, Map<String, Long> sent, Map<String, Long> seen) {
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement()) {
             while (true) {
-                try (ResultSet rs = s.executeQuery("SELECT doc_id FROM bench_stream WHERE doc_id LIKE 'lat-%' "
-                        + "AND chunk_index = 0")) {
+                try (ResultSet rs = s.executeQuery(
+                        "SELECT doc_id FROM bench_stream WHERE doc_id LIKE 'lat-%' " + "AND chunk_index = 0")) {
                     long now = System.nanoTime();
                     while (rs.next()) {
                         String id = rs.getString(1);
@@ -210,6 +245,5 @@ public final class StreamBench {
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100 * sorted.length) - 1)];
     }
 
-    private StreamBench() {
-    }
+    private StreamBench() {}
 }

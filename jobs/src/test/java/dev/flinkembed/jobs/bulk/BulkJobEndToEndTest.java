@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkembed.jobs.TestCorpus;
-import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.jobs.cli.FlinkEmbedCli;
+import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.EmbeddingInput;
 import dev.flinkembed.runtime.loading.ModelOptions;
@@ -40,6 +40,7 @@ class BulkJobEndToEndTest {
 
     @TempDir
     static Path dir;
+
     static Path output;
     static List<GenericRecord> good;
     static int loadsDuringJob;
@@ -55,8 +56,16 @@ class BulkJobEndToEndTest {
         output = dir.resolve("out");
         String key = ModelOptions.defaults(ModelOptions.DEFAULT_MODEL).weightsKey();
         int before = SharedModels.loadCount(key);
-        exitCode = FlinkEmbedCli.run("bulk", "--input", input.toString(), "--output", output.toString(),
-                "--parallelism", "2", "--set", "job.progress-interval=2s");
+        exitCode = FlinkEmbedCli.run(
+                "bulk",
+                "--input",
+                input.toString(),
+                "--output",
+                output.toString(),
+                "--parallelism",
+                "2",
+                "--set",
+                "job.progress-interval=2s");
         loadsDuringJob = SharedModels.loadCount(key) - before;
     }
 
@@ -80,10 +89,12 @@ class BulkJobEndToEndTest {
         good.forEach(r -> expectedIds.add(r.get("id").toString()));
         expectedIds.add("good-null-file");
         Map<String, List<int[]>> byDoc = new HashMap<>();
-        try (Connection c = duckdb(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT doc_id, chunk_index, chunk_count FROM " + vectors())) {
+        try (Connection c = duckdb();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT doc_id, chunk_index, chunk_count FROM " + vectors())) {
             while (rs.next()) {
-                byDoc.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new int[] {rs.getInt(2), rs.getInt(3)});
+                byDoc.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+                        .add(new int[] {rs.getInt(2), rs.getInt(3)});
             }
         }
         assertThat(byDoc.keySet()).isEqualTo(expectedIds);
@@ -104,7 +115,8 @@ class BulkJobEndToEndTest {
 
     @Test
     void vectorsAreUnitNormOfTheModelDimensionAndEqualTheModelsOutput() throws Exception {
-        try (Connection c = duckdb(); Statement s = c.createStatement()) {
+        try (Connection c = duckdb();
+                Statement s = c.createStatement()) {
             ResultSet rs = s.executeQuery("SELECT min(len(embedding)), max(len(embedding)), "
                     + "min(sqrt(list_sum(list_transform(embedding, x -> x * x)))), "
                     + "max(sqrt(list_sum(list_transform(embedding, x -> x * x)))), count(*) FROM " + vectors());
@@ -128,10 +140,13 @@ class BulkJobEndToEndTest {
                 }
                 stored.add(v);
             }
-            try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelOptions.defaults(ModelOptions.DEFAULT_MODEL))) {
-                var fresh = m.embed(texts.stream().map(EmbeddingInput::document).toList()).embeddings();
+            try (InProcessEmbeddingModel m =
+                    InProcessEmbeddingModel.open(ModelOptions.defaults(ModelOptions.DEFAULT_MODEL))) {
+                var fresh = m.embed(texts.stream().map(EmbeddingInput::document).toList())
+                        .embeddings();
                 for (int i = 0; i < texts.size(); i++) {
-                    assertThat(Vectors.cosine(stored.get(i), fresh.get(i).vector())).isGreaterThan(0.99999);
+                    assertThat(Vectors.cosine(stored.get(i), fresh.get(i).vector()))
+                            .isGreaterThan(0.99999);
                 }
             }
         }
@@ -140,14 +155,16 @@ class BulkJobEndToEndTest {
     @Test
     void fileMetadataNamesTheModelSetUp() throws Exception {
         Map<String, String> meta = new HashMap<>();
-        try (Connection c = duckdb(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT decode(key), decode(value) FROM parquet_kv_metadata('"
-                     + output.resolve("vectors") + "/*.parquet')")) {
+        try (Connection c = duckdb();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT decode(key), decode(value) FROM parquet_kv_metadata('"
+                        + output.resolve("vectors") + "/*.parquet')")) {
             while (rs.next()) {
                 meta.put(rs.getString(1), rs.getString(2));
             }
         }
-        assertThat(meta).containsEntry("flink-embed.model", "builtin:all-minilm-l6-v2")
+        assertThat(meta)
+                .containsEntry("flink-embed.model", "builtin:all-minilm-l6-v2")
                 .containsEntry("flink-embed.dimensions", "384")
                 .containsEntry("flink-embed.pooling", "mean")
                 .containsEntry("flink-embed.normalized", "true")
@@ -159,17 +176,24 @@ class BulkJobEndToEndTest {
         List<JsonNode> letters = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         try (Stream<Path> files = Files.list(output.resolve("dead-letter"))) {
-            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".jsonl")).toList()) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".jsonl"))
+                    .toList()) {
                 for (String line : Files.readAllLines(f)) {
                     letters.add(json.readTree(line));
                 }
             }
         }
         assertThat(letters).hasSize(8);
-        List<String> reasons = letters.stream().map(l -> l.get("reason").asText()).toList();
-        assertThat(reasons.stream().filter(r -> r.startsWith("column 'text' must be a string, got long"))).hasSize(5);
-        assertThat(reasons).contains("missing required column 'id' (null)", "missing required column 'text' (null)",
-                "column 'text' is empty");
-        assertThat(letters).allSatisfy(l -> assertThat(l.get("original").asText()).isNotEmpty());
+        List<String> reasons =
+                letters.stream().map(l -> l.get("reason").asText()).toList();
+        assertThat(reasons.stream().filter(r -> r.startsWith("column 'text' must be a string, got long")))
+                .hasSize(5);
+        assertThat(reasons)
+                .contains(
+                        "missing required column 'id' (null)",
+                        "missing required column 'text' (null)",
+                        "column 'text' is empty");
+        assertThat(letters)
+                .allSatisfy(l -> assertThat(l.get("original").asText()).isNotEmpty());
     }
 }

@@ -7,8 +7,8 @@ import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.runtime.jobgraph.JobVertex;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,12 +30,17 @@ class BulkJobParallelismTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         BulkJob.build(env, plan);
         List<JobVertex> vertices = List.of(env.getStreamGraph().getJobGraph().getVerticesAsArray());
-        vertices.forEach(v -> System.out.printf("%s: parallelism %d, configured %s%n", v.getName(),
-                v.getParallelism(), v.isParallelismConfigured()));
+        vertices.forEach(v -> System.out.printf(
+                "%s: parallelism %d, configured %s%n", v.getName(), v.getParallelism(), v.isParallelismConfigured()));
         // chunk -> embed -> route refused chunks -> count embedded -> write vectors, chained into one vertex
-        JobVertex modelStage = vertices.stream().filter(v -> v.getName().contains("embed")).findFirst().orElseThrow();
+        JobVertex modelStage = vertices.stream()
+                .filter(v -> v.getName().contains("embed"))
+                .findFirst()
+                .orElseThrow();
         assertThat(modelStage.getName()).contains("chunk", "write vectors");
         assertThat(modelStage.getParallelism()).isEqualTo(3);
-        assertThat(modelStage.isParallelismConfigured()).as("parallelism fixed for the adaptive batch scheduler").isTrue();
+        assertThat(modelStage.isParallelismConfigured())
+                .as("parallelism fixed for the adaptive batch scheduler")
+                .isTrue();
     }
 }

@@ -3,10 +3,10 @@ package dev.flinkembed.jobs.bulk;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flinkembed.jobs.TestCorpus;
-import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.jobs.cli.CliRun;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.stream.StreamExpectations;
+import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.runtime.pooling.Vectors;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -32,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("e2e")
 class BulkPreviousOutputTest {
 
-
     @TempDir
     Path dir;
 
@@ -41,8 +39,16 @@ class BulkPreviousOutputTest {
     }
 
     static CliRun bulk(Path input, Path output, String... more) {
-        List<String> args = new ArrayList<>(List.of("bulk", "--input", input.toString(), "--output", output.toString(),
-                "--parallelism", "2", "--set", "job.progress-interval=0"));
+        List<String> args = new ArrayList<>(List.of(
+                "bulk",
+                "--input",
+                input.toString(),
+                "--output",
+                output.toString(),
+                "--parallelism",
+                "2",
+                "--set",
+                "job.progress-interval=0"));
         args.addAll(List.of(more));
         return CliRun.of(args.toArray(String[]::new));
     }
@@ -50,10 +56,12 @@ class BulkPreviousOutputTest {
     /** doc#chunk → [lineage, embedded_at, vector]. */
     static Map<String, Object[]> read(Path output) throws Exception {
         Map<String, Object[]> out = new HashMap<>();
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT doc_id, chunk_index, chunk_count, start_char, end_char, token_count, "
-                     + "content_hash, model_fingerprint, text, epoch_ms(embedded_at), embedding FROM read_parquet('"
-                     + output.resolve("vectors") + "/*.parquet')")) {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                Statement s = c.createStatement();
+                ResultSet rs =
+                        s.executeQuery("SELECT doc_id, chunk_index, chunk_count, start_char, end_char, token_count, "
+                                + "content_hash, model_fingerprint, text, epoch_ms(embedded_at), embedding FROM read_parquet('"
+                                + output.resolve("vectors") + "/*.parquet')")) {
             while (rs.next()) {
                 String lineage = rs.getInt(3) + " " + rs.getInt(4) + "-" + rs.getInt(5) + " " + rs.getInt(6) + " "
                         + rs.getString(7) + " " + rs.getString(8) + " " + rs.getString(9);
@@ -92,7 +100,8 @@ class BulkPreviousOutputTest {
         assertThat(second.code()).as(second.err()).isZero();
         Set<String> toEmbed = StreamExpectations.chunksToEmbed(JobConfig.defaults(), v1, v2);
         int total = StreamExpectations.expectedChunks(JobConfig.defaults(), v2).size();
-        assertThat(second.out()).contains(toEmbed.size() + " chunks embedded")
+        assertThat(second.out())
+                .contains(toEmbed.size() + " chunks embedded")
                 .contains("Reused " + (total - toEmbed.size()) + " vectors from " + out1);
 
         Path fresh = dir.resolve("fresh");
@@ -104,16 +113,21 @@ class BulkPreviousOutputTest {
         double worst = 1;
         int reused = 0;
         for (String k : reference.keySet()) {
-            assertThat(snapshot.get(k)[0]).as("lineage of %s", k).isEqualTo(reference.get(k)[0]);
-            worst = Math.min(worst, Vectors.cosine((float[]) snapshot.get(k)[2], (float[]) reference.get(k)[2]));
+            assertThat(snapshot.get(k)[0])
+                    .as("lineage of %s", k)
+                    .isEqualTo(reference.get(k)[0]);
+            worst = Math.min(worst, Vectors.cosine((float[]) snapshot.get(k)[2], (float[])
+                    reference.get(k)[2]));
             String hashKey = k + " " + ((String) snapshot.get(k)[0]).split(" ")[3];
             if (!toEmbed.contains(hashKey)) {
                 reused++;
-                assertThat(snapshot.get(k)[1]).as("%s reused from the first output, embedded_at included", k)
+                assertThat(snapshot.get(k)[1])
+                        .as("%s reused from the first output, embedded_at included", k)
                         .isEqualTo(first.get(k)[1]);
             }
         }
-        System.out.printf("bulk --previous: %d rows, %d reused, %d embedded; worst cosine to a fresh run %.8f%n",
+        System.out.printf(
+                "bulk --previous: %d rows, %d reused, %d embedded; worst cosine to a fresh run %.8f%n",
                 snapshot.size(), reused, snapshot.size() - reused, worst);
         assertThat(reused).isEqualTo(total - toEmbed.size());
         assertThat(worst).isGreaterThanOrEqualTo(0.99999);

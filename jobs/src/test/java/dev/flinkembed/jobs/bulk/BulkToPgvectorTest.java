@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkembed.jobs.TestCorpus;
-import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.jobs.cli.CliRun;
+import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.operators.testing.PgliteServer;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -47,17 +47,34 @@ class BulkToPgvectorTest {
     }
 
     private static CliRun bulk() {
-        return CliRun.of("bulk", "--input", input.toString(), "--output", dir.resolve("out").toString(), "--sink",
-                "pgvector", "--pg-url", pg.jdbcUrl(), "--table", "debian", "--parallelism", "2");
+        return CliRun.of(
+                "bulk",
+                "--input",
+                input.toString(),
+                "--output",
+                dir.resolve("out").toString(),
+                "--sink",
+                "pgvector",
+                "--pg-url",
+                pg.jdbcUrl(),
+                "--table",
+                "debian",
+                "--parallelism",
+                "2");
     }
 
     /** Every row with its physical version (xmin): any update, even to identical values, changes it. */
     private static String snapshot() throws Exception {
         StringBuilder sb = new StringBuilder();
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT t::text, xmin::text FROM debian t ORDER BY doc_id, chunk_index")) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs =
+                        s.executeQuery("SELECT t::text, xmin::text FROM debian t ORDER BY doc_id, chunk_index")) {
             while (rs.next()) {
-                sb.append(rs.getString(1)).append(" xmin=").append(rs.getString(2)).append('\n');
+                sb.append(rs.getString(1))
+                        .append(" xmin=")
+                        .append(rs.getString(2))
+                        .append('\n');
             }
         }
         return sb.toString();
@@ -67,8 +84,9 @@ class BulkToPgvectorTest {
     void loadingTheSameCorpusTwiceLeavesTheTableUnchangedAndSearchFindsADocumentByItsText() throws Exception {
         assertThat(bulk().code()).isZero();
         String first = snapshot();
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(DISTINCT doc_id), count(*) FROM debian")) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(DISTINCT doc_id), count(*) FROM debian")) {
             rs.next();
             assertThat(rs.getInt(1)).isEqualTo(300);
             assertThat(rs.getInt(2)).isGreaterThanOrEqualTo(300);
@@ -76,12 +94,21 @@ class BulkToPgvectorTest {
         assertThat(bulk().code()).isZero();
         assertThat(snapshot()).isEqualTo(first);
 
-        for (int i : new int[]{7, 123, 250}) {
+        for (int i : new int[] {7, 123, 250}) {
             GenericRecord doc = docs.get(i);
-            CliRun run = CliRun.of("search", "--pg-url", pg.jdbcUrl(), "--table", "debian", "--query",
-                    doc.get("text").toString(), "--k", "3");
+            CliRun run = CliRun.of(
+                    "search",
+                    "--pg-url",
+                    pg.jdbcUrl(),
+                    "--table",
+                    "debian",
+                    "--query",
+                    doc.get("text").toString(),
+                    "--k",
+                    "3");
             assertThat(run.code()).isZero();
-            List<String> lines = run.out().lines().filter(l -> l.startsWith("{")).toList();
+            List<String> lines =
+                    run.out().lines().filter(l -> l.startsWith("{")).toList();
             assertThat(lines).hasSize(3);
             JsonNode best = new ObjectMapper().readTree(lines.get(0));
             assertThat(best.get("rank").asInt()).isEqualTo(1);
@@ -91,13 +118,24 @@ class BulkToPgvectorTest {
         }
 
         // Rows written by other weights (same model name): the query's vectors may not be comparable — say so.
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement()) {
             s.executeUpdate("UPDATE debian SET model_fingerprint = 'weights-of-another-build'");
         }
-        CliRun mismatched = CliRun.of("search", "--pg-url", pg.jdbcUrl(), "--table", "debian", "--query",
-                docs.get(7).get("text").toString(), "--k", "3");
+        CliRun mismatched = CliRun.of(
+                "search",
+                "--pg-url",
+                pg.jdbcUrl(),
+                "--table",
+                "debian",
+                "--query",
+                docs.get(7).get("text").toString(),
+                "--k",
+                "3");
         assertThat(mismatched.code()).isZero();
-        assertThat(mismatched.err()).contains("warning: public.debian was embedded with builtin:all-minilm-l6-v2 "
-                + "(fingerprint weights-of-another-build)").contains("scores may not be comparable");
+        assertThat(mismatched.err())
+                .contains("warning: public.debian was embedded with builtin:all-minilm-l6-v2 "
+                        + "(fingerprint weights-of-another-build)")
+                .contains("scores may not be comparable");
     }
 }

@@ -28,15 +28,27 @@ class DocumentLimitTest {
         String big = "Debian package description. ".repeat(300); // 8,700 characters
         String small = "Debian package description. ".repeat(100); // 2,900 characters
         Path input = dir.resolve("docs.jsonl");
-        Files.writeString(input, JSON.createObjectNode().put("id", "big").put("text", big).put("title", "Big") + "\n"
-                + JSON.createObjectNode().put("id", "small").put("text", small) + "\n");
+        Files.writeString(
+                input,
+                JSON.createObjectNode().put("id", "big").put("text", big).put("title", "Big") + "\n"
+                        + JSON.createObjectNode().put("id", "small").put("text", small) + "\n");
         Path out = dir.resolve("out");
-        int code = FlinkEmbedCli.run("bulk", "--input", input.toString(), "--output", out.toString(),
-                "--set", "chunking.max-document-chars=5000", "--set", "job.progress-interval=0");
+        int code = FlinkEmbedCli.run(
+                "bulk",
+                "--input",
+                input.toString(),
+                "--output",
+                out.toString(),
+                "--set",
+                "chunking.max-document-chars=5000",
+                "--set",
+                "job.progress-interval=0");
         assertThat(code).isZero();
 
         List<GenericRecord> vectors = ParquetRows.readAll(out.resolve("vectors"));
-        assertThat(vectors).isNotEmpty().allSatisfy(v -> assertThat(v.get("doc_id").toString()).isEqualTo("small"));
+        assertThat(vectors)
+                .isNotEmpty()
+                .allSatisfy(v -> assertThat(v.get("doc_id").toString()).isEqualTo("small"));
         List<JsonNode> letters = new ArrayList<>();
         try (Stream<Path> files = Files.list(out.resolve("dead-letter"))) {
             for (Path f : files.filter(p -> p.toString().endsWith(".jsonl")).toList()) {
@@ -46,7 +58,9 @@ class DocumentLimitTest {
             }
         }
         assertThat(letters).hasSize(1);
-        assertThat(letters.get(0).get("reason").asText()).contains("'big'").contains(big.length() + " characters")
+        assertThat(letters.get(0).get("reason").asText())
+                .contains("'big'")
+                .contains(big.length() + " characters")
                 .contains("chunking.max-document-chars (5000)");
         JsonNode original = JSON.readTree(letters.get(0).get("original").asText());
         assertThat(original.get("text").asText()).isEqualTo(big); // whole, as a line of JSON Lines input

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.jobs.cli.FlinkEmbedCli;
+import dev.flinkembed.operators.testing.ParquetRows;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,12 +30,20 @@ class JsonLinesBulkJobTest {
         ByteArrayOutputStream input = new ByteArrayOutputStream();
         for (int i = 0; i < 40; i++) {
             input.writeBytes(("{\"id\": \"doc-" + i + "\", \"text\": \"Document number " + i
-                    + " about Debian packages.\", \"title\": \"Title " + i + "\", \"metadata\": {\"n\": \"" + i
-                    + "\"}}\n").getBytes(StandardCharsets.UTF_8));
+                            + " about Debian packages.\", \"title\": \"Title " + i + "\", \"metadata\": {\"n\": \"" + i
+                            + "\"}}\n")
+                    .getBytes(StandardCharsets.UTF_8));
         }
-        String[] bad = {"{broken json", "[1, 2, 3]", "{\"text\": \"no id\"}", "{\"id\": \"no-text\"}",
-                "{\"id\": 12, \"text\": \"numeric id\"}", "{\"id\": \"empty\", \"text\": \"\"}",
-                "{\"id\": \"op\", \"text\": \"x\", \"op\": \"merge\"}", "{\"id\": \"del\", \"op\": \"delete\"}"};
+        String[] bad = {
+            "{broken json",
+            "[1, 2, 3]",
+            "{\"text\": \"no id\"}",
+            "{\"id\": \"no-text\"}",
+            "{\"id\": 12, \"text\": \"numeric id\"}",
+            "{\"id\": \"empty\", \"text\": \"\"}",
+            "{\"id\": \"op\", \"text\": \"x\", \"op\": \"merge\"}",
+            "{\"id\": \"del\", \"op\": \"delete\"}"
+        };
         for (String b : bad) {
             input.writeBytes((b + "\n").getBytes(StandardCharsets.UTF_8));
         }
@@ -45,8 +53,8 @@ class JsonLinesBulkJobTest {
         Files.write(file, input.toByteArray());
 
         Path out = dir.resolve("out");
-        int code = FlinkEmbedCli.run("bulk", "--input", file.toString(), "--output", out.toString(),
-                "--set", "job.progress-interval=0");
+        int code = FlinkEmbedCli.run(
+                "bulk", "--input", file.toString(), "--output", out.toString(), "--set", "job.progress-interval=0");
         assertThat(code).isZero();
 
         List<GenericRecord> vectors = ParquetRows.readAll(out.resolve("vectors"));
@@ -64,12 +72,18 @@ class JsonLinesBulkJobTest {
                 }
             }
         }
-        List<String> reasons = letters.stream().map(l -> l.get("reason").asText()).sorted().toList();
+        List<String> reasons =
+                letters.stream().map(l -> l.get("reason").asText()).sorted().toList();
         assertThat(reasons).hasSize(9);
-        assertThat(reasons).anyMatch(r -> r.startsWith("invalid JSON"))
-                .contains("expected a JSON object, got array", "missing required field 'id'",
-                        "missing required field 'text'", "field 'id' must be a string, got number",
-                        "field 'text' is empty", "not valid UTF-8",
+        assertThat(reasons)
+                .anyMatch(r -> r.startsWith("invalid JSON"))
+                .contains(
+                        "expected a JSON object, got array",
+                        "missing required field 'id'",
+                        "missing required field 'text'",
+                        "field 'id' must be a string, got number",
+                        "field 'text' is empty",
+                        "not valid UTF-8",
                         "op 'delete' needs a sink that can delete (pgvector or Kafka), not Parquet files")
                 .anyMatch(r -> r.startsWith("unknown op"));
         assertThat(letters).anyMatch(l -> l.has("original_base64"));

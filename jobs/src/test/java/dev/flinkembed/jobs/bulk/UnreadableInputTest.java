@@ -29,6 +29,7 @@ class UnreadableInputTest {
 
     @TempDir
     Path dir;
+
     Path good;
     Path truncated;
 
@@ -46,8 +47,11 @@ class UnreadableInputTest {
     void aTruncatedFileAloneIsAConfigurationErrorNamingIt() {
         CliRun r = bulk(truncated, dir.resolve("out"));
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains(truncated.toString()).contains("cannot be read")
-                .contains("source.on-unreadable-file=skip").doesNotContain("LocalInputFile@");
+        assertThat(r.err())
+                .contains(truncated.toString())
+                .contains("cannot be read")
+                .contains("source.on-unreadable-file=skip")
+                .doesNotContain("LocalInputFile@");
         assertThat(dir.resolve("out")).doesNotExist(); // nothing moved, nothing created
     }
 
@@ -65,16 +69,19 @@ class UnreadableInputTest {
         CliRun r = bulk(dir.resolve("in"), out, "--on-unreadable-file", "skip");
         assertThat(r.code()).as(r.err()).isZero();
         try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
-             ResultSet rs = duck.createStatement().executeQuery("SELECT count(DISTINCT doc_id), count(*) FROM "
-                     + "read_parquet('" + out.resolve("vectors") + "/*.parquet') WHERE doc_id LIKE 'good-%'")) {
+                ResultSet rs = duck.createStatement()
+                        .executeQuery("SELECT count(DISTINCT doc_id), count(*) FROM " + "read_parquet('"
+                                + out.resolve("vectors") + "/*.parquet') WHERE doc_id LIKE 'good-%'")) {
             rs.next();
             assertThat(rs.getLong(1)).isEqualTo(12);
             assertThat(rs.getLong(2)).isEqualTo(12);
         }
         List<JsonNode> letters = deadLetters(out);
         assertThat(letters).hasSize(1);
-        assertThat(letters.get(0).get("source").asText()).isEqualTo(truncated.toAbsolutePath().toString());
-        assertThat(letters.get(0).get("reason").asText()).startsWith("unreadable file, skipped")
+        assertThat(letters.get(0).get("source").asText())
+                .isEqualTo(truncated.toAbsolutePath().toString());
+        assertThat(letters.get(0).get("reason").asText())
+                .startsWith("unreadable file, skipped")
                 .contains("not a Parquet file");
     }
 
@@ -113,8 +120,8 @@ class UnreadableInputTest {
     }
 
     private static CliRun bulk(Path input, Path out, String... more) {
-        List<String> args = new ArrayList<>(List.of("bulk", "--input", input.toString(), "--output", out.toString(),
-                "--set", "job.progress-interval=0"));
+        List<String> args = new ArrayList<>(List.of(
+                "bulk", "--input", input.toString(), "--output", out.toString(), "--set", "job.progress-interval=0"));
         args.addAll(List.of(more));
         return CliRun.of(args.toArray(String[]::new));
     }

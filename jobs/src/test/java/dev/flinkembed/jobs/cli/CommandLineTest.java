@@ -37,25 +37,48 @@ class CommandLineTest {
     @Test
     void configurationMistakesFailBeforeAnyJobWithTheKeyNamed() {
         int[] code = new int[1];
-        String err = stderrOf(() -> code[0] = FlinkEmbedCli.run("bulk", "--input", TestCorpus.SAMPLE.toString(),
-                "--output", dir.resolve("out").toString(), "--set", "chunking.overlap=3"));
+        String err = stderrOf(() -> code[0] = FlinkEmbedCli.run(
+                "bulk",
+                "--input",
+                TestCorpus.SAMPLE.toString(),
+                "--output",
+                dir.resolve("out").toString(),
+                "--set",
+                "chunking.overlap=3"));
         assertThat(code[0]).isEqualTo(2);
-        assertThat(err).contains("unknown configuration key 'chunking.overlap'")
+        assertThat(err)
+                .contains("unknown configuration key 'chunking.overlap'")
                 .contains("did you mean 'chunking.overlap-tokens'");
         assertThat(dir.resolve("out")).doesNotExist();
 
-        err = stderrOf(() -> code[0] = FlinkEmbedCli.run("bulk", "--input", dir.resolve("missing.parquet").toString(),
-                "--output", dir.resolve("out").toString()));
+        err = stderrOf(() -> code[0] = FlinkEmbedCli.run(
+                "bulk",
+                "--input",
+                dir.resolve("missing.parquet").toString(),
+                "--output",
+                dir.resolve("out").toString()));
         assertThat(code[0]).isEqualTo(2);
         assertThat(err).contains("source.path").contains("missing.parquet").contains("does not exist");
 
-        err = stderrOf(() -> code[0] = FlinkEmbedCli.run("bulk", "--input", TestCorpus.SAMPLE.toString(),
-                "--output", dir.resolve("out").toString(), "--set", "source.text-column=body"));
+        err = stderrOf(() -> code[0] = FlinkEmbedCli.run(
+                "bulk",
+                "--input",
+                TestCorpus.SAMPLE.toString(),
+                "--output",
+                dir.resolve("out").toString(),
+                "--set",
+                "source.text-column=body"));
         assertThat(code[0]).isEqualTo(2);
         assertThat(err).contains("source.text-column").contains("'body'").contains("[id, text]");
 
-        err = stderrOf(() -> code[0] = FlinkEmbedCli.run("bulk", "--input", TestCorpus.SAMPLE.toString(),
-                "--output", dir.resolve("out").toString(), "--set", "model.dimensions=999"));
+        err = stderrOf(() -> code[0] = FlinkEmbedCli.run(
+                "bulk",
+                "--input",
+                TestCorpus.SAMPLE.toString(),
+                "--output",
+                dir.resolve("out").toString(),
+                "--set",
+                "model.dimensions=999"));
         assertThat(code[0]).isEqualTo(2);
         assertThat(err).contains("'model.dimensions'").contains("'999'").contains("1..384");
         assertThat(dir.resolve("out")).doesNotExist();
@@ -65,9 +88,18 @@ class CommandLineTest {
     @org.junit.jupiter.api.Tag("e2e")
     void anEmbeddingTimeoutFailsTheJobWithAMessageInsteadOfHanging() {
         int[] code = new int[1];
-        String err = stderrOf(() -> code[0] = FlinkEmbedCli.run("bulk", "--input", TestCorpus.SAMPLE.toString(),
-                "--output", dir.resolve("out").toString(), "--set", "embed.timeout=1ms",
-                "--set", "job.progress-interval=0", "--set", "job.restart-attempts=0"));
+        String err = stderrOf(() -> code[0] = FlinkEmbedCli.run(
+                "bulk",
+                "--input",
+                TestCorpus.SAMPLE.toString(),
+                "--output",
+                dir.resolve("out").toString(),
+                "--set",
+                "embed.timeout=1ms",
+                "--set",
+                "job.progress-interval=0",
+                "--set",
+                "job.restart-attempts=0"));
         assertThat(code[0]).isEqualTo(1);
         assertThat(err).contains("took longer than embed.timeout = 1 ms");
     }
@@ -75,14 +107,18 @@ class CommandLineTest {
     @Test
     void embedWritesOneLinePerInputInOrderWithTheModelsVectors() throws Exception {
         Path in = dir.resolve("in.jsonl");
-        Files.writeString(in, String.join("\n",
-                "{\"id\": \"1\", \"text\": \"The capital of China is Beijing.\"}",
-                "{\"id\": \"2\", \"text\": \"" + "long text ".repeat(300) + "\"}",
-                "not json",
-                "{\"id\": 4, \"text\": \"What is the capital of China?\"}") + "\n");
+        Files.writeString(
+                in,
+                String.join(
+                                "\n",
+                                "{\"id\": \"1\", \"text\": \"The capital of China is Beijing.\"}",
+                                "{\"id\": \"2\", \"text\": \"" + "long text ".repeat(300) + "\"}",
+                                "not json",
+                                "{\"id\": 4, \"text\": \"What is the capital of China?\"}")
+                        + "\n");
         Path out = dir.resolve("out.jsonl");
-        String err = stderrOf(() -> FlinkEmbedCli.run("embed", "--input", in.toString(), "--output", out.toString(),
-                "--dimensions", "128"));
+        String err = stderrOf(() -> FlinkEmbedCli.run(
+                "embed", "--input", in.toString(), "--output", out.toString(), "--dimensions", "128"));
         List<String> lines = Files.readAllLines(out);
         assertThat(lines).hasSize(4);
         ObjectMapper json = new ObjectMapper();
@@ -97,7 +133,9 @@ class CommandLineTest {
         try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(
                 ModelOptions.defaults(ModelOptions.DEFAULT_MODEL).withDimensions(128))) {
             float[] expected = m.embed(List.of(EmbeddingInput.document("What is the capital of China?")))
-                    .embeddings().get(0).vector();
+                    .embeddings()
+                    .get(0)
+                    .vector();
             float[] got = new float[128];
             for (int i = 0; i < 128; i++) {
                 got[i] = (float) fourth.get("embedding").get(i).asDouble();
@@ -112,8 +150,12 @@ class CommandLineTest {
         StringBuilder input = new StringBuilder();
         int lines = 1500;
         for (int i = 0; i < lines; i++) {
-            input.append(i % 97 == 50 ? "{\"id\": " + i + "}" : "{\"id\": " + i + ", \"text\": \"document number "
-                    + i + " " + "word ".repeat(i % 40) + "\"}").append('\n');
+            input.append(
+                            i % 97 == 50
+                                    ? "{\"id\": " + i + "}"
+                                    : "{\"id\": " + i + ", \"text\": \"document number " + i + " "
+                                            + "word ".repeat(i % 40) + "\"}")
+                    .append('\n');
         }
         Path in = dir.resolve("many.jsonl");
         Files.writeString(in, input);
@@ -123,7 +165,8 @@ class CommandLineTest {
         assertThat(written).hasSize(lines);
         ObjectMapper json = new ObjectMapper();
         int errors = 0;
-        try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelOptions.defaults(ModelOptions.DEFAULT_MODEL))) {
+        try (InProcessEmbeddingModel m =
+                InProcessEmbeddingModel.open(ModelOptions.defaults(ModelOptions.DEFAULT_MODEL))) {
             for (int i = 0; i < lines; i++) {
                 JsonNode row = json.readTree(written.get(i));
                 assertThat(row.get("id").asInt()).isEqualTo(i);
@@ -131,8 +174,11 @@ class CommandLineTest {
                     assertThat(row.get("error").asText()).contains("line " + (i + 1));
                     errors++;
                 } else if (i % 150 == 0) {
-                    float[] expected = m.embed(List.of(EmbeddingInput.document("document number " + i + " "
-                            + "word ".repeat(i % 40)))).embeddings().get(0).vector();
+                    float[] expected = m.embed(List.of(
+                                    EmbeddingInput.document("document number " + i + " " + "word ".repeat(i % 40))))
+                            .embeddings()
+                            .get(0)
+                            .vector();
                     float[] got = new float[expected.length];
                     for (int j = 0; j < got.length; j++) {
                         got[j] = (float) row.get("embedding").get(j).asDouble();

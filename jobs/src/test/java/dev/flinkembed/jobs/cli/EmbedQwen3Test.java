@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** `flink-embed embed --model <fixture> --kind query --instruction ... --dimensions 16` gives the golden vectors. */
 class EmbedQwen3Test {
 
-    static final Path FIXTURE = dev.flinkembed.jobs.TestCorpus.locate(
-            "model-runtime/src/test/resources/fixtures/qwen3-embedding-tiny");
+    static final Path FIXTURE =
+            dev.flinkembed.jobs.TestCorpus.locate("model-runtime/src/test/resources/fixtures/qwen3-embedding-tiny");
 
     @TempDir
     Path dir;
@@ -30,17 +30,30 @@ class EmbedQwen3Test {
         for (JsonNode c : golden.get("cases")) {
             if (c.get("kind").asText().equals("query")) {
                 queries.add(c);
-                in.append(json.writeValueAsString(json.createObjectNode().put("id", "q" + queries.size())
-                        .put("text", c.get("text").asText()))).append('\n');
+                in.append(json.writeValueAsString(json.createObjectNode()
+                                .put("id", "q" + queries.size())
+                                .put("text", c.get("text").asText())))
+                        .append('\n');
             }
         }
         assertThat(queries).isNotEmpty();
         Path input = dir.resolve("queries.jsonl");
         Files.writeString(input, in);
         Path output = dir.resolve("out.jsonl");
-        int code = FlinkEmbedCli.run("embed", "--model", FIXTURE.toString(), "--kind", "query", "--instruction",
-                queries.get(0).get("instruction").asText(), "--dimensions", "16", "--input", input.toString(),
-                "--output", output.toString());
+        int code = FlinkEmbedCli.run(
+                "embed",
+                "--model",
+                FIXTURE.toString(),
+                "--kind",
+                "query",
+                "--instruction",
+                queries.get(0).get("instruction").asText(),
+                "--dimensions",
+                "16",
+                "--input",
+                input.toString(),
+                "--output",
+                output.toString());
         assertThat(code).isZero();
         List<String> lines = Files.readAllLines(output);
         assertThat(lines).hasSize(queries.size());
@@ -57,7 +70,8 @@ class EmbedQwen3Test {
             }
             assertThat(got).hasSize(16);
             assertThat(Vectors.cosine(got, expected)).isGreaterThanOrEqualTo(0.99999);
-            assertThat(row.get("tokens").asInt()).isEqualTo(queries.get(i).get("input_ids").size());
+            assertThat(row.get("tokens").asInt())
+                    .isEqualTo(queries.get(i).get("input_ids").size());
         }
     }
 }

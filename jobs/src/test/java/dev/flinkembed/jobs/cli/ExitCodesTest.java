@@ -19,22 +19,24 @@ class ExitCodesTest {
 
     @Test
     void configurationMistakesOnTheClientAreExitTwo() {
-        assertThat(FlinkEmbedCli.configurationError(new ConfigException("configuration key 'x': bad"))).isNotNull();
-        assertThat(FlinkEmbedCli.configurationError(new IllegalStateException("wrapped",
-                new IllegalArgumentException("unknown built-in model 'y'")))).isNotNull();
+        assertThat(FlinkEmbedCli.configurationError(new ConfigException("configuration key 'x': bad")))
+                .isNotNull();
+        assertThat(FlinkEmbedCli.configurationError(new IllegalStateException(
+                        "wrapped", new IllegalArgumentException("unknown built-in model 'y'"))))
+                .isNotNull();
     }
 
     @Test
     void anIllegalArgumentInsideARunningJobIsAJobFailure() {
-        Throwable inJob = new ExecutionException(new JobExecutionException(new RuntimeException("task failed",
-                new IllegalArgumentException("index 7 out of range in a model kernel"))));
+        Throwable inJob = new ExecutionException(new JobExecutionException(new RuntimeException(
+                "task failed", new IllegalArgumentException("index 7 out of range in a model kernel"))));
         assertThat(FlinkEmbedCli.configurationError(inJob)).isNull();
     }
 
     @Test
     void aModelTooLargeForTheTaskManagerIsExitTwoEvenFromInsideTheJob() {
-        Throwable inJob = new ExecutionException(new JobExecutionException(new RuntimeException("suppressed restarts",
-                new MemoryBudgetException("model needs 29379 MB"))));
+        Throwable inJob = new ExecutionException(new JobExecutionException(
+                new RuntimeException("suppressed restarts", new MemoryBudgetException("model needs 29379 MB"))));
         assertThat(FlinkEmbedCli.configurationError(inJob)).isInstanceOf(MemoryBudgetException.class);
     }
 }

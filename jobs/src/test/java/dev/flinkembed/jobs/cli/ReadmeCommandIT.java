@@ -30,16 +30,25 @@ class ReadmeCommandIT {
     void theBulkCommandOfTheReadmeEmbedsTheSampleCorpus() throws Exception {
         Path home = TestCorpus.locate("bin/flink-embed").getParent().getParent();
         Path out = dir.resolve("out");
-        Process p = new ProcessBuilder("bash", "bin/flink-embed", "bulk", "--input",
-                "conf/samples/debian-descriptions-1000.parquet", "--output", out.toString())
-                .directory(home.toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        "bash",
+                        "bin/flink-embed",
+                        "bulk",
+                        "--input",
+                        "conf/samples/debian-descriptions-1000.parquet",
+                        "--output",
+                        out.toString())
+                .directory(home.toFile())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
         assertThat(p.exitValue()).as(output).isZero();
         assertThat(output).contains("Done: 1000/1000 documents read, 0 rejected");
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(DISTINCT doc_id), count(*) FROM read_parquet('"
-                     + out.resolve("vectors") + "/*.parquet')")) {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(DISTINCT doc_id), count(*) FROM read_parquet('"
+                        + out.resolve("vectors") + "/*.parquet')")) {
             rs.next();
             assertThat(rs.getLong(1)).isEqualTo(1000);
             assertThat(rs.getLong(2)).isGreaterThanOrEqualTo(1000);

@@ -14,8 +14,15 @@ class RemoteConfigurationTest {
     Path dir;
 
     private CliRun bulk(String... sets) {
-        String[] base = {"bulk", "--input", TestCorpus.SAMPLE.toString(), "--output", dir.resolve("out").toString(),
-                "--set", "embed.backend=remote"};
+        String[] base = {
+            "bulk",
+            "--input",
+            TestCorpus.SAMPLE.toString(),
+            "--output",
+            dir.resolve("out").toString(),
+            "--set",
+            "embed.backend=remote"
+        };
         String[] args = new String[base.length + sets.length * 2];
         System.arraycopy(base, 0, args, 0, base.length);
         for (int i = 0; i < sets.length; i++) {
@@ -42,10 +49,13 @@ class RemoteConfigurationTest {
 
     @Test
     void anUnsetApiKeyVariableIsNamedButNeverAKey() {
-        CliRun run = bulk("remote.url=http://127.0.0.1:1/v1", "remote.model=m",
+        CliRun run = bulk(
+                "remote.url=http://127.0.0.1:1/v1",
+                "remote.model=m",
                 "remote.api-key-env=FLINK_EMBED_TEST_KEY_THAT_IS_NOT_SET");
         assertThat(run.code()).isEqualTo(2);
-        assertThat(run.err()).contains("configuration key 'remote.api-key-env'")
+        assertThat(run.err())
+                .contains("configuration key 'remote.api-key-env'")
                 .contains("FLINK_EMBED_TEST_KEY_THAT_IS_NOT_SET' is not set");
     }
 

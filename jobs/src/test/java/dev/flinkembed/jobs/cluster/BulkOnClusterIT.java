@@ -41,6 +41,7 @@ class BulkOnClusterIT {
 
     @TempDir
     static Path dir;
+
     static StandaloneCluster cluster;
     static Process taskManager;
     static Path input;
@@ -53,8 +54,13 @@ class BulkOnClusterIT {
         rows.forEach(r -> ids.add(r.get("id").toString()));
         input = dir.resolve("corpus.parquet");
         ParquetRows.write(input, rows);
-        cluster = StandaloneCluster.start(dir.resolve("cluster"), Map.of("taskmanager.numberOfTaskSlots", "2",
-                "env.java.opts.taskmanager", "-XX:NativeMemoryTracking=summary"));
+        cluster = StandaloneCluster.start(
+                dir.resolve("cluster"),
+                Map.of(
+                        "taskmanager.numberOfTaskSlots",
+                        "2",
+                        "env.java.opts.taskmanager",
+                        "-XX:NativeMemoryTracking=summary"));
         taskManager = cluster.startTaskManager();
         cluster.awaitTaskManagers(1);
     }
@@ -67,22 +73,35 @@ class BulkOnClusterIT {
     }
 
     private static StandaloneCluster.CliResult submitBulk(String name, String... more) throws Exception {
-        List<String> args = new ArrayList<>(List.of("run", StandaloneCluster.jobJar().toString(), "bulk", "--input",
-                input.toString(), "--output", dir.resolve(name).toString(), "--parallelism", "2",
-                "--set", "job.progress-interval=2s"));
+        List<String> args = new ArrayList<>(List.of(
+                "run",
+                StandaloneCluster.jobJar().toString(),
+                "bulk",
+                "--input",
+                input.toString(),
+                "--output",
+                dir.resolve(name).toString(),
+                "--parallelism",
+                "2",
+                "--set",
+                "job.progress-interval=2s"));
         args.addAll(List.of(more));
         return cluster.flink(args.toArray(String[]::new));
     }
 
     private static void assertEveryDocument(String name, StandaloneCluster.CliResult run) throws Exception {
-        assertThat(run.exitCode()).as("exit code of %s; output:%n%s", name, run.output()).isZero();
-        assertThat(run.output()).as("progress lines under flink run").contains("Done: " + DOCS + "/" + DOCS
-                + " documents read");
+        assertThat(run.exitCode())
+                .as("exit code of %s; output:%n%s", name, run.output())
+                .isZero();
+        assertThat(run.output())
+                .as("progress lines under flink run")
+                .contains("Done: " + DOCS + "/" + DOCS + " documents read");
         Set<String> found = new HashSet<>();
         long rows;
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT doc_id, count(*) OVER () FROM read_parquet('"
-                     + dir.resolve(name).resolve("vectors") + "/*.parquet')")) {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT doc_id, count(*) OVER () FROM read_parquet('"
+                        + dir.resolve(name).resolve("vectors") + "/*.parquet')")) {
             rows = 0;
             while (rs.next()) {
                 found.add(rs.getString(1));
@@ -112,10 +131,12 @@ class BulkOnClusterIT {
     void twoSubmissionsAtOnceBothSucceedWithoutGrowth() throws Exception {
         // 2 slots, 2 jobs of parallelism 2, different models (the built-in MiniLM and a Qwen3-Embedding checkpoint):
         // one runs, the other waits for slots and runs after it.
-        String qwen3 = TestCorpus.locate("model-runtime/src/test/resources/fixtures/qwen3-embedding-tiny").toString();
-        CompletableFuture<StandaloneCluster.CliResult> a = CompletableFuture.supplyAsync(() -> submitUnchecked("concurrent-a"));
-        CompletableFuture<StandaloneCluster.CliResult> b = CompletableFuture.supplyAsync(
-                () -> submitUnchecked("concurrent-b", "--model", qwen3));
+        String qwen3 = TestCorpus.locate("model-runtime/src/test/resources/fixtures/qwen3-embedding-tiny")
+                .toString();
+        CompletableFuture<StandaloneCluster.CliResult> a =
+                CompletableFuture.supplyAsync(() -> submitUnchecked("concurrent-a"));
+        CompletableFuture<StandaloneCluster.CliResult> b =
+                CompletableFuture.supplyAsync(() -> submitUnchecked("concurrent-b", "--model", qwen3));
         assertEveryDocument("concurrent-a", a.get());
         assertEveryDocument("concurrent-b", b.get());
         memory.add(settledMemory());
@@ -124,31 +145,47 @@ class BulkOnClusterIT {
         StandaloneCluster.ProcessMemory third = memory.get(2);
         StandaloneCluster.ProcessMemory fifth = memory.get(3);
         for (int i = 0; i < memory.size(); i++) {
-            System.out.printf("TaskManager after job %d: RSS %d MB, heap committed %d MB, metaspace %d MB, %d classes, "
-                            + "%d threads%n", i < 3 ? i + 1 : 5, memory.get(i).rssKb() >> 10,
-                    memory.get(i).heapCommittedKb() >> 10, memory.get(i).metaspaceKb() >> 10,
-                    memory.get(i).loadedClasses(), memory.get(i).threads());
+            System.out.printf(
+                    "TaskManager after job %d: RSS %d MB, heap committed %d MB, metaspace %d MB, %d classes, "
+                            + "%d threads%n",
+                    i < 3 ? i + 1 : 5,
+                    memory.get(i).rssKb() >> 10,
+                    memory.get(i).heapCommittedKb() >> 10,
+                    memory.get(i).metaspaceKb() >> 10,
+                    memory.get(i).loadedClasses(),
+                    memory.get(i).threads());
         }
         String nmt = StandaloneCluster.nativeMemory(taskManager, "VM.native_memory summary.diff scale=MB");
         System.out.println("JVM memory, job 5 vs job 1 (Native Memory Tracking):\n" + nmt);
-        java.util.regex.Matcher total = java.util.regex.Pattern.compile("Total: reserved=\\d+MB [+-]?\\d*M?B?,? ?"
-                + "committed=\\d+MB ([+-]\\d+)MB").matcher(nmt);
+        java.util.regex.Matcher total = java.util.regex.Pattern.compile(
+                        "Total: reserved=\\d+MB [+-]?\\d*M?B?,? ?" + "committed=\\d+MB ([+-]\\d+)MB")
+                .matcher(nmt);
         long jvmGrowthMb = total.find() ? Long.parseLong(total.group(1)) : 0;
-        System.out.printf("TaskManager growth job 1 -> job 5: RSS %+d MB, of which the JVM (heap, metaspace, code, "
-                + "threads, direct buffers) %+d MB%n", (fifth.rssKb() - first.rssKb()) >> 10, jvmGrowthMb);
+        System.out.printf(
+                "TaskManager growth job 1 -> job 5: RSS %+d MB, of which the JVM (heap, metaspace, code, "
+                        + "threads, direct buffers) %+d MB%n",
+                (fifth.rssKb() - first.rssKb()) >> 10, jvmGrowthMb);
         // No job class loader, thread or native allocation stays behind: after the JVM's own pools (heap pages,
         // code cache, network buffers) have warmed up over the first jobs, each further job adds (nearly) nothing.
-        assertThat(fifth.metaspaceKb() - third.metaspaceKb()).as("metaspace growth (kB) over jobs 4 and 5")
+        assertThat(fifth.metaspaceKb() - third.metaspaceKb())
+                .as("metaspace growth (kB) over jobs 4 and 5")
                 .isLessThan(24 * 1024); // Flink may pin one more job loader (≈ 15 MB of classes), never one per job
-        assertThat(fifth.threads() - first.threads()).as("thread growth, job 5 vs job 1").isLessThanOrEqualTo(8); // pools: model workers (1 per slot), Flink's shuffle I/O
-        assertThat(jvmGrowthMb).as("JVM committed memory growth (MB), job 5 vs job 1").isLessThan(64);
+        assertThat(fifth.threads() - first.threads())
+                .as("thread growth, job 5 vs job 1")
+                .isLessThanOrEqualTo(8); // pools: model workers (1 per slot), Flink's shuffle I/O
+        assertThat(jvmGrowthMb)
+                .as("JVM committed memory growth (MB), job 5 vs job 1")
+                .isLessThan(64);
         // Weights and PyTorch buffers are freed with each job's last model instance and the freed pages given back to
         // the system (malloc_trim). Measured: +43 MB over jobs 4 and 5, of which 14 MB metaspace (the one loader Flink
         // pins); without the trim +308 MB. The bound is a fraction of the smallest model's weights (MiniLM, 86 MB).
-        assertThat(fifth.rssKb() - third.rssKb()).as("RSS growth (kB) over jobs 4 and 5").isLessThan(2 * 48 * 1024);
+        assertThat(fifth.rssKb() - third.rssKb())
+                .as("RSS growth (kB) over jobs 4 and 5")
+                .isLessThan(2 * 48 * 1024);
         assertThat(cluster.taskManagerLogs())
-                .contains("Per model instance: 1 forward pass(es) at a time on 1 PyTorch thread(s) each (cores / slots; 2 "
-                        + "cores, 2 slots");
+                .contains(
+                        "Per model instance: 1 forward pass(es) at a time on 1 PyTorch thread(s) each (cores / slots; 2 "
+                                + "cores, 2 slots");
     }
 
     /**
@@ -157,13 +194,16 @@ class BulkOnClusterIT {
      * job's class loader as their context class loader for the TaskManager's life — Flink's, bounded, not per job.
      */
     private static StandaloneCluster.ProcessMemory settledMemory() throws Exception {
-        cluster.waitFor("finished jobs' class loaders to be released", () -> {
-            try {
-                return StandaloneCluster.jobClassLoaders(taskManager) <= 2;
-            } catch (Exception e) {
-                return false;
-            }
-        }, java.time.Duration.ofSeconds(90));
+        cluster.waitFor(
+                "finished jobs' class loaders to be released",
+                () -> {
+                    try {
+                        return StandaloneCluster.jobClassLoaders(taskManager) <= 2;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                },
+                java.time.Duration.ofSeconds(90));
         return StandaloneCluster.memory(taskManager);
     }
 
@@ -181,24 +221,54 @@ class BulkOnClusterIT {
                  "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128, "intermediate_size": 12288,
                  "max_position_embeddings": 40960, "rms_norm_eps": 1e-6, "rope_theta": 1000000, "hidden_act": "silu",
                  "eos_token_id": 151643}""");
-        StandaloneCluster.CliResult run = cluster.flink("run", StandaloneCluster.jobJar().toString(), "bulk", "--input",
-                input.toString(), "--output", dir.resolve("too-large").toString(), "--model", model.toString(),
-                "--parallelism", "1");
+        StandaloneCluster.CliResult run = cluster.flink(
+                "run",
+                StandaloneCluster.jobJar().toString(),
+                "bulk",
+                "--input",
+                input.toString(),
+                "--output",
+                dir.resolve("too-large").toString(),
+                "--model",
+                model.toString(),
+                "--parallelism",
+                "1");
         System.out.println("too large a model:\n" + run.output());
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.output()).containsPattern("error: model \\S+ needs \\d+ MB of native memory in this TaskManager")
+        assertThat(run.output())
+                .containsPattern("error: model \\S+ needs \\d+ MB of native memory in this TaskManager")
                 .contains("taskmanager.memory.task.off-heap.size is 512 MB: set it to at least");
-        assertThat(Files.exists(dir.resolve("too-large/vectors")) && Files.list(dir.resolve("too-large/vectors"))
-                .findAny().isPresent()).as("nothing written").isFalse();
+        assertThat(Files.exists(dir.resolve("too-large/vectors"))
+                        && Files.list(dir.resolve("too-large/vectors"))
+                                .findAny()
+                                .isPresent())
+                .as("nothing written")
+                .isFalse();
     }
 
     @Test
     @Order(4)
     void reindexUnderFlinkRunPlansLocksAndReportsAndARerunEmbedsNothing() throws Exception {
         try (dev.flinkembed.operators.testing.PgliteServer pg = dev.flinkembed.operators.testing.PgliteServer.start()) {
-            String[] args = {"run", StandaloneCluster.jobJar().toString(), "reindex", "--input", input.toString(),
-                    "--pg-url", pg.jdbcUrl(), "--table", "on_cluster", "--mode", "full-sync", "--parallelism", "2",
-                    "--output", dir.resolve("reindex-out").toString(), "--set", "job.progress-interval=2s"};
+            String[] args = {
+                "run",
+                StandaloneCluster.jobJar().toString(),
+                "reindex",
+                "--input",
+                input.toString(),
+                "--pg-url",
+                pg.jdbcUrl(),
+                "--table",
+                "on_cluster",
+                "--mode",
+                "full-sync",
+                "--parallelism",
+                "2",
+                "--output",
+                dir.resolve("reindex-out").toString(),
+                "--set",
+                "job.progress-interval=2s"
+            };
             StandaloneCluster.CliResult first = cluster.flink(args);
             System.out.println("reindex under flink run:\n" + first.output());
             assertThat(first.exitCode()).as(first.output()).isZero();
@@ -215,8 +285,10 @@ class BulkOnClusterIT {
     }
 
     private static com.fasterxml.jackson.databind.JsonNode lastJson(String output) throws Exception {
-        String json = java.util.Arrays.stream(output.split("\n")).filter(l -> l.startsWith("{\"command\""))
-                .reduce((a, b) -> b).orElseThrow(() -> new AssertionError("no summary line in:\n" + output));
+        String json = java.util.Arrays.stream(output.split("\n"))
+                .filter(l -> l.startsWith("{\"command\""))
+                .reduce((a, b) -> b)
+                .orElseThrow(() -> new AssertionError("no summary line in:\n" + output));
         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
     }
 
@@ -227,5 +299,4 @@ class BulkOnClusterIT {
             throw new IllegalStateException(e);
         }
     }
-
 }

@@ -43,6 +43,7 @@ class BulkTaskManagerKillIT {
 
     @TempDir
     static Path dir;
+
     static StandaloneCluster cluster;
     static PgliteServer pg;
     static Path input;
@@ -78,8 +79,9 @@ class BulkTaskManagerKillIT {
         runWithAKill("parquet", "--output", out.toString());
         List<String> keys = new ArrayList<>();
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
-             ResultSet rs = c.createStatement().executeQuery("SELECT doc_id || '#' || chunk_index FROM read_parquet('"
-                     + out.resolve("vectors") + "/*.parquet')")) {
+                ResultSet rs = c.createStatement()
+                        .executeQuery("SELECT doc_id || '#' || chunk_index FROM read_parquet('" + out.resolve("vectors")
+                                + "/*.parquet')")) {
             while (rs.next()) {
                 keys.add(rs.getString(1));
             }
@@ -89,11 +91,20 @@ class BulkTaskManagerKillIT {
 
     @Test
     void pgvectorTableHoldsEachChunkOnceAfterAKilledTaskManager() throws Exception {
-        runWithAKill("pgvector", "--sink", "pgvector", "--pg-url", pg.jdbcUrl(), "--table", "killed_bulk",
-                "--output", dir.resolve("pg-out").toString());
+        runWithAKill(
+                "pgvector",
+                "--sink",
+                "pgvector",
+                "--pg-url",
+                pg.jdbcUrl(),
+                "--table",
+                "killed_bulk",
+                "--output",
+                dir.resolve("pg-out").toString());
         List<String> keys = new ArrayList<>();
-        try (Connection c = pg.connect(); ResultSet rs = c.createStatement().executeQuery(
-                "SELECT doc_id || '#' || chunk_index FROM killed_bulk")) {
+        try (Connection c = pg.connect();
+                ResultSet rs =
+                        c.createStatement().executeQuery("SELECT doc_id || '#' || chunk_index FROM killed_bulk")) {
             while (rs.next()) {
                 keys.add(rs.getString(1));
             }
@@ -107,12 +118,21 @@ class BulkTaskManagerKillIT {
     }
 
     private static void runWithAKill(String name, String... sink) throws Exception {
-        List<String> args = new ArrayList<>(List.of("run", StandaloneCluster.jobJar().toString(), "bulk", "--input",
-                input.toString(), "--parallelism", "2", "--set", "job.progress-interval=1s"));
+        List<String> args = new ArrayList<>(List.of(
+                "run",
+                StandaloneCluster.jobJar().toString(),
+                "bulk",
+                "--input",
+                input.toString(),
+                "--parallelism",
+                "2",
+                "--set",
+                "job.progress-interval=1s"));
         args.addAll(List.of(sink));
         Process client = cluster.flinkAsync(args.toArray(String[]::new));
         StringBuilder output = new StringBuilder();
-        BufferedReader lines = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader lines =
+                new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
         Pattern submitted = Pattern.compile("Submitted [^(]*\\(([0-9a-f]{32})\\)");
         String jobId = null;
         for (String line; jobId == null && (line = lines.readLine()) != null; ) {
@@ -138,13 +158,23 @@ class BulkTaskManagerKillIT {
         assertThat(client.waitFor(5, TimeUnit.MINUTES)).as("the run ends").isTrue();
         drain.join(10_000);
         // The failures Flink recovered from stay in the job's exception history after it finished.
-        JsonNode history = cluster.restOrNull("/jobs/" + job + "/exceptions").path("exceptionHistory").path("entries");
-        System.out.printf("bulk (%s) on cluster: TaskManager killed at %d tokens embedded (%d chunks expected), %d "
-                + "failure(s) recovered: %s%n%s", name, atKill, expected.size(), history.size(),
-                history.path(0).path("exceptionName").asText(), output);
+        JsonNode history = cluster.restOrNull("/jobs/" + job + "/exceptions")
+                .path("exceptionHistory")
+                .path("entries");
+        System.out.printf(
+                "bulk (%s) on cluster: TaskManager killed at %d tokens embedded (%d chunks expected), %d "
+                        + "failure(s) recovered: %s%n%s",
+                name,
+                atKill,
+                expected.size(),
+                history.size(),
+                history.path(0).path("exceptionName").asText(),
+                output);
         assertThat(atKill).as("the kill comes mid-run").isLessThan(150_000);
         assertThat(client.exitValue()).as(output.toString()).isZero();
-        assertThat(history.size()).as("Flink recovered from the lost TaskManager").isGreaterThanOrEqualTo(1);
+        assertThat(history.size())
+                .as("Flink recovered from the lost TaskManager")
+                .isGreaterThanOrEqualTo(1);
     }
 
     /** The tokens-embedded accumulator as the JobManager has it (updated with TaskManager heartbeats). */

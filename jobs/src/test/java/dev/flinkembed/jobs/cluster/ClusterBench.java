@@ -24,8 +24,7 @@ import org.apache.avro.generic.GenericRecord;
  */
 public final class ClusterBench {
 
-    private record Variant(String name, String slots, Command command) {
-    }
+    private record Variant(String name, String slots, Command command) {}
 
     private interface Command {
         StandaloneCluster.CliResult run(Path input, Path output) throws Exception;
@@ -42,10 +41,10 @@ public final class ClusterBench {
         ParquetRows.write(input, rows);
         System.out.printf("corpus %s, %d documents, %d rounds%n", corpus, docs, rounds);
 
-        try (StandaloneCluster two = StandaloneCluster.start(tmp.resolve("two-slots"),
-                Map.of("taskmanager.numberOfTaskSlots", "2"));
-             StandaloneCluster one = StandaloneCluster.start(tmp.resolve("one-slot"),
-                     Map.of("taskmanager.numberOfTaskSlots", "1"))) {
+        try (StandaloneCluster two = StandaloneCluster.start(
+                        tmp.resolve("two-slots"), Map.of("taskmanager.numberOfTaskSlots", "2"));
+                StandaloneCluster one = StandaloneCluster.start(
+                        tmp.resolve("one-slot"), Map.of("taskmanager.numberOfTaskSlots", "1"))) {
             two.startTaskManager();
             one.startTaskManager();
             two.awaitTaskManagers(1);
@@ -53,22 +52,45 @@ public final class ClusterBench {
             Path jar = StandaloneCluster.jobJar();
             List<Variant> variants = List.of(
                     new Variant("local MiniCluster (bin/flink-embed)", "2", (in, out) -> local(in, out)),
-                    new Variant("standalone cluster (flink run)", "2", (in, out) -> two.flink("run", jar.toString(),
-                            "bulk", "--input", in.toString(), "--output", out.toString(), "--parallelism", "2")),
-                    new Variant("standalone cluster (flink run)", "1", (in, out) -> one.flink("run", jar.toString(),
-                            "bulk", "--input", in.toString(), "--output", out.toString(), "--parallelism", "1")));
+                    new Variant(
+                            "standalone cluster (flink run)",
+                            "2",
+                            (in, out) -> two.flink(
+                                    "run",
+                                    jar.toString(),
+                                    "bulk",
+                                    "--input",
+                                    in.toString(),
+                                    "--output",
+                                    out.toString(),
+                                    "--parallelism",
+                                    "2")),
+                    new Variant(
+                            "standalone cluster (flink run)",
+                            "1",
+                            (in, out) -> one.flink(
+                                    "run",
+                                    jar.toString(),
+                                    "bulk",
+                                    "--input",
+                                    in.toString(),
+                                    "--output",
+                                    out.toString(),
+                                    "--parallelism",
+                                    "1")));
             Map<Variant, List<Double>> seconds = new LinkedHashMap<>();
             variants.forEach(v -> seconds.put(v, new ArrayList<>()));
             for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < variants.size(); i++) {
                     Variant v = variants.get((i + r) % variants.size());
-                    Path out = tmp.resolve("out-" + r + "-" + seconds.get(v).size() + "-" + v.slots + v.name.hashCode());
+                    Path out =
+                            tmp.resolve("out-" + r + "-" + seconds.get(v).size() + "-" + v.slots + v.name.hashCode());
                     long t0 = System.nanoTime();
                     StandaloneCluster.CliResult result = v.command.run(input, out);
                     double s = (System.nanoTime() - t0) / 1e9;
                     if (result.exitCode() != 0 || !result.output().contains("Done: " + docs + "/" + docs)) {
-                        throw new IllegalStateException(v.name + " failed (exit " + result.exitCode() + "):\n"
-                                + result.output());
+                        throw new IllegalStateException(
+                                v.name + " failed (exit " + result.exitCode() + "):\n" + result.output());
                     }
                     seconds.get(v).add(s);
                     System.out.printf("round %d: %s, %s slot(s): %.1f s%n", r + 1, v.name, v.slots, s);
@@ -89,8 +111,17 @@ public final class ClusterBench {
 
     /** bin/flink-embed bulk: the local MiniCluster in a JVM of its own, as a user runs it. */
     private static StandaloneCluster.CliResult local(Path input, Path output) throws Exception {
-        Process p = new ProcessBuilder(TestCorpus.locate("bin/flink-embed").toString(), "bulk", "--input",
-                input.toString(), "--output", output.toString(), "--parallelism", "2").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        TestCorpus.locate("bin/flink-embed").toString(),
+                        "bulk",
+                        "--input",
+                        input.toString(),
+                        "--output",
+                        output.toString(),
+                        "--parallelism",
+                        "2")
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return new StandaloneCluster.CliResult(p.waitFor(), out);
     }
@@ -100,5 +131,4 @@ public final class ClusterBench {
         int n = sorted.size();
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
-
 }

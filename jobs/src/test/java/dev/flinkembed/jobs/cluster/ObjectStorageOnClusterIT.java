@@ -51,6 +51,7 @@ class ObjectStorageOnClusterIT {
 
     @TempDir
     static Path dir;
+
     static S3Server s3;
     static StandaloneCluster cluster;
     static final Set<String> corpusIds = new HashSet<>();
@@ -59,7 +60,9 @@ class ObjectStorageOnClusterIT {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = S3Server.start(Files.createDirectories(dir.resolve("s3")), "flinkembed",
+        s3 = S3Server.start(
+                Files.createDirectories(dir.resolve("s3")),
+                "flinkembed",
                 "secret-" + Long.toHexString(System.nanoTime()));
         for (String bucket : List.of("corpus", "vectors", "models")) {
             s3.createBucket(bucket);
@@ -75,10 +78,13 @@ class ObjectStorageOnClusterIT {
         StringBuilder jsonl = new StringBuilder();
         int i = 0;
         for (JsonNode c : JSON.readTree(fixture.resolve("golden.json").toFile()).path("cases")) {
-            if (c.path("kind").asText().equals("document") && !c.path("text").asText().isBlank()) {
+            if (c.path("kind").asText().equals("document")
+                    && !c.path("text").asText().isBlank()) {
                 String id = "golden-" + i++;
                 golden.put(id, floats(c.path("embedding")));
-                jsonl.append(JSON.writeValueAsString(Map.of("id", id, "text", c.path("text").asText()))).append('\n');
+                jsonl.append(JSON.writeValueAsString(
+                                Map.of("id", id, "text", c.path("text").asText())))
+                        .append('\n');
             }
         }
         jsonl.append("{\"id\": \"broken-1\", \"text\": \n");
@@ -89,11 +95,14 @@ class ObjectStorageOnClusterIT {
         Map<String, String> settings = new HashMap<>(s3.flinkSettings());
         settings.put("taskmanager.numberOfTaskSlots", "2");
         cluster = StandaloneCluster.start(dir.resolve("cluster"), settings);
-        cluster.environment.put("FLINK_EMBED_MODEL_CACHE", dir.resolve("taskmanager-model-cache").toString());
+        cluster.environment.put(
+                "FLINK_EMBED_MODEL_CACHE",
+                dir.resolve("taskmanager-model-cache").toString());
         cluster.startTaskManager();
         cluster.awaitTaskManagers(1);
         // The client (flink run) checks the model too: its own cache, so that the TaskManager's copy is its own.
-        cluster.environment.put("FLINK_EMBED_MODEL_CACHE", dir.resolve("client-model-cache").toString());
+        cluster.environment.put(
+                "FLINK_EMBED_MODEL_CACHE", dir.resolve("client-model-cache").toString());
     }
 
     @AfterAll
@@ -107,9 +116,20 @@ class ObjectStorageOnClusterIT {
     }
 
     private static StandaloneCluster.CliResult bulk(String input, String output, String... more) throws Exception {
-        List<String> args = new ArrayList<>(List.of("run", StandaloneCluster.jobJar().toString(), "bulk",
-                "--input", input, "--output", output, "--model", MODEL, "--parallelism", "2",
-                "--set", "job.progress-interval=2s"));
+        List<String> args = new ArrayList<>(List.of(
+                "run",
+                StandaloneCluster.jobJar().toString(),
+                "bulk",
+                "--input",
+                input,
+                "--output",
+                output,
+                "--model",
+                MODEL,
+                "--parallelism",
+                "2",
+                "--set",
+                "job.progress-interval=2s"));
         args.addAll(List.of(more));
         StandaloneCluster.CliResult run = cluster.flink(args.toArray(String[]::new));
         System.out.println("bulk " + input + " → " + output + ":\n" + run.output());
@@ -123,11 +143,13 @@ class ObjectStorageOnClusterIT {
         assertThat(run.exitCode()).as(run.output()).isZero();
 
         Path vectors = dir.resolve("downloaded/run-1");
-        assertThat(s3.download("vectors", "run-1/vectors/", ".parquet", vectors)).isNotEmpty();
+        assertThat(s3.download("vectors", "run-1/vectors/", ".parquet", vectors))
+                .isNotEmpty();
         Set<String> expected = new HashSet<>(corpusIds);
         expected.addAll(golden.keySet());
         Map<String, float[]> goldenFound = new HashMap<>();
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                Statement s = c.createStatement()) {
             String files = "read_parquet('" + vectors + "/*.parquet')";
             try (ResultSet rs = s.executeQuery("SELECT count(DISTINCT doc_id), count(*), "
                     + "count(DISTINCT doc_id || '#' || chunk_index), min(model) FROM " + files)) {
@@ -143,8 +165,8 @@ class ObjectStorageOnClusterIT {
                 }
             }
             assertThat(ids).isEqualTo(expected);
-            try (ResultSet rs = s.executeQuery("SELECT doc_id, embedding FROM " + files
-                    + " WHERE doc_id LIKE 'golden-%' AND chunk_count = 1")) {
+            try (ResultSet rs = s.executeQuery(
+                    "SELECT doc_id, embedding FROM " + files + " WHERE doc_id LIKE 'golden-%' AND chunk_count = 1")) {
                 while (rs.next()) {
                     Object[] values = (Object[]) rs.getArray(2).getArray();
                     float[] v = new float[values.length];
@@ -155,12 +177,15 @@ class ObjectStorageOnClusterIT {
                 }
             }
         }
-        assertThat(goldenFound).as("golden documents embedded in one chunk each").hasSize(golden.size());
+        assertThat(goldenFound)
+                .as("golden documents embedded in one chunk each")
+                .hasSize(golden.size());
         double worst = 1;
         for (Map.Entry<String, float[]> e : goldenFound.entrySet()) {
             worst = Math.min(worst, cosine(e.getValue(), golden.get(e.getKey())));
         }
-        System.out.printf("model from s3: worst cosine to the golden vectors over %d documents: %.8f%n",
+        System.out.printf(
+                "model from s3: worst cosine to the golden vectors over %d documents: %.8f%n",
                 goldenFound.size(), worst);
         assertThat(worst).isGreaterThanOrEqualTo(0.99999);
 
@@ -169,16 +194,25 @@ class ObjectStorageOnClusterIT {
             Files.readAllLines(f).stream().filter(l -> !l.isBlank()).forEach(letters::add);
         }
         assertThat(letters).hasSize(2);
-        assertThat(String.join("\n", letters)).contains("broken-1").contains("broken-2").contains("text");
+        assertThat(String.join("\n", letters))
+                .contains("broken-1")
+                .contains("broken-2")
+                .contains("text");
 
         String tmLogs = cluster.taskManagerLogs();
-        assertThat(count(tmLogs, "Model " + MODEL + ": copied")).as("copies on the TaskManager").isEqualTo(1);
+        assertThat(count(tmLogs, "Model " + MODEL + ": copied"))
+                .as("copies on the TaskManager")
+                .isEqualTo(1);
     }
 
     @Test
     @Order(2)
     void oneBigParquetFileIsReadByBothSlotsEachRowOnce() throws Exception {
-        Schema schema = SchemaBuilder.record("doc").fields().requiredString("id").requiredString("text").endRecord();
+        Schema schema = SchemaBuilder.record("doc")
+                .fields()
+                .requiredString("id")
+                .requiredString("text")
+                .endRecord();
         List<GenericRecord> rows = new ArrayList<>();
         for (int i = 0; i < 20_000; i++) {
             GenericRecord r = new GenericData.Record(schema);
@@ -196,9 +230,10 @@ class ObjectStorageOnClusterIT {
 
         Path vectors = dir.resolve("downloaded/big");
         s3.download("vectors", "big/vectors/", ".parquet", vectors);
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*), count(DISTINCT doc_id) FROM read_parquet('" + vectors
-                     + "/*.parquet')")) {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT count(*), count(DISTINCT doc_id) FROM read_parquet('" + vectors + "/*.parquet')")) {
             rs.next();
             assertThat(rs.getLong(1)).as("chunks").isEqualTo(20_000);
             assertThat(rs.getLong(2)).as("documents").isEqualTo(20_000);
@@ -212,7 +247,8 @@ class ObjectStorageOnClusterIT {
             }
         }
         assertThat(source).as("the source vertex in %s", job).isNotNull();
-        JsonNode subtasks = cluster.restOrNull("/jobs/" + run.jobId() + "/vertices/" + source.path("id").asText());
+        JsonNode subtasks = cluster.restOrNull(
+                "/jobs/" + run.jobId() + "/vertices/" + source.path("id").asText());
         List<Long> written = new ArrayList<>();
         for (JsonNode st : subtasks.path("subtasks")) {
             written.add(st.path("metrics").path("write-records").asLong());
@@ -221,7 +257,9 @@ class ObjectStorageOnClusterIT {
         assertThat(written).hasSize(2).allSatisfy(n -> assertThat(n).isGreaterThan(0L));
         assertThat(written.stream().mapToLong(Long::longValue).sum()).isEqualTo(20_000);
         String tmLogs = cluster.taskManagerLogs();
-        assertThat(count(tmLogs, "Model " + MODEL + ": copied")).as("no second copy for a second job").isEqualTo(1);
+        assertThat(count(tmLogs, "Model " + MODEL + ": copied"))
+                .as("no second copy for a second job")
+                .isEqualTo(1);
         assertThat(tmLogs).contains("Model " + MODEL + ": reusing the local copy");
     }
 
@@ -231,16 +269,28 @@ class ObjectStorageOnClusterIT {
         Path wrongConf = Files.createDirectories(dir.resolve("wrong-credentials-conf"));
         for (String f : List.of("config.yaml", "log4j-cli.properties")) {
             String text = Files.readString(cluster.confDir.resolve(f));
-            Files.writeString(wrongConf.resolve(f), f.equals("config.yaml")
-                    ? text.replace(s3.secretKey, "not-the-secret") : text);
+            Files.writeString(
+                    wrongConf.resolve(f),
+                    f.equals("config.yaml") ? text.replace(s3.secretKey, "not-the-secret") : text);
         }
-        StandaloneCluster.CliResult wrong = cluster.flinkWithConf(wrongConf, "run",
-                StandaloneCluster.jobJar().toString(), "bulk", "--input", "s3://corpus/debian/", "--output",
-                "s3://vectors/wrong-credentials", "--model", MODEL);
+        StandaloneCluster.CliResult wrong = cluster.flinkWithConf(
+                wrongConf,
+                "run",
+                StandaloneCluster.jobJar().toString(),
+                "bulk",
+                "--input",
+                "s3://corpus/debian/",
+                "--output",
+                "s3://vectors/wrong-credentials",
+                "--model",
+                MODEL);
         System.out.println("wrong credentials:\n" + wrong.output());
         assertThat(wrong.exitCode()).isEqualTo(2);
-        assertThat(wrong.output()).contains("s3://corpus/debian/").containsIgnoringCase("access denied")
-                .doesNotContain(s3.secretKey).doesNotContain("not-the-secret");
+        assertThat(wrong.output())
+                .contains("s3://corpus/debian/")
+                .containsIgnoringCase("access denied")
+                .doesNotContain(s3.secretKey)
+                .doesNotContain("not-the-secret");
 
         Map<String, String[]> cases = new LinkedHashMap<>();
         cases.put("missing bucket", new String[] {"s3://no-such-bucket/corpus/", MODEL});
@@ -248,17 +298,29 @@ class ObjectStorageOnClusterIT {
         cases.put("missing model", new String[] {"s3://corpus/debian/", "s3://models/no-such-model"});
         for (Map.Entry<String, String[]> c : cases.entrySet()) {
             String out = "s3://vectors/" + c.getKey().replace(' ', '-');
-            StandaloneCluster.CliResult run = cluster.flink("run", StandaloneCluster.jobJar().toString(), "bulk",
-                    "--input", c.getValue()[0], "--output", out, "--model", c.getValue()[1]);
+            StandaloneCluster.CliResult run = cluster.flink(
+                    "run",
+                    StandaloneCluster.jobJar().toString(),
+                    "bulk",
+                    "--input",
+                    c.getValue()[0],
+                    "--output",
+                    out,
+                    "--model",
+                    c.getValue()[1]);
             System.out.println(c.getKey() + ":\n" + run.output());
             assertThat(run.exitCode()).as(c.getKey()).isEqualTo(2);
             String named = c.getKey().equals("missing model") ? c.getValue()[1] : c.getValue()[0];
-            assertThat(run.output()).as(c.getKey()).containsPattern("error: configuration key '[a-z.]+': .*"
-                    + Pattern.quote(named.replaceAll("/$", ""))).doesNotContain(s3.secretKey)
-                    .containsIgnoringCase(c.getKey().equals("missing bucket") ? "bucket does not exist"
-                            : "does not exist");
-            assertThat(s3.list("vectors", c.getKey().replace(' ', '-') + "/")).as("nothing written for %s",
-                    c.getKey()).isEmpty();
+            assertThat(run.output())
+                    .as(c.getKey())
+                    .containsPattern(
+                            "error: configuration key '[a-z.]+': .*" + Pattern.quote(named.replaceAll("/$", "")))
+                    .doesNotContain(s3.secretKey)
+                    .containsIgnoringCase(
+                            c.getKey().equals("missing bucket") ? "bucket does not exist" : "does not exist");
+            assertThat(s3.list("vectors", c.getKey().replace(' ', '-') + "/"))
+                    .as("nothing written for %s", c.getKey())
+                    .isEmpty();
         }
     }
 
@@ -270,13 +332,16 @@ class ObjectStorageOnClusterIT {
         List<String> searched = new ArrayList<>();
         try (var logs = Files.list(cluster.logDir)) {
             for (Path f : logs.sorted().toList()) {
-                assertThat(Files.readString(f, StandardCharsets.ISO_8859_1)).as("%s", f.getFileName())
+                assertThat(Files.readString(f, StandardCharsets.ISO_8859_1))
+                        .as("%s", f.getFileName())
                         .doesNotContain(s3.secretKey);
                 searched.add(f.getFileName().toString());
             }
         }
         System.out.println("secret key in none of " + searched);
-        assertThat(searched).anyMatch(f -> f.startsWith("taskmanager")).anyMatch(f -> f.startsWith("jobmanager"))
+        assertThat(searched)
+                .anyMatch(f -> f.startsWith("taskmanager"))
+                .anyMatch(f -> f.startsWith("jobmanager"))
                 .anyMatch(f -> f.startsWith("client"));
     }
 

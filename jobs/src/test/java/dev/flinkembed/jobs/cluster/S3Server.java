@@ -36,7 +36,8 @@ public final class S3Server implements AutoCloseable {
     public final String secretKey;
     private final Process process;
     private final Path log;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private S3Server(String endpoint, String accessKey, String secretKey, Process process, Path log) {
         this.endpoint = endpoint;
@@ -52,21 +53,32 @@ public final class S3Server implements AutoCloseable {
         int port = PgliteServer.freePort();
         String endpoint = "http://127.0.0.1:" + port;
         Path properties = home.resolve("s3proxy.properties");
-        Files.writeString(properties, String.join("\n",
-                "s3proxy.endpoint=" + endpoint,
-                "s3proxy.authorization=aws-v2-or-v4",
-                "s3proxy.identity=" + accessKey,
-                "s3proxy.credential=" + secretKey,
-                "jclouds.provider=filesystem",
-                "jclouds.filesystem.basedir=" + data) + "\n");
+        Files.writeString(
+                properties,
+                String.join(
+                                "\n",
+                                "s3proxy.endpoint=" + endpoint,
+                                "s3proxy.authorization=aws-v2-or-v4",
+                                "s3proxy.identity=" + accessKey,
+                                "s3proxy.credential=" + secretKey,
+                                "jclouds.provider=filesystem",
+                                "jclouds.filesystem.basedir=" + data)
+                        + "\n");
         Path jar = StandaloneCluster.buildDir().resolve("s3proxy/s3proxy.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: run `mvn package` first");
         }
         Path log = home.resolve("s3proxy.log");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-jar", jar.toString(), "--properties", properties.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx256m",
+                        "-jar",
+                        jar.toString(),
+                        "--properties",
+                        properties.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         S3Server s3 = new S3Server(endpoint, accessKey, secretKey, p, log);
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
@@ -110,8 +122,9 @@ public final class S3Server implements AutoCloseable {
 
     /** The keys under {@code prefix} (ListObjects). */
     public List<String> list(String bucket, String prefix) throws Exception {
-        String xml = new String(send("GET", "/" + bucket + "?prefix=" + URLEncoder.encode(prefix, StandardCharsets.UTF_8),
-                null), StandardCharsets.UTF_8);
+        String xml = new String(
+                send("GET", "/" + bucket + "?prefix=" + URLEncoder.encode(prefix, StandardCharsets.UTF_8), null),
+                StandardCharsets.UTF_8);
         List<String> keys = new ArrayList<>();
         Matcher m = Pattern.compile("<Key>([^<]*)</Key>").matcher(xml);
         while (m.find()) {
@@ -136,8 +149,10 @@ public final class S3Server implements AutoCloseable {
 
     /** A signature-v2 request; the body of a 2xx answer, else an IllegalStateException with the status and body. */
     private byte[] send(String method, String pathAndQuery, byte[] body) throws Exception {
-        String resource = pathAndQuery.contains("?") ? pathAndQuery.substring(0, pathAndQuery.indexOf('?')) : pathAndQuery;
-        String date = DateTimeFormatter.RFC_1123_DATE_TIME.withLocale(Locale.US).format(ZonedDateTime.now(ZoneOffset.UTC));
+        String resource =
+                pathAndQuery.contains("?") ? pathAndQuery.substring(0, pathAndQuery.indexOf('?')) : pathAndQuery;
+        String date =
+                DateTimeFormatter.RFC_1123_DATE_TIME.withLocale(Locale.US).format(ZonedDateTime.now(ZoneOffset.UTC));
         String contentType = body == null ? "" : "application/octet-stream";
         String toSign = method + "\n\n" + contentType + "\n\nx-amz-date:" + date + "\n" + resource;
         Mac mac = Mac.getInstance("HmacSHA1");
@@ -147,8 +162,11 @@ public final class S3Server implements AutoCloseable {
                 .timeout(Duration.ofSeconds(30))
                 .header("x-amz-date", date)
                 .header("Authorization", "AWS " + accessKey + ":" + signature)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(body));
+                .method(
+                        method,
+                        body == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofByteArray(body));
         if (body != null) {
             request.header("Content-Type", contentType);
         }
@@ -162,9 +180,17 @@ public final class S3Server implements AutoCloseable {
 
     /** Flink's S3 settings for this server (path-style access, plain HTTP), as a cluster's config.yaml holds them. */
     public java.util.Map<String, String> flinkSettings() {
-        return java.util.Map.of("s3.endpoint", endpoint, "s3.path.style.access", "true",
-                "s3.access-key", accessKey, "s3.secret-key", secretKey,
-                "s3.connection.ssl.enabled", "false");
+        return java.util.Map.of(
+                "s3.endpoint",
+                endpoint,
+                "s3.path.style.access",
+                "true",
+                "s3.access-key",
+                accessKey,
+                "s3.secret-key",
+                secretKey,
+                "s3.connection.ssl.enabled",
+                "false");
     }
 
     @Override

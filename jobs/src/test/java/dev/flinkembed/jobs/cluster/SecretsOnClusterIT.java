@@ -40,6 +40,7 @@ class SecretsOnClusterIT {
 
     @TempDir
     static Path dir;
+
     static StandaloneCluster cluster;
     static PgliteServer pg;
     static EmbeddingServer serve;
@@ -53,9 +54,14 @@ class SecretsOnClusterIT {
         ParquetRows.write(input, rows);
         pg = PgliteServer.start();
         ModelOptions model = ModelOptions.defaults(ModelOptions.DEFAULT_MODEL);
-        serve = EmbeddingServer.start(ServeOptions.builder(model, "all-minilm-l6-v2").port(0).apiKey(API_KEY).build());
-        otherServe = EmbeddingServer.start(ServeOptions.builder(model, "all-minilm-l6-v2").port(0)
-                .apiKey(WRONG_KEY + "-not-this-one").build());
+        serve = EmbeddingServer.start(ServeOptions.builder(model, "all-minilm-l6-v2")
+                .port(0)
+                .apiKey(API_KEY)
+                .build());
+        otherServe = EmbeddingServer.start(ServeOptions.builder(model, "all-minilm-l6-v2")
+                .port(0)
+                .apiKey(WRONG_KEY + "-not-this-one")
+                .build());
         cluster = StandaloneCluster.start(dir.resolve("cluster"), Map.of("taskmanager.numberOfTaskSlots", "1"));
         // As users pass secrets: environment variables of the client (the password) and the TaskManager (the key).
         cluster.environment.put("TEST_PG_PASSWORD", PG_SECRET);
@@ -79,22 +85,43 @@ class SecretsOnClusterIT {
     }
 
     private static StandaloneCluster.CliResult bulk(String table, String url, String keyEnv) throws Exception {
-        // PgliteServer.jdbcUrl() without its password: the password comes from the environment, as users should pass it.
+        // PgliteServer.jdbcUrl() without its password: the password comes from the environment, as users should pass
+        // it.
         String pgUrl = pg.jdbcUrl().replace("&password=postgres", "");
-        return cluster.flink("run", StandaloneCluster.jobJar().toString(), "bulk", "--input", input.toString(),
-                "--sink", "pgvector", "--pg-url", pgUrl, "--table", table,
-                "--set", "pgvector.password-env=TEST_PG_PASSWORD", "--set", "embed.backend=remote",
-                "--set", "remote.url=" + url, "--set", "remote.model=all-minilm-l6-v2",
-                "--set", "remote.api-key-env=" + keyEnv, "--set", "remote.max-retries=1",
-                "--set", "job.progress-interval=1s");
+        return cluster.flink(
+                "run",
+                StandaloneCluster.jobJar().toString(),
+                "bulk",
+                "--input",
+                input.toString(),
+                "--sink",
+                "pgvector",
+                "--pg-url",
+                pgUrl,
+                "--table",
+                table,
+                "--set",
+                "pgvector.password-env=TEST_PG_PASSWORD",
+                "--set",
+                "embed.backend=remote",
+                "--set",
+                "remote.url=" + url,
+                "--set",
+                "remote.model=all-minilm-l6-v2",
+                "--set",
+                "remote.api-key-env=" + keyEnv,
+                "--set",
+                "remote.max-retries=1",
+                "--set",
+                "job.progress-interval=1s");
     }
 
     @Test
     void noSecretInAnyRestResponseLogOrOutputOfAGoodAndAFailedJob() throws Exception {
         StandaloneCluster.CliResult good = bulk("secret_ok", serve.url(), "TEST_REMOTE_KEY");
         assertThat(good.exitCode()).as(good.output()).isZero();
-        try (Connection c = pg.connect(); ResultSet rs = c.createStatement().executeQuery(
-                "SELECT count(DISTINCT doc_id) FROM secret_ok")) {
+        try (Connection c = pg.connect();
+                ResultSet rs = c.createStatement().executeQuery("SELECT count(DISTINCT doc_id) FROM secret_ok")) {
             rs.next();
             assertThat(rs.getLong(1)).isEqualTo(40);
         }
@@ -106,16 +133,28 @@ class SecretsOnClusterIT {
         List<String> searched = new ArrayList<>();
         StringBuilder everything = new StringBuilder(good.output()).append(bad.output());
         searched.add("client output");
-        List<String> paths = new ArrayList<>(List.of("/overview", "/config", "/jobmanager/config",
-                "/jobmanager/environment", "/jobmanager/metrics", "/taskmanagers", "/jobs/overview"));
+        List<String> paths = new ArrayList<>(List.of(
+                "/overview",
+                "/config",
+                "/jobmanager/config",
+                "/jobmanager/environment",
+                "/jobmanager/metrics",
+                "/taskmanagers",
+                "/jobs/overview"));
         JsonNode tms = cluster.restOrNull("/taskmanagers");
         for (JsonNode tm : tms.path("taskmanagers")) {
             paths.add("/taskmanagers/" + tm.get("id").asText());
             paths.add("/taskmanagers/" + tm.get("id").asText() + "/logs");
         }
         for (String job : List.of(good.jobId(), bad.jobId())) {
-            for (String p : List.of("", "/config", "/plan", "/exceptions", "/accumulators",
-                    "/jobmanager/config", "/jobmanager/environment")) {
+            for (String p : List.of(
+                    "",
+                    "/config",
+                    "/plan",
+                    "/exceptions",
+                    "/accumulators",
+                    "/jobmanager/config",
+                    "/jobmanager/environment")) {
                 paths.add("/jobs/" + job + p);
             }
             JsonNode vertices = cluster.restOrNull("/jobs/" + job).path("vertices");

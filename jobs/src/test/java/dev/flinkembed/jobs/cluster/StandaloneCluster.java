@@ -60,15 +60,18 @@ public final class StandaloneCluster implements AutoCloseable {
     private final List<Process> taskManagers = new ArrayList<>();
     /** Environment variables for the TaskManagers and `flink` command lines started from now on (e.g. secrets). */
     public final Map<String, String> environment = new java.util.HashMap<>();
+
     private final Map<String, String> config;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private StandaloneCluster(Path home, Map<String, String> settings) throws Exception {
         this.home = home;
         this.confDir = Files.createDirectories(home.resolve("conf"));
         this.logDir = Files.createDirectories(home.resolve("log"));
         Path build = buildDir();
-        this.classPath = classPath(build.resolve("flink-dist/lib")) + File.pathSeparator + classPath(build.resolve("flink-lib"));
+        this.classPath =
+                classPath(build.resolve("flink-dist/lib")) + File.pathSeparator + classPath(build.resolve("flink-lib"));
         this.opens = jvmOpens();
         this.restPort = PgliteServer.freePort();
         Map<String, String> config = new LinkedHashMap<>(FLINK_DEFAULTS);
@@ -77,8 +80,12 @@ public final class StandaloneCluster implements AutoCloseable {
         config.put("rest.port", Integer.toString(restPort));
         config.put("rest.bind-address", "localhost");
         config.put("io.tmp.dirs", Files.createDirectories(home.resolve("tmp")).toString());
-        config.put("execution.checkpointing.dir", home.resolve("checkpoints").toUri().toString());
-        config.put("execution.checkpointing.savepoint-dir", home.resolve("savepoints").toUri().toString());
+        config.put(
+                "execution.checkpointing.dir",
+                home.resolve("checkpoints").toUri().toString());
+        config.put(
+                "execution.checkpointing.savepoint-dir",
+                home.resolve("savepoints").toUri().toString());
         // A killed TaskManager is noticed in seconds rather than Flink's default 50 s (test speed only).
         config.put("heartbeat.interval", "2s");
         config.put("heartbeat.timeout", "8s");
@@ -95,7 +102,8 @@ public final class StandaloneCluster implements AutoCloseable {
             return List.of(fromBuild.split("\\s+"));
         }
         return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-opens")).toList();
+                .filter(a -> a.startsWith("--add-opens"))
+                .toList();
     }
 
     /** Starts a JobManager with {@code settings} over the defaults and conf/flink-cluster.yaml; add TaskManagers. */
@@ -107,7 +115,9 @@ public final class StandaloneCluster implements AutoCloseable {
             Path dir = attempt == 1 ? home : home.resolveSibling(home.getFileName() + "-attempt-" + attempt);
             StandaloneCluster c = new StandaloneCluster(dir, settings);
             try {
-                c.waitFor("the JobManager's REST endpoint", () -> c.restOrNull("/overview") != null,
+                c.waitFor(
+                        "the JobManager's REST endpoint",
+                        () -> c.restOrNull("/overview") != null,
                         Duration.ofSeconds(120));
                 return c;
             } catch (AssertionError e) {
@@ -128,7 +138,9 @@ public final class StandaloneCluster implements AutoCloseable {
         for (String name : List.of("jobmanager.log", "jobmanager.out")) {
             try {
                 List<String> lines = Files.readAllLines(logDir.resolve(name), StandardCharsets.ISO_8859_1);
-                out.append("--- ").append(name).append('\n')
+                out.append("--- ")
+                        .append(name)
+                        .append('\n')
                         .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())))
                         .append('\n');
             } catch (IOException e) {
@@ -140,7 +152,9 @@ public final class StandaloneCluster implements AutoCloseable {
 
     public static Path buildDir() {
         String dir = System.getProperty("flink-embed.build-dir");
-        return dir != null ? Path.of(dir) : TestCorpus.locate("jobs/target/flink-embed-all.jar").getParent();
+        return dir != null
+                ? Path.of(dir)
+                : TestCorpus.locate("jobs/target/flink-embed-all.jar").getParent();
     }
 
     public static Path jobJar() {
@@ -149,7 +163,8 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** conf/flink-cluster.yaml, flattened (it may use nested or flat keys, as Flink's config.yaml does). */
     static Map<String, String> clusterFragment() throws IOException {
-        JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(TestCorpus.locate("conf/flink-cluster.yaml").toFile());
+        JsonNode root = new ObjectMapper(new YAMLFactory())
+                .readTree(TestCorpus.locate("conf/flink-cluster.yaml").toFile());
         Map<String, String> out = new LinkedHashMap<>();
         flatten("", root, out);
         return out;
@@ -170,10 +185,14 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     private void writeConfig(Map<String, String> config) throws IOException {
-        StringBuilder yaml = new StringBuilder("# Flink's default config.yaml + conf/flink-cluster.yaml + test settings\n");
+        StringBuilder yaml =
+                new StringBuilder("# Flink's default config.yaml + conf/flink-cluster.yaml + test settings\n");
         for (Map.Entry<String, String> e : config.entrySet()) {
             String v = e.getValue();
-            yaml.append(e.getKey()).append(": ").append(v.startsWith("[") ? v : JSON.writeValueAsString(v)).append('\n');
+            yaml.append(e.getKey())
+                    .append(": ")
+                    .append(v.startsWith("[") ? v : JSON.writeValueAsString(v))
+                    .append('\n');
         }
         Files.writeString(confDir.resolve("config.yaml"), yaml);
         String log4j = """
@@ -196,7 +215,10 @@ public final class StandaloneCluster implements AutoCloseable {
 
     private static String classPath(Path dir) throws IOException {
         try (Stream<Path> jars = Files.list(dir)) {
-            List<String> list = jars.filter(p -> p.toString().endsWith(".jar")).map(Path::toString).sorted().toList();
+            List<String> list = jars.filter(p -> p.toString().endsWith(".jar"))
+                    .map(Path::toString)
+                    .sorted()
+                    .toList();
             if (list.isEmpty()) {
                 throw new IllegalStateException(dir + " holds no jars: run `mvn package` first");
             }
@@ -207,7 +229,9 @@ public final class StandaloneCluster implements AutoCloseable {
     private Process startJobManager() throws Exception {
         List<List<String>> params = bashJavaUtils("GET_JM_RESOURCE_PARAMS");
         List<String> cmd = java(params.get(0), "jobmanager");
-        cmd.addAll(List.of("org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", "--configDir",
+        cmd.addAll(List.of(
+                "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+                "--configDir",
                 confDir.toString()));
         cmd.addAll(params.get(1));
         return start(cmd, "jobmanager");
@@ -225,7 +249,8 @@ public final class StandaloneCluster implements AutoCloseable {
             }
         }
         List<String> cmd = java(jvm, name);
-        cmd.addAll(List.of("org.apache.flink.runtime.taskexecutor.TaskManagerRunner", "--configDir", confDir.toString()));
+        cmd.addAll(
+                List.of("org.apache.flink.runtime.taskexecutor.TaskManagerRunner", "--configDir", confDir.toString()));
         cmd.addAll(params.get(1));
         Process p = start(cmd, name);
         taskManagers.add(p);
@@ -234,10 +259,13 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Waits until {@code count} TaskManagers are registered with the JobManager. */
     public void awaitTaskManagers(int count) throws InterruptedException {
-        waitFor(count + " registered TaskManager(s)", () -> {
-            JsonNode tms = restOrNull("/taskmanagers");
-            return tms != null && tms.path("taskmanagers").size() == count;
-        }, Duration.ofSeconds(90));
+        waitFor(
+                count + " registered TaskManager(s)",
+                () -> {
+                    JsonNode tms = restOrNull("/taskmanagers");
+                    return tms != null && tms.path("taskmanagers").size() == count;
+                },
+                Duration.ofSeconds(90));
     }
 
     private List<String> java(List<String> memoryFlags, String logName) {
@@ -256,7 +284,8 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     private Process start(List<String> cmd, String name) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
                 .redirectOutput(logDir.resolve(name + ".out").toFile());
         pb.environment().putAll(environment);
         pb.environment().put("FLINK_CONF_DIR", confDir.toString());
@@ -271,8 +300,14 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** The two result lines of Flink's BashJavaUtils: JVM flags, then the -D resource options. */
     private List<List<String>> bashJavaUtils(String command) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-classpath", classPath,
-                "org.apache.flink.runtime.util.bash.BashJavaUtils", command, "--configDir", confDir.toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                javaBin(),
+                "-classpath",
+                classPath,
+                "org.apache.flink.runtime.util.bash.BashJavaUtils",
+                command,
+                "--configDir",
+                confDir.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
@@ -281,7 +316,8 @@ public final class StandaloneCluster implements AutoCloseable {
         List<List<String>> results = new ArrayList<>();
         for (String line : out.split("\n")) {
             if (line.startsWith("BASH_JAVA_UTILS_EXEC_RESULT:")) {
-                String value = line.substring("BASH_JAVA_UTILS_EXEC_RESULT:".length()).trim();
+                String value =
+                        line.substring("BASH_JAVA_UTILS_EXEC_RESULT:".length()).trim();
                 results.add(value.isEmpty() ? new ArrayList<>() : new ArrayList<>(Arrays.asList(value.split("\\s+"))));
             }
         }
@@ -295,7 +331,8 @@ public final class StandaloneCluster implements AutoCloseable {
     public record CliResult(int exitCode, String output) {
         /** The job id from flink-embed's "Submitted ... (id)" line. */
         public String jobId() {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Submitted [^(]*\\(([0-9a-f]{32})\\)").matcher(output);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Submitted [^(]*\\(([0-9a-f]{32})\\)")
+                    .matcher(output);
             if (!m.find()) {
                 throw new AssertionError("no job id in the output:\n" + output);
             }
@@ -339,8 +376,11 @@ public final class StandaloneCluster implements AutoCloseable {
     /** GET on the JobManager's REST API; null when it does not answer (yet) with 200. */
     public JsonNode restOrNull(String path) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + restPort + path))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://localhost:" + restPort + path))
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
         } catch (IOException e) {
             return null;
@@ -365,7 +405,9 @@ public final class StandaloneCluster implements AutoCloseable {
     /** Restarts of a job so far (the job's numRestarts metric). */
     public long restarts(String jobId) {
         JsonNode metrics = restOrNull("/jobs/" + jobId + "/metrics?get=numRestarts");
-        return metrics == null || metrics.isEmpty() ? 0 : metrics.get(0).path("value").asLong();
+        return metrics == null || metrics.isEmpty()
+                ? 0
+                : metrics.get(0).path("value").asLong();
     }
 
     public void waitFor(String what, BooleanSupplier condition, Duration timeout) throws InterruptedException {
@@ -379,8 +421,7 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     /** A TaskManager process's memory: resident set (kB) and threads, from /proc, and metaspace via jcmd. */
-    public record ProcessMemory(long rssKb, long threads, long metaspaceKb, long loadedClasses, long heapCommittedKb) {
-    }
+    public record ProcessMemory(long rssKb, long threads, long metaspaceKb, long loadedClasses, long heapCommittedKb) {}
 
     /** Runs a full GC in the process first (jcmd), so that what is left is what is held. */
     public static ProcessMemory memory(Process p) throws Exception {
@@ -398,18 +439,21 @@ public final class StandaloneCluster implements AutoCloseable {
         long metaspace = 0;
         long heap = 0;
         for (String line : jcmd(p, "GC.heap_info").split("\n")) {
-            java.util.regex.Matcher h = java.util.regex.Pattern.compile("garbage-first heap\\s+total (\\d+)K").matcher(line.trim());
+            java.util.regex.Matcher h = java.util.regex.Pattern.compile("garbage-first heap\\s+total (\\d+)K")
+                    .matcher(line.trim());
             if (h.find()) {
                 heap = Long.parseLong(h.group(1));
             }
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Metaspace\\s+used (\\d+)K").matcher(line.trim());
+            java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile("Metaspace\\s+used (\\d+)K").matcher(line.trim());
             if (m.find()) {
                 metaspace = Long.parseLong(m.group(1));
             }
         }
         long classes = 0;
         for (String line : jcmd(p, "VM.classloader_stats").split("\n")) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^Total = \\d+\\s+(\\d+)").matcher(line.trim());
+            java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile("^Total = \\d+\\s+(\\d+)").matcher(line.trim());
             if (m.find()) {
                 classes = Long.parseLong(m.group(1));
             }
@@ -433,8 +477,8 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     private static String jcmd(Process p, String command) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(p.pid())));
+        List<String> cmd = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(p.pid())));
         cmd.addAll(List.of(command.split(" ")));
         Process j = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(j.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -450,7 +494,9 @@ public final class StandaloneCluster implements AutoCloseable {
     public String taskManagerLogs() throws IOException {
         StringBuilder s = new StringBuilder();
         try (Stream<Path> files = Files.list(logDir)) {
-            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("taskmanager")).sorted().toList()) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("taskmanager"))
+                    .sorted()
+                    .toList()) {
                 s.append(Files.readString(f));
             }
         }
@@ -472,7 +518,8 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Copies the processes' logs to target/cluster-logs/ (the test's folder is deleted after it). */
     private void keepLogs() {
-        Path target = buildDir().resolve("cluster-logs").resolve(home.getParent().getFileName() + "-" + home.getFileName());
+        Path target =
+                buildDir().resolve("cluster-logs").resolve(home.getParent().getFileName() + "-" + home.getFileName());
         try (Stream<Path> files = Files.list(logDir)) {
             Files.createDirectories(target);
             for (Path f : files.toList()) {

@@ -39,6 +39,7 @@ class StreamKafkaOutageIT {
 
     @TempDir
     static Path dir;
+
     static StandaloneCluster cluster;
     static PgliteServer pg;
     static KafkaBroker kafka;
@@ -68,15 +69,34 @@ class StreamKafkaOutageIT {
         Map<String, String> finalTexts = new LinkedHashMap<>();
         produce(sample, 0, DOCS, finalTexts, "");
 
-        StandaloneCluster.CliResult submitted = cluster.flink("run", "-d", StandaloneCluster.jobJar().toString(),
-                "stream", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "docs", "--pg-url", pg.jdbcUrl(),
-                "--table", TABLE, "--parallelism", "2", "--set", "job.checkpoint-interval=1s",
-                "--set", "kafka.vectors-topic=vectors", "--set", "pgvector.flush-interval=500ms");
+        StandaloneCluster.CliResult submitted = cluster.flink(
+                "run",
+                "-d",
+                StandaloneCluster.jobJar().toString(),
+                "stream",
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--topic",
+                "docs",
+                "--pg-url",
+                pg.jdbcUrl(),
+                "--table",
+                TABLE,
+                "--parallelism",
+                "2",
+                "--set",
+                "job.checkpoint-interval=1s",
+                "--set",
+                "kafka.vectors-topic=vectors",
+                "--set",
+                "pgvector.flush-interval=500ms");
         assertThat(submitted.exitCode()).as(submitted.output()).isZero();
         String jobId = submitted.jobId();
         try {
-            cluster.waitFor("a completed checkpoint and 60 rows", () -> cluster.completedCheckpoints(jobId) >= 1
-                    && StreamExpectations.rowCount(pg, TABLE) >= 60, Duration.ofMinutes(4));
+            cluster.waitFor(
+                    "a completed checkpoint and 60 rows",
+                    () -> cluster.completedCheckpoints(jobId) >= 1 && StreamExpectations.rowCount(pg, TABLE) >= 60,
+                    Duration.ofMinutes(4));
             long rowsAtStop = StreamExpectations.rowCount(pg, TABLE);
             long checkpointsAtStop = cluster.completedCheckpoints(jobId);
 
@@ -84,33 +104,43 @@ class StreamKafkaOutageIT {
             long stopped = System.nanoTime();
             // The outage lasts until the job has felt it: ten checkpoint intervals without a checkpoint completing.
             long[] last = {cluster.completedCheckpoints(jobId), System.nanoTime()};
-            cluster.waitFor("the job to stall on the outage", () -> {
-                long n = cluster.completedCheckpoints(jobId);
-                if (n != last[0]) {
-                    last[0] = n;
-                    last[1] = System.nanoTime();
-                }
-                return System.nanoTime() - last[1] > Duration.ofSeconds(10).toNanos();
-            }, Duration.ofMinutes(3));
+            cluster.waitFor(
+                    "the job to stall on the outage",
+                    () -> {
+                        long n = cluster.completedCheckpoints(jobId);
+                        if (n != last[0]) {
+                            last[0] = n;
+                            last[1] = System.nanoTime();
+                        }
+                        return System.nanoTime() - last[1]
+                                > Duration.ofSeconds(10).toNanos();
+                    },
+                    Duration.ofMinutes(3));
             kafka.restart();
-            System.out.printf("Kafka outage: broker stopped at %d rows and %d checkpoints, back after %.1f s; job "
-                            + "restarts during the outage: %d%n", rowsAtStop, checkpointsAtStop,
-                    (System.nanoTime() - stopped) / 1e9, cluster.restarts(jobId));
+            System.out.printf(
+                    "Kafka outage: broker stopped at %d rows and %d checkpoints, back after %.1f s; job "
+                            + "restarts during the outage: %d%n",
+                    rowsAtStop, checkpointsAtStop, (System.nanoTime() - stopped) / 1e9, cluster.restarts(jobId));
 
             // After the outage: 40 documents changed.
             produce(sample, 0, 40, finalTexts, " Changed after the outage.");
             long back = System.nanoTime();
             Map<String, String> expectedTexts = texts(expectedChunks(JobConfig.defaults(), finalTexts));
-            cluster.waitFor("the table to equal the final documents' chunks", () -> StreamExpectations.tableTexts(pg,
-                    TABLE).equals(expectedTexts), Duration.ofMinutes(5));
-            System.out.printf("Kafka outage: table complete %.1f s after the broker came back; %d restarts in all, "
-                    + "%d checkpoints%n", (System.nanoTime() - back) / 1e9, cluster.restarts(jobId),
-                    cluster.completedCheckpoints(jobId));
+            cluster.waitFor(
+                    "the table to equal the final documents' chunks",
+                    () -> StreamExpectations.tableTexts(pg, TABLE).equals(expectedTexts),
+                    Duration.ofMinutes(5));
+            System.out.printf(
+                    "Kafka outage: table complete %.1f s after the broker came back; %d restarts in all, "
+                            + "%d checkpoints%n",
+                    (System.nanoTime() - back) / 1e9, cluster.restarts(jobId), cluster.completedCheckpoints(jobId));
             // Mid-stream: documents were still waiting to be embedded and written when the broker went away.
             assertThat(rowsAtStop).as("rows when the broker stopped").isLessThan(expectedTexts.size());
             Map<String, Chunk> expected = expectedChunks(JobConfig.defaults(), finalTexts);
-            cluster.waitFor("the vectors topic to commit every chunk", () -> committedChunks() >= expected.size()
-                    + 40, Duration.ofMinutes(2));
+            cluster.waitFor(
+                    "the vectors topic to commit every chunk",
+                    () -> committedChunks() >= expected.size() + 40,
+                    Duration.ofMinutes(2));
             StreamExpectations.assertVectorsAreTheModels(pg, TABLE, JobConfig.defaults(), expected);
             StreamExpectations.assertVectorsTopicHasNoDuplicates(kafka, "vectors", expected, 0);
         } finally {
@@ -122,8 +152,8 @@ class StreamKafkaOutageIT {
         return kafka.readAll("vectors", true).size();
     }
 
-    private static void produce(List<GenericRecord> sample, int from, int to, Map<String, String> finalTexts,
-                                String suffix) {
+    private static void produce(
+            List<GenericRecord> sample, int from, int to, Map<String, String> finalTexts, String suffix) {
         try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
             for (int i = from; i < to; i++) {
                 String id = "doc-" + i;

@@ -6,11 +6,11 @@ import static dev.flinkembed.jobs.stream.StreamExpectations.texts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flinkembed.jobs.TestCorpus;
-import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.stream.StreamExpectations;
 import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.testing.KafkaBroker;
+import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.operators.testing.PgliteServer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -49,6 +49,7 @@ class StreamOnClusterIT {
 
     @TempDir
     static Path dir;
+
     static KafkaBroker kafka;
     static PgliteServer pg;
     static StandaloneCluster cluster;
@@ -78,10 +79,25 @@ class StreamOnClusterIT {
     private static String[] runStream(Path jar, String... flinkOptions) {
         List<String> args = new java.util.ArrayList<>(List.of("run", "-d"));
         args.addAll(List.of(flinkOptions));
-        args.addAll(List.of(jar.toString(), "stream", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "docs",
-                "--pg-url", pg.jdbcUrl(), "--table", TABLE, "--parallelism", "2",
-                "--set", "job.checkpoint-interval=1s", "--set", "kafka.vectors-topic=vectors",
-                "--set", "pgvector.flush-interval=500ms"));
+        args.addAll(List.of(
+                jar.toString(),
+                "stream",
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--topic",
+                "docs",
+                "--pg-url",
+                pg.jdbcUrl(),
+                "--table",
+                TABLE,
+                "--parallelism",
+                "2",
+                "--set",
+                "job.checkpoint-interval=1s",
+                "--set",
+                "kafka.vectors-topic=vectors",
+                "--set",
+                "pgvector.flush-interval=500ms"));
         return args.toArray(String[]::new);
     }
 
@@ -108,11 +124,14 @@ class StreamOnClusterIT {
 
         StandaloneCluster.CliResult submitted = cluster.flink(runStream(StandaloneCluster.jobJar()));
         System.out.println("flink run -d stream:\n" + submitted.output());
-        assertThat(submitted.exitCode()).as("flink run -d returns once the job is submitted:%n%s", submitted.output())
+        assertThat(submitted.exitCode())
+                .as("flink run -d returns once the job is submitted:%n%s", submitted.output())
                 .isZero();
         String jobId = submitted.jobId();
-        cluster.waitFor("a completed checkpoint and 150 rows", () -> cluster.completedCheckpoints(jobId) >= 1
-                && rowCount() >= 150, Duration.ofMinutes(4));
+        cluster.waitFor(
+                "a completed checkpoint and 150 rows",
+                () -> cluster.completedCheckpoints(jobId) >= 1 && rowCount() >= 150,
+                Duration.ofMinutes(4));
         long rowsAtKill = rowCount();
         long checkpointsAtKill = cluster.completedCheckpoints(jobId);
 
@@ -120,13 +139,17 @@ class StreamOnClusterIT {
         Process killed = cluster.taskManagers().get(0);
         killed.destroyForcibly();
         assertThat(killed.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        System.out.printf("stream on cluster: TaskManager killed at %d rows, %d checkpoints completed%n", rowsAtKill,
-                checkpointsAtKill);
+        System.out.printf(
+                "stream on cluster: TaskManager killed at %d rows, %d checkpoints completed%n",
+                rowsAtKill, checkpointsAtKill);
         cluster.startTaskManager();
-        cluster.waitFor("the job to restart on the new TaskManager", () -> cluster.restarts(jobId) >= 1
-                && "RUNNING".equals(cluster.jobState(jobId)), Duration.ofMinutes(3));
-        assertThat(rowsAtKill).as("the kill comes mid-stream").isLessThan(expectedChunks(JobConfig.defaults(),
-                finalTexts).size());
+        cluster.waitFor(
+                "the job to restart on the new TaskManager",
+                () -> cluster.restarts(jobId) >= 1 && "RUNNING".equals(cluster.jobState(jobId)),
+                Duration.ofMinutes(3));
+        assertThat(rowsAtKill)
+                .as("the kill comes mid-stream")
+                .isLessThan(expectedChunks(JobConfig.defaults(), finalTexts).size());
 
         // Changes while the restored job runs: 60 updates, 30 deletes (half by op, half by tombstone).
         try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
@@ -141,14 +164,17 @@ class StreamOnClusterIT {
         awaitTable(finalTexts, "after the TaskManager was replaced");
 
         // Stop with a savepoint, change the corpus while nothing runs, resume from the savepoint with a new jar.
-        StandaloneCluster.CliResult stopped = cluster.flink("stop", "--savepointPath",
-                dir.resolve("savepoints").toUri().toString(), jobId);
+        StandaloneCluster.CliResult stopped = cluster.flink(
+                "stop", "--savepointPath", dir.resolve("savepoints").toUri().toString(), jobId);
         System.out.println("flink stop --savepointPath:\n" + stopped.output());
         assertThat(stopped.exitCode()).as(stopped.output()).isZero();
-        Matcher savepoint = Pattern.compile("Savepoint completed\\. Path: (\\S+)").matcher(stopped.output());
-        assertThat(savepoint.find()).as("savepoint path in:%n%s", stopped.output()).isTrue();
-        cluster.waitFor("the stopped job to finish", () -> "FINISHED".equals(cluster.jobState(jobId)),
-                Duration.ofMinutes(1));
+        Matcher savepoint =
+                Pattern.compile("Savepoint completed\\. Path: (\\S+)").matcher(stopped.output());
+        assertThat(savepoint.find())
+                .as("savepoint path in:%n%s", stopped.output())
+                .isTrue();
+        cluster.waitFor(
+                "the stopped job to finish", () -> "FINISHED".equals(cluster.jobState(jobId)), Duration.ofMinutes(1));
         try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
             for (int i = 60; i < 100; i++) {
                 String id = "doc-" + i;
@@ -163,14 +189,20 @@ class StreamOnClusterIT {
         String resumedId = resumed.jobId();
         try {
             awaitTable(finalTexts, "after the resume from the savepoint");
-            cluster.waitFor("the vectors topic to commit all 50 deletes",
-                    () -> StreamExpectations.committedDeletes(kafka, "vectors", 50), Duration.ofMinutes(2));
-            cluster.waitFor("the dead letters to commit", () -> kafka.readAll("docs.dead-letter", true).size()
-                    >= malformed.size(), Duration.ofMinutes(1));
+            cluster.waitFor(
+                    "the vectors topic to commit all 50 deletes",
+                    () -> StreamExpectations.committedDeletes(kafka, "vectors", 50),
+                    Duration.ofMinutes(2));
+            cluster.waitFor(
+                    "the dead letters to commit",
+                    () -> kafka.readAll("docs.dead-letter", true).size() >= malformed.size(),
+                    Duration.ofMinutes(1));
         } finally {
             cluster.flink("cancel", resumedId);
         }
-        assertThat(cluster.restarts(resumedId)).as("the resumed job ran without failures").isZero();
+        assertThat(cluster.restarts(resumedId))
+                .as("the resumed job ran without failures")
+                .isZero();
 
         JobConfig config = JobConfig.defaults();
         Map<String, Chunk> expected = expectedChunks(config, finalTexts);
@@ -179,19 +211,22 @@ class StreamOnClusterIT {
         StreamExpectations.assertVectorsTopicHasNoDuplicates(kafka, "vectors", expected, 50);
     }
 
-    private static void deleteRange(KafkaProducer<byte[], byte[]> producer, Map<String, String> finalTexts, int from,
-                                    int to) {
+    private static void deleteRange(
+            KafkaProducer<byte[], byte[]> producer, Map<String, String> finalTexts, int from, int to) {
         for (int i = from; i < to; i++) {
             String id = "doc-" + i;
             finalTexts.remove(id);
-            StreamExpectations.send(producer, "docs", id, i % 2 == 0 ? "{\"id\":\"" + id + "\",\"op\":\"delete\"}" : null);
+            StreamExpectations.send(
+                    producer, "docs", id, i % 2 == 0 ? "{\"id\":\"" + id + "\",\"op\":\"delete\"}" : null);
         }
     }
 
     private static void awaitTable(Map<String, String> finalTexts, String when) throws Exception {
         Map<String, String> expected = texts(expectedChunks(JobConfig.defaults(), finalTexts));
-        cluster.waitFor("the table to equal the final documents' chunks " + when,
-                () -> StreamExpectations.tableTexts(pg, TABLE).equals(expected), Duration.ofMinutes(5));
+        cluster.waitFor(
+                "the table to equal the final documents' chunks " + when,
+                () -> StreamExpectations.tableTexts(pg, TABLE).equals(expected),
+                Duration.ofMinutes(5));
     }
 
     private static long rowCount() {

@@ -6,12 +6,12 @@ import static dev.flinkembed.jobs.stream.StreamExpectations.texts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flinkembed.jobs.TestCorpus;
-import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.Settings;
 import dev.flinkembed.jobs.stream.StreamExpectations;
 import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.testing.KafkaBroker;
+import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.EmbeddingInput;
 import dev.flinkembed.runtime.pooling.Vectors;
@@ -55,6 +55,7 @@ class StreamToParquetOnClusterIT {
 
     @TempDir
     static Path dir;
+
     static KafkaBroker kafka;
     static StandaloneCluster cluster;
 
@@ -83,8 +84,10 @@ class StreamToParquetOnClusterIT {
     /** "doc#chunk" → "chunk_count text" of the current state, as the docs' query gives it. */
     static Map<String, String> currentState(Path out) {
         Map<String, String> state = new HashMap<>();
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT doc_id, chunk_index, chunk_count, text FROM (" + query(out) + ")")) {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                Statement s = c.createStatement();
+                ResultSet rs =
+                        s.executeQuery("SELECT doc_id, chunk_index, chunk_count, text FROM (" + query(out) + ")")) {
             while (rs.next()) {
                 state.put(rs.getString(1) + "#" + rs.getInt(2), rs.getInt(3) + " " + rs.getString(4));
             }
@@ -95,8 +98,10 @@ class StreamToParquetOnClusterIT {
     }
 
     static long committedRows(Path out) {
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM read_parquet('" + out + "/vectors/**/*.parquet')")) {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                Statement s = c.createStatement();
+                ResultSet rs =
+                        s.executeQuery("SELECT count(*) FROM read_parquet('" + out + "/vectors/**/*.parquet')")) {
             rs.next();
             return rs.getLong(1);
         } catch (Exception e) {
@@ -114,7 +119,8 @@ class StreamToParquetOnClusterIT {
         try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
             for (int i = 0; i < 2000; i++) {
                 String id = "doc-" + i;
-                String text = sample.get(i % 1000).get("text") + (i >= 1000 ? " Also packaged as variant " + i + "." : "");
+                String text =
+                        sample.get(i % 1000).get("text") + (i >= 1000 ? " Also packaged as variant " + i + "." : "");
                 finalTexts.put(id, text);
                 StreamExpectations.send(p, "docs", id, documentJson(id, text));
                 if (i % 50 == 7) {
@@ -125,22 +131,40 @@ class StreamToParquetOnClusterIT {
                 }
             }
         }
-        StandaloneCluster.CliResult submitted = cluster.flink("run", "-d", StandaloneCluster.jobJar().toString(),
-                "stream", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "docs", "--sink", "parquet",
-                "--output", out.toString(), "--parallelism", "2", "--set", "job.checkpoint-interval=2s");
+        StandaloneCluster.CliResult submitted = cluster.flink(
+                "run",
+                "-d",
+                StandaloneCluster.jobJar().toString(),
+                "stream",
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--topic",
+                "docs",
+                "--sink",
+                "parquet",
+                "--output",
+                out.toString(),
+                "--parallelism",
+                "2",
+                "--set",
+                "job.checkpoint-interval=2s");
         System.out.println("flink run -d stream --sink parquet:\n" + submitted.output());
         assertThat(submitted.exitCode()).as(submitted.output()).isZero();
         String jobId = submitted.jobId();
-        cluster.waitFor("committed Parquet files with 300 rows", () -> committedRows(out) >= 300, Duration.ofMinutes(4));
+        cluster.waitFor(
+                "committed Parquet files with 300 rows", () -> committedRows(out) >= 300, Duration.ofMinutes(4));
         long rowsAtKill = committedRows(out);
         Process killed = cluster.taskManagers().get(0);
         killed.destroyForcibly();
         assertThat(killed.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        System.out.printf("stream to parquet: TaskManager killed with %d committed rows, %d checkpoints%n", rowsAtKill,
-                cluster.completedCheckpoints(jobId));
+        System.out.printf(
+                "stream to parquet: TaskManager killed with %d committed rows, %d checkpoints%n",
+                rowsAtKill, cluster.completedCheckpoints(jobId));
         cluster.startTaskManager();
-        cluster.waitFor("the job to restart", () -> cluster.restarts(jobId) >= 1
-                && "RUNNING".equals(cluster.jobState(jobId)), Duration.ofMinutes(3));
+        cluster.waitFor(
+                "the job to restart",
+                () -> cluster.restarts(jobId) >= 1 && "RUNNING".equals(cluster.jobState(jobId)),
+                Duration.ofMinutes(3));
 
         try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
             for (int i = 0; i < 200; i++) {
@@ -159,30 +183,38 @@ class StreamToParquetOnClusterIT {
         Map<String, Chunk> expected = expectedChunks(config, finalTexts);
         Map<String, String> want = texts(expected);
         try {
-            cluster.waitFor("the current state to equal the final documents",
-                    () -> currentState(out).equals(want), Duration.ofMinutes(6));
-            cluster.waitFor("the dead letters to commit", () -> kafka.readAll("docs.dead-letter", true).size()
-                    >= malformed.size(), Duration.ofMinutes(1));
+            cluster.waitFor(
+                    "the current state to equal the final documents",
+                    () -> currentState(out).equals(want),
+                    Duration.ofMinutes(6));
+            cluster.waitFor(
+                    "the dead letters to commit",
+                    () -> kafka.readAll("docs.dead-letter", true).size() >= malformed.size(),
+                    Duration.ofMinutes(1));
         } finally {
             cluster.flink("cancel", jobId);
         }
         assertThat(rowsAtKill).as("the kill comes mid-stream").isLessThan(expected.size());
 
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                Statement s = c.createStatement()) {
             String log = "read_parquet('" + out + "/vectors/**/*.parquet', hive_partitioning = true)";
             ResultSet twice = s.executeQuery("SELECT doc_id, chunk_index, content_hash, source_offset, count(*) FROM "
                     + log + " GROUP BY ALL HAVING count(*) > 1 LIMIT 5");
             assertThat(twice.next()).as("a change in the committed files twice").isFalse();
-            ResultSet deletes = s.executeQuery("SELECT count(*), count(DISTINCT doc_id) FROM " + log
-                    + " WHERE op = 'delete'");
+            ResultSet deletes =
+                    s.executeQuery("SELECT count(*), count(DISTINCT doc_id) FROM " + log + " WHERE op = 'delete'");
             deletes.next();
-            assertThat(deletes.getLong(1)).as("one delete row per deleted document").isEqualTo(100);
+            assertThat(deletes.getLong(1))
+                    .as("one delete row per deleted document")
+                    .isEqualTo(100);
             assertThat(deletes.getLong(2)).isEqualTo(100);
             ResultSet parts = s.executeQuery("SELECT count(DISTINCT dt), min(hr), count(*) FROM " + log);
             parts.next();
             assertThat(parts.getLong(1)).as("dt= partitions").isPositive();
-            System.out.printf("stream to parquet: %d change-log rows under %d day partition(s)%n", parts.getLong(3),
-                    parts.getLong(1));
+            System.out.printf(
+                    "stream to parquet: %d change-log rows under %d day partition(s)%n",
+                    parts.getLong(3), parts.getLong(1));
             // The model's vectors: a sample of the current state embedded again here.
             ResultSet current = s.executeQuery("SELECT doc_id, chunk_index, embedding FROM (" + query(out)
                     + ") ORDER BY doc_id, chunk_index LIMIT 300");
@@ -197,33 +229,43 @@ class StreamToParquetOnClusterIT {
             }
             List<String> keys = List.copyOf(stored.keySet());
             try (InProcessEmbeddingModel model = InProcessEmbeddingModel.open(Settings.model(config))) {
-                var reference = model.embed(keys.stream().map(k -> EmbeddingInput.document(expected.get(k).embedText))
-                        .toList()).embeddings();
+                var reference = model.embed(keys.stream()
+                                .map(k -> EmbeddingInput.document(expected.get(k).embedText))
+                                .toList())
+                        .embeddings();
                 double worst = 1;
                 for (int i = 0; i < keys.size(); i++) {
-                    worst = Math.min(worst, Vectors.cosine(stored.get(keys.get(i)), reference.get(i).vector()));
+                    worst = Math.min(
+                            worst,
+                            Vectors.cosine(
+                                    stored.get(keys.get(i)), reference.get(i).vector()));
                 }
-                System.out.printf("stream to parquet: worst cosine of %d current chunks to the model's %.8f%n",
+                System.out.printf(
+                        "stream to parquet: worst cosine of %d current chunks to the model's %.8f%n",
                         keys.size(), worst);
                 assertThat(worst).isGreaterThanOrEqualTo(0.99999);
             }
         }
         try (Stream<Path> files = Files.walk(out.resolve("vectors"))) {
-            List<Path> visible = files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString()
-                    .startsWith(".")).toList();
-            assertThat(visible).as("every visible file is a committed Parquet file")
+            List<Path> visible = files.filter(Files::isRegularFile)
+                    .filter(f -> !f.getFileName().toString().startsWith("."))
+                    .toList();
+            assertThat(visible)
+                    .as("every visible file is a committed Parquet file")
                     .allSatisfy(f -> assertThat(f.getFileName().toString()).endsWith(".parquet"));
         }
         StreamExpectations.assertDeadLetters(kafka, "docs", malformed);
         // The malformed messages carry a marker in their text; no JobManager or TaskManager log line may hold it.
         try (var logs = Files.list(cluster.logDir)) {
             for (Path log : logs.toList()) {
-                assertThat(Files.readString(log, StandardCharsets.ISO_8859_1)).as("document text in %s", log)
+                assertThat(Files.readString(log, StandardCharsets.ISO_8859_1))
+                        .as("document text in %s", log)
                         .doesNotContain("ZQXPOISON");
             }
         }
         String docs = Files.readString(TestCorpus.locate("docs/stream.md"));
-        assertThat(docs.replaceAll("\\s+", " ")).as("docs/stream.md shows this query")
+        assertThat(docs.replaceAll("\\s+", " "))
+                .as("docs/stream.md shows this query")
                 .contains(CURRENT_STATE.replace("OUT", "lake").replaceAll("\\s+", " "));
     }
 }

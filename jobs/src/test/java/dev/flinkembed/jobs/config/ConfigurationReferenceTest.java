@@ -13,16 +13,19 @@ class ConfigurationReferenceTest {
     @Test
     void theDocsAreGeneratedFromTheDeclarations() throws Exception {
         Path docs = TestCorpus.locate("docs/configuration.md");
-        assertThat(Files.readString(docs)).as("docs/configuration.md is stale: regenerate it with "
-                + "`bin/flink-embed options > docs/configuration.md`").isEqualTo(ConfigurationReference.markdown());
+        assertThat(Files.readString(docs))
+                .as("docs/configuration.md is stale: regenerate it with "
+                        + "`bin/flink-embed options > docs/configuration.md`")
+                .isEqualTo(ConfigurationReference.markdown());
     }
 
     @Test
     void everyKeyAndEveryStoreKeyIsListedWithItsDefault() {
         String text = ConfigurationReference.markdown();
         for (var key : JobOptions.all().values()) {
-            assertThat(text).contains("| `" + key.name() + "` | "
-                    + (key.defaultValue() == null ? "—" : "`" + key.defaultValue() + "`") + " |");
+            assertThat(text)
+                    .contains("| `" + key.name() + "` | "
+                            + (key.defaultValue() == null ? "—" : "`" + key.defaultValue() + "`") + " |");
         }
         assertThat(text).contains("`pgvector.url`").contains("## Vector store: pgvector (`sink.type: pgvector`)");
     }

@@ -1,11 +1,9 @@
 package dev.flinkembed.jobs.config;
 
-import dev.flinkembed.operators.config.ConfigException;
-import dev.flinkembed.operators.config.ConfigKey;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.flinkembed.operators.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -50,25 +48,30 @@ class JobConfigTest {
                 .hasMessage("configuration key 'batch.token-budget': value 'lots' is not accepted; "
                         + "accepted: a whole number ≥ 1");
         assertThatThrownBy(() -> JobConfig.load(null, List.of("model.pooling=max")))
-                .hasMessageContaining("'model.pooling'").hasMessageContaining("'max'")
+                .hasMessageContaining("'model.pooling'")
+                .hasMessageContaining("'max'")
                 .hasMessageContaining("mean, cls, last-token");
         assertThatThrownBy(() -> JobConfig.load(null, List.of("batch.max-wait=soon")))
-                .hasMessageContaining("'batch.max-wait'").hasMessageContaining("50ms");
+                .hasMessageContaining("'batch.max-wait'")
+                .hasMessageContaining("50ms");
     }
 
     @Test
     void crossKeyMistakesAreCaught() {
         JobConfig c = JobConfig.load(null, List.of("embed.capacity=10", "batch.max-size=64"));
-        assertThatThrownBy(() -> Settings.embedding(c)).hasMessageContaining("embed.capacity")
+        assertThatThrownBy(() -> Settings.embedding(c))
+                .hasMessageContaining("embed.capacity")
                 .hasMessageContaining("batch.max-size");
         JobConfig bad = JobConfig.load(null, List.of("model.name=/no/such/model"));
-        assertThatThrownBy(() -> Settings.model(bad)).hasMessageContaining("model.name")
+        assertThatThrownBy(() -> Settings.model(bad))
+                .hasMessageContaining("model.name")
                 .hasMessageContaining("/no/such/model");
     }
 
     @Test
     void theShippedExampleConfigurationIsValid() {
-        Path example = dev.flinkembed.jobs.TestCorpus.SAMPLE.getParent().getParent().resolve("bulk-local.yaml");
+        Path example =
+                dev.flinkembed.jobs.TestCorpus.SAMPLE.getParent().getParent().resolve("bulk-local.yaml");
         JobConfig c = JobConfig.load(example, List.of());
         Settings.embedding(c);
         Settings.chunking(c);

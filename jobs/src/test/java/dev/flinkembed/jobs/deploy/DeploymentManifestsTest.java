@@ -48,14 +48,20 @@ class DeploymentManifestsTest {
         Map<String, List<String>> out = new LinkedHashMap<>();
         for (Path file : manifests()) {
             for (JsonNode doc : documents(file)) {
-                String where = file.getFileName() + " " + doc.path("kind").asText() + " " + doc.path("metadata").path("name").asText();
+                String where = file.getFileName() + " " + doc.path("kind").asText() + " "
+                        + doc.path("metadata").path("name").asText();
                 JsonNode job = doc.path("spec").path("job");
                 if (job.has("args")) {
                     assertThat(job.path("entryClass").asText()).isEqualTo(FlinkEmbedCli.class.getName());
                     assertThat(job.path("jarURI").asText()).isEqualTo("local:///opt/flink/usrlib/flink-embed-all.jar");
                     out.put(where, strings(job.path("args")));
                 }
-                for (JsonNode c : doc.path("spec").path("jobTemplate").path("spec").path("template").path("spec").path("containers")) {
+                for (JsonNode c : doc.path("spec")
+                        .path("jobTemplate")
+                        .path("spec")
+                        .path("template")
+                        .path("spec")
+                        .path("containers")) {
                     List<String> args = strings(c.path("args"));
                     int jar = args.indexOf("/opt/flink/usrlib/flink-embed-all.jar");
                     assertThat(jar).as("%s runs the job jar", where).isPositive();
@@ -75,9 +81,12 @@ class DeploymentManifestsTest {
     @Test
     void everyCommandLineIsAcceptedByTheCliAndEveryKeyByTheJobsValidation() throws Exception {
         Map<String, List<String>> lines = commandLines();
-        assertThat(lines.keySet()).as("bulk application, stream session job, nightly bulk and reindex CronJobs").hasSize(4);
+        assertThat(lines.keySet())
+                .as("bulk application, stream session job, nightly bulk and reindex CronJobs")
+                .hasSize(4);
         lines.forEach((where, args) -> {
-            CommandLine.ParseResult parsed = new CommandLine(new FlinkEmbedCli()).parseArgs(args.toArray(String[]::new));
+            CommandLine.ParseResult parsed =
+                    new CommandLine(new FlinkEmbedCli()).parseArgs(args.toArray(String[]::new));
             assertThat(parsed.subcommand()).as(where).isNotNull();
             List<String> overrides = parsed.subcommand().matchedOptionValue("--set", List.<String>of());
             JobConfig.load(null, overrides); // throws on an unknown key or a bad value
@@ -86,7 +95,8 @@ class DeploymentManifestsTest {
 
     @Test
     void everyFlinkDeploymentCarriesTheClusterSettings() throws Exception {
-        JsonNode fragment = YAML.readTree(TestCorpus.locate("conf/flink-cluster.yaml").toFile());
+        JsonNode fragment =
+                YAML.readTree(TestCorpus.locate("conf/flink-cluster.yaml").toFile());
         int deployments = 0;
         for (Path file : manifests()) {
             for (JsonNode doc : documents(file)) {
@@ -96,8 +106,12 @@ class DeploymentManifestsTest {
                 deployments++;
                 JsonNode conf = doc.path("spec").path("flinkConfiguration");
                 fragment.fields().forEachRemaining(e -> {
-                    String expected = e.getValue().isArray() ? String.join(";", strings(e.getValue())) : e.getValue().asText();
-                    assertThat(conf.path(e.getKey()).asText()).as("%s: %s", file.getFileName(), e.getKey()).isEqualTo(expected);
+                    String expected = e.getValue().isArray()
+                            ? String.join(";", strings(e.getValue()))
+                            : e.getValue().asText();
+                    assertThat(conf.path(e.getKey()).asText())
+                            .as("%s: %s", file.getFileName(), e.getKey())
+                            .isEqualTo(expected);
                 });
             }
         }
@@ -107,7 +121,8 @@ class DeploymentManifestsTest {
     @Test
     void theDockerfilePutsTheRuntimeInLibAndTheJobJarInUsrlib() throws Exception {
         String dockerfile = Files.readString(TestCorpus.locate("deploy/Dockerfile"));
-        assertThat(dockerfile).contains("FROM flink:2.2-java17")
+        assertThat(dockerfile)
+                .contains("FROM flink:2.2-java17")
                 .contains("COPY jobs/target/flink-lib/*.jar /opt/flink/lib/")
                 .contains("COPY jobs/target/flink-embed-all.jar /opt/flink/usrlib/flink-embed-all.jar");
     }

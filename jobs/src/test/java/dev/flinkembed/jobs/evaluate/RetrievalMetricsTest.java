@@ -30,23 +30,31 @@ class RetrievalMetricsTest {
         assertThat(RetrievalMetrics.ndcg(ranking, judged, 1)).isCloseTo(0.5, EXACT); // 1 of an ideal 2
         assertThat(RetrievalMetrics.recall(ranking, judged, 10)).isCloseTo(2.0 / 3, EXACT);
         assertThat(RetrievalMetrics.recall(ranking, judged, 2)).isCloseTo(1.0 / 3, EXACT);
-        assertThat(RetrievalMetrics.reciprocalRank(List.of("x", "y", "b"), judged, 10)).isCloseTo(1.0 / 3, EXACT);
-        assertThat(RetrievalMetrics.reciprocalRank(List.of("x", "y", "b"), judged, 2)).isZero();
+        assertThat(RetrievalMetrics.reciprocalRank(List.of("x", "y", "b"), judged, 10))
+                .isCloseTo(1.0 / 3, EXACT);
+        assertThat(RetrievalMetrics.reciprocalRank(List.of("x", "y", "b"), judged, 2))
+                .isZero();
         assertThat(RetrievalMetrics.ndcg(List.of("a", "b"), Map.of("a", 1), 10)).isCloseTo(1.0, EXACT);
     }
 
     @Test
     void beirFilesWithAHeaderAndTheirMistakesNamed() throws Exception {
-        Path queries = Files.writeString(dir.resolve("q.jsonl"), "{\"_id\": \"q1\", \"text\": \"web server\"}\n\n"
-                + "{\"_id\": 2, \"text\": \"editor\"}\n");
-        Path qrels = Files.writeString(dir.resolve("qrels.tsv"), "query-id\tcorpus-id\tscore\nq1\tapache2\t1\n2\tvim\t2\n");
+        Path queries = Files.writeString(
+                dir.resolve("q.jsonl"),
+                "{\"_id\": \"q1\", \"text\": \"web server\"}\n\n" + "{\"_id\": 2, \"text\": \"editor\"}\n");
+        Path qrels =
+                Files.writeString(dir.resolve("qrels.tsv"), "query-id\tcorpus-id\tscore\nq1\tapache2\t1\n2\tvim\t2\n");
         assertThat(BeirFiles.queries(queries)).containsExactly(Map.entry("q1", "web server"), Map.entry("2", "editor"));
         assertThat(BeirFiles.qrels(qrels)).isEqualTo(Map.of("q1", Map.of("apache2", 1), "2", Map.of("vim", 2)));
         Path bad = Files.writeString(dir.resolve("bad.tsv"), "q1\tapache2\t1\nq2\tvim\thigh\n");
-        assertThatThrownBy(() -> BeirFiles.qrels(bad)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("line 2").hasMessageContaining("'high'");
+        assertThatThrownBy(() -> BeirFiles.qrels(bad))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("line 2")
+                .hasMessageContaining("'high'");
         Path badQuery = Files.writeString(dir.resolve("bad.jsonl"), "{\"id\": \"q1\"}\n");
-        assertThatThrownBy(() -> BeirFiles.queries(badQuery)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("line 1").hasMessageContaining("_id");
+        assertThatThrownBy(() -> BeirFiles.queries(badQuery))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("line 1")
+                .hasMessageContaining("_id");
     }
 }

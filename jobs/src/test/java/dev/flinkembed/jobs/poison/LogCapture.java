@@ -21,8 +21,13 @@ public final class LogCapture implements AutoCloseable {
 
     public LogCapture() {
         Configuration config = context.getConfiguration();
-        appender = WriterAppender.newBuilder().setName("capture-" + System.nanoTime()).setTarget(text)
-                .setLayout(PatternLayout.newBuilder().withPattern("%level %c - %msg%n%throwable").build()).build();
+        appender = WriterAppender.newBuilder()
+                .setName("capture-" + System.nanoTime())
+                .setTarget(text)
+                .setLayout(PatternLayout.newBuilder()
+                        .withPattern("%level %c - %msg%n%throwable")
+                        .build())
+                .build();
         appender.start();
         config.addAppender(appender);
         LoggerConfig root = config.getRootLogger();

@@ -67,27 +67,41 @@ class PoisonBulkTest {
         Path out = dir.resolve("jsonl-out");
         CliRun bulk;
         try (LogCapture logs = new LogCapture()) {
-            bulk = run(logs, "bulk", "--input", input.toString(), "--output", out.toString(), "--parallelism", "2",
-                    "--set", "chunking.max-document-chars=" + PoisonCorpus.MAX_DOCUMENT_CHARS,
-                    "--set", "job.progress-interval=0");
+            bulk = run(
+                    logs,
+                    "bulk",
+                    "--input",
+                    input.toString(),
+                    "--output",
+                    out.toString(),
+                    "--parallelism",
+                    "2",
+                    "--set",
+                    "chunking.max-document-chars=" + PoisonCorpus.MAX_DOCUMENT_CHARS,
+                    "--set",
+                    "job.progress-interval=0");
         }
         // Parquet mirrors its input rows: a document given twice is there twice.
         Map<String, Integer> versions = new HashMap<>();
         corpus.goodIds.forEach(id -> versions.merge(id, 1, Integer::sum));
         assertChunksLandOnce(ParquetRows.readAll(out.resolve("vectors")), corpus, versions);
-        Map<String, Integer> perKind = PoisonExpectations.assertEachPoisonOnce(corpus.poisons,
-                PoisonExpectations.fromFiles(out.resolve("dead-letter")));
+        Map<String, Integer> perKind = PoisonExpectations.assertEachPoisonOnce(
+                corpus.poisons, PoisonExpectations.fromFiles(out.resolve("dead-letter")));
         // the same counts as the metrics deadLetters.<stage>.<kind>, from the job's accumulators, in the summary
-        assertThat(bulk.out()).contains("Dead letters: " + corpus.poisons.size() + " by stage/kind "
-                + perKind);
-        System.out.printf("poison bulk→parquet (JSON Lines): %d documents landed, %d poison kinds, dead letters %s%n",
+        assertThat(bulk.out()).contains("Dead letters: " + corpus.poisons.size() + " by stage/kind " + perKind);
+        System.out.printf(
+                "poison bulk→parquet (JSON Lines): %d documents landed, %d poison kinds, dead letters %s%n",
                 corpus.goodIds.size(), corpus.poisons.size(), perKind);
     }
 
     @Test
     void bulkToParquetFromParquet() throws Exception {
-        Schema schema = SchemaBuilder.record("doc").fields().optionalString("id").optionalString("text")
-                .optionalString("title").endRecord();
+        Schema schema = SchemaBuilder.record("doc")
+                .fields()
+                .optionalString("id")
+                .optionalString("text")
+                .optionalString("title")
+                .endRecord();
         List<GenericRecord> rows = new ArrayList<>();
         List<PoisonCorpus.Poison> poisons = new ArrayList<>();
         Map<String, String> landing = new HashMap<>();
@@ -109,34 +123,56 @@ class PoisonBulkTest {
         ParquetRows.write(input, rows);
         Path out = dir.resolve("parquet-out");
         try (LogCapture logs = new LogCapture()) {
-            run(logs, "bulk", "--input", input.toString(), "--output", out.toString(), "--set",
-                    "job.progress-interval=0", "--set", "source.title-column=title");
+            run(
+                    logs,
+                    "bulk",
+                    "--input",
+                    input.toString(),
+                    "--output",
+                    out.toString(),
+                    "--set",
+                    "job.progress-interval=0",
+                    "--set",
+                    "source.title-column=title");
         }
         List<GenericRecord> vectors = ParquetRows.readAll(out.resolve("vectors"));
         Map<String, String> firstChunks = new HashMap<>();
         for (GenericRecord r : vectors) {
             if ((int) r.get("chunk_index") == 0) {
-                assertThat(firstChunks.put(r.get("doc_id").toString(), r.get("text").toString())).isNull();
+                assertThat(firstChunks.put(
+                                r.get("doc_id").toString(), r.get("text").toString()))
+                        .isNull();
             }
         }
         assertThat(firstChunks.keySet()).containsExactlyInAnyOrderElementsOf(landing.keySet());
         assertThat(firstChunks.get("repaired-nul-text")).isEqualTo(landing.get("repaired-nul-text"));
-        Map<String, Integer> perKind = PoisonExpectations.assertEachPoisonOnce(poisons,
-                PoisonExpectations.fromFiles(out.resolve("dead-letter")));
-        System.out.printf("poison bulk→parquet (Parquet): %d documents landed, %d poison kinds, dead letters %s%n",
+        Map<String, Integer> perKind = PoisonExpectations.assertEachPoisonOnce(
+                poisons, PoisonExpectations.fromFiles(out.resolve("dead-letter")));
+        System.out.printf(
+                "poison bulk→parquet (Parquet): %d documents landed, %d poison kinds, dead letters %s%n",
                 landing.size(), poisons.size(), perKind);
     }
 
-    private static void parquetPoison(List<GenericRecord> rows, List<PoisonCorpus.Poison> poisons, Schema schema,
-                                      String name, String id, String text, String title, String kind) {
+    private static void parquetPoison(
+            List<GenericRecord> rows,
+            List<PoisonCorpus.Poison> poisons,
+            Schema schema,
+            String name,
+            String id,
+            String text,
+            String title,
+            String kind) {
         // the token goes where the row has room for text; a row without text carries it in the title
         String token = PoisonCorpus.token(name);
         boolean textHasRoom = text != null && !text.isBlank();
-        GenericRecord r = row(schema, id, textHasRoom ? text + " " + token : text, textHasRoom ? title
-                : (title == null ? "" : title) + token);
+        GenericRecord r = row(
+                schema,
+                id,
+                textHasRoom ? text + " " + token : text,
+                textHasRoom ? title : (title == null ? "" : title) + token);
         rows.add(r);
-        poisons.add(new PoisonCorpus.Poison(name, null, token.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                "parse", kind, token));
+        poisons.add(new PoisonCorpus.Poison(
+                name, null, token.getBytes(java.nio.charset.StandardCharsets.UTF_8), "parse", kind, token));
     }
 
     private static GenericRecord row(Schema schema, String id, String text, String title) {
@@ -148,8 +184,8 @@ class PoisonBulkTest {
     }
 
     /** Every landing document has its chunks 0..n-1, each exactly {@code versions} times; no other document. */
-    private static void assertChunksLandOnce(List<GenericRecord> rows, PoisonCorpus corpus,
-                                             Map<String, Integer> versions) {
+    private static void assertChunksLandOnce(
+            List<GenericRecord> rows, PoisonCorpus corpus, Map<String, Integer> versions) {
         Map<String, Integer> chunkRows = new HashMap<>();
         Map<String, Integer> counts = new HashMap<>();
         for (GenericRecord r : rows) {
@@ -163,7 +199,9 @@ class PoisonBulkTest {
         assertThat(counts.keySet()).containsExactlyInAnyOrderElementsOf(corpus.landing.keySet());
         counts.forEach((id, n) -> {
             for (int i = 0; i < n; i++) {
-                assertThat(chunkRows.get(id + "#" + i)).as("rows of %s#%d", id, i).isEqualTo(versions.get(id));
+                assertThat(chunkRows.get(id + "#" + i))
+                        .as("rows of %s#%d", id, i)
+                        .isEqualTo(versions.get(id));
             }
         });
     }
@@ -173,41 +211,77 @@ class PoisonBulkTest {
         PoisonCorpus corpus = PoisonCorpus.json(40);
         corpus.addStoreRefusal();
         Path input = Files.write(dir.resolve("poison-pg.jsonl"), corpus.jsonLines());
-        PgVectorSink.prepareTable(PgVectorOptions.builder(pg.jdbcUrl(), "poison", 384).build());
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+        PgVectorSink.prepareTable(
+                PgVectorOptions.builder(pg.jdbcUrl(), "poison", 384).build());
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement()) {
             for (String sql : PoisonCorpus.storeRefusalTrigger("poison")) {
                 s.execute(sql);
             }
         }
         try (LogCapture logs = new LogCapture()) {
-            run(logs, "bulk", "--input", input.toString(), "--output", dir.resolve("pg-out").toString(), "--sink",
-                    "pgvector", "--pg-url", pg.jdbcUrl(), "--table", "poison", "--parallelism", "2",
-                    "--set", "chunking.max-document-chars=" + PoisonCorpus.MAX_DOCUMENT_CHARS,
-                    "--set", "job.progress-interval=0", "--set", "pgvector.batch-size=16");
+            run(
+                    logs,
+                    "bulk",
+                    "--input",
+                    input.toString(),
+                    "--output",
+                    dir.resolve("pg-out").toString(),
+                    "--sink",
+                    "pgvector",
+                    "--pg-url",
+                    pg.jdbcUrl(),
+                    "--table",
+                    "poison",
+                    "--parallelism",
+                    "2",
+                    "--set",
+                    "chunking.max-document-chars=" + PoisonCorpus.MAX_DOCUMENT_CHARS,
+                    "--set",
+                    "job.progress-interval=0",
+                    "--set",
+                    "pgvector.batch-size=16");
         }
         assertTableHoldsTheLandingDocuments("poison", corpus);
-        Map<String, Integer> perKind = PoisonExpectations.assertEachPoisonOnce(corpus.poisons,
-                PoisonExpectations.fromFiles(dir.resolve("pg-out/dead-letter")));
-        System.out.printf("poison bulk→pgvector: %d documents landed, %d poison kinds, dead letters %s%n",
+        Map<String, Integer> perKind = PoisonExpectations.assertEachPoisonOnce(
+                corpus.poisons, PoisonExpectations.fromFiles(dir.resolve("pg-out/dead-letter")));
+        System.out.printf(
+                "poison bulk→pgvector: %d documents landed, %d poison kinds, dead letters %s%n",
                 corpus.landing.size(), corpus.poisons.size(), perKind);
 
         try (LogCapture logs = new LogCapture()) {
-            run(logs, "reindex", "--input", input.toString(), "--output", dir.resolve("re-out").toString(),
-                    "--pg-url", pg.jdbcUrl(), "--table", "poison", "--parallelism", "2",
-                    "--set", "chunking.max-document-chars=" + PoisonCorpus.MAX_DOCUMENT_CHARS,
-                    "--set", "job.progress-interval=0", "--set", "pgvector.batch-size=16");
+            run(
+                    logs,
+                    "reindex",
+                    "--input",
+                    input.toString(),
+                    "--output",
+                    dir.resolve("re-out").toString(),
+                    "--pg-url",
+                    pg.jdbcUrl(),
+                    "--table",
+                    "poison",
+                    "--parallelism",
+                    "2",
+                    "--set",
+                    "chunking.max-document-chars=" + PoisonCorpus.MAX_DOCUMENT_CHARS,
+                    "--set",
+                    "job.progress-interval=0",
+                    "--set",
+                    "pgvector.batch-size=16");
         }
         assertTableHoldsTheLandingDocuments("poison", corpus);
-        perKind = PoisonExpectations.assertEachPoisonOnce(corpus.poisons,
-                PoisonExpectations.fromFiles(dir.resolve("re-out/dead-letter")));
+        perKind = PoisonExpectations.assertEachPoisonOnce(
+                corpus.poisons, PoisonExpectations.fromFiles(dir.resolve("re-out/dead-letter")));
         System.out.printf("poison reindex: %d documents kept, dead letters %s%n", corpus.landing.size(), perKind);
     }
 
     private static void assertTableHoldsTheLandingDocuments(String table, PoisonCorpus corpus) throws Exception {
         Map<String, Integer> chunks = new HashMap<>();
         Map<String, String> firstTexts = new HashMap<>();
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT doc_id, chunk_index, chunk_count, text FROM " + table)) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT doc_id, chunk_index, chunk_count, text FROM " + table)) {
             while (rs.next()) {
                 chunks.merge(rs.getString(1), 1, Integer::sum);
                 assertThat(rs.getInt(2)).isLessThan(rs.getInt(3));
@@ -228,19 +302,39 @@ class PoisonBulkTest {
     void fiftyDocumentsOneWithANulInItsTitleAllLand() throws Exception {
         StringBuilder jsonl = new StringBuilder();
         for (int i = 0; i < 50; i++) {
-            jsonl.append("{\"id\":\"d").append(i).append("\",\"title\":\"").append(i == 17 ? "bad\\u0000title"
-                    : "title " + i).append("\",\"text\":\"Short document number ").append(i).append(".\"}\n");
+            jsonl.append("{\"id\":\"d")
+                    .append(i)
+                    .append("\",\"title\":\"")
+                    .append(i == 17 ? "bad\\u0000title" : "title " + i)
+                    .append("\",\"text\":\"Short document number ")
+                    .append(i)
+                    .append(".\"}\n");
         }
         Path input = Files.writeString(dir.resolve("fifty.jsonl"), jsonl);
-        CliRun run = CliRun.of("bulk", "--input", input.toString(), "--output", dir.resolve("fifty-out").toString(),
-                "--sink", "pgvector", "--pg-url", pg.jdbcUrl(), "--table", "fifty", "--set", "job.progress-interval=0");
+        CliRun run = CliRun.of(
+                "bulk",
+                "--input",
+                input.toString(),
+                "--output",
+                dir.resolve("fifty-out").toString(),
+                "--sink",
+                "pgvector",
+                "--pg-url",
+                pg.jdbcUrl(),
+                "--table",
+                "fifty",
+                "--set",
+                "job.progress-interval=0");
         assertThat(run.code()).as(run.err()).isZero();
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*), count(*) FILTER (WHERE title = 'badtitle') FROM fifty")) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs =
+                        s.executeQuery("SELECT count(*), count(*) FILTER (WHERE title = 'badtitle') FROM fifty")) {
             rs.next();
             assertThat(rs.getInt(1)).isEqualTo(50);
             assertThat(rs.getInt(2)).as("the NUL removed from the title").isEqualTo(1);
         }
-        assertThat(PoisonExpectations.fromFiles(dir.resolve("fifty-out/dead-letter"))).isEmpty();
+        assertThat(PoisonExpectations.fromFiles(dir.resolve("fifty-out/dead-letter")))
+                .isEmpty();
     }
 }

@@ -1,6 +1,5 @@
 package dev.flinkembed.jobs.poison;
 
-import dev.flinkembed.operators.stores.pgvector.PgVectorStoreFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,6 +10,7 @@ import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.stream.StreamJob;
 import dev.flinkembed.operators.stores.pgvector.PgVectorOptions;
 import dev.flinkembed.operators.stores.pgvector.PgVectorSink;
+import dev.flinkembed.operators.stores.pgvector.PgVectorStoreFactory;
 import dev.flinkembed.operators.testing.KafkaBroker;
 import dev.flinkembed.operators.testing.PgliteServer;
 import java.net.URI;
@@ -60,7 +60,9 @@ class PoisonStreamTest {
         kafka = KafkaBroker.start();
         pg = PgliteServer.start();
         cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
-                .setNumTaskManagers(1).setNumSlotsPerTaskManager(2).build());
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(2)
+                .build());
         cluster.start();
     }
 
@@ -105,19 +107,33 @@ class PoisonStreamTest {
         List<byte[]> all = corpus.interleaved();
         int kafkaOnlyFrom = corpus.poisons.size();
         // Kafka-only poisons: tombstones that name no document, a message over 1 MiB (its dead letter must be cut).
-        corpus.poisons.add(new PoisonCorpus.Poison("tombstone-without-key", null, null, "parse", "missing-field",
-                "without a key"));
-        corpus.poisons.add(new PoisonCorpus.Poison("tombstone-key-not-utf8", new byte[] {(byte) 0xC3, 0x28}, null,
-                "parse", "bad-id", "key is not valid UTF-8"));
+        corpus.poisons.add(new PoisonCorpus.Poison(
+                "tombstone-without-key", null, null, "parse", "missing-field", "without a key"));
+        corpus.poisons.add(new PoisonCorpus.Poison(
+                "tombstone-key-not-utf8",
+                new byte[] {(byte) 0xC3, 0x28},
+                null,
+                "parse",
+                "bad-id",
+                "key is not valid UTF-8"));
         String huge = "{\"id\":\"p-huge\",\"text\":\"" + PoisonCorpus.token("huge-message") + " " + "x".repeat(3 << 20);
-        corpus.poisons.add(new PoisonCorpus.Poison("huge-message", null, huge.getBytes(StandardCharsets.UTF_8),
-                "parse", "invalid-json", PoisonCorpus.token("huge-message")));
+        corpus.poisons.add(new PoisonCorpus.Poison(
+                "huge-message",
+                null,
+                huge.getBytes(StandardCharsets.UTF_8),
+                "parse",
+                "invalid-json",
+                PoisonCorpus.token("huge-message")));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic("poison-docs", 2, (short) 1)
-                    .configs(Map.of("max.message.bytes", Integer.toString(8 << 20))))).all().get();
+                            .configs(Map.of("max.message.bytes", Integer.toString(8 << 20)))))
+                    .all()
+                    .get();
         }
-        PgVectorSink.prepareTable(PgVectorOptions.builder(pg.jdbcUrl(), "poison_stream", 384).build());
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+        PgVectorSink.prepareTable(
+                PgVectorOptions.builder(pg.jdbcUrl(), "poison_stream", 384).build());
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement()) {
             for (String sql : PoisonCorpus.storeRefusalTrigger("poison_stream")) {
                 s.execute(sql);
             }
@@ -127,24 +143,29 @@ class PoisonStreamTest {
                 p.send(new ProducerRecord<>("poison-docs", key(v), v)).get();
             }
             for (PoisonCorpus.Poison poison : corpus.poisons.subList(kafkaOnlyFrom, corpus.poisons.size())) {
-                p.send(new ProducerRecord<>("poison-docs", poison.key(), poison.value())).get();
+                p.send(new ProducerRecord<>("poison-docs", poison.key(), poison.value()))
+                        .get();
             }
         }
-        JobConfig config = config("poison-docs", "poison_stream").with(JobOptions.KAFKA_VECTORS_TOPIC, "poison-vectors");
+        JobConfig config =
+                config("poison-docs", "poison_stream").with(JobOptions.KAFKA_VECTORS_TOPIC, "poison-vectors");
         try (LogCapture logs = new LogCapture()) {
-            JobClient client = StreamJob.start(new TestStreamEnvironment(cluster, 2), StreamJob.plan(config),
-                    System.out);
+            JobClient client =
+                    StreamJob.start(new TestStreamEnvironment(cluster, 2), StreamJob.plan(config), System.out);
             String dlq = "poison-docs.dead-letter";
             try {
                 long deadline = System.nanoTime() + 240_000_000_000L;
                 while (distinctDocs("poison_stream") < corpus.landing.size()
                         || kafka.readAll(dlq, true).size() < corpus.poisons.size()) {
-                    assertThat(System.nanoTime()).as("every document and dead letter in time").isLessThan(deadline);
+                    assertThat(System.nanoTime())
+                            .as("every document and dead letter in time")
+                            .isLessThan(deadline);
                     Thread.sleep(1000);
                 }
                 Thread.sleep(5000); // two more checkpoints: nothing else may arrive
                 assertThat(restarts(client)).as("numRestarts").isZero();
-                assertThat(logs.text()).doesNotContain(client.getJobID() + ") switched from state RUNNING to RESTARTING");
+                assertThat(logs.text())
+                        .doesNotContain(client.getJobID() + ") switched from state RUNNING to RESTARTING");
             } finally {
                 client.cancel().get();
             }
@@ -154,8 +175,12 @@ class PoisonStreamTest {
             List<PoisonExpectations.Letter> letters = new ArrayList<>();
             ConsumerRecord<byte[], byte[]> hugeLetter = null;
             for (ConsumerRecord<byte[], byte[]> r : kafka.readAll(dlq, true)) {
-                letters.add(new PoisonExpectations.Letter(header(r, "flink-embed.stage"), header(r, "flink-embed.kind"),
-                        header(r, "flink-embed.doc-id"), header(r, "flink-embed.reason"), r.value()));
+                letters.add(new PoisonExpectations.Letter(
+                        header(r, "flink-embed.stage"),
+                        header(r, "flink-embed.kind"),
+                        header(r, "flink-embed.doc-id"),
+                        header(r, "flink-embed.reason"),
+                        r.value()));
                 if (r.headers().lastHeader("flink-embed.truncated") != null) {
                     hugeLetter = r;
                 }
@@ -165,9 +190,10 @@ class PoisonStreamTest {
             assertThat(header(hugeLetter, "flink-embed.truncated")).startsWith(huge.length() + " bytes, first ");
             assertThat(hugeLetter.value().length).isLessThan(1 << 20);
             int vectors = assertVectorsTopic(corpus);
-            System.out.printf("poison stream→pgvector+topic: %d documents landed (%d vectors on the topic), %d poison "
-                    + "kinds, dead letters %s, 0 restarts%n", corpus.landing.size(), vectors, corpus.poisons.size(),
-                    perKind);
+            System.out.printf(
+                    "poison stream→pgvector+topic: %d documents landed (%d vectors on the topic), %d poison "
+                            + "kinds, dead letters %s, 0 restarts%n",
+                    corpus.landing.size(), vectors, corpus.poisons.size(), perKind);
         }
     }
 
@@ -175,8 +201,10 @@ class PoisonStreamTest {
     @Test
     void aSystemicFailureStopsTheJobAfterTheConfiguredRestarts() throws Exception {
         kafka.createTopic("systemic-docs", 1);
-        PgVectorSink.prepareTable(PgVectorOptions.builder(pg.jdbcUrl(), "systemic", 384).build());
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+        PgVectorSink.prepareTable(
+                PgVectorOptions.builder(pg.jdbcUrl(), "systemic", 384).build());
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement()) {
             s.execute("CREATE FUNCTION systemic_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                     + "RAISE EXCEPTION 'permission denied for the vectors' USING ERRCODE = '42501'; END $$");
             s.execute("CREATE TRIGGER systemic_refuse BEFORE INSERT OR UPDATE ON systemic FOR EACH ROW "
@@ -188,11 +216,12 @@ class PoisonStreamTest {
                 p.send(new ProducerRecord<>("systemic-docs", key(v), v)).get();
             }
         }
-        JobConfig config = config("systemic-docs", "systemic").with(JobOptions.JOB_RESTART_ATTEMPTS, "2")
+        JobConfig config = config("systemic-docs", "systemic")
+                .with(JobOptions.JOB_RESTART_ATTEMPTS, "2")
                 .with(PgVectorStoreFactory.MAX_RETRIES, "0");
         try (LogCapture logs = new LogCapture()) {
-            JobClient client = StreamJob.start(new TestStreamEnvironment(cluster, 2), StreamJob.plan(config),
-                    System.out);
+            JobClient client =
+                    StreamJob.start(new TestStreamEnvironment(cluster, 2), StreamJob.plan(config), System.out);
             String job = client.getJobID().toString();
             long deadline = System.nanoTime() + 180_000_000_000L;
             while (!client.getJobStatus().get().isGloballyTerminalState()) {
@@ -202,10 +231,13 @@ class PoisonStreamTest {
             assertThat(client.getJobStatus().get()).isEqualTo(JobStatus.FAILED);
             assertThatThrownBy(() -> client.getJobExecutionResult().get())
                     .hasStackTraceContaining("SQLSTATE 42501: permission denied for the vectors");
-            long restarts = logs.text().lines().filter(l -> l.contains(job) && l.contains("to RESTARTING")).count();
+            long restarts = logs.text()
+                    .lines()
+                    .filter(l -> l.contains(job) && l.contains("to RESTARTING"))
+                    .count();
             assertThat(restarts).as("restarts before the job failed").isEqualTo(2);
-            System.out.printf("systemic failure: job %s FAILED after %d restarts (job.restart-attempts=2)%n", job,
-                    restarts);
+            System.out.printf(
+                    "systemic failure: job %s FAILED after %d restarts (job.restart-attempts=2)%n", job, restarts);
         }
     }
 
@@ -224,8 +256,9 @@ class PoisonStreamTest {
     }
 
     private static long distinctDocs(String table) {
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(DISTINCT doc_id) FROM " + table)) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(DISTINCT doc_id) FROM " + table)) {
             rs.next();
             return rs.getLong(1);
         } catch (Exception e) {
@@ -236,8 +269,9 @@ class PoisonStreamTest {
     private static void assertTable(PoisonCorpus corpus) throws Exception {
         Map<String, String> first = new HashMap<>();
         Map<String, Integer> rows = new HashMap<>();
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT doc_id, chunk_index, chunk_count, text FROM poison_stream")) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT doc_id, chunk_index, chunk_count, text FROM poison_stream")) {
             while (rs.next()) {
                 rows.merge(rs.getString(1), 1, Integer::sum);
                 if (rs.getInt(2) == 0) {
@@ -262,9 +296,12 @@ class PoisonStreamTest {
         Map<String, Integer> versions = new HashMap<>();
         corpus.goodIds.forEach(id -> versions.merge(id, 1, Integer::sum));
         versions.put("p-store", 1); // embedded fine: only the table refused it
-        perChunk.forEach((chunk, n) -> assertThat(n).as("copies of %s", chunk)
+        perChunk.forEach((chunk, n) -> assertThat(n)
+                .as("copies of %s", chunk)
                 .isEqualTo(versions.get(chunk.substring(0, chunk.lastIndexOf('#')))));
-        assertThat(perChunk.keySet().stream().map(k -> k.substring(0, k.lastIndexOf('#'))).distinct())
+        assertThat(perChunk.keySet().stream()
+                        .map(k -> k.substring(0, k.lastIndexOf('#')))
+                        .distinct())
                 .containsExactlyInAnyOrderElementsOf(versions.keySet());
         return records.size();
     }
@@ -274,14 +311,19 @@ class PoisonStreamTest {
         URI rest = cluster.getRestAddress().get();
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (true) {
-            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(rest.resolve("/jobs/" + client.getJobID()
-                            + "/metrics?get=numRestarts")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient()
+                    .send(
+                            java.net.http.HttpRequest.newBuilder(
+                                            rest.resolve("/jobs/" + client.getJobID() + "/metrics?get=numRestarts"))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
             JsonNode n = JSON.readTree(r.body());
             if (n.isArray() && n.size() > 0) {
                 return n.get(0).path("value").asLong();
             }
-            assertThat(System.nanoTime()).as("numRestarts reported: %s", r.body()).isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("numRestarts reported: %s", r.body())
+                    .isLessThan(deadline);
             Thread.sleep(1000);
         }
     }

@@ -42,7 +42,8 @@ class PlantedDatabaseObjectsTest {
     }
 
     private static void sql(String... statements) throws Exception {
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement()) {
             for (String q : statements) {
                 s.execute(q);
             }
@@ -50,8 +51,9 @@ class PlantedDatabaseObjectsTest {
     }
 
     private static boolean exists(String table) throws Exception {
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT to_regclass('" + table + "') IS NOT NULL")) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT to_regclass('" + table + "') IS NOT NULL")) {
             rs.next();
             return rs.getBoolean(1);
         }
@@ -59,18 +61,29 @@ class PlantedDatabaseObjectsTest {
 
     @Test
     void aLockTablePlantedByAnotherRoleStopsTheRunBeforeItsTriggerRuns() throws Exception {
-        sql("CREATE TABLE flink_embed_locks (name text PRIMARY KEY, owner text NOT NULL, host text NOT NULL, "
+        sql(
+                "CREATE TABLE flink_embed_locks (name text PRIMARY KEY, owner text NOT NULL, host text NOT NULL, "
                         + "pid bigint NOT NULL, acquired_at timestamptz NOT NULL, renewed_at timestamptz NOT NULL)",
                 "CREATE FUNCTION plant() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                         + "CREATE TABLE pwned_by_lock(); RETURN NEW; END $$",
                 "CREATE TRIGGER plant BEFORE INSERT ON flink_embed_locks FOR EACH ROW EXECUTE FUNCTION plant()",
-                "ALTER FUNCTION plant() OWNER TO attacker", "ALTER TABLE flink_embed_locks OWNER TO attacker");
+                "ALTER FUNCTION plant() OWNER TO attacker",
+                "ALTER TABLE flink_embed_locks OWNER TO attacker");
         try {
             Path input = TestCorpus.writeDocuments(dir.resolve("docs.parquet"), Map.of("a", "a document"));
-            CliRun run = CliRun.of("reindex", "--input", input.toString(), "--pg-url", pg.jdbcUrl(), "--table",
-                    "planted", "--output", dir.resolve("out").toString());
+            CliRun run = CliRun.of(
+                    "reindex",
+                    "--input",
+                    input.toString(),
+                    "--pg-url",
+                    pg.jdbcUrl(),
+                    "--table",
+                    "planted",
+                    "--output",
+                    dir.resolve("out").toString());
             assertThat(run.code()).as(run.err()).isEqualTo(2);
-            assertThat(run.err()).contains("table public.flink_embed_locks is owned by role 'attacker'")
+            assertThat(run.err())
+                    .contains("table public.flink_embed_locks is owned by role 'attacker'")
                     .contains("pgvector.trusted-owners");
             assertThat(exists("pwned_by_lock")).as("the planted trigger ran").isFalse();
         } finally {
@@ -80,11 +93,13 @@ class PlantedDatabaseObjectsTest {
 
     @Test
     void aRegistryRowNamingSqlIsRefusedAndNothingIsDropped() throws Exception {
-        sql("CREATE TABLE flink_embed_versions (name text NOT NULL, version integer NOT NULL, physical text NOT NULL, "
+        sql(
+                "CREATE TABLE flink_embed_versions (name text NOT NULL, version integer NOT NULL, physical text NOT NULL, "
                         + "model text NOT NULL, fingerprint text NOT NULL, dimensions integer NOT NULL, "
                         + "state text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), "
                         + "switched_at timestamptz, PRIMARY KEY (name, version))",
-                "CREATE TABLE docs__v2 (doc_id text)", "CREATE TABLE keep_me (x int)",
+                "CREATE TABLE docs__v2 (doc_id text)",
+                "CREATE TABLE keep_me (x int)",
                 "CREATE VIEW docs AS SELECT * FROM docs__v2",
                 "INSERT INTO flink_embed_versions (name, version, physical, model, fingerprint, dimensions, state) "
                         + "VALUES ('docs', 1, 'x\"; CREATE TABLE pwned(); --', 'm', 'f1', 384, 'previous'), "
@@ -93,7 +108,8 @@ class PlantedDatabaseObjectsTest {
         try {
             CliRun rollback = CliRun.of("reindex", "--rollback", "--pg-url", pg.jdbcUrl(), "--table", "docs");
             assertThat(rollback.code()).as(rollback.err()).isEqualTo(2);
-            assertThat(rollback.err()).contains("naming table 'x\"; CREATE TABLE pwned(); --'")
+            assertThat(rollback.err())
+                    .contains("naming table 'x\"; CREATE TABLE pwned(); --'")
                     .contains("Nothing was used or dropped");
             CliRun versions = CliRun.of("versions", "--pg-url", pg.jdbcUrl(), "--table", "docs");
             assertThat(versions.code()).as(versions.err()).isEqualTo(2);

@@ -3,8 +3,8 @@ package dev.flinkembed.jobs.reindex;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkembed.jobs.TestCorpus;
-import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.jobs.cli.CliRun;
+import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.operators.testing.PgliteServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,13 +49,28 @@ public final class ReindexBench {
         List<String[]> table = new ArrayList<>();
         try (PgliteServer pg = PgliteServer.start()) {
             double full = 0;
-            for (String[] step : new String[][] {{"first full index", v1.toString(), "incremental"},
-                    {"unchanged rerun (incremental)", v1.toString(), "incremental"},
-                    {"unchanged rerun (full-sync)", v1.toString(), "full-sync"},
-                    {"1% of the documents changed (full-sync)", v2.toString(), "full-sync"}}) {
-                CliRun run = CliRun.of("reindex", "--input", step[1], "--pg-url", pg.jdbcUrl(), "--table", "bench",
-                        "--mode", step[2], "--parallelism", Integer.toString(parallelism), "--output",
-                        tmp.resolve("out").toString(), "--set", "job.progress-interval=0");
+            for (String[] step : new String[][] {
+                {"first full index", v1.toString(), "incremental"},
+                {"unchanged rerun (incremental)", v1.toString(), "incremental"},
+                {"unchanged rerun (full-sync)", v1.toString(), "full-sync"},
+                {"1% of the documents changed (full-sync)", v2.toString(), "full-sync"}
+            }) {
+                CliRun run = CliRun.of(
+                        "reindex",
+                        "--input",
+                        step[1],
+                        "--pg-url",
+                        pg.jdbcUrl(),
+                        "--table",
+                        "bench",
+                        "--mode",
+                        step[2],
+                        "--parallelism",
+                        Integer.toString(parallelism),
+                        "--output",
+                        tmp.resolve("out").toString(),
+                        "--set",
+                        "job.progress-interval=0");
                 if (run.code() != 0) {
                     throw new IllegalStateException(step[0] + " failed: " + run.err());
                 }
@@ -65,18 +80,22 @@ public final class ReindexBench {
                 if (full == 0) {
                     full = seconds;
                 }
-                table.add(new String[] {step[0], String.format("%.1f", seconds), s.get("chunks_embedded").asText(),
-                        s.get("changed").asText() + " / " + s.get("new").asText(), String.format("%.1f%%",
-                        100 * seconds / full)});
+                table.add(new String[] {
+                    step[0],
+                    String.format("%.1f", seconds),
+                    s.get("chunks_embedded").asText(),
+                    s.get("changed").asText() + " / " + s.get("new").asText(),
+                    String.format("%.1f%%", 100 * seconds / full)
+                });
             }
         }
         System.out.println();
-        System.out.println("| run (" + docs + " documents) | seconds | chunks embedded | documents changed / new | of the full run |");
+        System.out.println("| run (" + docs
+                + " documents) | seconds | chunks embedded | documents changed / new | of the full run |");
         System.out.println("|---|---|---|---|---|");
         for (String[] r : table) {
             System.out.println("| " + String.join(" | ", r) + " |");
         }
         System.exit(0);
     }
-
 }

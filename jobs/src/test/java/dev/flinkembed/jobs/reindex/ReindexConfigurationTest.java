@@ -10,8 +10,15 @@ import org.junit.jupiter.api.Test;
 class ReindexConfigurationTest {
 
     private static CliRun reindex(String... more) {
-        String[] base = {"reindex", "--input", TestCorpus.SAMPLE.toString(), "--pg-url",
-                "jdbc:postgresql://127.0.0.1:1/none", "--table", "t"};
+        String[] base = {
+            "reindex",
+            "--input",
+            TestCorpus.SAMPLE.toString(),
+            "--pg-url",
+            "jdbc:postgresql://127.0.0.1:1/none",
+            "--table",
+            "t"
+        };
         String[] args = new String[base.length + more.length];
         System.arraycopy(base, 0, args, 0, base.length);
         System.arraycopy(more, 0, args, base.length, more.length);
@@ -29,13 +36,16 @@ class ReindexConfigurationTest {
     void aDeleteFractionOutsideZeroToOneIsRefused() {
         CliRun run = reindex("--mode", "full-sync", "--max-delete-fraction", "1.5");
         assertThat(run.code()).isEqualTo(2);
-        assertThat(run.err()).contains("reindex.max-delete-fraction").contains("1.5").contains("from 0 to 1");
+        assertThat(run.err())
+                .contains("reindex.max-delete-fraction")
+                .contains("1.5")
+                .contains("from 0 to 1");
     }
 
     @Test
     void aMissingTableIsNamed() {
-        CliRun run = CliRun.of("reindex", "--input", TestCorpus.SAMPLE.toString(), "--pg-url",
-                "jdbc:postgresql://127.0.0.1:1/none");
+        CliRun run = CliRun.of(
+                "reindex", "--input", TestCorpus.SAMPLE.toString(), "--pg-url", "jdbc:postgresql://127.0.0.1:1/none");
         assertThat(run.code()).isEqualTo(2);
         assertThat(run.err()).contains("pgvector.table").contains("--table");
     }

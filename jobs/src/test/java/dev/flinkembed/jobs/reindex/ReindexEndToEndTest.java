@@ -8,12 +8,12 @@ import dev.flinkembed.jobs.TestCorpus;
 import dev.flinkembed.jobs.cli.CliRun;
 import dev.flinkembed.jobs.cli.FlinkEmbedCli;
 import dev.flinkembed.jobs.config.JobConfig;
+import dev.flinkembed.jobs.config.Settings;
 import dev.flinkembed.jobs.stream.StreamExpectations;
 import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.testing.PgliteServer;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.EmbeddingInput;
-import dev.flinkembed.jobs.config.Settings;
 import dev.flinkembed.runtime.pooling.Vectors;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,6 +54,7 @@ class ReindexEndToEndTest {
 
     @TempDir
     static Path dir;
+
     static PgliteServer pg;
     static Map<String, String> v1 = new LinkedHashMap<>();
     static Map<String, String> v2;
@@ -106,9 +106,20 @@ class ReindexEndToEndTest {
     }
 
     static CliRun reindex(Path input, String... more) {
-        List<String> args = new ArrayList<>(List.of("reindex", "--input", input.toString(), "--pg-url", pg.jdbcUrl(),
-                "--table", TABLE, "--parallelism", "2", "--output", dir.resolve("out").toString(),
-                "--set", "job.progress-interval=0"));
+        List<String> args = new ArrayList<>(List.of(
+                "reindex",
+                "--input",
+                input.toString(),
+                "--pg-url",
+                pg.jdbcUrl(),
+                "--table",
+                TABLE,
+                "--parallelism",
+                "2",
+                "--output",
+                dir.resolve("out").toString(),
+                "--set",
+                "job.progress-interval=0"));
         args.addAll(List.of(more));
         return CliRun.of(args.toArray(String[]::new));
     }
@@ -123,8 +134,9 @@ class ReindexEndToEndTest {
     /** Every row with its physical version: any write to a row, even of equal values, changes its xmin. */
     static Map<String, String> snapshot(String table) throws Exception {
         Map<String, String> out = new HashMap<>();
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT doc_id, chunk_index, t::text, xmin::text FROM " + table + " t")) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT doc_id, chunk_index, t::text, xmin::text FROM " + table + " t")) {
             while (rs.next()) {
                 out.put(rs.getString(1) + "#" + rs.getInt(2), rs.getString(3) + " xmin=" + rs.getString(4));
             }
@@ -139,12 +151,16 @@ class ReindexEndToEndTest {
     /** The table's chunks as "chunk_count start-end hash text", keyed doc#chunk. */
     static Map<String, String> rows(String table) throws Exception {
         Map<String, String> out = new HashMap<>();
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT doc_id, chunk_index, chunk_count, start_char, end_char, token_count, "
-                     + "content_hash, model_fingerprint, text FROM " + table)) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs =
+                        s.executeQuery("SELECT doc_id, chunk_index, chunk_count, start_char, end_char, token_count, "
+                                + "content_hash, model_fingerprint, text FROM " + table)) {
             while (rs.next()) {
-                out.put(rs.getString(1) + "#" + rs.getInt(2), rs.getInt(3) + " " + rs.getInt(4) + "-" + rs.getInt(5)
-                        + " " + rs.getInt(6) + " " + rs.getString(7) + " " + rs.getString(8) + " " + rs.getString(9));
+                out.put(
+                        rs.getString(1) + "#" + rs.getInt(2),
+                        rs.getInt(3) + " " + rs.getInt(4) + "-" + rs.getInt(5) + " " + rs.getInt(6) + " "
+                                + rs.getString(7) + " " + rs.getString(8) + " " + rs.getString(9));
             }
         }
         return out;
@@ -152,8 +168,9 @@ class ReindexEndToEndTest {
 
     static Map<String, String> expectedRows(Map<String, String> docs) {
         Map<String, String> out = new HashMap<>();
-        StreamExpectations.expectedChunks(CONFIG, docs).forEach((k, c) -> out.put(k, c.chunkCount + " "
-                + c.startChar + "-" + c.endChar + " " + c.contentHash + " " + c.text));
+        StreamExpectations.expectedChunks(CONFIG, docs)
+                .forEach((k, c) -> out.put(
+                        k, c.chunkCount + " " + c.startChar + "-" + c.endChar + " " + c.contentHash + " " + c.text));
         return out;
     }
 
@@ -187,7 +204,8 @@ class ReindexEndToEndTest {
         assertThat(run.code()).as(run.err()).isZero();
         JsonNode s = summary(run);
         assertThat(s.get("dry_run").asBoolean()).isTrue();
-        assertThat(s.get("chunks_to_embed").asLong()).isEqualTo(chunksToEmbed(v1, v2).size());
+        assertThat(s.get("chunks_to_embed").asLong())
+                .isEqualTo(chunksToEmbed(v1, v2).size());
         assertThat(s.get("chunks_embedded").asLong()).isZero();
         assertThat(s.get("deleted").asLong()).isEqualTo(30);
         assertThat(snapshot(TABLE)).isEqualTo(before);
@@ -220,13 +238,17 @@ class ReindexEndToEndTest {
         assertThat(s.get("new").asLong()).isEqualTo(30);
         assertThat(s.get("deleted").asLong()).isEqualTo(30);
         assertThat(s.get("unchanged").asLong()).isEqualTo(3000 - 60 - 30);
-        assertThat(s.get("chunks_embedded").asLong()).as("the model embeds only the changed chunks")
+        assertThat(s.get("chunks_embedded").asLong())
+                .as("the model embeds only the changed chunks")
                 .isEqualTo(toEmbed.size());
         long editedChunks = StreamExpectations.expectedChunks(CONFIG, v2).values().stream()
-                .filter(c -> editedMultiChunk.contains(c.docId)).count();
-        long editedEmbedded = toEmbed.stream().filter(k -> editedMultiChunk.contains(
-                k.substring(0, k.lastIndexOf('#', k.indexOf(' '))))).count();
-        System.out.printf("reindex e2e: the 20 edited multi-chunk documents have %d chunks, %d embedded again%n",
+                .filter(c -> editedMultiChunk.contains(c.docId))
+                .count();
+        long editedEmbedded = toEmbed.stream()
+                .filter(k -> editedMultiChunk.contains(k.substring(0, k.lastIndexOf('#', k.indexOf(' ')))))
+                .count();
+        System.out.printf(
+                "reindex e2e: the 20 edited multi-chunk documents have %d chunks, %d embedded again%n",
                 editedChunks, editedEmbedded);
         assertThat(editedEmbedded).isLessThan(editedChunks);
 
@@ -240,14 +262,29 @@ class ReindexEndToEndTest {
         });
         before.forEach((k, v) -> {
             if (!touchedDocs.contains(k.substring(0, k.lastIndexOf('#')))) {
-                assertThat(after.get(k)).as("row %s of an unchanged document", k).isEqualTo(v);
+                assertThat(after.get(k))
+                        .as("row %s of an unchanged document", k)
+                        .isEqualTo(v);
             }
         });
 
         // Equal to a fresh index of the new input, row by row, vectors included.
-        CliRun fresh = CliRun.of("bulk", "--input", input.toString(), "--output", dir.resolve("fresh").toString(),
-                "--sink", "pgvector", "--pg-url", pg.jdbcUrl(), "--table", "fresh", "--parallelism", "2",
-                "--set", "job.progress-interval=0");
+        CliRun fresh = CliRun.of(
+                "bulk",
+                "--input",
+                input.toString(),
+                "--output",
+                dir.resolve("fresh").toString(),
+                "--sink",
+                "pgvector",
+                "--pg-url",
+                pg.jdbcUrl(),
+                "--table",
+                "fresh",
+                "--parallelism",
+                "2",
+                "--set",
+                "job.progress-interval=0");
         assertThat(fresh.code()).isZero();
         assertThat(rows(TABLE)).isEqualTo(rows("fresh"));
         Map<String, float[]> mine = vectors(TABLE);
@@ -278,9 +315,18 @@ class ReindexEndToEndTest {
         Map<String, String> v3 = new LinkedHashMap<>(v2);
         v3.keySet().stream().limit(300).toList().forEach(id -> v3.put(id, v2.get(id) + " Third version."));
         Path input = write("v3", v3);
-        CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> FlinkEmbedCli.run("reindex", "--input",
-                input.toString(), "--pg-url", pg.jdbcUrl(), "--table", TABLE, "--output", dir.resolve("out").toString(),
-                "--set", "job.progress-interval=0"));
+        CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> FlinkEmbedCli.run(
+                "reindex",
+                "--input",
+                input.toString(),
+                "--pg-url",
+                pg.jdbcUrl(),
+                "--table",
+                TABLE,
+                "--output",
+                dir.resolve("out").toString(),
+                "--set",
+                "job.progress-interval=0"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (lockHolders() == 0 && !first.isDone() && System.nanoTime() < deadline) {
             Thread.sleep(100);
@@ -304,17 +350,33 @@ class ReindexEndToEndTest {
         Path input = write("v4", v4);
         long since = System.currentTimeMillis();
         // The whole client with its local cluster in a process of its own, killed like kill -9.
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        List<String> cmd = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-opens")).toList());
-        cmd.addAll(List.of("-Xmx2g", "-cp", System.getProperty("java.class.path"), FlinkEmbedCli.class.getName(),
-                "reindex", "--input", input.toString(), "--pg-url", pg.jdbcUrl(), "--table", TABLE,
-                "--output", dir.resolve("out").toString(),
+                .filter(a -> a.startsWith("--add-opens"))
+                .toList());
+        cmd.addAll(List.of(
+                "-Xmx2g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                FlinkEmbedCli.class.getName(),
+                "reindex",
+                "--input",
+                input.toString(),
+                "--pg-url",
+                pg.jdbcUrl(),
+                "--table",
+                TABLE,
+                "--output",
+                dir.resolve("out").toString(),
                 // 40 commits of 25 rows instead of 2 of 500: the batch job writes its table after embedding, and two
                 // commits can land within one poll (seen once in CI: all 1,000 written before the kill).
-                "--set", "pgvector.batch-size=25"));
-        Process client = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("killed-client.log").toFile()).start();
+                "--set",
+                "pgvector.batch-size=25"));
+        Process client = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("killed-client.log").toFile())
+                .start();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (writtenSince(since) < 100 && client.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(20);
@@ -335,7 +397,8 @@ class ReindexEndToEndTest {
         CliRun again = reindex(input);
         assertThat(again.code()).as(again.err()).isZero();
         JsonNode s = summary(again);
-        assertThat(s.get("chunks_embedded").asLong()).as("what was written before the kill is not embedded again")
+        assertThat(s.get("chunks_embedded").asLong())
+                .as("what was written before the kill is not embedded again")
                 .isEqualTo(toEmbed.size() - written);
         assertThat(tableAsExpected()).isEqualTo(expectedRows(v4));
         assertThat(lockHolders()).isZero();
@@ -344,18 +407,20 @@ class ReindexEndToEndTest {
 
     /** Rows written since {@code millis} that hold their final content (the chunks of the run under test). */
     static long writtenSince(long millis) throws Exception {
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM " + TABLE + " WHERE embedded_at >= to_timestamp("
-                     + millis / 1000.0 + ")")) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM " + TABLE + " WHERE embedded_at >= to_timestamp("
+                        + millis / 1000.0 + ")")) {
             rs.next();
             return rs.getLong(1);
         }
     }
 
     static long lockHolders() throws Exception {
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM flink_embed_locks WHERE name = 'reindex public."
-                     + TABLE + "'")) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT count(*) FROM flink_embed_locks WHERE name = 'reindex public." + TABLE + "'")) {
             rs.next();
             return rs.getLong(1);
         } catch (java.sql.SQLException e) {
@@ -365,8 +430,9 @@ class ReindexEndToEndTest {
 
     static Map<String, float[]> vectors(String table) throws Exception {
         Map<String, float[]> out = new HashMap<>();
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT doc_id, chunk_index, embedding::text FROM " + table)) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT doc_id, chunk_index, embedding::text FROM " + table)) {
             while (rs.next()) {
                 out.put(rs.getString(1) + "#" + rs.getInt(2), PgliteServer.parseVector(rs.getString(3)));
             }
@@ -377,13 +443,21 @@ class ReindexEndToEndTest {
     /** The vectors of (a sample of) the re-embedded chunks equal the model's own. */
     static void assertVectorsAreTheModels(Map<String, String> docs, Set<String> embedded) throws Exception {
         Map<String, Chunk> chunks = StreamExpectations.expectedChunks(CONFIG, docs);
-        List<String> keys = embedded.stream().map(k -> k.substring(0, k.indexOf(' '))).sorted().limit(200).toList();
+        List<String> keys = embedded.stream()
+                .map(k -> k.substring(0, k.indexOf(' ')))
+                .sorted()
+                .limit(200)
+                .toList();
         Map<String, float[]> stored = vectors(TABLE);
         try (InProcessEmbeddingModel model = InProcessEmbeddingModel.open(Settings.model(CONFIG))) {
-            var reference = model.embed(keys.stream().map(k -> EmbeddingInput.document(chunks.get(k).embedText))
-                    .toList()).embeddings();
+            var reference = model.embed(keys.stream()
+                            .map(k -> EmbeddingInput.document(chunks.get(k).embedText))
+                            .toList())
+                    .embeddings();
             for (int i = 0; i < keys.size(); i++) {
-                assertThat(Vectors.cosine(stored.get(keys.get(i)), reference.get(i).vector())).as(keys.get(i))
+                assertThat(Vectors.cosine(
+                                stored.get(keys.get(i)), reference.get(i).vector()))
+                        .as(keys.get(i))
                         .isGreaterThanOrEqualTo(0.99999);
             }
         }

@@ -31,7 +31,9 @@ class ReindexLeaseTest {
     Path dir;
 
     private static long count(PgliteServer pg, String sql) {
-        try (Connection c = pg.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         } catch (Exception e) {
@@ -47,10 +49,22 @@ class ReindexLeaseTest {
         }
         Path input = TestCorpus.writeDocuments(dir.resolve("docs.parquet"), docs);
         try (PgliteServer pg = PgliteServer.start()) {
-            CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(() -> CliRun.of("reindex", "--input",
-                    input.toString(), "--pg-url", pg.jdbcUrl(), "--table", "leased", "--output",
-                    dir.resolve("out").toString(), "--set", "job.progress-interval=0",
-                    "--set", "reindex.lock-lease=3s", "--set", "pgvector.batch-size=25"));
+            CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(() -> CliRun.of(
+                    "reindex",
+                    "--input",
+                    input.toString(),
+                    "--pg-url",
+                    pg.jdbcUrl(),
+                    "--table",
+                    "leased",
+                    "--output",
+                    dir.resolve("out").toString(),
+                    "--set",
+                    "job.progress-interval=0",
+                    "--set",
+                    "reindex.lock-lease=3s",
+                    "--set",
+                    "pgvector.batch-size=25"));
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
             while (count(pg, "SELECT count(*) FROM leased") < 100 && !run.isDone() && System.nanoTime() < deadline) {
                 Thread.sleep(50);
@@ -59,9 +73,10 @@ class ReindexLeaseTest {
             // One simple-protocol message: PGlite serves every connection from one session, message by message, so
             // an extended-protocol statement (Parse, Bind, Execute) could interleave with the run's lock renewal.
             try (Connection c = java.sql.DriverManager.getConnection(pg.jdbcUrl() + "&preferQueryMode=simple");
-                 Statement s = c.createStatement()) {
+                    Statement s = c.createStatement()) {
                 assertThat(s.executeUpdate("UPDATE flink_embed_locks SET owner = 'another-run', renewed_at = now() "
-                        + "WHERE name = 'reindex public.leased'")).isEqualTo(1);
+                                + "WHERE name = 'reindex public.leased'"))
+                        .isEqualTo(1);
             }
             long atTakeover = count(pg, "SELECT count(*) FROM leased");
             CliRun result = run.get(2, TimeUnit.MINUTES);
@@ -69,14 +84,19 @@ class ReindexLeaseTest {
             assertThat(atExit).as("no batch committed after the takeover").isEqualTo(atTakeover);
             Thread.sleep(2000);
             assertThat(result.code()).as(result.err()).isEqualTo(4);
-            assertThat(result.err()).contains("lost the reindex lock of public.leased")
-                    .contains("another run took the lock over").contains("stopped writing");
-            assertThat(count(pg, "SELECT count(*) FROM leased")).as("nothing written after the run ended")
+            assertThat(result.err())
+                    .contains("lost the reindex lock of public.leased")
+                    .contains("another run took the lock over")
+                    .contains("stopped writing");
+            assertThat(count(pg, "SELECT count(*) FROM leased"))
+                    .as("nothing written after the run ended")
                     .isEqualTo(atExit);
             assertThat(atExit).as("stopped before the end").isLessThan(docs.size());
             assertThat(count(pg, "SELECT count(*) FROM flink_embed_locks WHERE owner = 'another-run'"))
-                    .as("the new holder's lock is left alone").isEqualTo(1);
-            System.out.printf("lost lease: %d rows at the takeover, %d when the run exited 4 (of %d documents)%n",
+                    .as("the new holder's lock is left alone")
+                    .isEqualTo(1);
+            System.out.printf(
+                    "lost lease: %d rows at the takeover, %d when the run exited 4 (of %d documents)%n",
                     atTakeover, atExit, docs.size());
         }
     }

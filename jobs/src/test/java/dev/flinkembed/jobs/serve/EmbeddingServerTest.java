@@ -38,15 +38,23 @@ class EmbeddingServerTest {
     static EmbeddingServer server;
     static EmbeddingServer tiny; // a server with a tiny queue, to see it push back
     static InProcessEmbeddingModel reference;
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    static final HttpClient HTTP =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
     static void start() throws Exception {
         ModelOptions model = ModelOptions.defaults(ModelOptions.DEFAULT_MODEL);
         server = EmbeddingServer.start(ServeOptions.builder(model, "all-minilm-l6-v2")
-                .port(0).maxInputsPerRequest(8).threads(16).build());
+                .port(0)
+                .maxInputsPerRequest(8)
+                .threads(16)
+                .build());
         tiny = EmbeddingServer.start(ServeOptions.builder(model, "all-minilm-l6-v2")
-                .port(0).maxQueuedInputs(2).maxInputsPerRequest(8).threads(4).build());
+                .port(0)
+                .maxQueuedInputs(2)
+                .maxInputsPerRequest(8)
+                .threads(4)
+                .build());
         reference = InProcessEmbeddingModel.open(model);
     }
 
@@ -58,8 +66,11 @@ class EmbeddingServerTest {
     }
 
     static HttpResponse<String> post(EmbeddingServer s, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(s.url() + "/embeddings"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(s.url() + "/embeddings"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -68,7 +79,11 @@ class EmbeddingServerTest {
     }
 
     static float[] inProcess(String text) {
-        return reference.embed(List.of(EmbeddingInput.document(text))).embeddings().get(0).vector();
+        return reference
+                .embed(List.of(EmbeddingInput.document(text)))
+                .embeddings()
+                .get(0)
+                .vector();
     }
 
     @Test
@@ -89,18 +104,23 @@ class EmbeddingServerTest {
             assertThat(Vectors.cosine(v, inProcess(inputs.get(i).asText()))).isGreaterThan(0.99999);
         }
         assertThat(body.get("usage").get("prompt_tokens").asInt()).isGreaterThan(20);
-        assertThat(body.get("usage").get("total_tokens").asInt()).isEqualTo(body.get("usage").get("prompt_tokens").asInt());
+        assertThat(body.get("usage").get("total_tokens").asInt())
+                .isEqualTo(body.get("usage").get("prompt_tokens").asInt());
     }
 
     @Test
     void aStringInputBase64AndDimensions() throws Exception {
         String text = "Flink checkpoints keep the async queue.";
-        JsonNode plain = JSON.readTree(post(server, "{\"input\": \"" + text + "\", \"model\": \"all-minilm-l6-v2\"}").body());
-        JsonNode b64 = JSON.readTree(post(server, "{\"input\": \"" + text + "\", \"encoding_format\": \"base64\"}").body());
-        float[] fromB64 = EmbeddingsProtocol.decodeBase64(b64.get("data").get(0).get("embedding").asText());
+        JsonNode plain = JSON.readTree(post(server, "{\"input\": \"" + text + "\", \"model\": \"all-minilm-l6-v2\"}")
+                .body());
+        JsonNode b64 = JSON.readTree(post(server, "{\"input\": \"" + text + "\", \"encoding_format\": \"base64\"}")
+                .body());
+        float[] fromB64 = EmbeddingsProtocol.decodeBase64(
+                b64.get("data").get(0).get("embedding").asText());
         float[] fromFloats = EmbeddingsProtocol.parseResponse(plain.toString().getBytes(), 1)[0];
         assertThat(fromB64).containsExactly(fromFloats);
-        JsonNode small = JSON.readTree(post(server, "{\"input\": [\"" + text + "\"], \"dimensions\": 64}").body());
+        JsonNode small = JSON.readTree(post(server, "{\"input\": [\"" + text + "\"], \"dimensions\": 64}")
+                .body());
         float[] v = EmbeddingsProtocol.parseResponse(small.toString().getBytes(), 1)[0];
         assertThat(v).hasSize(64);
         assertThat(Vectors.norm(v)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
@@ -111,15 +131,18 @@ class EmbeddingServerTest {
     void badRequestsGet400WithAMessage() throws Exception {
         String tooLong = "word ".repeat(400);
         String[][] cases = {
-                {"{\"input\": [\"a\", ", "malformed JSON"},
-                {"{\"input\": []}", "'input' is empty"},
-                {"{\"input\": \"\"}", "input 0 is an empty string"},
-                {"{}", "'input' is required"},
-                {"{\"input\": [[101, 2023]]}", "token ids"},
-                {"{\"input\": [\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"]}", "more than 8 inputs in one request; at most 8"},
-                {"{\"input\": \"" + tooLong + "\"}", "longer than the model's maximum context length of 256 tokens"},
-                {"{\"input\": \"x\", \"dimensions\": 1000}", "'dimensions' must be an integer from 1 to 384"},
-                {"{\"input\": \"x\", \"encoding_format\": \"int8\"}", "must be float or base64"},
+            {"{\"input\": [\"a\", ", "malformed JSON"},
+            {"{\"input\": []}", "'input' is empty"},
+            {"{\"input\": \"\"}", "input 0 is an empty string"},
+            {"{}", "'input' is required"},
+            {"{\"input\": [[101, 2023]]}", "token ids"},
+            {
+                "{\"input\": [\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"]}",
+                "more than 8 inputs in one request; at most 8"
+            },
+            {"{\"input\": \"" + tooLong + "\"}", "longer than the model's maximum context length of 256 tokens"},
+            {"{\"input\": \"x\", \"dimensions\": 1000}", "'dimensions' must be an integer from 1 to 384"},
+            {"{\"input\": \"x\", \"encoding_format\": \"int8\"}", "must be float or base64"},
         };
         for (String[] c : cases) {
             HttpResponse<String> r = post(server, c[0]);
@@ -143,9 +166,12 @@ class EmbeddingServerTest {
         // Many concurrent requests against a queue of 2: some are turned away, none fail otherwise, all answered.
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
-            calls.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(tiny.url() + "/embeddings"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"input\": \"request " + i + " " + "text ".repeat(50)
-                            + "\"}")).build(), HttpResponse.BodyHandlers.ofString()));
+            calls.add(HTTP.sendAsync(
+                    HttpRequest.newBuilder(URI.create(tiny.url() + "/embeddings"))
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    "{\"input\": \"request " + i + " " + "text ".repeat(50) + "\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString()));
         }
         int ok = 0;
         int busy = 0;
@@ -170,41 +196,55 @@ class EmbeddingServerTest {
         post(server, "{\"input\": \"metrics please\"}");
         HttpResponse<String> metrics = get(base + "/metrics");
         assertThat(metrics.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain; version=0.0.4");
-        assertThat(metrics.body()).contains("# TYPE flink_embed_requests_total counter")
+        assertThat(metrics.body())
+                .contains("# TYPE flink_embed_requests_total counter")
                 .contains("flink_embed_requests_total{endpoint=\"/v1/embeddings\",status=\"200\"}")
-                .contains("flink_embed_inputs_total").contains("flink_embed_request_duration_seconds_bucket{le=\"+Inf\"}");
+                .contains("flink_embed_inputs_total")
+                .contains("flink_embed_request_duration_seconds_bucket{le=\"+Inf\"}");
     }
 
     @Test
     void langChain4jsOpenAiClientGetsTheInProcessVectors() {
-        OpenAiEmbeddingModel client = OpenAiEmbeddingModel.builder().baseUrl(server.url()).apiKey("not-needed")
-                .modelName("all-minilm-l6-v2").build();
-        List<String> texts = List.of("The capital of China is Beijing.", "Kafka keeps the documents in order.",
+        OpenAiEmbeddingModel client = OpenAiEmbeddingModel.builder()
+                .baseUrl(server.url())
+                .apiKey("not-needed")
+                .modelName("all-minilm-l6-v2")
+                .build();
+        List<String> texts = List.of(
+                "The capital of China is Beijing.",
+                "Kafka keeps the documents in order.",
                 "pgvector stores vectors in PostgreSQL.");
         var response = client.embedAll(texts.stream().map(TextSegment::from).toList());
         assertThat(response.content()).hasSize(3);
         for (int i = 0; i < texts.size(); i++) {
-            assertThat(Vectors.cosine(response.content().get(i).vector(), inProcess(texts.get(i)))).isGreaterThan(0.99999);
+            assertThat(Vectors.cosine(response.content().get(i).vector(), inProcess(texts.get(i))))
+                    .isGreaterThan(0.99999);
         }
         assertThat(response.tokenUsage().inputTokenCount()).isPositive();
     }
 
     @Test
     void theRemoteBackendAgainstServeGivesTheInProcessVectors() throws Exception {
-        RemoteOptions o = RemoteOptions.builder(server.url(), "all-minilm-l6-v2").maxInputsPerRequest(8)
-                .maxTokensPerRequest(4096).timeoutMillis(60_000).encodingFormat("base64").build();
+        RemoteOptions o = RemoteOptions.builder(server.url(), "all-minilm-l6-v2")
+                .maxInputsPerRequest(8)
+                .maxTokensPerRequest(4096)
+                .timeoutMillis(60_000)
+                .encodingFormat("base64")
+                .build();
         List<String> texts = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             texts.add("Document " + i + ": " + "streaming embeddings with exactly-once sinks ".repeat(1 + i % 5));
         }
-        try (RemoteEmbedder remote = new RemoteEmbedder(o, EmbeddingInput::text,
-                t -> reference.tokenizer().encode(t).ids().length, null, "test-remote")) {
+        try (RemoteEmbedder remote = new RemoteEmbedder(
+                o, EmbeddingInput::text, t -> reference.tokenizer().encode(t).ids().length, null, "test-remote")) {
             List<CompletableFuture<Embedding>> futures = texts.stream()
-                    .map(t -> remote.submit(EmbeddingInput.document(t))).toList();
+                    .map(t -> remote.submit(EmbeddingInput.document(t)))
+                    .toList();
             double worst = 1;
             for (int i = 0; i < texts.size(); i++) {
-                worst = Math.min(worst, Vectors.cosine(futures.get(i).get(60, TimeUnit.SECONDS).vector(),
-                        inProcess(texts.get(i))));
+                worst = Math.min(
+                        worst,
+                        Vectors.cosine(futures.get(i).get(60, TimeUnit.SECONDS).vector(), inProcess(texts.get(i))));
             }
             assertThat(worst).isGreaterThan(0.99999);
         }

@@ -29,13 +29,18 @@ class ServeBoundedTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     static EmbeddingServer server;
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
 
     @BeforeAll
     static void start() throws Exception {
-        server = EmbeddingServer.start(ServeOptions.builder(ModelOptions.defaults(ModelOptions.DEFAULT_MODEL),
-                "all-minilm-l6-v2").port(0).threads(1).build());
+        server = EmbeddingServer.start(
+                ServeOptions.builder(ModelOptions.defaults(ModelOptions.DEFAULT_MODEL), "all-minilm-l6-v2")
+                        .port(0)
+                        .threads(1)
+                        .build());
     }
 
     @AfterAll
@@ -55,7 +60,8 @@ class ServeBoundedTest {
         HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(server.url() + "/embeddings"))
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
         assertThat(r.statusCode()).isEqualTo(400);
-        assertThat(JSON.readTree(r.body()).path("error").path("message").asText()).contains("found object");
+        assertThat(JSON.readTree(r.body()).path("error").path("message").asText())
+                .contains("found object");
         String deep = "{\"input\":\"x\",\"user\":" + "[".repeat(1000) + "]".repeat(1000) + "}";
         HttpResponse<String> nested = send(HttpRequest.newBuilder(URI.create(server.url() + "/embeddings"))
                 .POST(HttpRequest.BodyPublishers.ofString(deep)));
@@ -78,16 +84,18 @@ class ServeBoundedTest {
             stalled.add(slow);
             OutputStream out = slow.getOutputStream();
             out.write(("POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 100\r\n\r\n{\"input\": [\"half").getBytes(StandardCharsets.US_ASCII));
+                            + "Content-Length: 100\r\n\r\n{\"input\": [\"half")
+                    .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             Thread.sleep(500);
             long t0 = System.nanoTime();
-            HttpResponse<String> health = send(HttpRequest.newBuilder(URI.create(server.url()
-                    .replace("/v1", "/health"))).GET());
+            HttpResponse<String> health =
+                    send(HttpRequest.newBuilder(URI.create(server.url().replace("/v1", "/health")))
+                            .GET());
             long millis = (System.nanoTime() - t0) / 1_000_000;
             assertThat(health.statusCode()).isEqualTo(200);
-            System.out.printf("serve: /health answered in %d ms with 64 stalled connections and a slow request%n",
-                    millis);
+            System.out.printf(
+                    "serve: /health answered in %d ms with 64 stalled connections and a slow request%n", millis);
             HttpResponse<String> busy = send(HttpRequest.newBuilder(URI.create(server.url() + "/embeddings"))
                     .POST(HttpRequest.BodyPublishers.ofString("{\"input\": \"x\"}")));
             assertThat(busy.statusCode()).isEqualTo(503);
@@ -104,7 +112,8 @@ class ServeBoundedTest {
         int status;
         do {
             status = send(HttpRequest.newBuilder(URI.create(server.url() + "/embeddings"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"input\": \"x\"}"))).statusCode();
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"input\": \"x\"}")))
+                    .statusCode();
         } while (status == 503 && System.nanoTime() < deadline && sleep());
         assertThat(status).isEqualTo(200);
     }
@@ -114,15 +123,20 @@ class ServeBoundedTest {
     void aServerErrorAnswers500WithoutTheException() throws Exception {
         // a model of its own (another max length: not the weights the other server shares), released under it
         try (EmbeddingServer broken = EmbeddingServer.start(ServeOptions.builder(
-                ModelOptions.defaults(ModelOptions.DEFAULT_MODEL).withMaxTokens(128), "all-minilm-l6-v2").port(0)
+                        ModelOptions.defaults(ModelOptions.DEFAULT_MODEL).withMaxTokens(128), "all-minilm-l6-v2")
+                .port(0)
                 .build())) {
             broken.model().close(); // every embedding now fails inside the server
             HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(broken.url() + "/embeddings"))
                     .POST(HttpRequest.BodyPublishers.ofString("{\"input\": \"x\"}")));
             assertThat(r.statusCode()).isEqualTo(500);
-            String message = JSON.readTree(r.body()).path("error").path("message").asText();
+            String message =
+                    JSON.readTree(r.body()).path("error").path("message").asText();
             assertThat(message).matches("internal error \\(incident [0-9a-f]+ in the server's log\\)");
-            assertThat(r.body()).doesNotContain("Exception").doesNotContain("java.").doesNotContain("at dev.");
+            assertThat(r.body())
+                    .doesNotContain("Exception")
+                    .doesNotContain("java.")
+                    .doesNotContain("at dev.");
         }
     }
 

@@ -41,6 +41,7 @@ class ServeExposedTest {
 
     @TempDir
     static Path dir;
+
     static Process server;
     static List<String> output = new ArrayList<>();
     static String base;
@@ -50,24 +51,61 @@ class ServeExposedTest {
     @BeforeAll
     static void start() throws Exception {
         Path keystore = dir.resolve("serve.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "serve", "-keyalg", "EC", "-dname", "CN=localhost", "-ext",
-                "SAN=ip:127.0.0.1", "-validity", "2", "-keystore", keystore.toString(), "-storetype", "PKCS12",
-                "-storepass", "changeit-ks").redirectErrorStream(true).start();
+        Process keytool = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "keytool")
+                                .toString(),
+                        "-genkeypair",
+                        "-alias",
+                        "serve",
+                        "-keyalg",
+                        "EC",
+                        "-dname",
+                        "CN=localhost",
+                        "-ext",
+                        "SAN=ip:127.0.0.1",
+                        "-validity",
+                        "2",
+                        "-keystore",
+                        keystore.toString(),
+                        "-storetype",
+                        "PKCS12",
+                        "-storepass",
+                        "changeit-ks")
+                .redirectErrorStream(true)
+                .start();
         assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(keytool.exitValue()).as(new String(keytool.getInputStream().readAllBytes())).isZero();
+        assertThat(keytool.exitValue())
+                .as(new String(keytool.getInputStream().readAllBytes()))
+                .isZero();
         trust = trusting(keystore, "changeit-ks");
         client = HttpClient.newBuilder().sslContext(trust).build();
 
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), FlinkEmbedCli.class.getName(), "serve", "--port", "0",
-                "--api-key-env", "TEST_SERVE_KEY", "--tls-keystore", keystore.toString(),
-                "--tls-keystore-password-env", "TEST_KEYSTORE_PASSWORD", "--max-request-bytes", "65536",
-                "--read-timeout", "2", "--threads", "2").redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        FlinkEmbedCli.class.getName(),
+                        "serve",
+                        "--port",
+                        "0",
+                        "--api-key-env",
+                        "TEST_SERVE_KEY",
+                        "--tls-keystore",
+                        keystore.toString(),
+                        "--tls-keystore-password-env",
+                        "TEST_KEYSTORE_PASSWORD",
+                        "--max-request-bytes",
+                        "65536",
+                        "--read-timeout",
+                        "2",
+                        "--threads",
+                        "2")
+                .redirectErrorStream(true);
         pb.environment().put("TEST_SERVE_KEY", KEY);
         pb.environment().put("TEST_KEYSTORE_PASSWORD", "changeit-ks");
         server = pb.start();
-        BufferedReader lines = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader lines =
+                new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
         Pattern url = Pattern.compile("flink-embed serve: (https://\\S+)/embeddings");
         String line;
         while ((line = lines.readLine()) != null) {
@@ -89,7 +127,9 @@ class ServeExposedTest {
         // The first TLS handshakes of both JVMs are slow (providers loading); with a 2 s read timeout the server would
         // rightly cut off a client that took that long, so one request warms both up.
         String root = base.substring(0, base.length() - "/v1".length());
-        assertThat(send(HttpRequest.newBuilder(URI.create(root + "/health")).GET()).statusCode()).isEqualTo(200);
+        assertThat(send(HttpRequest.newBuilder(URI.create(root + "/health")).GET())
+                        .statusCode())
+                .isEqualTo(200);
     }
 
     @AfterAll
@@ -112,23 +152,33 @@ class ServeExposedTest {
         HttpResponse<String> wrong = post("{\"input\": \"hello\"}", KEY + "x");
         assertThat(wrong.statusCode()).isEqualTo(401);
         assertThat(wrong.body()).doesNotContain(KEY);
-        assertThat(send(HttpRequest.newBuilder(URI.create(base + "/models")).GET()).statusCode()).isEqualTo(401);
+        assertThat(send(HttpRequest.newBuilder(URI.create(base + "/models")).GET())
+                        .statusCode())
+                .isEqualTo(401);
 
         HttpResponse<String> ok = post("{\"input\": \"hello\"}", KEY);
         assertThat(ok.statusCode()).isEqualTo(200);
-        assertThat(JSON.readTree(ok.body()).get("data").get(0).get("embedding").size()).isEqualTo(384);
+        assertThat(JSON.readTree(ok.body()).get("data").get(0).get("embedding").size())
+                .isEqualTo(384);
     }
 
     @Test
     void healthStaysOpenAndMetricsWantTheKey() throws Exception {
         String root = base.substring(0, base.length() - "/v1".length());
-        assertThat(send(HttpRequest.newBuilder(URI.create(root + "/health")).GET()).statusCode()).isEqualTo(200);
-        assertThat(send(HttpRequest.newBuilder(URI.create(root + "/metrics")).GET()).statusCode()).isEqualTo(401);
+        assertThat(send(HttpRequest.newBuilder(URI.create(root + "/health")).GET())
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(send(HttpRequest.newBuilder(URI.create(root + "/metrics")).GET())
+                        .statusCode())
+                .isEqualTo(401);
         HttpResponse<String> metrics = send(HttpRequest.newBuilder(URI.create(root + "/metrics"))
-                .header("Authorization", "Bearer " + KEY).GET());
+                .header("Authorization", "Bearer " + KEY)
+                .GET());
         assertThat(metrics.statusCode()).isEqualTo(200);
-        assertThat(metrics.body()).contains("flink_embed_requests_total{endpoint=\"/health\",status=\"200\"}")
-                .contains("process_resident_memory_bytes").contains("jvm_memory_used_bytes");
+        assertThat(metrics.body())
+                .contains("flink_embed_requests_total{endpoint=\"/health\",status=\"200\"}")
+                .contains("process_resident_memory_bytes")
+                .contains("jvm_memory_used_bytes");
     }
 
     @Test
@@ -137,11 +187,13 @@ class ServeExposedTest {
         HttpResponse<String> declared = post(big, KEY);
         assertThat(declared.statusCode()).isEqualTo(413);
         assertThat(JSON.readTree(declared.body()).get("error").get("message").asText())
-                .contains("65536 bytes").contains("--max-request-bytes");
+                .contains("65536 bytes")
+                .contains("--max-request-bytes");
 
         // No Content-Length (chunked): refused once reading passes the limit.
         HttpResponse<String> chunked = send(HttpRequest.newBuilder(URI.create(base + "/embeddings"))
-                .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + KEY)
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(
                         () -> new java.io.ByteArrayInputStream(big.getBytes(StandardCharsets.UTF_8)))));
         assertThat(chunked.statusCode()).isEqualTo(413);
@@ -159,7 +211,7 @@ class ServeExposedTest {
             Socket s = trust.getSocketFactory().createSocket(u.getHost(), u.getPort());
             OutputStream o = s.getOutputStream();
             o.write(("POST /v1/embeddings HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + KEY
-                    + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"input\": \"half")
+                            + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"input\": \"half")
                     .getBytes(StandardCharsets.UTF_8));
             o.flush();
             stalled.add(s);
@@ -174,15 +226,19 @@ class ServeExposedTest {
             } catch (java.net.SocketException closed) {
                 read = -1;
             }
-            assertThat(read).as("the server closes the stalled connection without an answer").isEqualTo(-1);
+            assertThat(read)
+                    .as("the server closes the stalled connection without an answer")
+                    .isEqualTo(-1);
             s.close();
         }
         assertThat((System.nanoTime() - start) / 1e9).isLessThan(25);
         assertThat(post("{\"input\": \"after the stall\"}", KEY).statusCode()).isEqualTo(200);
 
         HttpResponse<String> metrics = send(HttpRequest.newBuilder(URI.create(root + "/metrics"))
-                .header("Authorization", "Bearer " + KEY).GET());
-        assertThat(metrics.body()).contains("flink_embed_requests_total{endpoint=\"/v1/embeddings\",status=\"408\"} 2.0")
+                .header("Authorization", "Bearer " + KEY)
+                .GET());
+        assertThat(metrics.body())
+                .contains("flink_embed_requests_total{endpoint=\"/v1/embeddings\",status=\"408\"} 2.0")
                 .doesNotContain("status=\"500\"");
         synchronized (output) {
             assertThat(String.join("\n", output)).doesNotContain(" ERROR ").doesNotContain(KEY);
@@ -191,16 +247,19 @@ class ServeExposedTest {
 
     @Test
     void aKeyVariableThatIsNotSetIsAConfigurationErrorBeforeAnythingStarts() {
-        dev.flinkembed.jobs.cli.CliRun run = dev.flinkembed.jobs.cli.CliRun.of("serve", "--port", "0",
-                "--api-key-env", "FLINK_EMBED_NO_SUCH_VARIABLE");
+        dev.flinkembed.jobs.cli.CliRun run = dev.flinkembed.jobs.cli.CliRun.of(
+                "serve", "--port", "0", "--api-key-env", "FLINK_EMBED_NO_SUCH_VARIABLE");
         assertThat(run.code()).isEqualTo(2);
-        assertThat(run.err()).contains("--api-key-env").contains("FLINK_EMBED_NO_SUCH_VARIABLE")
+        assertThat(run.err())
+                .contains("--api-key-env")
+                .contains("FLINK_EMBED_NO_SUCH_VARIABLE")
                 .contains("environment variable");
     }
 
     private static HttpResponse<String> post(String body, String key) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/embeddings"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
         if (key != null) {
             b.header("Authorization", "Bearer " + key);
         }

@@ -34,14 +34,17 @@ class ServeQwen3Test {
         int checked = 0;
         int expectedChecks = 0;
         try (EmbeddingServer server = EmbeddingServer.start(ServeOptions.builder(model, "qwen3-embedding-tiny")
-                .port(0).threads(8).build())) {
+                .port(0)
+                .threads(8)
+                .build())) {
             for (JsonNode c : golden.get("cases")) {
                 if (c.get("text").asText().isEmpty()) {
                     continue; // the API refuses empty strings, as OpenAI's does (the runtime's golden test covers it)
                 }
                 expectedChecks += 2;
-                for (int dims : new int[]{0, 16}) {
-                    ObjectNode req = json.createObjectNode().put("model", "qwen3-embedding-tiny")
+                for (int dims : new int[] {0, 16}) {
+                    ObjectNode req = json.createObjectNode()
+                            .put("model", "qwen3-embedding-tiny")
                             .put("input", c.get("text").asText());
                     if (c.get("kind").asText().equals("query")) {
                         req.put("input_type", "query");
@@ -49,8 +52,10 @@ class ServeQwen3Test {
                     if (dims > 0) {
                         req.put("dimensions", dims);
                     }
-                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/embeddings"))
-                            .POST(HttpRequest.BodyPublishers.ofString(req.toString())).build(),
+                    HttpResponse<String> r = http.send(
+                            HttpRequest.newBuilder(URI.create(server.url() + "/embeddings"))
+                                    .POST(HttpRequest.BodyPublishers.ofString(req.toString()))
+                                    .build(),
                             HttpResponse.BodyHandlers.ofString());
                     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
                     float[] got = EmbeddingsProtocol.parseResponse(r.body().getBytes(), 1)[0];
@@ -60,9 +65,13 @@ class ServeQwen3Test {
                         expected[k] = (float) want.get(k).asDouble();
                     }
                     assertThat(got).hasSize(expected.length);
-                    assertThat(Vectors.cosine(got, expected)).as("%s %s", c.get("kind"), c.get("text"))
+                    assertThat(Vectors.cosine(got, expected))
+                            .as("%s %s", c.get("kind"), c.get("text"))
                             .isGreaterThanOrEqualTo(0.99999);
-                    assertThat(json.readTree(r.body()).get("usage").get("prompt_tokens").asInt())
+                    assertThat(json.readTree(r.body())
+                                    .get("usage")
+                                    .get("prompt_tokens")
+                                    .asInt())
                             .isEqualTo(c.get("input_ids").size());
                     checked++;
                 }

@@ -1,6 +1,5 @@
 package dev.flinkembed.jobs.stream;
 
-import dev.flinkembed.operators.stores.pgvector.PgVectorStoreFactory;
 import static dev.flinkembed.jobs.stream.StreamExpectations.expectedChunks;
 import static dev.flinkembed.jobs.stream.StreamExpectations.texts;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,33 +7,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkembed.jobs.TestCorpus;
-import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
-import dev.flinkembed.jobs.config.Settings;
-import dev.flinkembed.operators.chunking.Chunker;
 import dev.flinkembed.operators.records.Chunk;
-import dev.flinkembed.operators.records.Document;
+import dev.flinkembed.operators.stores.pgvector.PgVectorStoreFactory;
 import dev.flinkembed.operators.testing.KafkaBroker;
+import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.operators.testing.PgliteServer;
-import dev.flinkembed.runtime.InProcessEmbeddingModel;
-import dev.flinkembed.runtime.api.Embedding;
-import dev.flinkembed.runtime.api.EmbeddingInput;
-import dev.flinkembed.runtime.loading.ModelOptions;
-import dev.flinkembed.runtime.pooling.Vectors;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.configuration.Configuration;
@@ -43,10 +28,8 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.util.TestStreamEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -79,8 +62,11 @@ class StreamJobEndToEndTest {
         // Checkpoint statistics fresh on every REST call (by default they are cached for 3 s): the failure is timed
         // between two checkpoints by them.
         conf.set(org.apache.flink.configuration.RestOptions.CACHE_CHECKPOINT_STATISTICS_TIMEOUT, Duration.ofMillis(1));
-        cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf)
-                .setNumTaskManagers(1).setNumSlotsPerTaskManager(2).build());
+        cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+                .setConfiguration(conf)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(2)
+                .build());
         cluster.start();
     }
 
@@ -106,10 +92,14 @@ class StreamJobEndToEndTest {
         try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
             for (int i = 0; i < 2000; i++) {
                 String id = "doc-" + i;
-                String text = sample.get(i % 1000).get("text") + (i >= 1000 ? " Also packaged as variant " + i + "." : "");
+                String text =
+                        sample.get(i % 1000).get("text") + (i >= 1000 ? " Also packaged as variant " + i + "." : "");
                 finalTexts.put(id, text);
-                send(producer, id, "{\"id\":" + JSON.writeValueAsString(id) + ",\"text\":"
-                        + JSON.writeValueAsString(text) + ",\"metadata\":{\"n\":\"" + i + "\"}}");
+                send(
+                        producer,
+                        id,
+                        "{\"id\":" + JSON.writeValueAsString(id) + ",\"text\":" + JSON.writeValueAsString(text)
+                                + ",\"metadata\":{\"n\":\"" + i + "\"}}");
                 if (i % 20 == 7) {
                     int m = malformed.size();
                     byte[] bad = StreamExpectations.malformedMessage(m);
@@ -155,13 +145,17 @@ class StreamJobEndToEndTest {
             cluster.terminateTaskManager(0).get();
             cluster.startTaskManager();
             waitFor("the job to restart", () -> restarts(rest, job) >= 1, Duration.ofMinutes(2));
-            waitFor("the restore", () -> jobField(rest, job, "/checkpoints", "latest", "restored", "id") > 0,
+            waitFor(
+                    "the restore",
+                    () -> jobField(rest, job, "/checkpoints", "latest", "restored", "id") > 0,
                     Duration.ofMinutes(2));
             assertThat(jobField(rest, job, "/checkpoints", "latest", "restored", "id"))
                     .as("restored from the checkpoint completed just before the failure")
                     .isEqualTo(failure[2]);
-            System.out.printf("stream e2e: failure at %d rows, after %d completed checkpoints, with %d records in an "
-                    + "open transaction of the vectors topic%n", rowsAtFailure, checkpointsAtFailure, openAtFailure);
+            System.out.printf(
+                    "stream e2e: failure at %d rows, after %d completed checkpoints, with %d records in an "
+                            + "open transaction of the vectors topic%n",
+                    rowsAtFailure, checkpointsAtFailure, openAtFailure);
 
             try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
                 for (int i = 0; i < 200; i++) {
@@ -181,11 +175,15 @@ class StreamJobEndToEndTest {
                 }
             }
             Map<String, Chunk> expected = expectedChunks(config, finalTexts);
-            waitFor("the table to match the final documents", () -> tableTexts().equals(texts(expected)),
+            waitFor(
+                    "the table to match the final documents",
+                    () -> tableTexts().equals(texts(expected)),
                     Duration.ofMinutes(6));
             // The vectors topic's last transaction commits with the next checkpoint.
-            waitFor("the vectors topic to commit the 100 deletes",
-                    () -> StreamExpectations.committedDeletes(kafka, "vectors", 100), Duration.ofMinutes(2));
+            waitFor(
+                    "the vectors topic to commit the 100 deletes",
+                    () -> StreamExpectations.committedDeletes(kafka, "vectors", 100),
+                    Duration.ofMinutes(2));
         } finally {
             client.cancel().get();
         }
@@ -195,7 +193,8 @@ class StreamJobEndToEndTest {
         StreamExpectations.assertDeadLetters(kafka, "docs", malformed);
         StreamExpectations.assertVectorsTopicHasNoDuplicates(kafka, "vectors", expected, 100);
         // The transaction open at the failure was aborted: its records stay in the log, hidden from read_committed.
-        assertThat(kafka.readAll("vectors", false).size()).as("aborted records in the vectors topic")
+        assertThat(kafka.readAll("vectors", false).size())
+                .as("aborted records in the vectors topic")
                 .isGreaterThan(kafka.readAll("vectors", true).size());
     }
 
@@ -216,7 +215,9 @@ class StreamJobEndToEndTest {
             Thread.sleep(20);
             long openNow = kafka.recordsInOpenTransactions("vectors");
             long checkpoint = jobField(rest, job, "/checkpoints", "latest", "completed", "id");
-            if (completed >= 1 && inProgress == 0 && openNow > open
+            if (completed >= 1
+                    && inProgress == 0
+                    && openNow > open
                     && jobField(rest, job, "/checkpoints", "counts", "in_progress") == 0
                     && jobField(rest, job, "/checkpoints", "counts", "completed") == completed) {
                 return new long[] {completed, openNow, checkpoint};
@@ -228,9 +229,11 @@ class StreamJobEndToEndTest {
     /** A number from the job's REST resource, e.g. /jobs/ID/checkpoints → counts.completed (0 while unavailable). */
     private static long jobField(URI rest, String job, String resource, String... path) {
         try {
-            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(rest.resolve("/jobs/" + job + resource)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient()
+                    .send(
+                            java.net.http.HttpRequest.newBuilder(rest.resolve("/jobs/" + job + resource))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
             JsonNode n = JSON.readTree(r.body());
             for (String p : path) {
                 n = n.path(p);
@@ -244,9 +247,12 @@ class StreamJobEndToEndTest {
     /** The job's numRestarts metric from the REST API. */
     private static long restarts(URI rest, String job) {
         try {
-            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(rest.resolve("/jobs/" + job + "/metrics?get=numRestarts"))
-                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient()
+                    .send(
+                            java.net.http.HttpRequest.newBuilder(
+                                            rest.resolve("/jobs/" + job + "/metrics?get=numRestarts"))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
             JsonNode n = JSON.readTree(r.body());
             return n.isArray() && n.size() > 0 ? n.get(0).path("value").asLong(0) : 0;
         } catch (Exception e) {
@@ -270,8 +276,8 @@ class StreamJobEndToEndTest {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what + " (rows: "
-                        + rowCount() + ")");
+                throw new AssertionError(
+                        "timed out after " + timeout + " waiting for " + what + " (rows: " + rowCount() + ")");
             }
             Thread.sleep(1000);
         }

@@ -1,15 +1,15 @@
 package dev.flinkembed.jobs.stream;
 
-import dev.flinkembed.operators.stores.pgvector.PgVectorStoreFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flinkembed.jobs.TestCorpus;
-import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.serve.EmbeddingServer;
 import dev.flinkembed.jobs.serve.ServeOptions;
+import dev.flinkembed.operators.stores.pgvector.PgVectorStoreFactory;
 import dev.flinkembed.operators.testing.KafkaBroker;
+import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.operators.testing.PgliteServer;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.EmbeddingInput;
@@ -37,16 +37,20 @@ class StreamRemoteBackendTest {
     void kafkaToPgvectorThroughAServer() throws Exception {
         ModelOptions model = ModelOptions.defaults(ModelOptions.DEFAULT_MODEL);
         List<GenericRecord> docs = ParquetRows.head(TestCorpus.SAMPLE, 200);
-        try (KafkaBroker kafka = KafkaBroker.start(); PgliteServer pg = PgliteServer.start();
-             EmbeddingServer server = EmbeddingServer.start(ServeOptions.builder(model, "all-minilm-l6-v2")
-                     .port(0).threads(16).build())) {
+        try (KafkaBroker kafka = KafkaBroker.start();
+                PgliteServer pg = PgliteServer.start();
+                EmbeddingServer server = EmbeddingServer.start(ServeOptions.builder(model, "all-minilm-l6-v2")
+                        .port(0)
+                        .threads(16)
+                        .build())) {
             kafka.createTopic("docs", 1);
             try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
                 for (GenericRecord r : docs) {
                     String id = r.get("id").toString();
-                    String json = "{\"id\":" + quote(id) + ",\"text\":" + quote(r.get("text").toString()) + "}";
-                    p.send(new ProducerRecord<>("docs", id.getBytes(StandardCharsets.UTF_8),
-                            json.getBytes(StandardCharsets.UTF_8)));
+                    String json = "{\"id\":" + quote(id) + ",\"text\":"
+                            + quote(r.get("text").toString()) + "}";
+                    p.send(new ProducerRecord<>(
+                            "docs", id.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8)));
                 }
             }
             JobConfig config = JobConfig.defaults()
@@ -65,14 +69,17 @@ class StreamRemoteBackendTest {
             try {
                 long deadline = System.nanoTime() + 180_000_000_000L;
                 while (distinct(pg) < docs.size()) {
-                    assertThat(System.nanoTime()).as("all documents in the table in time").isLessThan(deadline);
+                    assertThat(System.nanoTime())
+                            .as("all documents in the table in time")
+                            .isLessThan(deadline);
                     Thread.sleep(500);
                 }
             } finally {
                 client.cancel().get();
             }
-            try (Connection c = pg.connect(); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT text, embedding::text, model FROM remote_vectors")) {
+            try (Connection c = pg.connect();
+                    Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT text, embedding::text, model FROM remote_vectors")) {
                 while (rs.next()) {
                     texts.add(rs.getString(1));
                     stored.add(PgliteServer.parseVector(rs.getString(2)));
@@ -81,9 +88,11 @@ class StreamRemoteBackendTest {
             }
             double worst = 1;
             try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(model)) {
-                var fresh = m.embed(texts.stream().map(EmbeddingInput::document).toList()).embeddings();
+                var fresh = m.embed(texts.stream().map(EmbeddingInput::document).toList())
+                        .embeddings();
                 for (int i = 0; i < texts.size(); i++) {
-                    worst = Math.min(worst, Vectors.cosine(stored.get(i), fresh.get(i).vector()));
+                    worst = Math.min(
+                            worst, Vectors.cosine(stored.get(i), fresh.get(i).vector()));
                 }
             }
             System.out.printf("stream remote: %d rows, worst cosine %.8f%n", texts.size(), worst);
@@ -92,8 +101,9 @@ class StreamRemoteBackendTest {
     }
 
     private static long distinct(PgliteServer pg) {
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(DISTINCT doc_id) FROM remote_vectors")) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(DISTINCT doc_id) FROM remote_vectors")) {
             rs.next();
             return rs.getLong(1);
         } catch (Exception e) {

@@ -14,7 +14,11 @@ public record BatchStats(int sequences, int forwardPasses, long realTokens, long
     }
 
     public BatchStats plus(BatchStats other) {
-        return new BatchStats(sequences + other.sequences, forwardPasses + other.forwardPasses,
-                realTokens + other.realTokens, paddedTokens + other.paddedTokens, nanos + other.nanos);
+        return new BatchStats(
+                sequences + other.sequences,
+                forwardPasses + other.forwardPasses,
+                realTokens + other.realTokens,
+                paddedTokens + other.paddedTokens,
+                nanos + other.nanos);
     }
 }

@@ -12,7 +12,10 @@ import java.util.List;
  */
 public final class BatchPlanner {
 
-    public enum Strategy { TOKEN_BUDGET, FIXED_SIZE }
+    public enum Strategy {
+        TOKEN_BUDGET,
+        FIXED_SIZE
+    }
 
     private final Strategy strategy;
     private final int tokenBudget;

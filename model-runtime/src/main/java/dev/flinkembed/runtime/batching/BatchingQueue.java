@@ -15,8 +15,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BatchingQueue<T> {
 
-    private record Entry<T>(T item, int tokens, long enqueuedNanos) {
-    }
+    private record Entry<T>(T item, int tokens, long enqueuedNanos) {}
 
     private final long maxTokens;
     private final int maxItems;
@@ -48,7 +47,8 @@ public final class BatchingQueue<T> {
     }
 
     private boolean due() {
-        return waitingTokens >= maxTokens || waiting.size() >= maxItems
+        return waitingTokens >= maxTokens
+                || waiting.size() >= maxItems
                 || System.nanoTime() - waiting.get(0).enqueuedNanos >= maxWaitNanos;
     }
 
@@ -73,7 +73,8 @@ public final class BatchingQueue<T> {
     private List<T> takeBatch() {
         int count = 0;
         long tokens = 0;
-        while (count < waiting.size() && count < maxItems
+        while (count < waiting.size()
+                && count < maxItems
                 && (count == 0 || tokens + waiting.get(count).tokens <= maxTokens)) {
             tokens += waiting.get(count).tokens;
             count++;

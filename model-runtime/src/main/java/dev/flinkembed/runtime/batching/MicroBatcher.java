@@ -28,12 +28,10 @@ public final class MicroBatcher implements AsyncEmbedder {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MicroBatcher.class);
 
-    private record Pending(PreparedInput input, CompletableFuture<Embedding> future) {
-    }
+    private record Pending(PreparedInput input, CompletableFuture<Embedding> future) {}
 
     /** A forward pass: inputs of one flush, or none to tell a worker to stop. */
-    private record Pass(List<Pending> inputs) {
-    }
+    private record Pass(List<Pending> inputs) {}
 
     private static final Pass STOP = new Pass(List.of());
 
@@ -43,6 +41,7 @@ public final class MicroBatcher implements AsyncEmbedder {
     private final java.util.concurrent.BlockingQueue<Pass> passes = new java.util.concurrent.LinkedBlockingQueue<>();
     /** Signalled when a worker takes the last planned pass. */
     private final Object drained = new Object();
+
     private final java.util.concurrent.Future<?> feeder;
     private final List<java.util.concurrent.Future<?>> workers = new java.util.ArrayList<>();
     private final String name;
@@ -50,8 +49,12 @@ public final class MicroBatcher implements AsyncEmbedder {
     private int flushes;
 
     /** One worker on the model's threads as they are. */
-    public MicroBatcher(EmbeddingModel model, long flushTokens, Duration maxWait, Consumer<BatchStats> listener,
-                        String threadName) {
+    public MicroBatcher(
+            EmbeddingModel model,
+            long flushTokens,
+            Duration maxWait,
+            Consumer<BatchStats> listener,
+            String threadName) {
         this(model, flushTokens, maxWait, listener, threadName, 1, null);
     }
 
@@ -59,8 +62,14 @@ public final class MicroBatcher implements AsyncEmbedder {
      * {@code workers} forward passes at a time, each worker's PyTorch operations on {@code threadsPerWorker} threads
      * (null: as they are). {@code listener} gets the statistics of every pass.
      */
-    public MicroBatcher(EmbeddingModel model, long flushTokens, Duration maxWait, Consumer<BatchStats> listener,
-                        String threadName, int workers, Integer threadsPerWorker) {
+    public MicroBatcher(
+            EmbeddingModel model,
+            long flushTokens,
+            Duration maxWait,
+            Consumer<BatchStats> listener,
+            String threadName,
+            int workers,
+            Integer threadsPerWorker) {
         this.model = model;
         this.queue = new BatchingQueue<>(flushTokens, Integer.MAX_VALUE, maxWait);
         this.listener = listener;
@@ -116,7 +125,8 @@ public final class MicroBatcher implements AsyncEmbedder {
                 try {
                     planned = model.passes(flush.stream().map(Pending::input).toList());
                 } catch (RuntimeException e) { // the pass itself will then fail its futures with the cause
-                    planned = List.of(java.util.stream.IntStream.range(0, flush.size()).toArray());
+                    planned = List.of(
+                            java.util.stream.IntStream.range(0, flush.size()).toArray());
                 }
                 for (int[] pass : planned) {
                     List<Pending> inputs = new java.util.ArrayList<>(pass.length);
@@ -158,7 +168,8 @@ public final class MicroBatcher implements AsyncEmbedder {
 
     private void runPass(List<Pending> batch) {
         try {
-            EmbeddingResult result = model.embedPrepared(batch.stream().map(Pending::input).toList());
+            EmbeddingResult result =
+                    model.embedPrepared(batch.stream().map(Pending::input).toList());
             synchronized (this) {
                 listener.accept(result.stats());
                 total = total.plus(result.stats());
@@ -167,8 +178,8 @@ public final class MicroBatcher implements AsyncEmbedder {
                 batch.get(i).future.complete(result.embeddings().get(i));
             }
         } catch (Throwable t) {
-            RuntimeException failure = new IllegalStateException("the embedding model failed on a batch of "
-                    + batch.size() + " inputs: " + t, t);
+            RuntimeException failure = new IllegalStateException(
+                    "the embedding model failed on a batch of " + batch.size() + " inputs: " + t, t);
             for (Pending p : batch) {
                 p.future.completeExceptionally(failure);
             }
@@ -199,9 +210,15 @@ public final class MicroBatcher implements AsyncEmbedder {
 
     private void logTotals() {
         if (flushes > 0) {
-            LOG.info("{}: {} inputs, {} tokens in {} flushes / {} forward passes; model busy {} s, padding {}%",
-                    name, total.sequences(), total.realTokens(), flushes, total.forwardPasses(),
-                    String.format("%.1f", total.nanos() / 1e9), String.format("%.1f", 100 * total.paddingRatio()));
+            LOG.info(
+                    "{}: {} inputs, {} tokens in {} flushes / {} forward passes; model busy {} s, padding {}%",
+                    name,
+                    total.sequences(),
+                    total.realTokens(),
+                    flushes,
+                    total.forwardPasses(),
+                    String.format("%.1f", total.nanos() / 1e9),
+                    String.format("%.1f", 100 * total.paddingRatio()));
         }
     }
 }

@@ -16,16 +16,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ModelWorkers {
 
     private static final AtomicInteger COUNT = new AtomicInteger();
-    private static final ThreadPoolExecutor POOL = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.MINUTES,
-            new SynchronousQueue<>(), r -> {
+    private static final ThreadPoolExecutor POOL =
+            new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.MINUTES, new SynchronousQueue<>(), r -> {
                 Thread t = new Thread(r, "flink-embed-model-worker-" + COUNT.incrementAndGet());
                 t.setDaemon(true);
                 t.setContextClassLoader(ModelWorkers.class.getClassLoader());
                 return t;
             });
 
-    private ModelWorkers() {
-    }
+    private ModelWorkers() {}
 
     /** Runs {@code loop} on a pooled worker named {@code name} while it runs; the future completes when it returns. */
     public static Future<?> start(String name, Runnable loop) {

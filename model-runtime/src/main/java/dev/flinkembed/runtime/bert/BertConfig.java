@@ -3,8 +3,16 @@ package dev.flinkembed.runtime.bert;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /** The shape of a BERT-family encoder, from a Hugging Face {@code config.json}. */
-public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, int intermediateSize,
-                         int maxPositions, int typeVocabSize, float layerNormEps, long padTokenId) {
+public record BertConfig(
+        int vocabSize,
+        int hiddenSize,
+        int layers,
+        int heads,
+        int intermediateSize,
+        int maxPositions,
+        int typeVocabSize,
+        float layerNormEps,
+        long padTokenId) {
 
     /** all-MiniLM-L6-v2, the built-in model. */
     public static final BertConfig ALL_MINILM_L6_V2 = new BertConfig(30522, 384, 6, 12, 1536, 512, 2, 1e-12f, 0);
@@ -25,8 +33,8 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
                 (float) config.path("layer_norm_eps").asDouble(1e-12),
                 config.path("pad_token_id").asLong(0));
         if (c.hiddenSize % c.heads != 0) {
-            throw new IllegalArgumentException(origin + ": hidden_size " + c.hiddenSize
-                    + " is not a multiple of num_attention_heads " + c.heads);
+            throw new IllegalArgumentException(
+                    origin + ": hidden_size " + c.hiddenSize + " is not a multiple of num_attention_heads " + c.heads);
         }
         return c;
     }

@@ -24,9 +24,19 @@ import dev.flinkembed.runtime.weights.WeightSource;
  */
 public final class BertEncoder extends ManagedEncoder {
 
-    private record Layer(NDArray qkvT, NDArray qkvB, NDArray outT, NDArray outB, NDArray ln1G, NDArray ln1B,
-                         NDArray upT, NDArray upB, NDArray downT, NDArray downB, NDArray ln2G, NDArray ln2B) {
-    }
+    private record Layer(
+            NDArray qkvT,
+            NDArray qkvB,
+            NDArray outT,
+            NDArray outB,
+            NDArray ln1G,
+            NDArray ln1B,
+            NDArray upT,
+            NDArray upB,
+            NDArray downT,
+            NDArray downB,
+            NDArray ln2G,
+            NDArray ln2B) {}
 
     private final BertConfig config;
     private final NDArray wordEmb;
@@ -67,14 +77,18 @@ public final class BertEncoder extends ManagedEncoder {
             NDArray vb = l.load(p + "attention.self.value.bias", h);
             NDArray qkvB = NDArrays.concat(new NDList(qb, kb, vb), 0);
             new NDList(qLoaded, q, k, v, qbLoaded, qb, kb, vb).close();
-            layers[i] = new Layer(qkv.transpose(), qkvB,
+            layers[i] = new Layer(
+                    qkv.transpose(),
+                    qkvB,
                     l.load(p + "attention.output.dense.weight", h, h).transpose(),
                     l.load(p + "attention.output.dense.bias", h),
                     l.load(p + "attention.output.LayerNorm.weight", h),
                     l.load(p + "attention.output.LayerNorm.bias", h),
-                    l.load(p + "intermediate.dense.weight", config.intermediateSize(), h).transpose(),
+                    l.load(p + "intermediate.dense.weight", config.intermediateSize(), h)
+                            .transpose(),
                     l.load(p + "intermediate.dense.bias", config.intermediateSize()),
-                    l.load(p + "output.dense.weight", h, config.intermediateSize()).transpose(),
+                    l.load(p + "output.dense.weight", h, config.intermediateSize())
+                            .transpose(),
                     l.load(p + "output.dense.bias", h),
                     l.load(p + "output.LayerNorm.weight", h),
                     l.load(p + "output.LayerNorm.bias", h));
@@ -97,25 +111,27 @@ public final class BertEncoder extends ManagedEncoder {
     public float[][] encode(PaddedBatch b, Pooling pooling) {
         int h = config.hiddenSize();
         if (b.width() > config.maxPositions()) {
-            throw new IllegalArgumentException("sequence of " + b.width() + " tokens exceeds the model's "
-                    + config.maxPositions() + " positions");
+            throw new IllegalArgumentException(
+                    "sequence of " + b.width() + " tokens exceeds the model's " + config.maxPositions() + " positions");
         }
         // Every array made here, including results of ops on shared weights, is closed with the scope.
-        try (NDScope ignored = new NDScope(); NDManager m = manager.newSubManager()) {
+        try (NDScope ignored = new NDScope();
+                NDManager m = manager.newSubManager()) {
             int n = b.size() * b.width();
             NDArray ids = m.create(b.ids(), new Shape(n));
             NDArray types = m.create(b.typeIds(), new Shape(n));
             NDArray mask = NdOps.mask(m, b);
             // Activations stay 2-D [tokens, hidden] so every linear layer is one plain GEMM.
-            NDArray x = NdOps.rows(wordEmb, ids, m).reshape(b.size(), b.width(), h)
+            NDArray x = NdOps.rows(wordEmb, ids, m)
+                    .reshape(b.size(), b.width(), h)
                     .addi(posEmb.get(m, new NDIndex(":{}", b.width())))
                     .addi(NdOps.rows(typeEmb, types, m).reshape(b.size(), b.width(), h))
                     .reshape(n, h);
             x = layerNorm(x, embLnG, embLnB);
             // Additive mask, 0 for real keys and a large negative number for padding, [B, 1, 1, L]; none is
             // needed when the batch has no padding (frequent with length-sorted batches).
-            NDArray maskAdd = b.paddedTokens() == 0 ? null
-                    : mask.sub(1f).muli(1e9f).reshape(b.size(), 1, 1, b.width());
+            NDArray maskAdd =
+                    b.paddedTokens() == 0 ? null : mask.sub(1f).muli(1e9f).reshape(b.size(), 1, 1, b.width());
             for (Layer layer : layers) {
                 x = NdOps.layer(x, in -> forwardLayer(layer, in, b, maskAdd));
             }
@@ -131,7 +147,8 @@ public final class BertEncoder extends ManagedEncoder {
                 ? fusedAttention.attend(qkv, maskAdd, b.size(), b.width(), heads, hd, x.getManager())
                 : attentionOpByOp(qkv, b, maskAdd);
         x = layerNorm(ctx.matMul(layer.outT).addi(layer.outB).addi(x), layer.ln1G, layer.ln1B);
-        NDArray ff = Activation.gelu(x.matMul(layer.upT).addi(layer.upB)).matMul(layer.downT)
+        NDArray ff = Activation.gelu(x.matMul(layer.upT).addi(layer.upB))
+                .matMul(layer.downT)
                 .addi(layer.downB);
         return layerNorm(ff.addi(x), layer.ln2G, layer.ln2B);
     }
@@ -148,12 +165,15 @@ public final class BertEncoder extends ManagedEncoder {
         if (maskAdd != null) {
             scores.addi(maskAdd);
         }
-        return scores.softmax(3).matMul(v).transpose(0, 2, 1, 3)
+        return scores.softmax(3)
+                .matMul(v)
+                .transpose(0, 2, 1, 3)
                 .reshape((long) b.size() * b.width(), config.hiddenSize());
     }
 
     private NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
-        return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), gamma, beta, config.layerNormEps()).head();
+        return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), gamma, beta, config.layerNormEps())
+                .head();
     }
 
     @Override

@@ -64,8 +64,8 @@ public final class FusedAttention {
     /** Compiles the module into {@code manager} (it is freed with the manager). */
     public static FusedAttention load(NDManager manager) {
         try {
-            return new FusedAttention(JniUtils.loadModule((PtNDManager) manager,
-                    new ByteArrayInputStream(archive()), false, false));
+            return new FusedAttention(
+                    JniUtils.loadModule((PtNDManager) manager, new ByteArrayInputStream(archive()), false, false));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load the fused attention module", e);
         }
@@ -79,10 +79,21 @@ public final class FusedAttention {
      */
     public NDArray attend(NDArray qkv, NDArray mask, int batch, int length, int heads, int headDim, NDManager into) {
         IValue[] args = mask == null
-                ? new IValue[] {IValue.from((PtNDArray) qkv), IValue.from(batch), IValue.from(length),
-                        IValue.from(heads), IValue.from(headDim)}
-                : new IValue[] {IValue.from((PtNDArray) qkv), IValue.from((PtNDArray) mask), IValue.from(batch),
-                        IValue.from(length), IValue.from(heads), IValue.from(headDim)};
+                ? new IValue[] {
+                    IValue.from((PtNDArray) qkv),
+                    IValue.from(batch),
+                    IValue.from(length),
+                    IValue.from(heads),
+                    IValue.from(headDim)
+                }
+                : new IValue[] {
+                    IValue.from((PtNDArray) qkv),
+                    IValue.from((PtNDArray) mask),
+                    IValue.from(batch),
+                    IValue.from(length),
+                    IValue.from(heads),
+                    IValue.from(headDim)
+                };
         try (IValue out = IValueUtils.runMethod(module, mask == null ? "unmasked" : "forward", args)) {
             return out.toTensor((PtNDManager) into);
         } finally {

@@ -12,6 +12,7 @@ public abstract class ManagedEncoder implements Encoder {
 
     protected final NDManager manager;
     private long weightBytes;
+
     @SuppressWarnings({"unused", "FieldCanBeLocal"})
     private List<ByteBuffer> retained = List.of();
 

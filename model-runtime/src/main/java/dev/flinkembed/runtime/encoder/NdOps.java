@@ -12,8 +12,7 @@ import dev.flinkembed.runtime.weights.Tensor;
 /** NDArray helpers shared by the architectures: weight upload, row lookup, masks and pooling. */
 public final class NdOps {
 
-    private NdOps() {
-    }
+    private NdOps() {}
 
     /**
      * Makes a tensor an NDArray of {@code manager} (the shared weights manager). A heap buffer is first copied to

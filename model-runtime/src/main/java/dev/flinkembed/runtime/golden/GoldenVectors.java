@@ -28,8 +28,7 @@ public record GoldenVectors(String source, String model, String fingerprint, int
     /** Cosine every probe must reach against its stored vector. */
     public static final double MIN_COSINE = 0.9999;
 
-    public record Probe(String text, Role role, float[] vector) implements Serializable {
-    }
+    public record Probe(String text, Role role, float[] vector) implements Serializable {}
 
     /** Short and long, prose and code, several scripts, documents and queries. */
     static final List<EmbeddingInput> PROBES = List.of(
@@ -42,8 +41,8 @@ public record GoldenVectors(String source, String model, String fingerprint, int
             EmbeddingInput.document("Der schnelle braune Fuchs springt über den faulen Hund. Ça va très bien."),
             EmbeddingInput.document("向量数据库用于存储嵌入向量。 ベクトル検索はとても速いです。"),
             EmbeddingInput.document("a"),
-            EmbeddingInput.document(("Embeddings turn text into vectors so that similar meanings lie close together. ")
-                    .repeat(12)),
+            EmbeddingInput.document(
+                    ("Embeddings turn text into vectors so that similar meanings lie close together. ").repeat(12)),
             EmbeddingInput.query("how do I install a web server on debian"),
             EmbeddingInput.query("what is a vector index"));
 
@@ -54,9 +53,14 @@ public record GoldenVectors(String source, String model, String fingerprint, int
         List<Embedding> vectors = model.embed(PROBES).embeddings();
         List<Probe> probes = new ArrayList<>();
         for (int i = 0; i < PROBES.size(); i++) {
-            probes.add(new Probe(PROBES.get(i).text(), PROBES.get(i).role(), vectors.get(i).vector()));
+            probes.add(new Probe(
+                    PROBES.get(i).text(), PROBES.get(i).role(), vectors.get(i).vector()));
         }
-        return new GoldenVectors(null, model.info().name(), model.info().fingerprint(), model.info().dimensions(),
+        return new GoldenVectors(
+                null,
+                model.info().name(),
+                model.info().fingerprint(),
+                model.info().dimensions(),
                 probes);
     }
 
@@ -71,7 +75,9 @@ public record GoldenVectors(String source, String model, String fingerprint, int
                     + where + ": it makes " + model.info().dimensions() + "-dimensional vectors, the golden ones have "
                     + dimensions);
         }
-        List<Embedding> now = model.embed(probes.stream().map(p -> new EmbeddingInput(p.text(), p.role())).toList())
+        List<Embedding> now = model.embed(probes.stream()
+                        .map(p -> new EmbeddingInput(p.text(), p.role()))
+                        .toList())
                 .embeddings();
         double worst = 1;
         int worstAt = -1;
@@ -87,21 +93,31 @@ public record GoldenVectors(String source, String model, String fingerprint, int
         }
         if (worst < MIN_COSINE) {
             String text = probes.get(worstAt).text();
-            throw new IllegalStateException(String.format("model %s does not match its golden vectors%s: probe %d "
+            throw new IllegalStateException(String.format(
+                    "model %s does not match its golden vectors%s: probe %d "
                             + "(\"%s\") has cosine %.6f to its golden vector, below %s. A different model folder or "
                             + "tokenizer, corrupted weights, or native libraries that compute differently on this "
-                            + "machine", model.info().name(), where, worstAt,
-                    text.length() > 40 ? text.substring(0, 40) + "…" : text, worst, MIN_COSINE));
+                            + "machine",
+                    model.info().name(),
+                    where,
+                    worstAt,
+                    text.length() > 40 ? text.substring(0, 40) + "…" : text,
+                    worst,
+                    MIN_COSINE));
         }
         return worst;
     }
 
     public void write(Path file) throws IOException {
-        ObjectNode root = JSON.createObjectNode().put("format", "flink-embed-golden/1").put("model", model)
-                .put("fingerprint", fingerprint).put("dimensions", dimensions);
+        ObjectNode root = JSON.createObjectNode()
+                .put("format", "flink-embed-golden/1")
+                .put("model", model)
+                .put("fingerprint", fingerprint)
+                .put("dimensions", dimensions);
         ArrayNode array = root.putArray("probes");
         for (Probe p : probes) {
-            ObjectNode n = array.addObject().put("text", p.text()).put("role", p.role().name());
+            ObjectNode n =
+                    array.addObject().put("text", p.text()).put("role", p.role().name());
             ArrayNode v = n.putArray("embedding");
             for (float f : p.vector()) {
                 v.add(f);
@@ -115,8 +131,8 @@ public record GoldenVectors(String source, String model, String fingerprint, int
         try {
             JsonNode root = JSON.readTree(file.toFile());
             if (!"flink-embed-golden/1".equals(root.path("format").asText())) {
-                throw new IllegalArgumentException(file + " is not a golden-vectors file (written by "
-                        + "`flink-embed golden`)");
+                throw new IllegalArgumentException(
+                        file + " is not a golden-vectors file (written by " + "`flink-embed golden`)");
             }
             List<Probe> probes = new ArrayList<>();
             for (JsonNode n : root.path("probes")) {
@@ -124,13 +140,18 @@ public record GoldenVectors(String source, String model, String fingerprint, int
                 for (int i = 0; i < v.length; i++) {
                     v[i] = (float) n.path("embedding").get(i).asDouble();
                 }
-                probes.add(new Probe(n.path("text").asText(), Role.valueOf(n.path("role").asText()), v));
+                probes.add(new Probe(
+                        n.path("text").asText(), Role.valueOf(n.path("role").asText()), v));
             }
             if (probes.isEmpty()) {
                 throw new IllegalArgumentException(file + " holds no probes");
             }
-            return new GoldenVectors(file.toString(), root.path("model").asText(), root.path("fingerprint").asText(),
-                    root.path("dimensions").asInt(), probes);
+            return new GoldenVectors(
+                    file.toString(),
+                    root.path("model").asText(),
+                    root.path("fingerprint").asText(),
+                    root.path("dimensions").asInt(),
+                    probes);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read golden vectors from " + file + ": " + e.getMessage(), e);
         }

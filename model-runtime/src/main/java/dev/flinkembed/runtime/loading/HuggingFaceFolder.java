@@ -19,8 +19,7 @@ final class HuggingFaceFolder {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private HuggingFaceFolder() {
-    }
+    private HuggingFaceFolder() {}
 
     static LoadedModel load(Path folder, Integer maxTokens, boolean float16) {
         JsonNode config = config(folder);
@@ -35,8 +34,11 @@ final class HuggingFaceFolder {
         return ModelFamilies.find(config.path("model_type").asText(""), ModelTask.EMBED)
                 .map(f -> f.tokenizer(folder, config, maxTokens))
                 // Other architectures can be served remotely: their tokenizer.json with its own limit.
-                .orElseGet(() -> ModelTokenizer.load(folder.resolve("tokenizer.json"), maxTokens != null ? maxTokens
-                        : config.path("max_position_embeddings").asInt(512)));
+                .orElseGet(() -> ModelTokenizer.load(
+                        folder.resolve("tokenizer.json"),
+                        maxTokens != null
+                                ? maxTokens
+                                : config.path("max_position_embeddings").asInt(512)));
     }
 
     private static JsonNode config(Path folder) {

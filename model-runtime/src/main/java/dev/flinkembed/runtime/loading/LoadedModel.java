@@ -8,9 +8,18 @@ import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
  * A model's weights, tokenizer and defaults as found on disk: one per JVM, shared by every instance (see
  * {@link SharedModels}).
  */
-public record LoadedModel(String name, String architecture, Encoder encoder, ModelTokenizer tokenizer,
-                          Pooling pooling, boolean normalize, PromptFormat prompt, long padTokenId,
-                          String weightsFingerprint, Instructions instructions) implements AutoCloseable {
+public record LoadedModel(
+        String name,
+        String architecture,
+        Encoder encoder,
+        ModelTokenizer tokenizer,
+        Pooling pooling,
+        boolean normalize,
+        PromptFormat prompt,
+        long padTokenId,
+        String weightsFingerprint,
+        Instructions instructions)
+        implements AutoCloseable {
 
     /**
      * How an instruction-tuned model formats queries: {@code template} with %s for the instruction, and the

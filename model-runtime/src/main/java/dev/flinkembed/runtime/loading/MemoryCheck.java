@@ -13,15 +13,19 @@ public final class MemoryCheck {
     /** Overrides the available bytes (tests, or a container limit the kernel does not report). */
     public static final String AVAILABLE_PROPERTY = "flink-embed.memory.available-bytes";
 
-    private MemoryCheck() {
-    }
+    private MemoryCheck() {}
 
     public static void requireFits(String model, long weightBytes, boolean float16) {
         long available = availableBytes();
         if (available > 0 && weightBytes > available) {
-            throw new IllegalArgumentException(String.format("model %s needs %.1f GB for its weights in %s "
-                    + "but only %.1f GB of memory are available; use a smaller model%s or a machine (TaskManager) "
-                    + "with more memory", model, weightBytes / 1e9, float16 ? "float16" : "float32", available / 1e9,
+            throw new IllegalArgumentException(String.format(
+                    "model %s needs %.1f GB for its weights in %s "
+                            + "but only %.1f GB of memory are available; use a smaller model%s or a machine (TaskManager) "
+                            + "with more memory",
+                    model,
+                    weightBytes / 1e9,
+                    float16 ? "float16" : "float32",
+                    available / 1e9,
                     float16 ? "" : ", model.float16=true"));
         }
     }

@@ -43,8 +43,8 @@ public record ModelFootprint(long weightBytes, long workingBytesPerInstance) {
 
     /** A BERT-family model's weights and working memory (w: its longest row). */
     static ModelFootprint of(BertConfig c, int tokenBudget, int w) {
-        return new ModelFootprint(bertParameters(c) * 4,
-                working(c.hiddenSize(), c.intermediateSize(), c.heads(), tokenBudget, w));
+        return new ModelFootprint(
+                bertParameters(c) * 4, working(c.hiddenSize(), c.intermediateSize(), c.heads(), tokenBudget, w));
     }
 
     static long bertParameters(BertConfig c) {
@@ -67,7 +67,8 @@ public record ModelFootprint(long weightBytes, long workingBytesPerInstance) {
      */
     public ModelFootprint forPasses(int passes) {
         long activations = Math.max(0, workingBytesPerInstance - RUNTIME_OVERHEAD_BYTES);
-        return workingBytesPerInstance == 0 ? this
+        return workingBytesPerInstance == 0
+                ? this
                 : new ModelFootprint(weightBytes, activations * Math.max(1, passes) + RUNTIME_OVERHEAD_BYTES);
     }
 }

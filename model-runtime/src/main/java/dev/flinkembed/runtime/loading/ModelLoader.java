@@ -13,15 +13,14 @@ public final class ModelLoader {
         NativeThreads.configure();
     }
 
-    private ModelLoader() {
-    }
+    private ModelLoader() {}
 
     public static LoadedModel load(ModelOptions options) {
         loadEngineAlongside();
         if (BuiltinModels.isBuiltin(options.model())) {
             if (options.float16()) {
-                throw new IllegalArgumentException("float16 compute is supported for qwen3 models only, not for "
-                        + options.model());
+                throw new IllegalArgumentException(
+                        "float16 compute is supported for qwen3 models only, not for " + options.model());
             }
             return BuiltinModels.load(options.model(), options.maxTokens());
         }
@@ -35,13 +34,15 @@ public final class ModelLoader {
      * is reported there, by the same call. Does nothing once the engine is loaded.
      */
     private static void loadEngineAlongside() {
-        Thread loader = new Thread(() -> {
-            try {
-                ai.djl.engine.Engine.getEngine("PyTorch");
-            } catch (Throwable ignored) {
-                // the encoder's own call fails with the same cause, where it is reported
-            }
-        }, "flink-embed-engine-loader");
+        Thread loader = new Thread(
+                () -> {
+                    try {
+                        ai.djl.engine.Engine.getEngine("PyTorch");
+                    } catch (Throwable ignored) {
+                        // the encoder's own call fails with the same cause, where it is reported
+                    }
+                },
+                "flink-embed-engine-loader");
         loader.setDaemon(true);
         loader.setContextClassLoader(ModelLoader.class.getClassLoader());
         loader.start();
@@ -77,7 +78,8 @@ public final class ModelLoader {
     public static int hiddenSize(byte[] configJson, String where) {
         try {
             com.fasterxml.jackson.databind.JsonNode node = new com.fasterxml.jackson.databind.ObjectMapper()
-                    .readTree(configJson).get("hidden_size");
+                    .readTree(configJson)
+                    .get("hidden_size");
             if (node == null || !node.canConvertToInt()) {
                 throw new IllegalArgumentException(where + ": \"hidden_size\" is missing");
             }

@@ -21,7 +21,8 @@ public record ModelOptions(
         boolean float16,
         BatchPlanner.Strategy batching,
         int tokenBudget,
-        int maxBatchSize) implements Serializable {
+        int maxBatchSize)
+        implements Serializable {
 
     public static final String DEFAULT_MODEL = BuiltinModels.ALL_MINILM_L6_V2;
     public static final int DEFAULT_TOKEN_BUDGET = 1024;
@@ -46,8 +47,15 @@ public record ModelOptions(
     }
 
     private Builder copyTo(String location) {
-        return new Builder(location).pooling(pooling).normalize(normalize).maxTokens(maxTokens).dimensions(dimensions)
-                .queryPrefix(queryPrefix).documentPrefix(documentPrefix).instruction(instruction).float16(float16)
+        return new Builder(location)
+                .pooling(pooling)
+                .normalize(normalize)
+                .maxTokens(maxTokens)
+                .dimensions(dimensions)
+                .queryPrefix(queryPrefix)
+                .documentPrefix(documentPrefix)
+                .instruction(instruction)
+                .float16(float16)
                 .batching(batching, tokenBudget, maxBatchSize);
     }
 
@@ -144,8 +152,19 @@ public record ModelOptions(
         }
 
         public ModelOptions build() {
-            return new ModelOptions(model, pooling, normalize, maxTokens, dimensions, queryPrefix, documentPrefix,
-                    instruction, float16, batching, tokenBudget, maxBatchSize);
+            return new ModelOptions(
+                    model,
+                    pooling,
+                    normalize,
+                    maxTokens,
+                    dimensions,
+                    queryPrefix,
+                    documentPrefix,
+                    instruction,
+                    float16,
+                    batching,
+                    tokenBudget,
+                    maxBatchSize);
         }
     }
 

@@ -20,13 +20,13 @@ public final class NativeThreads {
     private static final Logger LOG = LoggerFactory.getLogger(NativeThreads.class);
     /** Spins before an idle OpenMP worker sleeps (about a few milliseconds). */
     static final String DEFAULT_SPIN_COUNT = "10000000";
+
     public static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
 
     private static boolean configured;
     private static boolean budgetLogged;
 
-    private NativeThreads() {
-    }
+    private NativeThreads() {}
 
     /** As Hadoop/YARN set MALLOC_ARENA_MAX for their containers. */
     static final int DEFAULT_ARENA_MAX = 4;
@@ -45,10 +45,13 @@ public final class NativeThreads {
             try {
                 LibC.load().setenv("GOMP_SPINCOUNT", DEFAULT_SPIN_COUNT, 0);
             } catch (Throwable t) {
-                LOG.warn("Could not set GOMP_SPINCOUNT ({}); set it in the environment for full CPU speed", t.toString());
+                LOG.warn(
+                        "Could not set GOMP_SPINCOUNT ({}); set it in the environment for full CPU speed",
+                        t.toString());
             }
         }
-        // glibc gives every thread that allocates an arena of its own, up to 8 per core, and keeps them after the thread
+        // glibc gives every thread that allocates an arena of its own, up to 8 per core, and keeps them after the
+        // thread
         // ends: in a TaskManager every job brings new task threads that tokenize and feed PyTorch, and resident memory
         // grew by tens of MB per job submitted until the cap (measured). Cap the arenas unless the user chose.
         if (System.getenv("MALLOC_ARENA_MAX") == null) {
@@ -76,13 +79,15 @@ public final class NativeThreads {
      */
     public static <T> T onOwnThread(String name, java.util.function.Supplier<T> work) {
         java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                result.complete(work.get());
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        }, name);
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        result.complete(work.get());
+                    } catch (Throwable t) {
+                        result.completeExceptionally(t);
+                    }
+                },
+                name);
         thread.setDaemon(true);
         thread.setContextClassLoader(NativeThreads.class.getClassLoader());
         thread.start();
@@ -122,8 +127,7 @@ public final class NativeThreads {
      * How a model instance uses its share of the cores: {@code workers} forward passes at once, each on
      * {@code threadsPerWorker} PyTorch threads.
      */
-    public record Plan(int workers, int threadsPerWorker) {
-    }
+    public record Plan(int workers, int threadsPerWorker) {}
 
     private static final ThreadLocal<Integer> THREADS_ON_THIS_THREAD = new ThreadLocal<>();
 
@@ -144,9 +148,14 @@ public final class NativeThreads {
         setThreadsIfUnset(plan.threadsPerWorker());
         if (!budgetLogged) {
             budgetLogged = true;
-            LOG.info("Per model instance: {} forward pass(es) at a time on {} PyTorch thread(s) each ({}; {} cores, {} "
-                    + "slots in this JVM)", plan.workers(), plan.threadsPerWorker(),
-                    set != null ? "threads set by -D" + THREADS_PROPERTY : "cores / slots", cores, slots);
+            LOG.info(
+                    "Per model instance: {} forward pass(es) at a time on {} PyTorch thread(s) each ({}; {} cores, {} "
+                            + "slots in this JVM)",
+                    plan.workers(),
+                    plan.threadsPerWorker(),
+                    set != null ? "threads set by -D" + THREADS_PROPERTY : "cores / slots",
+                    cores,
+                    slots);
         }
         return plan;
     }

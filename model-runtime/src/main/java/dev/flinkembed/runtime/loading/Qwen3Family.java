@@ -17,6 +17,7 @@ final class Qwen3Family implements ModelFamily {
     /** Qwen3-Embedding's query format; documents are embedded raw. */
     static final LoadedModel.Instructions INSTRUCTIONS = new LoadedModel.Instructions(
             "Instruct: %s\nQuery:", "Given a web search query, retrieve relevant passages that answer the query");
+
     static final int DEFAULT_MAX_TOKENS = 8192;
 
     @Override
@@ -31,7 +32,8 @@ final class Qwen3Family implements ModelFamily {
 
     @Override
     public LoadedModel load(Path folder, JsonNode configJson, Integer maxTokens, boolean float16) {
-        Qwen3Config config = Qwen3Config.fromJson(configJson, folder.resolve("config.json").toString());
+        Qwen3Config config =
+                Qwen3Config.fromJson(configJson, folder.resolve("config.json").toString());
         int limit = limit(folder, config, maxTokens);
         MemoryCheck.requireFits(folder.toString(), config.parameterCount() * (float16 ? 2 : 4), float16);
         SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(folder);
@@ -44,22 +46,33 @@ final class Qwen3Family implements ModelFamily {
             tokenizer.close();
             throw e;
         }
-        return new LoadedModel(folder.getFileName().toString(), "qwen3", encoder, tokenizer, Pooling.LAST_TOKEN,
-                true, PromptFormat.NONE, config.eosTokenId(), fingerprint, INSTRUCTIONS);
+        return new LoadedModel(
+                folder.getFileName().toString(),
+                "qwen3",
+                encoder,
+                tokenizer,
+                Pooling.LAST_TOKEN,
+                true,
+                PromptFormat.NONE,
+                config.eosTokenId(),
+                fingerprint,
+                INSTRUCTIONS);
     }
 
     @Override
     public ModelTokenizer tokenizer(Path folder, JsonNode configJson, Integer maxTokens) {
-        Qwen3Config config = Qwen3Config.fromJson(configJson, folder.resolve("config.json").toString());
-        return ModelTokenizer.load(folder.resolve("tokenizer.json"), limit(folder, config, maxTokens),
-                config.eosTokenId());
+        Qwen3Config config =
+                Qwen3Config.fromJson(configJson, folder.resolve("config.json").toString());
+        return ModelTokenizer.load(
+                folder.resolve("tokenizer.json"), limit(folder, config, maxTokens), config.eosTokenId());
     }
 
     @Override
     public ModelFootprint footprint(JsonNode json, String where, ModelOptions options) {
         Qwen3Config c = Qwen3Config.fromJson(json, where);
         int w = options.maxTokens() != null ? options.maxTokens() : Math.min(DEFAULT_MAX_TOKENS, c.maxPositions());
-        return new ModelFootprint(c.parameterCount() * (options.float16() ? 2 : 4),
+        return new ModelFootprint(
+                c.parameterCount() * (options.float16() ? 2 : 4),
                 ModelFootprint.working(c.hiddenSize(), c.intermediateSize(), c.heads(), options.tokenBudget(), w));
     }
 

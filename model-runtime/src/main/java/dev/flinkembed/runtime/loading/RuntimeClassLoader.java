@@ -10,8 +10,7 @@ import java.util.function.Supplier;
  */
 public final class RuntimeClassLoader {
 
-    private RuntimeClassLoader() {
-    }
+    private RuntimeClassLoader() {}
 
     public static <T> T call(Supplier<T> work) {
         Thread current = Thread.currentThread();

@@ -1,7 +1,6 @@
 package dev.flinkembed.runtime.loading;
 
 import dev.flinkembed.runtime.memory.NativeMemory;
-
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -39,8 +38,7 @@ public final class SharedModels {
     private static final Map<String, Integer> LOADS = new HashMap<>();
     private static long workingBytes;
 
-    private SharedModels() {
-    }
+    private SharedModels() {}
 
     /** A reference to a shared model; close it exactly once. */
     public static final class Lease implements AutoCloseable {
@@ -90,21 +88,30 @@ public final class SharedModels {
      * next to what the other models and instances of this JVM hold; otherwise a {@link MemoryBudgetException} names
      * the setting and the size it needs.
      */
-    public static synchronized Lease acquire(String key, String model, ModelFootprint footprint, Budget budget,
-                                             Supplier<LoadedModel> loader) {
+    public static synchronized Lease acquire(
+            String key, String model, ModelFootprint footprint, Budget budget, Supplier<LoadedModel> loader) {
         Entry e = ENTRIES.get(key);
         if (budget.limited()) {
-            long resident = ENTRIES.values().stream().mapToLong(x -> x.weightBytes).sum();
-            long needed = resident + (e == null ? footprint.weightBytes() : 0) + workingBytes
+            long resident =
+                    ENTRIES.values().stream().mapToLong(x -> x.weightBytes).sum();
+            long needed = resident
+                    + (e == null ? footprint.weightBytes() : 0)
+                    + workingBytes
                     + footprint.workingBytesPerInstance();
             if (needed > budget.bytes()) {
-                throw new MemoryBudgetException(String.format("model %s needs %d MB of native memory in this "
+                throw new MemoryBudgetException(String.format(
+                        "model %s needs %d MB of native memory in this "
                                 + "TaskManager: %d MB of weights (once, shared by all slots and jobs) + %d MB working "
                                 + "memory per slot, next to %d MB that other models and slots hold here; %s is %d MB: "
                                 + "set it to at least %s (see conf/flink-cluster.yaml), or lower batch.token-budget",
-                        model, mb(needed), mb(footprint.weightBytes()), mb(footprint.workingBytesPerInstance()),
-                        mb(needed - footprint.weightBytes() - footprint.workingBytesPerInstance()), budget.setting(),
-                        mb(budget.bytes()), roundUpToFlinkSize(needed)));
+                        model,
+                        mb(needed),
+                        mb(footprint.weightBytes()),
+                        mb(footprint.workingBytesPerInstance()),
+                        mb(needed - footprint.weightBytes() - footprint.workingBytesPerInstance()),
+                        budget.setting(),
+                        mb(budget.bytes()),
+                        roundUpToFlinkSize(needed)));
             }
         }
         if (e == null) {
@@ -115,7 +122,10 @@ public final class SharedModels {
             e.model = NativeThreads.onOwnThread("flink-embed-model-loader", loader);
             e.weightBytes = Math.max(footprint.weightBytes(), e.model.encoder().weightBytes());
             LOADS.merge(key, 1, Integer::sum);
-            LOG.info("Loaded model {} in {} ms ({} MB of weights)", key, (System.nanoTime() - start) / 1_000_000,
+            LOG.info(
+                    "Loaded model {} in {} ms ({} MB of weights)",
+                    key,
+                    (System.nanoTime() - start) / 1_000_000,
                     e.model.encoder().weightBytes() >> 20);
             ENTRIES.put(key, e);
         }

@@ -18,8 +18,7 @@ public final class WeightsFingerprint {
 
     private static final int SAMPLE = 4096;
 
-    private WeightsFingerprint() {
-    }
+    private WeightsFingerprint() {}
 
     public static String of(WeightSource weights) {
         MessageDigest sha = sha256();

@@ -26,8 +26,7 @@ public final class NativeMemory {
     /** What {@link #allocate} handed out and {@link #free} may release, by address (a weak reference: GC frees too). */
     private static final Map<Long, WeakReference<Memory>> LIVE = new HashMap<>();
 
-    private NativeMemory() {
-    }
+    private NativeMemory() {}
 
     /**
      * Returns the free pages of glibc's malloc arenas to the operating system. Freed weights and PyTorch's freed

@@ -16,8 +16,8 @@ public enum Pooling {
             case "mean" -> MEAN;
             case "cls" -> CLS;
             case "last_token", "last", "lasttoken" -> LAST_TOKEN;
-            default -> throw new IllegalArgumentException(
-                    "pooling '" + value + "' is not one of: mean, cls, last-token");
+            default ->
+                throw new IllegalArgumentException("pooling '" + value + "' is not one of: mean, cls, last-token");
         };
     }
 

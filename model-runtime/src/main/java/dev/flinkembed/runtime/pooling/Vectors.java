@@ -3,8 +3,7 @@ package dev.flinkembed.runtime.pooling;
 /** Small vector arithmetic on the heap (after the model has run). */
 public final class Vectors {
 
-    private Vectors() {
-    }
+    private Vectors() {}
 
     /** The first {@code dims} components (Matryoshka truncation), L2-normalised when asked. */
     public static float[] finish(float[] v, int dims, boolean normalize) {

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -25,9 +24,17 @@ import dev.flinkembed.runtime.weights.WeightSource;
  */
 public final class Qwen3Encoder extends ManagedEncoder {
 
-    private record Layer(NDArray inputNorm, NDArray qT, NDArray kT, NDArray vT, NDArray oT, NDArray qNorm,
-                         NDArray kNorm, NDArray postNorm, NDArray gateUpT, NDArray downT) {
-    }
+    private record Layer(
+            NDArray inputNorm,
+            NDArray qT,
+            NDArray kT,
+            NDArray vT,
+            NDArray oT,
+            NDArray qNorm,
+            NDArray kNorm,
+            NDArray postNorm,
+            NDArray gateUpT,
+            NDArray downT) {}
 
     private final Qwen3Config config;
     private final NDArray embed;
@@ -63,7 +70,8 @@ public final class Qwen3Encoder extends ManagedEncoder {
                     l.load(p + "self_attn.k_norm.weight", c.headDim()),
                     l.load(p + "post_attention_layernorm.weight", h),
                     gateUp.transpose(),
-                    l.loadMatrix(half, p + "mlp.down_proj.weight", h, c.intermediateSize()).transpose());
+                    l.loadMatrix(half, p + "mlp.down_proj.weight", h, c.intermediateSize())
+                            .transpose());
         }
         loaded(l);
         invFreq = new double[c.headDim() / 2];
@@ -85,7 +93,8 @@ public final class Qwen3Encoder extends ManagedEncoder {
         int h = config.hiddenSize();
         int hd = config.headDim();
         int n = bs * len;
-        try (NDScope ignored = new NDScope(); NDManager m = manager.newSubManager()) {
+        try (NDScope ignored = new NDScope();
+                NDManager m = manager.newSubManager()) {
             NDArray mask = NdOps.mask(m, b);
             NDArray x = NdOps.rows(embed, m.create(b.ids(), new Shape(n)), m)
                     .toType(ai.djl.ndarray.types.DataType.FLOAT32, false); // [N, H]
@@ -100,8 +109,8 @@ public final class Qwen3Encoder extends ManagedEncoder {
         }
     }
 
-    private NDArray forwardLayer(Layer layer, NDArray x, int bs, int len, NDArray attnMask, NDArray[] rope,
-                         float scale) {
+    private NDArray forwardLayer(
+            Layer layer, NDArray x, int bs, int len, NDArray attnMask, NDArray[] rope, float scale) {
         int heads = config.heads();
         int kvHeads = config.kvHeads();
         int hd = config.headDim();
@@ -162,7 +171,8 @@ public final class Qwen3Encoder extends ManagedEncoder {
     /** weight * x / sqrt(mean(x²) + eps) over the last axis, in float32. */
     private NDArray rmsNorm(NDArray x, NDArray weight) {
         int last = x.getShape().dimension() - 1;
-        NDArray inv = x.square().mean(new int[] {last}, true).add(config.rmsNormEps()).pow(-0.5);
+        NDArray inv =
+                x.square().mean(new int[] {last}, true).add(config.rmsNormEps()).pow(-0.5);
         return x.mul(inv).mul(weight);
     }
 

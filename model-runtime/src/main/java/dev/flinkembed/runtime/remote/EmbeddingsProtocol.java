@@ -20,10 +20,10 @@ public final class EmbeddingsProtocol {
      * the caller's per-vector check refuses that one input instead of the whole batch failing to parse.
      */
     private static final ObjectMapper LENIENT = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
-            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build());
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .build());
 
-    private EmbeddingsProtocol() {
-    }
+    private EmbeddingsProtocol() {}
 
     public static byte[] request(String model, List<String> inputs, Integer dimensions, String encodingFormat) {
         ObjectNode n = JSON.createObjectNode();
@@ -43,20 +43,30 @@ public final class EmbeddingsProtocol {
         try {
             root = LENIENT.readTree(body);
         } catch (java.io.IOException e) {
-            throw new RemoteException("unreadable response body (" + e.getMessage().lines().findFirst().orElse("")
-                    + ")", 200, true, -1, e);
+            throw new RemoteException(
+                    "unreadable response body ("
+                            + e.getMessage().lines().findFirst().orElse("") + ")",
+                    200,
+                    true,
+                    -1,
+                    e);
         }
         JsonNode data = root == null ? null : root.get("data");
         if (data == null || !data.isArray() || data.size() != count) {
-            throw new RemoteException("response has " + (data == null || !data.isArray() ? "no data array"
-                    : data.size() + " embeddings") + " for " + count + " inputs", 200, true, -1, null);
+            throw new RemoteException(
+                    "response has " + (data == null || !data.isArray() ? "no data array" : data.size() + " embeddings")
+                            + " for " + count + " inputs",
+                    200,
+                    true,
+                    -1,
+                    null);
         }
         float[][] out = new float[count][];
         for (JsonNode item : data) {
             int index = item.path("index").asInt(-1);
             if (index < 0 || index >= count || out[index] != null) {
-                throw new RemoteException("response has a bad or repeated index " + item.get("index"), 200, true, -1,
-                        null);
+                throw new RemoteException(
+                        "response has a bad or repeated index " + item.get("index"), 200, true, -1, null);
             }
             out[index] = vector(item.get("embedding"));
         }

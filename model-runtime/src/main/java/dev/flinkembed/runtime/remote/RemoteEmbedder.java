@@ -39,8 +39,7 @@ public final class RemoteEmbedder implements AsyncEmbedder {
 
     private static final Logger LOG = LoggerFactory.getLogger(RemoteEmbedder.class);
 
-    private record Pending(String text, int tokens, CompletableFuture<Embedding> future) {
-    }
+    private record Pending(String text, int tokens, CompletableFuture<Embedding> future) {}
 
     private static final class Request {
         final List<Pending> items;
@@ -69,6 +68,7 @@ public final class RemoteEmbedder implements AsyncEmbedder {
     private volatile boolean closed;
     /** Requests sent or waiting for a retry: failed by {@link #close}, so no future is left hanging. */
     private final java.util.Set<Request> outstanding = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
@@ -77,19 +77,27 @@ public final class RemoteEmbedder implements AsyncEmbedder {
      * @param format       writes an input as the server should read it (role prefixes, instructions)
      * @param tokenCounter tokens of a formatted text, for the per-request token limit
      */
-    public RemoteEmbedder(RemoteOptions options, Function<EmbeddingInput, String> format,
-                          ToIntFunction<String> tokenCounter, Consumer<BatchStats> listener, String name) {
+    public RemoteEmbedder(
+            RemoteOptions options,
+            Function<EmbeddingInput, String> format,
+            ToIntFunction<String> tokenCounter,
+            Consumer<BatchStats> listener,
+            String name) {
         this.options = options;
         this.format = format;
         this.tokenCounter = tokenCounter;
         this.listener = listener;
         this.apiKey = options.apiKeyEnv() == null ? null : System.getenv(options.apiKeyEnv());
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofMillis(Math.min(options.timeoutMillis(), 10_000))).build();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofMillis(Math.min(options.timeoutMillis(), 10_000)))
+                .build();
         this.limiter = new AdaptiveConcurrency(options.initialConcurrency(), options.maxConcurrency());
         this.retryTimer = Executors.newSingleThreadScheduledExecutor(daemon(name + "-retry"));
         this.senders = Executors.newCachedThreadPool(daemon(name + "-send"));
-        this.queue = new BatchingQueue<>(options.maxTokensPerRequest(), options.maxInputsPerRequest(),
+        this.queue = new BatchingQueue<>(
+                options.maxTokensPerRequest(),
+                options.maxInputsPerRequest(),
                 Duration.ofMillis(options.maxWaitMillis()));
         this.dispatcher = new Thread(this::dispatch, name);
         this.dispatcher.setDaemon(true);
@@ -141,8 +149,10 @@ public final class RemoteEmbedder implements AsyncEmbedder {
         HttpRequest.Builder b = HttpRequest.newBuilder(options.endpoint())
                 .timeout(Duration.ofMillis(options.timeoutMillis()))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(EmbeddingsProtocol.request(options.model(),
-                        request.items.stream().map(Pending::text).toList(), options.dimensions(),
+                .POST(HttpRequest.BodyPublishers.ofByteArray(EmbeddingsProtocol.request(
+                        options.model(),
+                        request.items.stream().map(Pending::text).toList(),
+                        options.dimensions(),
                         options.encodingFormat())));
         if (apiKey != null) {
             b.header("Authorization", "Bearer " + apiKey);
@@ -156,7 +166,8 @@ public final class RemoteEmbedder implements AsyncEmbedder {
         long latency = System.nanoTime() - start;
         if (error != null) {
             Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                    ? error.getCause() : error;
+                    ? error.getCause()
+                    : error;
             if (cause instanceof HttpTimeoutException) {
                 limiter.onOverload();
             } else {
@@ -189,9 +200,10 @@ public final class RemoteEmbedder implements AsyncEmbedder {
         }
         String message = "HTTP " + status + " from " + options.endpoint() + ": "
                 + EmbeddingsProtocol.errorMessage(response.body());
-        long retryAfter = EmbeddingsProtocol.retryAfterMillis(response.headers().firstValue("Retry-After").orElse(null));
-        RemoteException e = new RemoteException(message, status, status == 408 || status == 429 || status >= 500,
-                retryAfter, null);
+        long retryAfter = EmbeddingsProtocol.retryAfterMillis(
+                response.headers().firstValue("Retry-After").orElse(null));
+        RemoteException e =
+                new RemoteException(message, status, status == 408 || status == 429 || status >= 500, retryAfter, null);
         if (e.overload()) {
             limiter.onOverload();
         } else {
@@ -210,24 +222,45 @@ public final class RemoteEmbedder implements AsyncEmbedder {
             outstanding.remove(request);
             request.items.get(0).future.completeExceptionally(new InputRejectedException(message));
         } else {
-            fail(request, new RemoteException(message + " (check remote.url, remote.model and remote.api-key-env)",
-                    status, false, -1, null));
+            fail(
+                    request,
+                    new RemoteException(
+                            message + " (check remote.url, remote.model and remote.api-key-env)",
+                            status,
+                            false,
+                            -1,
+                            null));
         }
     }
 
     private void retry(Request request, RemoteException e) {
         if (!e.retryable() || request.attempt >= options.maxRetries() || closed) {
-            fail(request, new RemoteException(request.items.size() + " inputs failed"
-                    + (e.retryable() ? " after " + request.attempt + " retries (remote.max-retries)" : "")
-                    + " against " + options.endpoint() + ": " + e.getMessage(), e.status(), false, -1, e));
+            fail(
+                    request,
+                    new RemoteException(
+                            request.items.size() + " inputs failed"
+                                    + (e.retryable()
+                                            ? " after " + request.attempt + " retries (remote.max-retries)"
+                                            : "")
+                                    + " against " + options.endpoint() + ": " + e.getMessage(),
+                            e.status(),
+                            false,
+                            -1,
+                            e));
             return;
         }
         request.attempt++;
         retries.incrementAndGet();
-        long delay = e.retryAfterMillis() >= 0 ? Math.min(e.retryAfterMillis(), 60_000)
+        long delay = e.retryAfterMillis() >= 0
+                ? Math.min(e.retryAfterMillis(), 60_000)
                 : Backoff.delayMillis(options.retryBackoffMillis(), request.attempt, options.maxBackoffMillis());
-        LOG.debug("retry {}/{} of {} inputs in {} ms: {}", request.attempt, options.maxRetries(), request.items.size(),
-                delay, e.getMessage());
+        LOG.debug(
+                "retry {}/{} of {} inputs in {} ms: {}",
+                request.attempt,
+                options.maxRetries(),
+                request.items.size(),
+                delay,
+                e.getMessage());
         retryTimer.schedule(() -> senders.execute(() -> acquireAndSend(request)), delay, TimeUnit.MILLISECONDS);
     }
 
@@ -282,8 +315,12 @@ public final class RemoteEmbedder implements AsyncEmbedder {
             fail(r, new IllegalStateException("the remote embedder was closed"));
         }
         if (requests.get() > 0) {
-            LOG.info("{}: {} requests, {} retries, {} inputs refused by the server, concurrency limit {}",
-                    dispatcher.getName(), requests.get(), retries.get(), rejected.get(),
+            LOG.info(
+                    "{}: {} requests, {} retries, {} inputs refused by the server, concurrency limit {}",
+                    dispatcher.getName(),
+                    requests.get(),
+                    retries.get(),
+                    rejected.get(),
                     String.format("%.1f", limiter.limit()));
         }
     }

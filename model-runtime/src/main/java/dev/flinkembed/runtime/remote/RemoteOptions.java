@@ -19,10 +19,22 @@ import java.net.URI;
  * @param maxConcurrency       requests in flight per client at most; the adaptive limit grows up to it
  * @param maxWaitMillis        how long a lone input waits for company before its request goes out
  */
-public record RemoteOptions(String url, String model, String apiKeyEnv, Integer dimensions, String encodingFormat,
-                            int maxInputsPerRequest, int maxTokensPerRequest, long timeoutMillis, int maxRetries,
-                            long retryBackoffMillis, long maxBackoffMillis, int initialConcurrency, int maxConcurrency,
-                            long maxWaitMillis) implements Serializable {
+public record RemoteOptions(
+        String url,
+        String model,
+        String apiKeyEnv,
+        Integer dimensions,
+        String encodingFormat,
+        int maxInputsPerRequest,
+        int maxTokensPerRequest,
+        long timeoutMillis,
+        int maxRetries,
+        long retryBackoffMillis,
+        long maxBackoffMillis,
+        int initialConcurrency,
+        int maxConcurrency,
+        long maxWaitMillis)
+        implements Serializable {
 
     public RemoteOptions {
         if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
@@ -135,9 +147,21 @@ public record RemoteOptions(String url, String model, String apiKeyEnv, Integer 
         }
 
         public RemoteOptions build() {
-            return new RemoteOptions(url, model, apiKeyEnv, dimensions, encodingFormat, maxInputsPerRequest,
-                    maxTokensPerRequest, timeoutMillis, maxRetries, retryBackoffMillis, maxBackoffMillis,
-                    initialConcurrency, maxConcurrency, maxWaitMillis);
+            return new RemoteOptions(
+                    url,
+                    model,
+                    apiKeyEnv,
+                    dimensions,
+                    encodingFormat,
+                    maxInputsPerRequest,
+                    maxTokensPerRequest,
+                    timeoutMillis,
+                    maxRetries,
+                    retryBackoffMillis,
+                    maxBackoffMillis,
+                    initialConcurrency,
+                    maxConcurrency,
+                    maxWaitMillis);
         }
     }
 

@@ -9,8 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class Backoff {
 
-    private Backoff() {
-    }
+    private Backoff() {}
 
     public static long delayMillis(long baseMillis, int retry, long capMillis) {
         long ceiling = Math.min(capMillis, Math.max(1, baseMillis) << Math.min(Math.max(retry - 1, 0), 20));

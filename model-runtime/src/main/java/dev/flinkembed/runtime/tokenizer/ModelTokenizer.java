@@ -23,8 +23,8 @@ public final class ModelTokenizer implements AutoCloseable {
     /** The end token appended by us when the tokenizer's template does not (older Qwen3 downloads); or -1. */
     private final long appendedEos;
 
-    private ModelTokenizer(HuggingFaceTokenizer forModel, HuggingFaceTokenizer forChunking, int maxTokens,
-                           long appendedEos) {
+    private ModelTokenizer(
+            HuggingFaceTokenizer forModel, HuggingFaceTokenizer forChunking, int maxTokens, long appendedEos) {
         this.forModel = forModel;
         this.forChunking = forChunking;
         this.maxTokens = maxTokens;
@@ -51,8 +51,11 @@ public final class ModelTokenizer implements AutoCloseable {
             return t;
         }
         t.close();
-        LoggerHolder.LOG.info("{} does not append token {} to its inputs (an older download?): flink-embed appends "
-                + "it, as the model's reference implementation does", tokenizerJson, requiredEos);
+        LoggerHolder.LOG.info(
+                "{} does not append token {} to its inputs (an older download?): flink-embed appends "
+                        + "it, as the model's reference implementation does",
+                tokenizerJson,
+                requiredEos);
         return build(tokenizerJson, maxTokens - 1, requiredEos);
     }
 
@@ -66,8 +69,8 @@ public final class ModelTokenizer implements AutoCloseable {
         }
         try {
             // DJL caps maxLength at a "modelMaxLength" of 512 unless told the model's real limit.
-            java.util.Map<String, String> limits = java.util.Map.of("modelMaxLength",
-                    Integer.toString(Math.max(maxTokens, 512)));
+            java.util.Map<String, String> limits =
+                    java.util.Map.of("modelMaxLength", Integer.toString(Math.max(maxTokens, 512)));
             HuggingFaceTokenizer model = HuggingFaceTokenizer.builder(limits)
                     .optTokenizerPath(tokenizerJson)
                     .optAddSpecialTokens(true)

@@ -1,14 +1,13 @@
 package dev.flinkembed.runtime.weights;
 
-import java.nio.ByteBuffer;
 import dev.flinkembed.runtime.memory.NativeMemory;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /** Widening of half-precision storage formats to float32 (little-endian in, little-endian native buffer out, outside the JVM's direct-memory limit). */
 final class FloatConversions {
 
-    private FloatConversions() {
-    }
+    private FloatConversions() {}
 
     static ByteBuffer bf16ToF32(ByteBuffer src) {
         ByteBuffer in = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);

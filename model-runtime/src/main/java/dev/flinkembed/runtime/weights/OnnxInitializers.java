@@ -23,11 +23,9 @@ public final class OnnxInitializers implements WeightSource {
     private static final int FLOAT16 = 10;
     private static final int BFLOAT16 = 16;
 
-    private record Initializer(String name, long[] dims, int dataType, ByteBuffer raw) {
-    }
+    private record Initializer(String name, long[] dims, int dataType, ByteBuffer raw) {}
 
-    private record Node(String name, String opType, List<String> inputs) {
-    }
+    private record Node(String name, String opType, List<String> inputs) {}
 
     private final String origin;
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -69,8 +67,9 @@ public final class OnnxInitializers implements WeightSource {
         Map<String, String> matMulWeights = new LinkedHashMap<>();
         for (Node node : nodes) {
             if (node.opType.equals("MatMul") && node.inputs.size() == 2 && node.name.endsWith("/MatMul")) {
-                String module = node.name.substring(node.name.startsWith("/") ? 1 : 0,
-                        node.name.length() - "/MatMul".length()).replace('/', '.');
+                String module = node.name
+                        .substring(node.name.startsWith("/") ? 1 : 0, node.name.length() - "/MatMul".length())
+                        .replace('/', '.');
                 matMulWeights.put(node.inputs.get(1), module + ".weight");
             }
         }
@@ -133,8 +132,8 @@ public final class OnnxInitializers implements WeightSource {
             } else if (field == 9) {
                 raw = r.readBytes();
             } else if (field == 13) {
-                throw new IllegalArgumentException(origin + ": initializer " + name
-                        + " uses external data, which is not supported");
+                throw new IllegalArgumentException(
+                        origin + ": initializer " + name + " uses external data, which is not supported");
             } else {
                 r.skip(wire);
             }

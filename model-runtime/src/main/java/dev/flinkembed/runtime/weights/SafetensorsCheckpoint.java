@@ -49,13 +49,13 @@ public final class SafetensorsCheckpoint implements WeightSource {
                 String shardName = e.getValue().asText();
                 Path shardPath = folder.resolve(shardName);
                 if (!Files.isRegularFile(shardPath)) {
-                    throw new IllegalArgumentException(index + ": tensor " + e.getKey() + " is in shard "
-                            + shardName + ", which does not exist in " + folder);
+                    throw new IllegalArgumentException(index + ": tensor " + e.getKey() + " is in shard " + shardName
+                            + ", which does not exist in " + folder);
                 }
                 SafetensorsFile shard = shards.computeIfAbsent(shardName, n -> SafetensorsFile.open(shardPath));
                 if (!shard.contains(e.getKey())) {
-                    throw new IllegalArgumentException(index + ": tensor " + e.getKey() + " is mapped to "
-                            + shardName + " but that shard does not contain it");
+                    throw new IllegalArgumentException(index + ": tensor " + e.getKey() + " is mapped to " + shardName
+                            + " but that shard does not contain it");
                 }
                 byTensor.put(e.getKey(), shard);
             }
@@ -65,8 +65,8 @@ public final class SafetensorsCheckpoint implements WeightSource {
                 byTensor.put(name, file);
             }
         } else {
-            throw new IllegalArgumentException(folder + ": no weights found: expected " + SINGLE_FILE + " or "
-                    + INDEX_FILE + " with its shards");
+            throw new IllegalArgumentException(
+                    folder + ": no weights found: expected " + SINGLE_FILE + " or " + INDEX_FILE + " with its shards");
         }
         return new SafetensorsCheckpoint(folder, byTensor);
     }

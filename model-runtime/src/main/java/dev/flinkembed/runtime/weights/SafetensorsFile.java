@@ -25,8 +25,7 @@ public final class SafetensorsFile implements WeightSource {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Entry(String dtype, long[] shape, long begin, long end) {
-    }
+    private record Entry(String dtype, long[] shape, long begin, long end) {}
 
     private final Path path;
     private final MappedByteBuffer mapped;
@@ -86,12 +85,13 @@ public final class SafetensorsFile implements WeightSource {
             int width = switch (dtype) {
                 case "F32" -> 4;
                 case "F16", "BF16" -> 2;
-                default -> throw new IllegalArgumentException(path + ": tensor " + field.getKey() + " has dtype "
-                        + dtype + "; supported are F32, F16 and BF16");
+                default ->
+                    throw new IllegalArgumentException(path + ": tensor " + field.getKey() + " has dtype " + dtype
+                            + "; supported are F32, F16 and BF16");
             };
             if (end - begin != Tensor.elementCount(shape) * width || dataStart + end > fileSize || begin < 0) {
-                throw new IllegalArgumentException(path + ": tensor " + field.getKey() + " has offsets [" + begin
-                        + ", " + end + ") inconsistent with its shape and dtype " + dtype);
+                throw new IllegalArgumentException(path + ": tensor " + field.getKey() + " has offsets [" + begin + ", "
+                        + end + ") inconsistent with its shape and dtype " + dtype);
             }
             entries.put(field.getKey(), new Entry(dtype, shape, begin, end));
         }

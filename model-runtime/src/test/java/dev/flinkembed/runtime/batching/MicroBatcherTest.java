@@ -32,7 +32,9 @@ class MicroBatcherTest {
         for (int i = 0; i < 300; i++) {
             texts.add("document " + i + " about " + "topic ".repeat(i % 17));
         }
-        List<Embedding> direct = model.embed(texts.stream().map(EmbeddingInput::document).toList()).embeddings();
+        List<Embedding> direct = model.embed(
+                        texts.stream().map(EmbeddingInput::document).toList())
+                .embeddings();
         try (MicroBatcher batcher = new MicroBatcher(model, 2000, Duration.ofMillis(20), passes::add, "test")) {
             List<CompletableFuture<Embedding>> futures = new ArrayList<>();
             for (String t : texts) {
@@ -60,8 +62,12 @@ class MicroBatcherTest {
         for (int i = 0; i < 40; i++) {
             texts.add("a longer text number " + i + " " + "with many more words in it ".repeat(5 + i % 7));
         }
-        long tokens = texts.stream().mapToLong(t -> model.prepare(EmbeddingInput.document(t)).tokenCount()).sum();
-        List<int[]> planned = model.passes(texts.stream().map(t -> model.prepare(EmbeddingInput.document(t))).toList());
+        long tokens = texts.stream()
+                .mapToLong(t -> model.prepare(EmbeddingInput.document(t)).tokenCount())
+                .sum();
+        List<int[]> planned = model.passes(texts.stream()
+                .map(t -> model.prepare(EmbeddingInput.document(t)))
+                .toList());
         assertThat(planned).hasSizeGreaterThan(1); // the token budget splits the flush
         // One flush of everything (due when the last text arrives): with a flush per worker, one worker would run it
         // all and the other would never start.
@@ -85,8 +91,10 @@ class MicroBatcherTest {
                 atOnce.decrementAndGet();
             }
         });
-        List<Embedding> direct = model.embed(texts.stream().map(EmbeddingInput::document).toList()).embeddings();
-        try (MicroBatcher batcher = new MicroBatcher(slow, flushTokens, maxWait, s -> { }, "test", 2, null)) {
+        List<Embedding> direct = model.embed(
+                        texts.stream().map(EmbeddingInput::document).toList())
+                .embeddings();
+        try (MicroBatcher batcher = new MicroBatcher(slow, flushTokens, maxWait, s -> {}, "test", 2, null)) {
             List<CompletableFuture<Embedding>> futures = new ArrayList<>();
             for (String t : texts) {
                 futures.add(batcher.submit(EmbeddingInput.document(t)));
@@ -98,7 +106,7 @@ class MicroBatcherTest {
 
     @Test
     void aLoneRequestIsFlushedAfterTheMaximumWait() throws Exception {
-        try (MicroBatcher batcher = new MicroBatcher(model, 1_000_000, Duration.ofMillis(30), s -> { }, "test")) {
+        try (MicroBatcher batcher = new MicroBatcher(model, 1_000_000, Duration.ofMillis(30), s -> {}, "test")) {
             Embedding e = batcher.submit(EmbeddingInput.document("alone")).get(10, TimeUnit.SECONDS);
             assertThat(e.vector()).hasSize(384);
         }
@@ -109,16 +117,17 @@ class MicroBatcherTest {
         EmbeddingModel failing = withEmbed(inputs -> {
             throw new IllegalStateException("out of memory on the device");
         });
-        try (MicroBatcher batcher = new MicroBatcher(failing, 1, Duration.ofMillis(1), s -> { }, "test")) {
+        try (MicroBatcher batcher = new MicroBatcher(failing, 1, Duration.ofMillis(1), s -> {}, "test")) {
             CompletableFuture<Embedding> f = batcher.submit(EmbeddingInput.document("x"));
-            assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+            assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
                     .hasMessageContaining("out of memory on the device");
         }
     }
 
     @Test
     void closingFailsWhatIsStillPending() {
-        MicroBatcher batcher = new MicroBatcher(model, 1_000_000, Duration.ofHours(1), s -> { }, "test");
+        MicroBatcher batcher = new MicroBatcher(model, 1_000_000, Duration.ofHours(1), s -> {}, "test");
         CompletableFuture<Embedding> f = batcher.submit(EmbeddingInput.document("never flushed"));
         batcher.close();
         assertThat(f).isCompletedExceptionally();
@@ -126,7 +135,8 @@ class MicroBatcherTest {
     }
 
     /** The built-in model with {@code embed} in place of its forward passes. */
-    private EmbeddingModel withEmbed(java.util.function.Function<List<? extends PreparedInput>, EmbeddingResult> embed) {
+    private EmbeddingModel withEmbed(
+            java.util.function.Function<List<? extends PreparedInput>, EmbeddingResult> embed) {
         return new EmbeddingModel() {
             @Override
             public ModelInfo info() {
@@ -149,8 +159,7 @@ class MicroBatcherTest {
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
     }
 

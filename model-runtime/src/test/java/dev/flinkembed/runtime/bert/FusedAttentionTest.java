@@ -55,7 +55,8 @@ class FusedAttentionTest {
 
     @Test
     void aBatchWithoutPaddingTakesTheUnmaskedCall() {
-        List<TokenIds> rows = List.of(tokenizer.encode("the same length here"), tokenizer.encode("the same length there"));
+        List<TokenIds> rows =
+                List.of(tokenizer.encode("the same length here"), tokenizer.encode("the same length there"));
         PaddedBatch batch = PaddedBatch.of(rows, minilm.config().padTokenId());
         assertThat(batch.paddedTokens()).isZero();
         assertSameVectors(batch);
@@ -66,7 +67,9 @@ class FusedAttentionTest {
             float[][] a = fused.encode(batch, pooling);
             float[][] b = opByOp.encode(batch, pooling);
             for (int i = 0; i < a.length; i++) {
-                assertThat(Vectors.cosine(a[i], b[i])).as("row %d, %s", i, pooling).isGreaterThan(0.999999);
+                assertThat(Vectors.cosine(a[i], b[i]))
+                        .as("row %d, %s", i, pooling)
+                        .isGreaterThan(0.999999);
                 for (int j = 0; j < a[i].length; j++) {
                     assertThat(Math.abs(a[i][j] - b[i][j])).isLessThan(1e-4f);
                 }

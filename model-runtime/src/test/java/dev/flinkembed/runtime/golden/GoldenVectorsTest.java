@@ -19,7 +19,8 @@ class GoldenVectorsTest {
 
     @Test
     void aModelMatchesItsOwnGoldenVectorsReadBackFromTheFile() throws Exception {
-        try (InProcessEmbeddingModel model = InProcessEmbeddingModel.open(ModelOptions.defaults(ModelOptions.DEFAULT_MODEL))) {
+        try (InProcessEmbeddingModel model =
+                InProcessEmbeddingModel.open(ModelOptions.defaults(ModelOptions.DEFAULT_MODEL))) {
             GoldenVectors golden = GoldenVectors.compute(model);
             assertThat(golden.probes()).hasSize(GoldenVectors.PROBES.size());
             Path file = dir.resolve("golden.json");
@@ -32,26 +33,33 @@ class GoldenVectorsTest {
 
     @Test
     void aProbeThatMovedFailsTheCheckNamingIt() throws Exception {
-        try (InProcessEmbeddingModel model = InProcessEmbeddingModel.open(ModelOptions.defaults(ModelOptions.DEFAULT_MODEL))) {
+        try (InProcessEmbeddingModel model =
+                InProcessEmbeddingModel.open(ModelOptions.defaults(ModelOptions.DEFAULT_MODEL))) {
             GoldenVectors golden = GoldenVectors.compute(model);
             List<GoldenVectors.Probe> probes = new ArrayList<>(golden.probes());
             float[] moved = probes.get(3).vector().clone();
             for (int i = 0; i < moved.length; i += 7) {
                 moved[i] = -moved[i];
             }
-            probes.set(3, new GoldenVectors.Probe(probes.get(3).text(), probes.get(3).role(), moved));
-            GoldenVectors tampered = new GoldenVectors("tampered.json", golden.model(), golden.fingerprint(),
-                    golden.dimensions(), probes);
-            assertThatThrownBy(() -> tampered.check(model)).isInstanceOf(IllegalStateException.class)
+            probes.set(
+                    3,
+                    new GoldenVectors.Probe(probes.get(3).text(), probes.get(3).role(), moved));
+            GoldenVectors tampered = new GoldenVectors(
+                    "tampered.json", golden.model(), golden.fingerprint(), golden.dimensions(), probes);
+            assertThatThrownBy(() -> tampered.check(model))
+                    .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("does not match its golden vectors (tampered.json)")
-                    .hasMessageContaining("probe 3").hasMessageContaining("def fib");
+                    .hasMessageContaining("probe 3")
+                    .hasMessageContaining("def fib");
         }
     }
 
     @Test
     void aFileThatIsNotGoldenVectorsIsNamed() throws Exception {
         Path file = Files.writeString(dir.resolve("other.json"), "{\"hello\": 1}");
-        assertThatThrownBy(() -> GoldenVectors.read(file)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining(file.toString()).hasMessageContaining("flink-embed golden");
+        assertThatThrownBy(() -> GoldenVectors.read(file))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("flink-embed golden");
     }
 }

@@ -46,7 +46,9 @@ class HuggingFaceFolderTest {
                 weights.put("bert." + name, new Tensor("bert." + name, t.shape(), t.data()));
             }
         }
-        builtin = SharedBuiltin.model().embed(texts.stream().map(EmbeddingInput::document).toList()).embeddings();
+        builtin = SharedBuiltin.model()
+                .embed(texts.stream().map(EmbeddingInput::document).toList())
+                .embeddings();
     }
 
     private static Path folder(String name) throws Exception {
@@ -58,10 +60,10 @@ class HuggingFaceFolderTest {
         Files.copy(BuiltinModels.minilmTokenizerFile(), f.resolve("tokenizer.json"));
         Files.writeString(f.resolve("sentence_bert_config.json"), "{\"max_seq_length\": 256}");
         Files.createDirectories(f.resolve("1_Pooling"));
-        Files.writeString(f.resolve("1_Pooling/config.json"),
+        Files.writeString(
+                f.resolve("1_Pooling/config.json"),
                 "{\"word_embedding_dimension\": 384, \"pooling_mode_mean_tokens\": true}");
-        Files.writeString(f.resolve("modules.json"),
-                "[{\"type\": \"sentence_transformers.models.Normalize\"}]");
+        Files.writeString(f.resolve("modules.json"), "[{\"type\": \"sentence_transformers.models.Normalize\"}]");
         return f;
     }
 
@@ -69,7 +71,8 @@ class HuggingFaceFolderTest {
         try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(ModelOptions.defaults(folder.toString()))) {
             assertThat(m.info().maxTokens()).isEqualTo(256);
             assertThat(m.info().pooling()).isEqualTo("mean");
-            return m.embed(texts.stream().map(EmbeddingInput::document).toList()).embeddings();
+            return m.embed(texts.stream().map(EmbeddingInput::document).toList())
+                    .embeddings();
         }
     }
 
@@ -79,7 +82,8 @@ class HuggingFaceFolderTest {
         SafetensorsWriter.write(f.resolve("model.safetensors"), weights, "F32");
         List<Embedding> got = embed(f);
         for (int i = 0; i < texts.size(); i++) {
-            assertThat(Vectors.cosine(got.get(i).vector(), builtin.get(i).vector())).isGreaterThanOrEqualTo(0.99999);
+            assertThat(Vectors.cosine(got.get(i).vector(), builtin.get(i).vector()))
+                    .isGreaterThanOrEqualTo(0.99999);
         }
     }
 
@@ -93,8 +97,12 @@ class HuggingFaceFolderTest {
         for (var e : weights.entrySet()) {
             boolean one = i++ % 2 == 0;
             (one ? first : second).put(e.getKey(), e.getValue());
-            index.append(i > 1 ? "," : "").append('"').append(e.getKey()).append("\": \"")
-                    .append(one ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors").append('"');
+            index.append(i > 1 ? "," : "")
+                    .append('"')
+                    .append(e.getKey())
+                    .append("\": \"")
+                    .append(one ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors")
+                    .append('"');
         }
         index.append("}}");
         SafetensorsWriter.write(f.resolve("model-00001-of-00002.safetensors"), first, "BF16");
@@ -103,7 +111,8 @@ class HuggingFaceFolderTest {
         List<Embedding> got = embed(f);
         for (int k = 0; k < texts.size(); k++) {
             // BF16 keeps 8 bits of mantissa: close to, not equal to, the F32 model.
-            assertThat(Vectors.cosine(got.get(k).vector(), builtin.get(k).vector())).isGreaterThan(0.98);
+            assertThat(Vectors.cosine(got.get(k).vector(), builtin.get(k).vector()))
+                    .isGreaterThan(0.98);
         }
     }
 
@@ -128,6 +137,8 @@ class HuggingFaceFolderTest {
     void anUnsupportedArchitectureIsNamed() throws Exception {
         Path f = Files.createDirectories(dir.resolve("t5"));
         Files.writeString(f.resolve("config.json"), "{\"model_type\": \"t5\"}");
-        assertThatThrownBy(() -> embed(f)).hasMessageContaining("model_type 't5'").hasMessageContaining("bert");
+        assertThatThrownBy(() -> embed(f))
+                .hasMessageContaining("model_type 't5'")
+                .hasMessageContaining("bert");
     }
 }

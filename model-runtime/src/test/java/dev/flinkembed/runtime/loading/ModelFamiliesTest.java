@@ -15,7 +15,9 @@ class ModelFamiliesTest {
     void theFamiliesAreFoundByModelTypeAndTask() {
         assertThat(ModelFamilies.find("bert", ModelTask.EMBED)).get().isInstanceOf(BertFamily.class);
         assertThat(ModelFamilies.find("qwen3", ModelTask.EMBED)).get().isInstanceOf(Qwen3Family.class);
-        assertThat(ModelFamilies.find("qwen3", ModelTask.SCORE)).as("no reranker family yet").isEmpty();
+        assertThat(ModelFamilies.find("qwen3", ModelTask.SCORE))
+                .as("no reranker family yet")
+                .isEmpty();
     }
 
     @Test

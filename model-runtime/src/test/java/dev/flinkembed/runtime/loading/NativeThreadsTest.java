@@ -25,11 +25,14 @@ class NativeThreadsTest {
     @Test
     void failuresReachTheCallerAsThemselves() {
         assertThatThrownBy(() -> NativeThreads.onOwnThread("test-loader", () -> {
-            throw new IllegalArgumentException("no such model");
-        })).isInstanceOf(IllegalArgumentException.class).hasMessage("no such model");
+                    throw new IllegalArgumentException("no such model");
+                }))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("no such model");
         assertThatThrownBy(() -> NativeThreads.onOwnThread("test-loader", () -> {
-            throw new OutOfMemoryError("native");
-        })).isInstanceOf(OutOfMemoryError.class);
+                    throw new OutOfMemoryError("native");
+                }))
+                .isInstanceOf(OutOfMemoryError.class);
     }
 
     @Test

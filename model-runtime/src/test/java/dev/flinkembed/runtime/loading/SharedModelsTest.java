@@ -20,10 +20,16 @@ class SharedModelsTest {
         InProcessEmbeddingModel slot2 = InProcessEmbeddingModel.open(options);
         assertThat(SharedModels.loadCount(key)).isEqualTo(before + 1);
         assertThat(SharedModels.references(key)).isEqualTo(2);
-        float[] a = slot1.embed(List.of(EmbeddingInput.document("shared weights"))).embeddings().get(0).vector();
+        float[] a = slot1.embed(List.of(EmbeddingInput.document("shared weights")))
+                .embeddings()
+                .get(0)
+                .vector();
         slot1.close();
         assertThat(SharedModels.references(key)).isEqualTo(1);
-        float[] b = slot2.embed(List.of(EmbeddingInput.document("shared weights"))).embeddings().get(0).vector();
+        float[] b = slot2.embed(List.of(EmbeddingInput.document("shared weights")))
+                .embeddings()
+                .get(0)
+                .vector();
         assertThat(Vectors.cosine(a, b)).isGreaterThan(0.999999);
         slot2.close();
         assertThat(SharedModels.references(key)).isZero();
@@ -34,10 +40,12 @@ class SharedModelsTest {
 
     @Test
     void weightsAreLoadedOnAThreadThatEndsSoOnlyModelRunnersKeepAnOpenMpTeam() {
-        java.util.concurrent.atomic.AtomicReference<Thread> loader = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Thread> loader =
+                new java.util.concurrent.atomic.AtomicReference<>();
         try (SharedModels.Lease lease = SharedModels.acquire("loader-thread-test", () -> {
             loader.set(Thread.currentThread());
-            return ModelLoader.load(ModelOptions.defaults(ModelOptions.DEFAULT_MODEL).withMaxTokens(199));
+            return ModelLoader.load(
+                    ModelOptions.defaults(ModelOptions.DEFAULT_MODEL).withMaxTokens(199));
         })) {
             assertThat(lease.model()).isNotNull();
             assertThat(loader.get().getName()).isEqualTo("flink-embed-model-loader");

@@ -16,12 +16,14 @@ public final class Fixtures {
     public static final String BF16 = "qwen3-embedding-tiny";
     public static final String F32_SHARDED = "qwen3-embedding-tiny-f32";
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     public static Path folder(String name) {
         try {
-            return Path.of(Fixtures.class.getResource("/fixtures/" + name + "/config.json").toURI()).getParent();
+            return Path.of(Fixtures.class
+                            .getResource("/fixtures/" + name + "/config.json")
+                            .toURI())
+                    .getParent();
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -29,7 +31,8 @@ public final class Fixtures {
 
     public static JsonNode golden(String name) {
         try {
-            return new ObjectMapper().readTree(folder(name).resolve("golden.json").toFile());
+            return new ObjectMapper()
+                    .readTree(folder(name).resolve("golden.json").toFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

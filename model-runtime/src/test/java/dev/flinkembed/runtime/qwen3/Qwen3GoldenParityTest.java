@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class Qwen3GoldenParityTest {
 
     private static ModelOptions options(String fixture, String instruction, Integer dims) {
-        return ModelOptions.defaults(Fixtures.folder(fixture).toString()).withInstruction(instruction)
+        return ModelOptions.defaults(Fixtures.folder(fixture).toString())
+                .withInstruction(instruction)
                 .withDimensions(dims);
     }
 
@@ -33,7 +34,8 @@ class Qwen3GoldenParityTest {
         try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(options(fixture, null, null))) {
             for (JsonNode c : golden.get("cases")) {
                 assertThat(m.tokenizer().encode(c.get("formatted").asText()).ids())
-                        .as(c.get("text").asText()).containsExactly(Fixtures.ids(c.get("input_ids")));
+                        .as(c.get("text").asText())
+                        .containsExactly(Fixtures.ids(c.get("input_ids")));
             }
         }
     }
@@ -51,13 +53,15 @@ class Qwen3GoldenParityTest {
                 Role role = Role.parse(c.get("kind").asText());
                 EmbeddingInput input = new EmbeddingInput(c.get("text").asText(), role);
                 for (Integer dims : new Integer[] {null, mrl}) {
-                    InProcessEmbeddingModel m = models.computeIfAbsent(instruction + "|" + dims,
+                    InProcessEmbeddingModel m = models.computeIfAbsent(
+                            instruction + "|" + dims,
                             k -> InProcessEmbeddingModel.open(options(fixture, instruction, dims)));
                     Embedding e = m.embed(List.of(input)).embeddings().get(0);
                     float[] expected = Fixtures.vector(c.get(dims == null ? "embedding" : "embedding_" + dims));
                     assertThat(e.vector()).hasSize(expected.length);
-                    assertThat(Vectors.cosine(e.vector(), expected)).as("%s %s dims=%s", fixture,
-                            c.get("text").asText(), dims).isGreaterThanOrEqualTo(0.99999);
+                    assertThat(Vectors.cosine(e.vector(), expected))
+                            .as("%s %s dims=%s", fixture, c.get("text").asText(), dims)
+                            .isGreaterThanOrEqualTo(0.99999);
                     assertThat(e.tokens()).isEqualTo(c.get("input_ids").size());
                 }
             }
@@ -71,12 +75,14 @@ class Qwen3GoldenParityTest {
     void float16ComputeStaysCloseToTheGoldenVectors(String fixture) {
         JsonNode golden = Fixtures.golden(fixture);
         double worst = 1;
-        try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(options(fixture, null, null).withFloat16(true))) {
+        try (InProcessEmbeddingModel m =
+                InProcessEmbeddingModel.open(options(fixture, null, null).withFloat16(true))) {
             try (InProcessEmbeddingModel f32 = InProcessEmbeddingModel.open(options(fixture, null, null))) {
                 assertThat(m.info().fingerprint()).isNotEqualTo(f32.info().fingerprint());
             }
             for (JsonNode c : golden.get("cases")) {
-                EmbeddingInput input = new EmbeddingInput(c.get("text").asText(), Role.parse(c.get("kind").asText()));
+                EmbeddingInput input = new EmbeddingInput(
+                        c.get("text").asText(), Role.parse(c.get("kind").asText()));
                 float[] v = m.embed(List.of(input)).embeddings().get(0).vector();
                 worst = Math.min(worst, Vectors.cosine(v, Fixtures.vector(c.get("embedding"))));
             }
@@ -93,19 +99,26 @@ class Qwen3GoldenParityTest {
         // The default instruction is the one every query case of the fixtures uses; fixed-size batching in input
         // order puts all cases, of very different lengths, into one padded forward pass.
         try (InProcessEmbeddingModel m = InProcessEmbeddingModel.open(options(fixture, null, null)
-                .withBatching(dev.flinkembed.runtime.batching.BatchPlanner.Strategy.FIXED_SIZE, Integer.MAX_VALUE, 64))) {
+                .withBatching(
+                        dev.flinkembed.runtime.batching.BatchPlanner.Strategy.FIXED_SIZE, Integer.MAX_VALUE, 64))) {
             List<EmbeddingInput> inputs = new ArrayList<>();
             for (JsonNode c : golden.get("cases")) {
-                inputs.add(new EmbeddingInput(c.get("text").asText(), Role.parse(c.get("kind").asText())));
+                inputs.add(new EmbeddingInput(
+                        c.get("text").asText(), Role.parse(c.get("kind").asText())));
             }
-            EmbeddingResult batch = m.embedPrepared(inputs.stream().map(m::prepare).toList());
+            EmbeddingResult batch =
+                    m.embedPrepared(inputs.stream().map(m::prepare).toList());
             assertThat(batch.stats().forwardPasses()).isEqualTo(1);
             assertThat(batch.stats().paddedTokens()).isPositive();
             for (int i = 0; i < inputs.size(); i++) {
-                float[] alone = m.embed(List.of(inputs.get(i))).embeddings().get(0).vector();
-                assertThat(Vectors.cosine(batch.embeddings().get(i).vector(), alone)).isGreaterThanOrEqualTo(0.99999);
-                assertThat(Vectors.cosine(batch.embeddings().get(i).vector(),
-                        Fixtures.vector(golden.get("cases").get(i).get("embedding")))).isGreaterThanOrEqualTo(0.99999);
+                float[] alone =
+                        m.embed(List.of(inputs.get(i))).embeddings().get(0).vector();
+                assertThat(Vectors.cosine(batch.embeddings().get(i).vector(), alone))
+                        .isGreaterThanOrEqualTo(0.99999);
+                assertThat(Vectors.cosine(
+                                batch.embeddings().get(i).vector(),
+                                Fixtures.vector(golden.get("cases").get(i).get("embedding"))))
+                        .isGreaterThanOrEqualTo(0.99999);
             }
         }
     }

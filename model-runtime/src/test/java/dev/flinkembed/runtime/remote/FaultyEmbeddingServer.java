@@ -21,13 +21,21 @@ import java.util.function.IntFunction;
  */
 public final class FaultyEmbeddingServer implements AutoCloseable {
 
-    public enum Fault { NONE, TOO_MANY_REQUESTS, UNAVAILABLE, SLOW, DROP, MALFORMED }
+    public enum Fault {
+        NONE,
+        TOO_MANY_REQUESTS,
+        UNAVAILABLE,
+        SLOW,
+        DROP,
+        MALFORMED
+    }
 
     public static final int DIMENSIONS = 8;
     /** An input containing this is refused with 400, as a server refuses an input over its length limit. */
     public static final String REFUSED_MARKER = "TOO-LONG";
     /** Inputs holding these get a vector with NaN (Python's json.dumps), with null (serde_json's NaN), or too short. */
     public static final String NAN_MARKER = "ANSWER-NAN";
+
     public static final String NULL_MARKER = "ANSWER-NULL";
     public static final String SHORT_MARKER = "ANSWER-SHORT";
 
@@ -41,6 +49,7 @@ public final class FaultyEmbeddingServer implements AutoCloseable {
     public final AtomicInteger maxInFlight = new AtomicInteger();
     /** How often each text was answered with a vector (a retry after a lost answer may repeat one). */
     public final ConcurrentHashMap<String, Integer> answered = new ConcurrentHashMap<>();
+
     private final int capacity;
     private final long slowMillis;
 
@@ -100,13 +109,16 @@ public final class FaultyEmbeddingServer implements AutoCloseable {
                     return;
                 }
                 case SLOW -> sleep(slowMillis);
-                default -> {
-                }
+                default -> {}
             }
             for (JsonNode in : inputs) {
                 if (in.asText().contains(REFUSED_MARKER)) {
-                    respond(ex, 400, "{\"error\":{\"message\":\"This model's maximum context length is 512 tokens\","
-                            + "\"type\":\"BadRequestError\"}}", null);
+                    respond(
+                            ex,
+                            400,
+                            "{\"error\":{\"message\":\"This model's maximum context length is 512 tokens\","
+                                    + "\"type\":\"BadRequestError\"}}",
+                            null);
                     return;
                 }
             }

@@ -51,7 +51,11 @@ class ServerProtocolConformanceTest {
         }
     }
 
-    enum Kind { RETRY, REFUSE_ONE, FAIL }
+    enum Kind {
+        RETRY,
+        REFUSE_ONE,
+        FAIL
+    }
 
     record Case(String name, Kind kind, Answer answer, String expectedMessage) {
         @Override
@@ -62,49 +66,125 @@ class ServerProtocolConformanceTest {
 
     static List<Case> cases() {
         return List.of(
-                new Case("vLLM <0.10 400 context length", Kind.REFUSE_ONE, Answer.of(400, "{\"object\":\"error\","
-                        + "\"message\":\"This model's maximum context length is 512 tokens. However, you requested 700 "
-                        + "tokens in the input for embedding generation. Please reduce the length of the input.\","
-                        + "\"type\":\"BadRequestError\",\"param\":null,\"code\":400}"), "maximum context length is 512"),
-                new Case("vLLM >=0.10 400 context length", Kind.REFUSE_ONE, Answer.of(400, "{\"error\":{\"message\":"
-                        + "\"This model's maximum context length is 512 tokens. However, you requested 700 tokens.\","
-                        + "\"type\":\"BadRequestError\",\"param\":null,\"code\":400}}"), "maximum context length is 512"),
-                new Case("TEI 413 validation", Kind.REFUSE_ONE, Answer.of(413, "{\"message\":\"Input validation error: "
-                        + "`inputs` must have less than 512 tokens. Given: 700\",\"code\":413,\"type\":\"validation\"}"),
+                new Case(
+                        "vLLM <0.10 400 context length",
+                        Kind.REFUSE_ONE,
+                        Answer.of(
+                                400,
+                                "{\"object\":\"error\","
+                                        + "\"message\":\"This model's maximum context length is 512 tokens. However, you requested 700 "
+                                        + "tokens in the input for embedding generation. Please reduce the length of the input.\","
+                                        + "\"type\":\"BadRequestError\",\"param\":null,\"code\":400}"),
+                        "maximum context length is 512"),
+                new Case(
+                        "vLLM >=0.10 400 context length",
+                        Kind.REFUSE_ONE,
+                        Answer.of(
+                                400,
+                                "{\"error\":{\"message\":"
+                                        + "\"This model's maximum context length is 512 tokens. However, you requested 700 tokens.\","
+                                        + "\"type\":\"BadRequestError\",\"param\":null,\"code\":400}}"),
+                        "maximum context length is 512"),
+                new Case(
+                        "TEI 413 validation",
+                        Kind.REFUSE_ONE,
+                        Answer.of(
+                                413,
+                                "{\"message\":\"Input validation error: "
+                                        + "`inputs` must have less than 512 tokens. Given: 700\",\"code\":413,\"type\":\"validation\"}"),
                         "must have less than 512 tokens"),
-                new Case("TEI 422 tokenizer", Kind.REFUSE_ONE, Answer.of(422, "{\"message\":\"Tokenization error\","
-                        + "\"code\":422,\"type\":\"tokenizer\"}"), "Tokenization error"),
-                new Case("TEI 424 backend", Kind.REFUSE_ONE, Answer.of(424, "{\"message\":\"Inference failed\","
-                        + "\"code\":424,\"type\":\"backend\"}"), "Inference failed"),
-                new Case("TEI 429 overloaded", Kind.RETRY, Answer.of(429, "{\"message\":\"Model is overloaded\","
-                        + "\"code\":429,\"type\":\"overloaded\"}"), null),
-                new Case("TEI 503 unhealthy", Kind.RETRY, Answer.of(503, "{\"message\":\"unhealthy\",\"code\":503,"
-                        + "\"type\":\"unhealthy\"}"), null),
-                new Case("OpenAI 429 with Retry-After", Kind.RETRY, new Answer(429, Map.of("Content-Type",
-                        "application/json", "Retry-After", "1"), "{\"error\":{\"message\":\"Rate limit reached\","
-                        + "\"type\":\"requests\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}"), null),
-                new Case("OpenAI 500", Kind.RETRY, Answer.of(500, "{\"error\":{\"message\":\"The server had an error "
-                        + "while processing your request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}"),
+                new Case(
+                        "TEI 422 tokenizer",
+                        Kind.REFUSE_ONE,
+                        Answer.of(422, "{\"message\":\"Tokenization error\"," + "\"code\":422,\"type\":\"tokenizer\"}"),
+                        "Tokenization error"),
+                new Case(
+                        "TEI 424 backend",
+                        Kind.REFUSE_ONE,
+                        Answer.of(424, "{\"message\":\"Inference failed\"," + "\"code\":424,\"type\":\"backend\"}"),
+                        "Inference failed"),
+                new Case(
+                        "TEI 429 overloaded",
+                        Kind.RETRY,
+                        Answer.of(
+                                429, "{\"message\":\"Model is overloaded\"," + "\"code\":429,\"type\":\"overloaded\"}"),
                         null),
-                new Case("vLLM 500 InternalServerError", Kind.RETRY, Answer.of(500, "{\"object\":\"error\",\"message\":"
-                        + "\"EngineCore encountered an issue.\",\"type\":\"InternalServerError\",\"param\":null,"
-                        + "\"code\":500}"), null),
-                new Case("408 request timeout", Kind.RETRY, Answer.of(408, "{\"error\":{\"message\":\"Request timed "
-                        + "out\",\"type\":\"timeout\"}}"), null),
-                new Case("partial 200 body", Kind.RETRY, Answer.of(200, "{\"object\":\"list\",\"data\":[{\"object\":"
-                        + "\"embedding\",\"index\":0,\"embedding\":[0.1,0."), null),
-                new Case("200 that is not JSON", Kind.RETRY, new Answer(200, Map.of("Content-Type", "text/html"),
-                        "<html><body>502 Bad Gateway</body></html>"), null),
-                new Case("OpenAI 401 invalid_api_key", Kind.FAIL, Answer.of(401, "{\"error\":{\"message\":\"Incorrect "
-                        + "API key provided: sk-abc***xyz.\",\"type\":\"invalid_request_error\",\"param\":null,"
-                        + "\"code\":\"invalid_api_key\"}}"), "Incorrect API key provided"),
+                new Case(
+                        "TEI 503 unhealthy",
+                        Kind.RETRY,
+                        Answer.of(503, "{\"message\":\"unhealthy\",\"code\":503," + "\"type\":\"unhealthy\"}"),
+                        null),
+                new Case(
+                        "OpenAI 429 with Retry-After",
+                        Kind.RETRY,
+                        new Answer(
+                                429,
+                                Map.of("Content-Type", "application/json", "Retry-After", "1"),
+                                "{\"error\":{\"message\":\"Rate limit reached\","
+                                        + "\"type\":\"requests\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}"),
+                        null),
+                new Case(
+                        "OpenAI 500",
+                        Kind.RETRY,
+                        Answer.of(
+                                500,
+                                "{\"error\":{\"message\":\"The server had an error "
+                                        + "while processing your request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}"),
+                        null),
+                new Case(
+                        "vLLM 500 InternalServerError",
+                        Kind.RETRY,
+                        Answer.of(
+                                500,
+                                "{\"object\":\"error\",\"message\":"
+                                        + "\"EngineCore encountered an issue.\",\"type\":\"InternalServerError\",\"param\":null,"
+                                        + "\"code\":500}"),
+                        null),
+                new Case(
+                        "408 request timeout",
+                        Kind.RETRY,
+                        Answer.of(408, "{\"error\":{\"message\":\"Request timed " + "out\",\"type\":\"timeout\"}}"),
+                        null),
+                new Case(
+                        "partial 200 body",
+                        Kind.RETRY,
+                        Answer.of(
+                                200,
+                                "{\"object\":\"list\",\"data\":[{\"object\":"
+                                        + "\"embedding\",\"index\":0,\"embedding\":[0.1,0."),
+                        null),
+                new Case(
+                        "200 that is not JSON",
+                        Kind.RETRY,
+                        new Answer(
+                                200, Map.of("Content-Type", "text/html"), "<html><body>502 Bad Gateway</body></html>"),
+                        null),
+                new Case(
+                        "OpenAI 401 invalid_api_key",
+                        Kind.FAIL,
+                        Answer.of(
+                                401,
+                                "{\"error\":{\"message\":\"Incorrect "
+                                        + "API key provided: sk-abc***xyz.\",\"type\":\"invalid_request_error\",\"param\":null,"
+                                        + "\"code\":\"invalid_api_key\"}}"),
+                        "Incorrect API key provided"),
                 new Case("vLLM 401", Kind.FAIL, Answer.of(401, "{\"error\":\"Unauthorized\"}"), "Unauthorized"),
                 new Case("TEI 401 empty body", Kind.FAIL, new Answer(401, Map.of(), ""), "HTTP 401"),
-                new Case("OpenAI 403", Kind.FAIL, Answer.of(403, "{\"error\":{\"message\":\"You are not allowed to "
-                        + "sample from this model\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}"),
+                new Case(
+                        "OpenAI 403",
+                        Kind.FAIL,
+                        Answer.of(
+                                403,
+                                "{\"error\":{\"message\":\"You are not allowed to "
+                                        + "sample from this model\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}"),
                         "not allowed"),
-                new Case("vLLM 404 model", Kind.FAIL, Answer.of(404, "{\"object\":\"error\",\"message\":\"The model "
-                        + "`bge-m3` does not exist.\",\"type\":\"NotFoundError\",\"param\":null,\"code\":404}"),
+                new Case(
+                        "vLLM 404 model",
+                        Kind.FAIL,
+                        Answer.of(
+                                404,
+                                "{\"object\":\"error\",\"message\":\"The model "
+                                        + "`bge-m3` does not exist.\",\"type\":\"NotFoundError\",\"param\":null,\"code\":404}"),
                         "does not exist"));
     }
 
@@ -122,8 +202,7 @@ class ServerProtocolConformanceTest {
                 marked |= t.asText().contains(TOO_LONG);
             }
             // RETRY and FAIL answer the first request; REFUSE_ONE every request holding the marked input.
-            boolean error = c.kind() == Kind.REFUSE_ONE ? marked
-                    : c.kind() == Kind.FAIL || errorsSent.get() == 0;
+            boolean error = c.kind() == Kind.REFUSE_ONE ? marked : c.kind() == Kind.FAIL || errorsSent.get() == 0;
             Answer a = error ? c.answer() : Answer.of(200, ok(in));
             if (error) {
                 errorsSent.incrementAndGet();
@@ -138,19 +217,26 @@ class ServerProtocolConformanceTest {
         });
         server.start();
         String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
-        RemoteOptions options = RemoteOptions.builder(url, "m").maxInputsPerRequest(8).timeoutMillis(10_000)
-                .maxRetries(3).retryBackoffMillis(10).maxBackoffMillis(50).build();
+        RemoteOptions options = RemoteOptions.builder(url, "m")
+                .maxInputsPerRequest(8)
+                .timeoutMillis(10_000)
+                .maxRetries(3)
+                .retryBackoffMillis(10)
+                .maxBackoffMillis(50)
+                .build();
         List<String> texts = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             texts.add(i == 5 && c.kind() == Kind.REFUSE_ONE ? "text " + TOO_LONG : "text " + i);
         }
         try (RemoteEmbedder client = new RemoteEmbedder(options, EmbeddingInput::text, t -> 2, null, "conformance")) {
             List<CompletableFuture<Embedding>> futures = texts.stream()
-                    .map(t -> client.submit(EmbeddingInput.document(t))).toList();
+                    .map(t -> client.submit(EmbeddingInput.document(t)))
+                    .toList();
             switch (c.kind()) {
                 case RETRY -> {
                     for (int i = 0; i < texts.size(); i++) {
-                        assertThat(futures.get(i).get(30, TimeUnit.SECONDS).vector()[0]).isEqualTo(i);
+                        assertThat(futures.get(i).get(30, TimeUnit.SECONDS).vector()[0])
+                                .isEqualTo(i);
                     }
                     assertThat(client.retries()).isGreaterThanOrEqualTo(1);
                 }
@@ -168,10 +254,14 @@ class ServerProtocolConformanceTest {
                 }
                 case FAIL -> {
                     assertThatThrownBy(() -> futures.get(0).get(30, TimeUnit.SECONDS))
-                            .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(RemoteException.class)
-                            .hasMessageContaining(c.expectedMessage()).hasMessageContaining("remote.api-key-env")
+                            .isInstanceOf(ExecutionException.class)
+                            .hasCauseInstanceOf(RemoteException.class)
+                            .hasMessageContaining(c.expectedMessage())
+                            .hasMessageContaining("remote.api-key-env")
                             .hasMessageContaining("remote.model");
-                    assertThat(requests.get()).as("no retries into the same answer").isEqualTo(1);
+                    assertThat(requests.get())
+                            .as("no retries into the same answer")
+                            .isEqualTo(1);
                 }
                 default -> throw new IllegalStateException();
             }
@@ -186,9 +276,14 @@ class ServerProtocolConformanceTest {
         for (int i = 0; i < in.size(); i++) {
             String t = in.get(i).asText();
             float first = t.contains(TOO_LONG) ? 5 : Float.parseFloat(t.substring("text ".length()));
-            b.append(i == 0 ? "" : ",").append("{\"object\":\"embedding\",\"index\":").append(i)
-                    .append(",\"embedding\":[").append(first).append(",0.5]}");
+            b.append(i == 0 ? "" : ",")
+                    .append("{\"object\":\"embedding\",\"index\":")
+                    .append(i)
+                    .append(",\"embedding\":[")
+                    .append(first)
+                    .append(",0.5]}");
         }
-        return b.append("],\"model\":\"m\",\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1}}").toString();
+        return b.append("],\"model\":\"m\",\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1}}")
+                .toString();
     }
 }

@@ -39,9 +39,21 @@ class ModelTokenizerTest {
 
     /** Text of every kind: words, punctuation, runs of newlines and spaces, CJK, emoji, a long unbroken token. */
     static String mixedText(int chars) {
-        String[] pieces = {"The quick brown fox jumps over the lazy dog.", "\n\n", "Debian's apt-get (1.0) installs",
-            "   ", "\t", "北京是中国的首都。", "🚀🚀 rockets", "naïve café", "x".repeat(300), "\r\n", "e=mc²;",
-            "https://example.org/a?b=c", "  \n  "};
+        String[] pieces = {
+            "The quick brown fox jumps over the lazy dog.",
+            "\n\n",
+            "Debian's apt-get (1.0) installs",
+            "   ",
+            "\t",
+            "北京是中国的首都。",
+            "🚀🚀 rockets",
+            "naïve café",
+            "x".repeat(300),
+            "\r\n",
+            "e=mc²;",
+            "https://example.org/a?b=c",
+            "  \n  "
+        };
         StringBuilder b = new StringBuilder();
         java.util.Random r = new java.util.Random(7);
         while (b.length() < chars) {
@@ -53,8 +65,10 @@ class ModelTokenizerTest {
     @Test
     void aLongTextTokenizedInSegmentsHasTheSameSpansAsInOneGo() throws Exception {
         String text = mixedText(60_000);
-        ModelTokenizer qwen = ModelTokenizer.load(dev.flinkembed.runtime.qwen3.Fixtures.folder(
-                dev.flinkembed.runtime.qwen3.Fixtures.BF16).resolve("tokenizer.json"), 8192);
+        ModelTokenizer qwen = ModelTokenizer.load(
+                dev.flinkembed.runtime.qwen3.Fixtures.folder(dev.flinkembed.runtime.qwen3.Fixtures.BF16)
+                        .resolve("tokenizer.json"),
+                8192);
         for (ModelTokenizer t : java.util.List.of(tokenizer, qwen)) {
             TokenSpans whole = t.spans(text, Integer.MAX_VALUE);
             // 4,000-character segments: each searched back 2,000 for a cut, more than any run without whitespace

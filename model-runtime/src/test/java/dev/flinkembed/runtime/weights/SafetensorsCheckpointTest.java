@@ -18,7 +18,9 @@ class SafetensorsCheckpointTest {
 
     private static Map<String, Tensor> sample() {
         Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("a.weight", SafetensorsWriter.tensor("a.weight", new long[] {2, 3}, 1f, -2f, 0.5f, 3.25f, -0.125f, 1024f));
+        m.put(
+                "a.weight",
+                SafetensorsWriter.tensor("a.weight", new long[] {2, 3}, 1f, -2f, 0.5f, 3.25f, -0.125f, 1024f));
         m.put("b.bias", SafetensorsWriter.tensor("b.bias", new long[] {2}, 0.75f, -1.5f));
         return m;
     }
@@ -42,8 +44,10 @@ class SafetensorsCheckpointTest {
     @Test
     void readsShardsThroughTheIndex() throws Exception {
         Map<String, Tensor> all = sample();
-        SafetensorsWriter.write(dir.resolve("model-00001-of-00002.safetensors"), Map.of("a.weight", all.get("a.weight")), "F32");
-        SafetensorsWriter.write(dir.resolve("model-00002-of-00002.safetensors"), Map.of("b.bias", all.get("b.bias")), "BF16");
+        SafetensorsWriter.write(
+                dir.resolve("model-00001-of-00002.safetensors"), Map.of("a.weight", all.get("a.weight")), "F32");
+        SafetensorsWriter.write(
+                dir.resolve("model-00002-of-00002.safetensors"), Map.of("b.bias", all.get("b.bias")), "BF16");
         Files.writeString(dir.resolve("model.safetensors.index.json"), """
                 {"metadata": {"total_size": 28}, "weight_map": {
                   "a.weight": "model-00001-of-00002.safetensors",
@@ -56,16 +60,19 @@ class SafetensorsCheckpointTest {
 
     @Test
     void aMissingShardIsNamed() throws Exception {
-        Files.writeString(dir.resolve("model.safetensors.index.json"),
+        Files.writeString(
+                dir.resolve("model.safetensors.index.json"),
                 "{\"weight_map\": {\"a.weight\": \"model-00001-of-00002.safetensors\"}}");
         assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir))
-                .hasMessageContaining("model-00001-of-00002.safetensors").hasMessageContaining("does not exist");
+                .hasMessageContaining("model-00001-of-00002.safetensors")
+                .hasMessageContaining("does not exist");
     }
 
     @Test
     void aFolderWithoutWeightsSaysWhatIsExpected() {
         assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir))
-                .hasMessageContaining("model.safetensors").hasMessageContaining("model.safetensors.index.json");
+                .hasMessageContaining("model.safetensors")
+                .hasMessageContaining("model.safetensors.index.json");
     }
 
     @Test
@@ -76,7 +83,8 @@ class SafetensorsCheckpointTest {
         String text = new String(bytes, StandardCharsets.ISO_8859_1).replace("\"shape\":[2,3]", "\"shape\":[3,3]");
         Files.write(file, text.getBytes(StandardCharsets.ISO_8859_1));
         assertThatThrownBy(() -> SafetensorsCheckpoint.open(dir))
-                .hasMessageContaining("a.weight").hasMessageContaining("inconsistent");
+                .hasMessageContaining("a.weight")
+                .hasMessageContaining("inconsistent");
     }
 
     @Test

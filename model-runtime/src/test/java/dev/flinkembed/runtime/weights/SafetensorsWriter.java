@@ -15,8 +15,7 @@ import java.util.Map;
 /** Writes safetensors files the way the Python library does, for tests (F32, F16 or BF16 storage). */
 public final class SafetensorsWriter {
 
-    private SafetensorsWriter() {
-    }
+    private SafetensorsWriter() {}
 
     public static void write(Path file, Map<String, Tensor> tensors, String dtype) throws IOException {
         ObjectMapper json = new ObjectMapper();
@@ -39,7 +38,10 @@ public final class SafetensorsWriter {
         byte[] headerBytes = json.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
         int padded = (headerBytes.length + 7) / 8 * 8;
         try (OutputStream out = Files.newOutputStream(file)) {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+            out.write(ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(padded)
+                    .array());
             out.write(headerBytes);
             for (int i = headerBytes.length; i < padded; i++) {
                 out.write(' ');
@@ -51,7 +53,8 @@ public final class SafetensorsWriter {
     }
 
     static byte[] encode(float[] values, String dtype) {
-        ByteBuffer buf = ByteBuffer.allocate(values.length * (dtype.equals("F32") ? 4 : 2)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = ByteBuffer.allocate(values.length * (dtype.equals("F32") ? 4 : 2))
+                .order(ByteOrder.LITTLE_ENDIAN);
         for (float v : values) {
             switch (dtype) {
                 case "F32" -> buf.putFloat(v);

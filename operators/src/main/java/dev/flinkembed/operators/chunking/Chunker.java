@@ -27,8 +27,8 @@ public final class Chunker {
         int modelLimit = tokenizer.maxTokens();
         int requested = options.maxTokens() == null ? modelLimit : options.maxTokens();
         if (requested > modelLimit) {
-            throw new IllegalArgumentException("chunking.max-tokens " + requested + " exceeds the model's limit of "
-                    + modelLimit + " tokens");
+            throw new IllegalArgumentException(
+                    "chunking.max-tokens " + requested + " exceeds the model's limit of " + modelLimit + " tokens");
         }
         this.tokenizer = tokenizer;
         this.maxTokens = requested;
@@ -43,7 +43,8 @@ public final class Chunker {
 
     public List<Chunk> chunk(Document doc) {
         String prefix = titlePrefix(doc.title);
-        int budget = maxTokens - tokenizer.specialTokens()
+        int budget = maxTokens
+                - tokenizer.specialTokens()
                 - (prefix.isEmpty() ? 0 : tokenizer.spans(prefix).count());
         String text = doc.text;
         TokenSpans spans = tokenizer.spans(text);
@@ -127,8 +128,8 @@ public final class Chunker {
 
     static String sha256(String s) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(s.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -1,11 +1,11 @@
 package dev.flinkembed.operators.chunking;
 
 import dev.flinkembed.operators.deadletter.DeadLetters;
+import dev.flinkembed.operators.embedding.EmbeddingOptions;
 import dev.flinkembed.operators.metrics.AtomicLongCounter;
 import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.Document;
-import dev.flinkembed.operators.embedding.EmbeddingOptions;
 import dev.flinkembed.operators.sources.DocumentPolicy;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -24,7 +24,10 @@ public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
     public static final String DELETE_UNSUPPORTED = "delete-unsupported";
 
     /** What a delete operation becomes: a deletion marker for sinks that delete, else a dead letter. */
-    public enum Deletes { PASS_TO_SINK, DEAD_LETTER }
+    public enum Deletes {
+        PASS_TO_SINK,
+        DEAD_LETTER
+    }
 
     private final EmbeddingOptions embedding;
     private final ChunkingOptions options;
@@ -56,8 +59,15 @@ public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
             return;
         }
         if (Document.DELETE.equals(doc.op)) {
-            ctx.output(DeadLetters.TAG, DeadLetter.of(DeadLetter.CHUNK, DELETE_UNSUPPORTED, "op 'delete' needs a sink that can delete (pgvector or Kafka), not Parquet files",
-                    "chunking", "{\"id\":\"" + doc.id + "\",\"op\":\"delete\"}").forDocument(doc.id));
+            ctx.output(
+                    DeadLetters.TAG,
+                    DeadLetter.of(
+                                    DeadLetter.CHUNK,
+                                    DELETE_UNSUPPORTED,
+                                    "op 'delete' needs a sink that can delete (pgvector or Kafka), not Parquet files",
+                                    "chunking",
+                                    "{\"id\":\"" + doc.id + "\",\"op\":\"delete\"}")
+                            .forDocument(doc.id));
             return;
         }
         DeadLetter tooLarge = tooLarge(doc, options);
@@ -77,9 +87,14 @@ public final class ChunkingFunction extends ProcessFunction<Document, Chunk> {
         if (doc.text == null || doc.text.length() <= options.maxDocumentChars()) {
             return null;
         }
-        return DeadLetter.of(DeadLetter.CHUNK, DocumentPolicy.TOO_LARGE, "document '" + doc.id + "' has "
-                + doc.text.length() + " characters, more than chunking.max-document-chars ("
-                + options.maxDocumentChars() + "); raise the limit to embed it", "chunking", doc.toJsonLine())
+        return DeadLetter.of(
+                        DeadLetter.CHUNK,
+                        DocumentPolicy.TOO_LARGE,
+                        "document '" + doc.id + "' has "
+                                + doc.text.length() + " characters, more than chunking.max-document-chars ("
+                                + options.maxDocumentChars() + "); raise the limit to embed it",
+                        "chunking",
+                        doc.toJsonLine())
                 .forDocument(doc.id);
     }
 

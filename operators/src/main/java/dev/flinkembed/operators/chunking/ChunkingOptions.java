@@ -12,9 +12,10 @@ public record ChunkingOptions(Integer maxTokens, int overlapTokens, boolean incl
 
     /** 4 million characters: a long novel (War and Peace has 3.2 million), about a million tokens. */
     public static final long DEFAULT_MAX_DOCUMENT_CHARS = 4_000_000;
+
     public static final int DEFAULT_OVERLAP_TOKENS = 32;
-    public static final ChunkingOptions DEFAULT = new ChunkingOptions(null, DEFAULT_OVERLAP_TOKENS, true,
-            DEFAULT_MAX_DOCUMENT_CHARS);
+    public static final ChunkingOptions DEFAULT =
+            new ChunkingOptions(null, DEFAULT_OVERLAP_TOKENS, true, DEFAULT_MAX_DOCUMENT_CHARS);
 
     public ChunkingOptions(Integer maxTokens, int overlapTokens, boolean includeTitle) {
         this(maxTokens, overlapTokens, includeTitle, DEFAULT_MAX_DOCUMENT_CHARS);

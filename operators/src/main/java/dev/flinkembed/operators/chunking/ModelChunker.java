@@ -1,7 +1,7 @@
 package dev.flinkembed.operators.chunking;
 
-import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
+import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.ModelInfo;
 import dev.flinkembed.runtime.loading.ModelLoader;
@@ -28,7 +28,8 @@ public final class ModelChunker implements AutoCloseable {
     /** With the embedding set-up's tokenizer: the tokenizer alone when the vectors come from a remote server. */
     public static ModelChunker open(EmbeddingOptions embedding, ChunkingOptions options) {
         ModelOptions model = ModelFolderCache.localize(embedding.model());
-        return embedding.isRemote() ? new ModelChunker(null, ModelLoader.loadTokenizer(model), options)
+        return embedding.isRemote()
+                ? new ModelChunker(null, ModelLoader.loadTokenizer(model), options)
                 : new ModelChunker(InProcessEmbeddingModel.open(model), null, options);
     }
 

@@ -13,7 +13,7 @@ public final class ConfigException extends IllegalArgumentException {
     }
 
     public static ConfigException badValue(String key, String value, String accepted) {
-        return new ConfigException("configuration key '" + key + "': value '" + value + "' is not accepted; "
-                + accepted);
+        return new ConfigException(
+                "configuration key '" + key + "': value '" + value + "' is not accepted; " + accepted);
     }
 }

@@ -12,8 +12,8 @@ import org.apache.flink.util.TimeUtils;
  * {@code --help}. Components declare their keys next to themselves (as flink-connector-jdbc's JdbcConnectorOptions);
  * the job configuration, YAML, {@code --set}, CLI flags and a SQL WITH map all go through {@link #parse}.
  */
-public record ConfigKey<T>(String name, Function<String, T> parser, String defaultValue, String accepted,
-                           String description) {
+public record ConfigKey<T>(
+        String name, Function<String, T> parser, String defaultValue, String accepted, String description) {
 
     public T parse(String value) {
         try {
@@ -34,21 +34,31 @@ public record ConfigKey<T>(String name, Function<String, T> parser, String defau
     }
 
     private static ConfigKey<Integer> intAtLeast(int min, String name, String def, String description) {
-        return new ConfigKey<>(name, v -> {
-            int i = Integer.parseInt(v);
-            if (i < min) {
-                throw new IllegalArgumentException();
-            }
-            return i;
-        }, def, "accepted: a whole number ≥ " + min, description);
+        return new ConfigKey<>(
+                name,
+                v -> {
+                    int i = Integer.parseInt(v);
+                    if (i < min) {
+                        throw new IllegalArgumentException();
+                    }
+                    return i;
+                },
+                def,
+                "accepted: a whole number ≥ " + min,
+                description);
     }
 
     public static ConfigKey<Boolean> bool(String name, String def, String description) {
-        return new ConfigKey<>(name, v -> switch (v.toLowerCase(Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException();
-        }, def, "accepted: true, false", description);
+        return new ConfigKey<>(
+                name,
+                v -> switch (v.toLowerCase(Locale.ROOT)) {
+                    case "true" -> true;
+                    case "false" -> false;
+                    default -> throw new IllegalArgumentException();
+                },
+                def,
+                "accepted: true, false",
+                description);
     }
 
     public static ConfigKey<String> string(String name, String def, String description) {
@@ -57,23 +67,33 @@ public record ConfigKey<T>(String name, Function<String, T> parser, String defau
 
     public static ConfigKey<String> oneOf(String name, String def, String description, String... values) {
         List<String> allowed = List.of(values);
-        return new ConfigKey<>(name, v -> {
-            if (!allowed.contains(v)) {
-                throw new IllegalArgumentException();
-            }
-            return v;
-        }, def, "accepted: " + String.join(", ", values), description);
+        return new ConfigKey<>(
+                name,
+                v -> {
+                    if (!allowed.contains(v)) {
+                        throw new IllegalArgumentException();
+                    }
+                    return v;
+                },
+                def,
+                "accepted: " + String.join(", ", values),
+                description);
     }
 
     /** A number from 0 to 1 (a share). */
     public static ConfigKey<Double> fraction(String name, String def, String description) {
-        return new ConfigKey<>(name, v -> {
-            double d = Double.parseDouble(v);
-            if (!(d >= 0 && d <= 1)) {
-                throw new IllegalArgumentException();
-            }
-            return d;
-        }, def, "accepted: a number from 0 to 1, e.g. 0.1", description);
+        return new ConfigKey<>(
+                name,
+                v -> {
+                    double d = Double.parseDouble(v);
+                    if (!(d >= 0 && d <= 1)) {
+                        throw new IllegalArgumentException();
+                    }
+                    return d;
+                },
+                def,
+                "accepted: a number from 0 to 1, e.g. 0.1",
+                description);
     }
 
     /**
@@ -81,22 +101,32 @@ public record ConfigKey<T>(String name, Function<String, T> parser, String defau
      * (e.g. 50ms, 10s, 2min; a bare number is milliseconds).
      */
     public static ConfigKey<Long> duration(String name, String def, String description) {
-        return new ConfigKey<>(name, v -> {
-            if (v.strip().startsWith("-")) {
-                throw new IllegalArgumentException();
-            }
-            return TimeUtils.parseDuration(v).toMillis();
-        }, def, "accepted: a duration such as 50ms, 10s or 2min (a bare number is milliseconds)", description);
+        return new ConfigKey<>(
+                name,
+                v -> {
+                    if (v.strip().startsWith("-")) {
+                        throw new IllegalArgumentException();
+                    }
+                    return TimeUtils.parseDuration(v).toMillis();
+                },
+                def,
+                "accepted: a duration such as 50ms, 10s or 2min (a bare number is milliseconds)",
+                description);
     }
 
     /** A size in bytes, parsed by Flink's {@link MemorySize} (binary: 64mb = 64 × 2^20 bytes); at least 1. */
     public static ConfigKey<Long> bytes(String name, String def, String description) {
-        return new ConfigKey<>(name, v -> {
-            long n = MemorySize.parse(v).getBytes();
-            if (n < 1) {
-                throw new IllegalArgumentException();
-            }
-            return n;
-        }, def, "accepted: a size such as 512kb, 64mb or 1gb (a bare number is bytes)", description);
+        return new ConfigKey<>(
+                name,
+                v -> {
+                    long n = MemorySize.parse(v).getBytes();
+                    if (n < 1) {
+                        throw new IllegalArgumentException();
+                    }
+                    return n;
+                },
+                def,
+                "accepted: a size such as 512kb, 64mb or 1gb (a bare number is bytes)",
+                description);
     }
 }

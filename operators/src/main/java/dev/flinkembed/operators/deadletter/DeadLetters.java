@@ -6,8 +6,7 @@ import org.apache.flink.util.OutputTag;
 /** The side output that carries dead letters from every operator that can reject a record. */
 public final class DeadLetters {
 
-    public static final OutputTag<DeadLetter> TAG = new OutputTag<>("dead-letters") { };
+    public static final OutputTag<DeadLetter> TAG = new OutputTag<>("dead-letters") {};
 
-    private DeadLetters() {
-    }
+    private DeadLetters() {}
 }

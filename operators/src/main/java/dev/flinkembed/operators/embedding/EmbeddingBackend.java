@@ -32,8 +32,11 @@ public interface EmbeddingBackend extends AutoCloseable {
      * @param operatorContext the operator's own runtime context (it knows the TaskManager: slots, memory budget)
      * @param listener        told of every batch (metrics)
      */
-    static EmbeddingBackend open(EmbeddingOptions options, RuntimeContext operatorContext,
-                                 Consumer<BatchStats> listener, String threadName) {
+    static EmbeddingBackend open(
+            EmbeddingOptions options,
+            RuntimeContext operatorContext,
+            Consumer<BatchStats> listener,
+            String threadName) {
         return options.isRemote()
                 ? RemoteBackend.open(options.model(), options.remote(), listener, threadName)
                 : InProcessBackend.open(options, operatorContext, listener, threadName);

@@ -60,18 +60,26 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
             return;
         }
         backend.embedder().submit(EmbeddingInput.document(chunk.embedText)).whenComplete((embedding, error) -> {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause =
+                    error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             String invalid = cause == null ? vectors.problem(embedding.vector()) : null;
             if (cause instanceof InputRejectedException) {
                 resultFuture.complete(List.of(EmbeddedChunk.refused(chunk, REFUSED_BY_MODEL, cause.getMessage())));
             } else if (invalid != null) {
                 resultFuture.complete(List.of(EmbeddedChunk.refused(chunk, VectorCheck.INVALID_VECTOR, invalid)));
             } else if (cause != null) {
-                resultFuture.completeExceptionally(refusedForGood(cause)
-                        ? new org.apache.flink.runtime.execution.SuppressRestartsException(cause) : cause);
+                resultFuture.completeExceptionally(
+                        refusedForGood(cause)
+                                ? new org.apache.flink.runtime.execution.SuppressRestartsException(cause)
+                                : cause);
             } else {
-                resultFuture.complete(List.of(EmbeddedChunk.of(chunk, embedding.vector(), embedding.tokens(),
-                        backend.modelName(), backend.fingerprint(), System.currentTimeMillis())));
+                resultFuture.complete(List.of(EmbeddedChunk.of(
+                        chunk,
+                        embedding.vector(),
+                        embedding.tokens(),
+                        backend.modelName(),
+                        backend.fingerprint(),
+                        System.currentTimeMillis())));
             }
         });
     }

@@ -10,8 +10,15 @@ import java.io.Serializable;
  * oldest chunk's wait), and the Flink async queue (capacity per slot, timeout per chunk); with {@code remote} set, the
  * vectors come from a server instead of the in-process model.
  */
-public record EmbeddingOptions(ModelOptions model, long flushTokens, long maxWaitMillis, int capacity,
-                               long timeoutMillis, RemoteOptions remote, GoldenVectors golden) implements Serializable {
+public record EmbeddingOptions(
+        ModelOptions model,
+        long flushTokens,
+        long maxWaitMillis,
+        int capacity,
+        long timeoutMillis,
+        RemoteOptions remote,
+        GoldenVectors golden)
+        implements Serializable {
 
     /** Vectors come from an OpenAI-compatible server; {@code model} then only names the tokenizer. */
     public boolean isRemote() {

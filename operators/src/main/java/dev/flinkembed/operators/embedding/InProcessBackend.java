@@ -31,14 +31,17 @@ final class InProcessBackend implements EmbeddingBackend {
         this.embedder = embedder;
     }
 
-    static InProcessBackend open(EmbeddingOptions options, RuntimeContext operatorContext,
-                                 Consumer<BatchStats> listener, String threadName) {
+    static InProcessBackend open(
+            EmbeddingOptions options,
+            RuntimeContext operatorContext,
+            Consumer<BatchStats> listener,
+            String threadName) {
         TaskManagerResources tm = TaskManagerResources.of(operatorContext);
         NativeThreads.Plan threads = NativeThreads.plan(tm.cores(), tm.slots());
         InProcessEmbeddingModel model;
         try {
-            model = InProcessEmbeddingModel.open(ModelFolderCache.localize(options.model()), tm.nativeBudget(),
-                    threads.workers());
+            model = InProcessEmbeddingModel.open(
+                    ModelFolderCache.localize(options.model()), tm.nativeBudget(), threads.workers());
         } catch (MemoryBudgetException e) {
             // A configuration error: restarting the job cannot help, so fail it at once with the message.
             throw new SuppressRestartsException(e);
@@ -46,18 +49,29 @@ final class InProcessBackend implements EmbeddingBackend {
         if (options.golden() != null) {
             checkGolden(options, model);
         }
-        return new InProcessBackend(model, new MicroBatcher(model, options.flushTokens(),
-                Duration.ofMillis(options.maxWaitMillis()), listener, threadName, threads.workers(),
-                threads.threadsPerWorker()));
+        return new InProcessBackend(
+                model,
+                new MicroBatcher(
+                        model,
+                        options.flushTokens(),
+                        Duration.ofMillis(options.maxWaitMillis()),
+                        listener,
+                        threadName,
+                        threads.workers(),
+                        threads.threadsPerWorker()));
     }
 
     /** model.golden: the model must reproduce its golden vectors here, or the job fails before any data moves. */
     private static void checkGolden(EmbeddingOptions options, InProcessEmbeddingModel model) {
         try {
             // Forward passes off the task thread, which would otherwise keep a libgomp team of its own.
-            double worst = NativeThreads.onOwnThread("flink-embed-golden-check", () -> options.golden().check(model));
-            LOG.info("Model {} matches its golden vectors ({}): worst probe cosine {}", model.info().name(),
-                    options.golden().source(), String.format("%.7f", worst));
+            double worst = NativeThreads.onOwnThread(
+                    "flink-embed-golden-check", () -> options.golden().check(model));
+            LOG.info(
+                    "Model {} matches its golden vectors ({}): worst probe cosine {}",
+                    model.info().name(),
+                    options.golden().source(),
+                    String.format("%.7f", worst));
         } catch (IllegalStateException e) {
             model.close();
             throw new SuppressRestartsException(e); // the same model fails the same way after a restart

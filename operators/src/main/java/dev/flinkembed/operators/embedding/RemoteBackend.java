@@ -25,8 +25,8 @@ public final class RemoteBackend implements EmbeddingBackend {
     private final String fingerprint;
     private final int dimensions;
 
-    private RemoteBackend(ModelTokenizer tokenizer, RemoteEmbedder embedder, String name, String fingerprint,
-                          int dimensions) {
+    private RemoteBackend(
+            ModelTokenizer tokenizer, RemoteEmbedder embedder, String name, String fingerprint, int dimensions) {
         this.dimensions = dimensions;
         this.tokenizer = tokenizer;
         this.embedder = embedder;
@@ -37,9 +37,13 @@ public final class RemoteBackend implements EmbeddingBackend {
     static RemoteBackend open(ModelOptions model, RemoteOptions remote, Consumer<BatchStats> listener, String thread) {
         ModelTokenizer tokenizer = ModelLoader.loadTokenizer(ModelFolderCache.localize(model));
         String prefix = documentPrefix(model);
-        RemoteEmbedder embedder = new RemoteEmbedder(remote, in -> prefix + in.text(),
-                text -> tokenizer.encode(text).ids().length, listener, thread);
-        return new RemoteBackend(tokenizer, embedder, name(remote), fingerprint(remote, model),
+        RemoteEmbedder embedder = new RemoteEmbedder(
+                remote, in -> prefix + in.text(), text -> tokenizer.encode(text).ids().length, listener, thread);
+        return new RemoteBackend(
+                tokenizer,
+                embedder,
+                name(remote),
+                fingerprint(remote, model),
                 remote.dimensions() == null ? 0 : remote.dimensions());
     }
 

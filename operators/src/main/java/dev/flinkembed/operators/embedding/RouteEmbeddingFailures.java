@@ -19,12 +19,22 @@ public final class RouteEmbeddingFailures extends ProcessFunction<EmbeddedChunk,
             out.collect(e);
             return;
         }
-        ObjectNode original = JSON.createObjectNode().put("doc_id", e.docId).put("chunk_index", e.chunkIndex)
-                .put("chunk_count", e.chunkCount).put("start_char", e.startChar).put("end_char", e.endChar)
+        ObjectNode original = JSON.createObjectNode()
+                .put("doc_id", e.docId)
+                .put("chunk_index", e.chunkIndex)
+                .put("chunk_count", e.chunkCount)
+                .put("start_char", e.startChar)
+                .put("end_char", e.endChar)
                 .put("text", e.text);
-        ctx.output(DeadLetters.TAG, DeadLetter.of(DeadLetter.EMBED, e.errorKind, "embedding refused: " + e.error
-                + " (chunk " + e.chunkIndex + " of " + e.chunkCount + ")", "embed " + e.docId + "#" + e.chunkIndex,
-                original.toString())
-                .forDocument(e.docId));
+        ctx.output(
+                DeadLetters.TAG,
+                DeadLetter.of(
+                                DeadLetter.EMBED,
+                                e.errorKind,
+                                "embedding refused: " + e.error + " (chunk " + e.chunkIndex + " of " + e.chunkCount
+                                        + ")",
+                                "embed " + e.docId + "#" + e.chunkIndex,
+                                original.toString())
+                        .forDocument(e.docId));
     }
 }

@@ -20,8 +20,7 @@ public final class Locations {
     /** A URI scheme of two or more letters (one letter is a Windows drive, which is a local path). */
     private static final Pattern SCHEME = Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.-]+:.*");
 
-    private Locations() {
-    }
+    private Locations() {}
 
     /** True when {@code location} names a URI with a scheme rather than a plain local path. */
     public static boolean isUri(String location) {
@@ -32,10 +31,12 @@ public final class Locations {
     public static Path of(String location) {
         if (isUri(location)) {
             String trimmed = location.length() > 1 && location.endsWith("/") && !location.endsWith("://")
-                    ? location.substring(0, location.length() - 1) : location;
+                    ? location.substring(0, location.length() - 1)
+                    : location;
             return new Path(URI.create(trimmed));
         }
-        return new Path(java.nio.file.Path.of(location).toAbsolutePath().normalize().toUri());
+        return new Path(
+                java.nio.file.Path.of(location).toAbsolutePath().normalize().toUri());
     }
 
     /** How a path is shown to users: a local file as its plain path, anything else as its URI. */
@@ -78,7 +79,8 @@ public final class Locations {
             root = root.getCause();
         }
         String rootMessage = firstLine(String.valueOf(root.getMessage()));
-        return root == e || message.contains(rootMessage) ? message
+        return root == e || message.contains(rootMessage)
+                ? message
                 : message + " (" + root.getClass().getSimpleName() + ": " + rootMessage + ")";
     }
 

@@ -50,12 +50,12 @@ public final class ModelFolderCache {
     private static final String MANIFEST = ".flink-embed-manifest";
     /** One copy at a time per URI within this JVM (a FileLock is held per JVM, not per thread). */
     private static final Map<String, Object> JVM_LOCKS = new ConcurrentHashMap<>();
+
     private static final java.util.concurrent.atomic.AtomicLong COPIES = new java.util.concurrent.atomic.AtomicLong();
     /** Local copies whose files this JVM re-hashed against their manifest (once per JVM is enough). */
     private static final java.util.Set<java.nio.file.Path> VERIFIED = ConcurrentHashMap.newKeySet();
 
-    private ModelFolderCache() {
-    }
+    private ModelFolderCache() {}
 
     /** {@code options} with a remote model folder replaced by its local copy; local folders and built-ins as they are. */
     public static ModelOptions localize(ModelOptions options) {
@@ -116,9 +116,12 @@ public final class ModelFolderCache {
             return java.nio.file.Path.of(property);
         }
         String configured = System.getenv("FLINK_EMBED_MODEL_CACHE");
-        return configured != null ? java.nio.file.Path.of(configured)
-                : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "flink-embed-models-"
-                + System.getProperty("user.name", "unknown").replaceAll("[^A-Za-z0-9_.-]", "_"));
+        return configured != null
+                ? java.nio.file.Path.of(configured)
+                : java.nio.file.Path.of(
+                        System.getProperty("java.io.tmpdir"),
+                        "flink-embed-models-"
+                                + System.getProperty("user.name", "unknown").replaceAll("[^A-Za-z0-9_.-]", "_"));
     }
 
     /** Creates {@code dir} private (0700) when missing; refuses a link, another owner, or write access for others. */
@@ -131,8 +134,10 @@ public final class ModelFolderCache {
             Files.createDirectories(dir.getParent());
             try {
                 if (posix) {
-                    Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                    Files.createDirectory(
+                            dir,
+                            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
                 } else {
                     Files.createDirectory(dir);
                 }
@@ -143,8 +148,8 @@ public final class ModelFolderCache {
         if (!posix) {
             return;
         }
-        java.nio.file.attribute.PosixFileAttributes a = Files.readAttributes(dir,
-                java.nio.file.attribute.PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        java.nio.file.attribute.PosixFileAttributes a = Files.readAttributes(
+                dir, java.nio.file.attribute.PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
         String me = System.getProperty("user.name");
         if (!a.isDirectory() || (me != null && !a.owner().getName().equals(me))) {
             throw new IOException(dir + " belongs to " + a.owner().getName() + ", not to " + me
@@ -153,24 +158,29 @@ public final class ModelFolderCache {
         java.util.Set<java.nio.file.attribute.PosixFilePermission> p = a.permissions();
         if (p.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
                 || p.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
-            throw new IOException(dir + " may be written by other users (" + java.nio.file.attribute
-                    .PosixFilePermissions.toString(p) + "): chmod 700 it, or set FLINK_EMBED_MODEL_CACHE to a "
-                    + "private folder");
+            throw new IOException(
+                    dir + " may be written by other users (" + java.nio.file.attribute.PosixFilePermissions.toString(p)
+                            + "): chmod 700 it, or set FLINK_EMBED_MODEL_CACHE to a "
+                            + "private folder");
         }
     }
 
     /** The local copy of the folder at {@code uri}, made now if there is none or the remote one changed. */
     public static java.nio.file.Path localCopy(String uri) {
         Path remote = Locations.of(uri);
-        String key = sha256Hex(remote.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+        String key =
+                sha256Hex(remote.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
         java.nio.file.Path root = cacheRoot();
         java.nio.file.Path target = root.resolve(key).resolve(remote.getName());
         synchronized (JVM_LOCKS.computeIfAbsent(key, k -> new Object())) {
             try {
                 privateFolder(root);
-                try (FileChannel lockFile = FileChannel.open(root.resolve(key + ".lock"), StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                     FileLock ignored = lockFile.lock()) {
+                try (FileChannel lockFile = FileChannel.open(
+                                root.resolve(key + ".lock"),
+                                StandardOpenOption.CREATE,
+                                StandardOpenOption.WRITE,
+                                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                        FileLock ignored = lockFile.lock()) {
                     List<RemoteFile> files = list(remote);
                     String manifest = manifest(files);
                     refuseLinks(root.resolve(key));
@@ -185,15 +195,14 @@ public final class ModelFolderCache {
                     return target;
                 }
             } catch (IOException e) { // the model's location is configuration: its fault is named with it
-                throw new IllegalArgumentException("model '" + uri + "' cannot be copied to " + target + ": "
-                        + Locations.reason(e), e);
+                throw new IllegalArgumentException(
+                        "model '" + uri + "' cannot be copied to " + target + ": " + Locations.reason(e), e);
             }
         }
     }
 
     /** A remote file, its path relative to the folder and what was measured while copying it. */
-    private record RemoteFile(FileStatus status, String relative) {
-    }
+    private record RemoteFile(FileStatus status, String relative) {}
 
     private static List<RemoteFile> list(Path folder) throws IOException {
         FileSystem fs = Locations.fileSystem(folder);
@@ -214,7 +223,8 @@ public final class ModelFolderCache {
         if (children == null) {
             return;
         }
-        java.util.Arrays.sort(children, java.util.Comparator.comparing(s -> s.getPath().getName()));
+        java.util.Arrays.sort(
+                children, java.util.Comparator.comparing(s -> s.getPath().getName()));
         for (FileStatus child : children) {
             String name = prefix + child.getPath().getName();
             if (child.isDir()) {
@@ -229,8 +239,12 @@ public final class ModelFolderCache {
     private static String manifest(List<RemoteFile> files) {
         StringBuilder s = new StringBuilder();
         for (RemoteFile f : files) {
-            s.append(f.relative()).append('\t').append(f.status().getLen()).append('\t')
-                    .append(f.status().getModificationTime()).append('\n');
+            s.append(f.relative())
+                    .append('\t')
+                    .append(f.status().getLen())
+                    .append('\t')
+                    .append(f.status().getModificationTime())
+                    .append('\n');
         }
         return s.toString();
     }
@@ -262,9 +276,13 @@ public final class ModelFolderCache {
             }
             Files.createDirectories(local.getParent());
             MessageDigest downloaded = sha256();
-            try (InputStream in = new DigestInputStream(f.status().getPath().getFileSystem().open(f.status().getPath()),
-                    downloaded); OutputStream out = Files.newOutputStream(local, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (InputStream in = new DigestInputStream(
+                            f.status().getPath().getFileSystem().open(f.status().getPath()), downloaded);
+                    OutputStream out = Files.newOutputStream(
+                            local,
+                            StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.WRITE,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 in.transferTo(out);
             }
             long size = Files.size(local);
@@ -275,8 +293,8 @@ public final class ModelFolderCache {
             String hash = HexFormat.of().formatHex(downloaded.digest());
             String onDisk = sha256Of(local);
             if (!hash.equals(onDisk)) {
-                throw new IOException(f.relative() + ": SHA-256 " + onDisk + " on the local disk, " + hash
-                        + " as downloaded");
+                throw new IOException(
+                        f.relative() + ": SHA-256 " + onDisk + " on the local disk, " + hash + " as downloaded");
             }
             written.append(lines[i]).append('\t').append(hash).append('\n');
             bytes += size;
@@ -286,8 +304,13 @@ public final class ModelFolderCache {
         Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
         COPIES.incrementAndGet();
         VERIFIED.add(target); // hashed twice while copying
-        LOG.info("Model {}: copied {} files ({} MB) to {} in {} ms, sizes and SHA-256 verified", uri, files.size(),
-                bytes >> 20, target, (System.nanoTime() - start) / 1_000_000);
+        LOG.info(
+                "Model {}: copied {} files ({} MB) to {} in {} ms, sizes and SHA-256 verified",
+                uri,
+                files.size(),
+                bytes >> 20,
+                target,
+                (System.nanoTime() - start) / 1_000_000);
     }
 
     /**
@@ -307,16 +330,24 @@ public final class ModelFolderCache {
             String[] cols = line.split("\t");
             java.nio.file.Path local = target.resolve(cols[0]).normalize();
             String hash = cols[cols.length - 1];
-            if (!local.startsWith(target) || !Files.isRegularFile(local, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            if (!local.startsWith(target)
+                    || !Files.isRegularFile(local, java.nio.file.LinkOption.NOFOLLOW_LINKS)
                     || !sha256Of(local).equals(hash)) {
-                LOG.warn("Model {}: the local copy of {} in {} is missing, a link or not what was copied (SHA-256 "
-                        + "differs from the manifest): copying the model again", uri, cols[0], target);
+                LOG.warn(
+                        "Model {}: the local copy of {} in {} is missing, a link or not what was copied (SHA-256 "
+                                + "differs from the manifest): copying the model again",
+                        uri,
+                        cols[0],
+                        target);
                 return false;
             }
             bytes += Files.size(local);
         }
         VERIFIED.add(target);
-        LOG.info("Model {}: {} MB of the local copy re-checked against their SHA-256 in {} ms", uri, bytes >> 20,
+        LOG.info(
+                "Model {}: {} MB of the local copy re-checked against their SHA-256 in {} ms",
+                uri,
+                bytes >> 20,
                 (System.nanoTime() - start) / 1_000_000);
         return true;
     }
@@ -360,7 +391,8 @@ public final class ModelFolderCache {
             return;
         }
         try (Stream<java.nio.file.Path> all = Files.walk(dir)) {
-            for (java.nio.file.Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (java.nio.file.Path p :
+                    all.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
         }

@@ -35,7 +35,9 @@ public final class CountDeadLetters extends RichMapFunction<DeadLetter, DeadLett
         String kind = d.kind == null ? "unknown" : d.kind;
         String key = stage + "/" + kind;
         counters.computeIfAbsent(key, k -> group.addGroup(stage).counter(kind)).inc();
-        accumulators.computeIfAbsent(key, k -> AtomicLongCounter.register(getRuntimeContext(), PREFIX + k)).add(1L);
+        accumulators
+                .computeIfAbsent(key, k -> AtomicLongCounter.register(getRuntimeContext(), PREFIX + k))
+                .add(1L);
         return d;
     }
 }

@@ -20,10 +20,10 @@ public class Chunk {
     public String contentHash;
     /** Where the change came from in Kafka (stream job); -1 when read from files. */
     public int sourcePartition = -1;
+
     public long sourceOffset = -1;
 
-    public Chunk() {
-    }
+    public Chunk() {}
 
     /** The marker of a deleted document (chunk count 0): the embedding operator passes it on without the model. */
     public static Chunk deletion(String docId) {

@@ -20,6 +20,7 @@ public class DeadLetter {
 
     /** The stages that can refuse a record. */
     public static final String PARSE = "parse";
+
     public static final String CHUNK = "chunk";
     public static final String EMBED = "embed";
     public static final String WRITE = "write";
@@ -28,6 +29,7 @@ public class DeadLetter {
     public String kind;
     /** The document's id when it is known (null for a record that is not a document at all). */
     public String docId;
+
     public String reason;
     public String source;
     public String original;
@@ -36,8 +38,7 @@ public class DeadLetter {
     /** The Kafka key of the original message, when it came from Kafka (null otherwise). */
     public byte[] key;
 
-    public DeadLetter() {
-    }
+    public DeadLetter() {}
 
     public static DeadLetter of(String stage, String kind, String reason, String source, String original) {
         DeadLetter d = new DeadLetter();
@@ -53,10 +54,12 @@ public class DeadLetter {
     public static DeadLetter ofBytes(String stage, String kind, String reason, String source, byte[] original) {
         DeadLetter d = of(stage, kind, reason, source, null);
         try {
-            d.original = StandardCharsets.UTF_8.newDecoder()
+            d.original = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(original)).toString();
+                    .decode(ByteBuffer.wrap(original))
+                    .toString();
         } catch (CharacterCodingException e) {
             d.original = Base64.getEncoder().encodeToString(original);
             d.originalIsBase64 = true;

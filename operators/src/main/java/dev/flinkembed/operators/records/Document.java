@@ -22,10 +22,10 @@ public class Document {
     public String op = UPSERT;
     /** Where the change came from in Kafka (stream job); -1 when read from files. */
     public int sourcePartition = -1;
+
     public long sourceOffset = -1;
 
-    public Document() {
-    }
+    public Document() {}
 
     public Document(String id, String text, String title, Map<String, String> metadata, String op) {
         this.id = id;
@@ -37,7 +37,8 @@ public class Document {
 
     /** The document as one line of flink-embed's JSON Lines input, so a dead letter can be fixed and replayed. */
     public String toJsonLine() {
-        com.fasterxml.jackson.databind.node.ObjectNode n = JSON.createObjectNode().put("id", id).put("text", text);
+        com.fasterxml.jackson.databind.node.ObjectNode n =
+                JSON.createObjectNode().put("id", id).put("text", text);
         if (title != null) {
             n.put("title", title);
         }
@@ -57,8 +58,12 @@ public class Document {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Document d && Objects.equals(id, d.id) && Objects.equals(text, d.text)
-                && Objects.equals(title, d.title) && Objects.equals(metadata, d.metadata) && Objects.equals(op, d.op);
+        return o instanceof Document d
+                && Objects.equals(id, d.id)
+                && Objects.equals(text, d.text)
+                && Objects.equals(title, d.title)
+                && Objects.equals(metadata, d.metadata)
+                && Objects.equals(op, d.op);
     }
 
     @Override

@@ -24,6 +24,7 @@ public class EmbeddedChunk {
     public long embeddedAt;
     /** Where the change came from in Kafka (stream job); -1 when read from files. */
     public int sourcePartition = -1;
+
     public long sourceOffset = -1;
     /** Set when the backend refused this chunk (a remote server's 400): it goes to the dead letters, not a sink. */
     public String error;
@@ -36,8 +37,7 @@ public class EmbeddedChunk {
      */
     public boolean lineageOnly;
 
-    public EmbeddedChunk() {
-    }
+    public EmbeddedChunk() {}
 
     /**
      * A document deletion travelling the same path as its chunks (so it stays in order with them): no vector,
@@ -68,8 +68,8 @@ public class EmbeddedChunk {
         return chunkCount == 0;
     }
 
-    public static EmbeddedChunk of(Chunk c, float[] embedding, int tokens, String model, String fingerprint,
-                                   long embeddedAt) {
+    public static EmbeddedChunk of(
+            Chunk c, float[] embedding, int tokens, String model, String fingerprint, long embeddedAt) {
         EmbeddedChunk e = new EmbeddedChunk();
         e.docId = c.docId;
         e.chunkIndex = c.chunkIndex;

@@ -16,15 +16,21 @@ public class IndexedChunk {
     public String modelFingerprint;
     /** Set when read from an earlier Parquet output (bulk --previous): the vector that can be reused, and its lineage. */
     public float[] embedding;
+
     public int tokenCount;
     public String model;
     public long embeddedAt;
 
-    public IndexedChunk() {
-    }
+    public IndexedChunk() {}
 
-    public static IndexedChunk of(String docId, int chunkIndex, int chunkCount, int startChar, int endChar,
-                                  String contentHash, String fingerprint) {
+    public static IndexedChunk of(
+            String docId,
+            int chunkIndex,
+            int chunkCount,
+            int startChar,
+            int endChar,
+            String contentHash,
+            String fingerprint) {
         IndexedChunk c = new IndexedChunk();
         c.docId = docId;
         c.chunkIndex = chunkIndex;

@@ -3,13 +3,13 @@ package dev.flinkembed.operators.reindex;
 import dev.flinkembed.operators.chunking.Chunker;
 import dev.flinkembed.operators.chunking.ChunkingFunction;
 import dev.flinkembed.operators.chunking.ChunkingOptions;
-import dev.flinkembed.operators.deadletter.DeadLetters;
-import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.chunking.ModelChunker;
+import dev.flinkembed.operators.deadletter.DeadLetters;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
 import dev.flinkembed.operators.embedding.RemoteBackend;
 import dev.flinkembed.operators.metrics.AtomicLongCounter;
 import dev.flinkembed.operators.records.Chunk;
+import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.Document;
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.operators.records.IndexedChunk;
@@ -36,7 +36,7 @@ import org.apache.flink.util.OutputTag;
 public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Document, IndexedChunk, Chunk> {
 
     /** Writes that bypass the model: document deletions and lineage updates. */
-    public static final OutputTag<EmbeddedChunk> TABLE_WRITES = new OutputTag<>("table-writes") { };
+    public static final OutputTag<EmbeddedChunk> TABLE_WRITES = new OutputTag<>("table-writes") {};
 
     private final EmbeddingOptions embedding;
     private final ChunkingOptions chunking;
@@ -59,8 +59,8 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
      * embedded chunk carrying the earlier vector; nothing is deleted (documents no longer in the input are simply not
      * in the new snapshot).
      */
-    public ChunkDiffFunction(EmbeddingOptions embedding, ChunkingOptions chunking, boolean deleteAbsent,
-                             boolean reuseVectors) {
+    public ChunkDiffFunction(
+            EmbeddingOptions embedding, ChunkingOptions chunking, boolean deleteAbsent, boolean reuseVectors) {
         this.embedding = embedding;
         this.chunking = chunking;
         this.deleteAbsent = deleteAbsent && !reuseVectors;
@@ -74,12 +74,21 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
         // In-process: the tokenizer of the slot's shared model, whose fingerprint the embedding operator will write.
         modelChunker = ModelChunker.open(embedding, chunking);
         chunker = modelChunker.chunker();
-        fingerprint = embedding.isRemote() ? RemoteBackend.fingerprint(embedding.remote(), embedding.model())
+        fingerprint = embedding.isRemote()
+                ? RemoteBackend.fingerprint(embedding.remote(), embedding.model())
                 : modelChunker.modelInfo().fingerprint();
         counters = new HashMap<>();
-        for (String name : List.of(ReindexCounters.SCANNED, ReindexCounters.INDEXED, ReindexCounters.UNCHANGED,
-                ReindexCounters.CHANGED, ReindexCounters.NEW, ReindexCounters.DELETED, ReindexCounters.ABSENT_KEPT,
-                ReindexCounters.CHUNKS_TO_EMBED, ReindexCounters.CHUNKS_UNCHANGED, ReindexCounters.LINEAGE_UPDATES)) {
+        for (String name : List.of(
+                ReindexCounters.SCANNED,
+                ReindexCounters.INDEXED,
+                ReindexCounters.UNCHANGED,
+                ReindexCounters.CHANGED,
+                ReindexCounters.NEW,
+                ReindexCounters.DELETED,
+                ReindexCounters.ABSENT_KEPT,
+                ReindexCounters.CHUNKS_TO_EMBED,
+                ReindexCounters.CHUNKS_UNCHANGED,
+                ReindexCounters.LINEAGE_UPDATES)) {
             counters.put(name, AtomicLongCounter.register(getRuntimeContext(), name));
         }
     }
@@ -123,7 +132,7 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
             case NEW -> count(ReindexCounters.NEW, 1);
             case DELETED -> count(ReindexCounters.DELETED, 1);
             case ABSENT_KEPT -> count(ReindexCounters.ABSENT_KEPT, 1);
-            case NOTHING -> { }
+            case NOTHING -> {}
         }
         if (reuseVectors) {
             reuse(chunks, d, indexed, ctx);
@@ -141,7 +150,9 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
         count(ReindexCounters.CHUNKS_TO_EMBED, d.toEmbed().size());
         count(ReindexCounters.LINEAGE_UPDATES, d.lineageUpdates().size());
         if (chunks != null && d.kind() != ReindexDecision.Kind.NEW) {
-            count(ReindexCounters.CHUNKS_UNCHANGED, chunks.size() - d.toEmbed().size() - d.lineageUpdates().size());
+            count(
+                    ReindexCounters.CHUNKS_UNCHANGED,
+                    chunks.size() - d.toEmbed().size() - d.lineageUpdates().size());
         }
     }
 
@@ -157,8 +168,9 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
         for (Chunk c : chunks) {
             if (!embed.contains(c)) {
                 IndexedChunk r = byIndex.get(c.chunkIndex);
-                ctx.output(TABLE_WRITES, EmbeddedChunk.of(c, r.embedding, r.tokenCount, r.model, r.modelFingerprint,
-                        r.embeddedAt));
+                ctx.output(
+                        TABLE_WRITES,
+                        EmbeddedChunk.of(c, r.embedding, r.tokenCount, r.model, r.modelFingerprint, r.embeddedAt));
             }
         }
     }

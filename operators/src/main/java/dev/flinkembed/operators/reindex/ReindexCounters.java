@@ -7,16 +7,17 @@ public final class ReindexCounters {
     public static final String SCANNED = "reindex-documents-scanned";
     /** Distinct documents the index held before the run. */
     public static final String INDEXED = "reindex-documents-indexed";
+
     public static final String UNCHANGED = "reindex-documents-unchanged";
     public static final String CHANGED = "reindex-documents-changed";
     public static final String NEW = "reindex-documents-new";
     public static final String DELETED = "reindex-documents-deleted";
     /** In the index, not in the input, kept (incremental mode). */
     public static final String ABSENT_KEPT = "reindex-documents-absent-kept";
+
     public static final String CHUNKS_TO_EMBED = "reindex-chunks-to-embed";
     public static final String CHUNKS_UNCHANGED = "reindex-chunks-unchanged";
     public static final String LINEAGE_UPDATES = "reindex-chunks-lineage-updated";
 
-    private ReindexCounters() {
-    }
+    private ReindexCounters() {}
 }

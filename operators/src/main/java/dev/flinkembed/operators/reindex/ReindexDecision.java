@@ -21,7 +21,14 @@ import java.util.Map;
 public record ReindexDecision(Kind kind, List<Chunk> toEmbed, List<Chunk> lineageUpdates, boolean deleteDocument) {
 
     /** NEW: not in the index. CHANGED: some chunk differs. ABSENT_KEPT: in the index only, incremental mode. */
-    public enum Kind { UNCHANGED, CHANGED, NEW, DELETED, ABSENT_KEPT, NOTHING }
+    public enum Kind {
+        UNCHANGED,
+        CHANGED,
+        NEW,
+        DELETED,
+        ABSENT_KEPT,
+        NOTHING
+    }
 
     /**
      * @param chunks      the document's chunks now; null when the document is not in the input (or is a delete)
@@ -29,13 +36,14 @@ public record ReindexDecision(Kind kind, List<Chunk> toEmbed, List<Chunk> lineag
      * @param fingerprint the job's model fingerprint
      * @param deleteAbsent full-sync: a document in the index but not in the input is deleted
      */
-    public static ReindexDecision decide(List<Chunk> chunks, List<IndexedChunk> rows, String fingerprint,
-                                         boolean deleteAbsent) {
+    public static ReindexDecision decide(
+            List<Chunk> chunks, List<IndexedChunk> rows, String fingerprint, boolean deleteAbsent) {
         if (chunks == null) {
             if (rows.isEmpty()) {
                 return new ReindexDecision(Kind.NOTHING, List.of(), List.of(), false);
             }
-            return deleteAbsent ? new ReindexDecision(Kind.DELETED, List.of(), List.of(), true)
+            return deleteAbsent
+                    ? new ReindexDecision(Kind.DELETED, List.of(), List.of(), true)
                     : new ReindexDecision(Kind.ABSENT_KEPT, List.of(), List.of(), false);
         }
         if (rows.isEmpty()) {

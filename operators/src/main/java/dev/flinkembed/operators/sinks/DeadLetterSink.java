@@ -9,14 +9,15 @@ import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.
 /** Dead letters as JSON Lines files under a directory (one object a line: reason, source, original, at). */
 public final class DeadLetterSink {
 
-    private DeadLetterSink() {
-    }
+    private DeadLetterSink() {}
 
     public static FileSink<String> create(String directory) {
         return FileSink.forRowFormat(new Path(directory), new SimpleStringEncoder<String>("UTF-8"))
                 .withBucketAssigner(new BasePathBucketAssigner<>())
-                .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("dead-letter")
-                        .withPartSuffix(".jsonl").build())
+                .withOutputFileConfig(OutputFileConfig.builder()
+                        .withPartPrefix("dead-letter")
+                        .withPartSuffix(".jsonl")
+                        .build())
                 .build();
     }
 }

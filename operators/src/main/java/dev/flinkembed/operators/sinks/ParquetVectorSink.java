@@ -1,21 +1,21 @@
 package dev.flinkembed.operators.sinks;
 
+import dev.flinkembed.operators.embedding.EmbeddingOptions;
+import dev.flinkembed.operators.embedding.RemoteBackend;
 import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.ModelInfo;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import dev.flinkembed.runtime.remote.RemoteOptions;
-import dev.flinkembed.operators.embedding.EmbeddingOptions;
-import dev.flinkembed.operators.embedding.RemoteBackend;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.formats.parquet.ParquetWriterFactory;
-import org.apache.flink.streaming.api.functions.sink.filesystem.OutputFileConfig;
 import org.apache.flink.streaming.api.functions.sink.filesystem.BucketAssigner;
+import org.apache.flink.streaming.api.functions.sink.filesystem.OutputFileConfig;
 import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.BasePathBucketAssigner;
 import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.DateTimeBucketAssigner;
 
@@ -28,11 +28,11 @@ public final class ParquetVectorSink {
 
     public static final String META_PREFIX = "flink-embed.";
 
-    private ParquetVectorSink() {
-    }
+    private ParquetVectorSink() {}
 
     public static FileSink<EmbeddedChunk> create(String directory, ModelOptions model) {
-        return create(directory, new ParquetWriterFactory<>(out -> ParquetVectorWriter.create(out, fileMetadata(model))));
+        return create(
+                directory, new ParquetWriterFactory<>(out -> ParquetVectorWriter.create(out, fileMetadata(model))));
     }
 
     /** With the remote backend the file metadata names the server's model (no local weights are loaded). */
@@ -49,8 +49,11 @@ public final class ParquetVectorSink {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(META_PREFIX + "model", RemoteBackend.name(remote));
         meta.put(META_PREFIX + "remote-url", remote.url());
-        meta.put(META_PREFIX + "dimensions", remote.dimensions() == null ? "server default"
-                : remote.dimensions().toString());
+        meta.put(
+                META_PREFIX + "dimensions",
+                remote.dimensions() == null
+                        ? "server default"
+                        : remote.dimensions().toString());
         meta.put(META_PREFIX + "model-fingerprint", RemoteBackend.fingerprint(remote, embedding.model()));
         return meta;
     }
@@ -60,11 +63,12 @@ public final class ParquetVectorSink {
      * visible (renamed from hidden in-progress names) only when it completes, so readers see each change once.
      * {@code hourly}: under {@code dt=YYYY-MM-DD/hr=HH} folders of the hour (UTC) the rows were written.
      */
-    public static FileSink<EmbeddedChunk> createChangelog(String directory, EmbeddingOptions embedding, boolean hourly) {
+    public static FileSink<EmbeddedChunk> createChangelog(
+            String directory, EmbeddingOptions embedding, boolean hourly) {
         Map<String, String> remoteMeta = embedding.isRemote() ? remoteMetadata(embedding) : null;
         ModelOptions model = embedding.model();
-        ParquetWriterFactory<EmbeddedChunk> factory = new ParquetWriterFactory<>(out -> ParquetVectorWriter
-                .createChangelog(out, remoteMeta != null ? remoteMeta : fileMetadata(model)));
+        ParquetWriterFactory<EmbeddedChunk> factory = new ParquetWriterFactory<>(
+                out -> ParquetVectorWriter.createChangelog(out, remoteMeta != null ? remoteMeta : fileMetadata(model)));
         BucketAssigner<EmbeddedChunk, String> buckets = hourly
                 ? new DateTimeBucketAssigner<>("'dt='yyyy-MM-dd'/hr='HH", java.time.ZoneOffset.UTC)
                 : new BasePathBucketAssigner<>();
@@ -75,11 +79,15 @@ public final class ParquetVectorSink {
         return create(directory, factory, new BasePathBucketAssigner<>());
     }
 
-    private static FileSink<EmbeddedChunk> create(String directory, ParquetWriterFactory<EmbeddedChunk> factory,
-                                                  BucketAssigner<EmbeddedChunk, String> buckets) {
+    private static FileSink<EmbeddedChunk> create(
+            String directory,
+            ParquetWriterFactory<EmbeddedChunk> factory,
+            BucketAssigner<EmbeddedChunk, String> buckets) {
         return FileSink.forBulkFormat(new Path(directory), factory)
                 .withBucketAssigner(buckets)
-                .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(".parquet")
+                .withOutputFileConfig(OutputFileConfig.builder()
+                        .withPartPrefix("part")
+                        .withPartSuffix(".parquet")
                         .build())
                 .build();
     }

@@ -19,10 +19,10 @@ import org.apache.parquet.io.api.RecordConsumer;
  */
 final class ParquetVectorWriter {
 
-    private ParquetVectorWriter() {
-    }
+    private ParquetVectorWriter() {}
 
-    static ParquetWriter<EmbeddedChunk> create(OutputFile out, Map<String, String> fileMetadata) throws java.io.IOException {
+    static ParquetWriter<EmbeddedChunk> create(OutputFile out, Map<String, String> fileMetadata)
+            throws java.io.IOException {
         return create(out, fileMetadata, VectorSchema.SCHEMA, VectorSchema::toRecord);
     }
 
@@ -32,8 +32,11 @@ final class ParquetVectorWriter {
         return create(out, fileMetadata, VectorSchema.CHANGELOG_SCHEMA, VectorSchema::toChangelogRecord);
     }
 
-    private static ParquetWriter<EmbeddedChunk> create(OutputFile out, Map<String, String> fileMetadata, Schema schema,
-                                                       java.util.function.Function<EmbeddedChunk, GenericRecord> toRecord)
+    private static ParquetWriter<EmbeddedChunk> create(
+            OutputFile out,
+            Map<String, String> fileMetadata,
+            Schema schema,
+            java.util.function.Function<EmbeddedChunk, GenericRecord> toRecord)
             throws java.io.IOException {
         return new Builder(out, fileMetadata, schema, toRecord)
                 .withCompressionCodec(CompressionCodecName.SNAPPY)
@@ -46,7 +49,10 @@ final class ParquetVectorWriter {
         private final Schema schema;
         private final java.util.function.Function<EmbeddedChunk, GenericRecord> toRecord;
 
-        Builder(OutputFile out, Map<String, String> fileMetadata, Schema schema,
+        Builder(
+                OutputFile out,
+                Map<String, String> fileMetadata,
+                Schema schema,
                 java.util.function.Function<EmbeddedChunk, GenericRecord> toRecord) {
             super(out);
             this.fileMetadata = fileMetadata;
@@ -71,8 +77,10 @@ final class ParquetVectorWriter {
         private final Schema schema;
         private final java.util.function.Function<EmbeddedChunk, GenericRecord> toRecord;
 
-        ChunkWriteSupport(Map<String, String> fileMetadata, Schema schema,
-                          java.util.function.Function<EmbeddedChunk, GenericRecord> toRecord) {
+        ChunkWriteSupport(
+                Map<String, String> fileMetadata,
+                Schema schema,
+                java.util.function.Function<EmbeddedChunk, GenericRecord> toRecord) {
             this.fileMetadata = fileMetadata;
             this.schema = schema;
             this.toRecord = toRecord;
@@ -81,8 +89,10 @@ final class ParquetVectorWriter {
         @Override
         public WriteContext init(Configuration configuration) {
             // The Parquet schema must be converted with the same list setting the write support uses.
-            avro = new AvroWriteSupport<>(new org.apache.parquet.avro.AvroSchemaConverter(configuration)
-                    .convert(schema), schema, GenericData.get());
+            avro = new AvroWriteSupport<>(
+                    new org.apache.parquet.avro.AvroSchemaConverter(configuration).convert(schema),
+                    schema,
+                    GenericData.get());
             WriteContext inner = avro.init(configuration);
             Map<String, String> meta = new java.util.HashMap<>(inner.getExtraMetaData());
             meta.putAll(fileMetadata);

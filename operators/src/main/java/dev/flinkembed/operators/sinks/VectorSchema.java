@@ -12,7 +12,8 @@ import org.apache.avro.generic.GenericRecord;
 /** The Parquet (Avro) schema of the vectors output: one row per chunk, snake_case column names. */
 public final class VectorSchema {
 
-    public static final Schema SCHEMA = SchemaBuilder.record("EmbeddedChunk").namespace("dev.flinkembed")
+    public static final Schema SCHEMA = SchemaBuilder.record("EmbeddedChunk")
+            .namespace("dev.flinkembed")
             .fields()
             .requiredString("doc_id")
             .requiredInt("chunk_index")
@@ -23,11 +24,22 @@ public final class VectorSchema {
             .requiredInt("token_count")
             .requiredString("content_hash")
             .optionalString("title")
-            .name("metadata").type().optional().map().values().stringType()
-            .name("embedding").type().array().items().floatType().noDefault()
+            .name("metadata")
+            .type()
+            .optional()
+            .map()
+            .values()
+            .stringType()
+            .name("embedding")
+            .type()
+            .array()
+            .items()
+            .floatType()
+            .noDefault()
             .requiredString("model")
             .requiredString("model_fingerprint")
-            .name("embedded_at").type(LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG)))
+            .name("embedded_at")
+            .type(LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG)))
             .noDefault()
             .endRecord();
 
@@ -35,7 +47,8 @@ public final class VectorSchema {
      * The stream job's Parquet change log: the same columns (nullable where a delete has nothing: text, hash, vector,
      * model) plus {@code op} ({@code upsert} | {@code delete}) and the Kafka position of the change that made the row.
      */
-    public static final Schema CHANGELOG_SCHEMA = SchemaBuilder.record("EmbeddedChunkChange").namespace("dev.flinkembed")
+    public static final Schema CHANGELOG_SCHEMA = SchemaBuilder.record("EmbeddedChunkChange")
+            .namespace("dev.flinkembed")
             .fields()
             .requiredString("op")
             .requiredString("doc_id")
@@ -47,18 +60,28 @@ public final class VectorSchema {
             .requiredInt("token_count")
             .optionalString("content_hash")
             .optionalString("title")
-            .name("metadata").type().optional().map().values().stringType()
-            .name("embedding").type().optional().array().items().floatType()
+            .name("metadata")
+            .type()
+            .optional()
+            .map()
+            .values()
+            .stringType()
+            .name("embedding")
+            .type()
+            .optional()
+            .array()
+            .items()
+            .floatType()
             .optionalString("model")
             .optionalString("model_fingerprint")
-            .name("embedded_at").type(LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG)))
+            .name("embedded_at")
+            .type(LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG)))
             .noDefault()
             .requiredInt("source_partition")
             .requiredLong("source_offset")
             .endRecord();
 
-    private VectorSchema() {
-    }
+    private VectorSchema() {}
 
     /** A change-log row: an upsert of one chunk, or the one delete row of a document. */
     public static GenericRecord toChangelogRecord(EmbeddedChunk c) {
@@ -95,8 +118,12 @@ public final class VectorSchema {
     /** A row of an earlier output, as the reindex join takes it (with its vector). */
     public static dev.flinkembed.operators.records.IndexedChunk toIndexedChunk(GenericRecord r) {
         dev.flinkembed.operators.records.IndexedChunk c = dev.flinkembed.operators.records.IndexedChunk.of(
-                r.get("doc_id").toString(), (Integer) r.get("chunk_index"), (Integer) r.get("chunk_count"),
-                (Integer) r.get("start_char"), (Integer) r.get("end_char"), r.get("content_hash").toString(),
+                r.get("doc_id").toString(),
+                (Integer) r.get("chunk_index"),
+                (Integer) r.get("chunk_count"),
+                (Integer) r.get("start_char"),
+                (Integer) r.get("end_char"),
+                r.get("content_hash").toString(),
                 r.get("model_fingerprint").toString());
         List<?> vector = (List<?>) r.get("embedding");
         c.embedding = new float[vector.size()];

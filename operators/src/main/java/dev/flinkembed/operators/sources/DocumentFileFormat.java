@@ -14,8 +14,9 @@ import org.apache.flink.core.fs.FSDataInputStream;
 abstract class DocumentFileFormat implements StreamFormat<ParsedRecord> {
 
     @Override
-    public Reader<ParsedRecord> restoreReader(Configuration config, FSDataInputStream stream, long restoredOffset,
-                                              long fileLen, long splitEnd) throws IOException {
+    public Reader<ParsedRecord> restoreReader(
+            Configuration config, FSDataInputStream stream, long restoredOffset, long fileLen, long splitEnd)
+            throws IOException {
         return createReader(config, stream, fileLen, splitEnd);
     }
 

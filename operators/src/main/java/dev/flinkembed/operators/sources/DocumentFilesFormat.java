@@ -31,7 +31,8 @@ public final class DocumentFilesFormat implements BulkFormat<ParsedRecord, FileS
     /** parquet or jsonl by a file's name ({@code .parquet}; {@code .jsonl}, {@code .json}, {@code .ndjson}), else null. */
     public static String formatOfName(String fileName) {
         String name = fileName.toLowerCase(Locale.ROOT);
-        return name.endsWith(".parquet") ? "parquet"
+        return name.endsWith(".parquet")
+                ? "parquet"
                 : name.endsWith(".jsonl") || name.endsWith(".json") || name.endsWith(".ndjson") ? "jsonl" : null;
     }
 
@@ -85,8 +86,8 @@ public final class DocumentFilesFormat implements BulkFormat<ParsedRecord, FileS
      */
     static IOException failure(FileSourceSplit split, Exception e) {
         String message = String.valueOf(e.getMessage()).replaceAll("\\S*InputFile@[0-9a-f]+", "the file");
-        IOException named = new IOException("cannot read " + split.path() + ": " + e.getClass().getSimpleName() + ": "
-                + message);
+        IOException named = new IOException(
+                "cannot read " + split.path() + ": " + e.getClass().getSimpleName() + ": " + message);
         named.addSuppressed(e);
         return named;
     }

@@ -24,6 +24,7 @@ public final class DocumentPolicy {
 
     /** Ids are index keys: PostgreSQL's btree refuses keys over ~2,700 bytes; 512 leaves room and is plenty. */
     public static final int MAX_ID_BYTES = 512;
+
     public static final int MAX_TITLE_CHARS = 4096;
     public static final int MAX_METADATA_BYTES = 65_536;
 
@@ -32,11 +33,9 @@ public final class DocumentPolicy {
     public static final String EMPTY_FIELD = "empty-field";
 
     /** Why a document is refused: a short stable kind (metrics) and a sentence (the dead letter's reason). */
-    public record Refusal(String kind, String reason) {
-    }
+    public record Refusal(String kind, String reason) {}
 
-    private DocumentPolicy() {
-    }
+    private DocumentPolicy() {}
 
     /** Repairs {@code d} in place and returns null, or returns why it is refused. */
     public static Refusal admit(Document d) {
@@ -53,8 +52,10 @@ public final class DocumentPolicy {
         }
         d.title = repair(d.title);
         if (d.title != null && d.title.length() > MAX_TITLE_CHARS) {
-            return new Refusal(TOO_LARGE, "title has " + d.title.length() + " characters, at most " + MAX_TITLE_CHARS
-                    + " accepted (every chunk row carries it)");
+            return new Refusal(
+                    TOO_LARGE,
+                    "title has " + d.title.length() + " characters, at most " + MAX_TITLE_CHARS
+                            + " accepted (every chunk row carries it)");
         }
         if (d.metadata != null) {
             Map<String, String> repaired = new LinkedHashMap<>();
@@ -66,8 +67,10 @@ public final class DocumentPolicy {
                 bytes += utf8Length(k) + (v == null ? 0 : utf8Length(v));
             }
             if (bytes > MAX_METADATA_BYTES) {
-                return new Refusal(TOO_LARGE, "metadata is " + bytes + " bytes of keys and values, at most "
-                        + MAX_METADATA_BYTES + " accepted (every chunk row carries it)");
+                return new Refusal(
+                        TOO_LARGE,
+                        "metadata is " + bytes + " bytes of keys and values, at most " + MAX_METADATA_BYTES
+                                + " accepted (every chunk row carries it)");
             }
             d.metadata = repaired;
         }
@@ -83,13 +86,16 @@ public final class DocumentPolicy {
             return new Refusal(BAD_ID, "the id contains a NUL character (U+0000); an id is a key and is not repaired");
         }
         if (!isClean(id)) {
-            return new Refusal(BAD_ID, "the id contains a lone UTF-16 surrogate (not Unicode); an id is a key and is "
-                    + "not repaired");
+            return new Refusal(
+                    BAD_ID,
+                    "the id contains a lone UTF-16 surrogate (not Unicode); an id is a key and is " + "not repaired");
         }
         int bytes = utf8Length(id);
         if (bytes > MAX_ID_BYTES) {
-            return new Refusal(BAD_ID, "the id is " + bytes + " bytes in UTF-8, at most " + MAX_ID_BYTES
-                    + " accepted (it is an index key)");
+            return new Refusal(
+                    BAD_ID,
+                    "the id is " + bytes + " bytes in UTF-8, at most " + MAX_ID_BYTES
+                            + " accepted (it is an index key)");
         }
         return null;
     }

@@ -63,9 +63,12 @@ public final class DocumentSplitter implements FileEnumerator {
     }
 
     static List<Long> rowGroupStarts(FileSystem fs, FileStatus file) throws IOException {
-        try (ParquetFileReader reader = ParquetFileReader.open(new ParquetInputFile(fs.open(file.getPath()),
-                file.getLen()))) {
-            return reader.getFooter().getBlocks().stream().map(BlockMetaData::getStartingPos).sorted().toList();
+        try (ParquetFileReader reader =
+                ParquetFileReader.open(new ParquetInputFile(fs.open(file.getPath()), file.getLen()))) {
+            return reader.getFooter().getBlocks().stream()
+                    .map(BlockMetaData::getStartingPos)
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -91,7 +94,7 @@ public final class DocumentSplitter implements FileEnumerator {
     }
 
     private FileSourceSplit split(FileStatus file, long offset, long length) {
-        return new FileSourceSplit(Integer.toString(nextId++), file.getPath(), offset, length,
-                file.getModificationTime(), file.getLen());
+        return new FileSourceSplit(
+                Integer.toString(nextId++), file.getPath(), offset, length, file.getModificationTime(), file.getLen());
     }
 }

@@ -27,10 +27,13 @@ public final class JsonDocumentParser implements Serializable {
      */
     private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
             .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
-                    .maxStringLength(Integer.MAX_VALUE).build()).build());
+                    .maxStringLength(Integer.MAX_VALUE)
+                    .build())
+            .build());
 
     /** Dead-letter kinds of the parse stage (besides {@link DocumentPolicy}'s). */
     public static final String NOT_UTF8 = "not-utf8";
+
     public static final String INVALID_JSON = "invalid-json";
     public static final String NOT_AN_OBJECT = "not-an-object";
     public static final String UNKNOWN_OP = "unknown-op";
@@ -40,10 +43,12 @@ public final class JsonDocumentParser implements Serializable {
     public ParsedRecord parse(byte[] bytes, String source) {
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             return ParsedRecord.dead(DeadLetter.ofBytes(DeadLetter.PARSE, NOT_UTF8, "not valid UTF-8", source, bytes));
         }
@@ -58,13 +63,21 @@ public final class JsonDocumentParser implements Serializable {
             return dead(INVALID_JSON, "invalid JSON: " + e.getOriginalMessage(), source, line);
         }
         if (node == null || !node.isObject()) {
-            return dead(NOT_AN_OBJECT, "expected a JSON object, got " + (node == null ? "nothing" : node.getNodeType().name()
-                    .toLowerCase(java.util.Locale.ROOT)), source, line);
+            return dead(
+                    NOT_AN_OBJECT,
+                    "expected a JSON object, got "
+                            + (node == null
+                                    ? "nothing"
+                                    : node.getNodeType().name().toLowerCase(java.util.Locale.ROOT)),
+                    source,
+                    line);
         }
         String op = Document.UPSERT;
         JsonNode opNode = node.get("op");
         if (opNode != null && !opNode.isNull()) {
-            if (!opNode.isTextual() || !(opNode.asText().equals(Document.UPSERT) || opNode.asText().equals(Document.DELETE))) {
+            if (!opNode.isTextual()
+                    || !(opNode.asText().equals(Document.UPSERT)
+                            || opNode.asText().equals(Document.DELETE))) {
                 return dead(UNKNOWN_OP, "unknown op " + opNode + "; accepted: \"upsert\", \"delete\"", source, line);
             }
             op = opNode.asText();
@@ -88,22 +101,26 @@ public final class JsonDocumentParser implements Serializable {
         JsonNode meta = node.get("metadata");
         if (meta != null && !meta.isNull()) {
             if (!meta.isObject()) {
-                return dead(WRONG_TYPE, "field 'metadata' must be an object of strings, got " + type(meta), source, line);
+                return dead(
+                        WRONG_TYPE, "field 'metadata' must be an object of strings, got " + type(meta), source, line);
             }
             metadata = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = meta.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (!e.getValue().isTextual()) {
-                    return dead(WRONG_TYPE, "metadata value '" + e.getKey() + "' must be a string, got " + type(e.getValue()),
-                            source, line);
+                    return dead(
+                            WRONG_TYPE,
+                            "metadata value '" + e.getKey() + "' must be a string, got " + type(e.getValue()),
+                            source,
+                            line);
                 }
                 metadata.put(e.getKey(), e.getValue().asText());
             }
         }
         JsonNode textNode = node.get("text");
         String text = textNode == null || textNode.isNull() ? null : textNode.asText();
-        Document doc = new Document(node.get("id").asText(), text,
-                title == null || title.isNull() ? null : title.asText(), metadata, op);
+        Document doc = new Document(
+                node.get("id").asText(), text, title == null || title.isNull() ? null : title.asText(), metadata, op);
         return admit(doc, source, line);
     }
 

@@ -18,8 +18,8 @@ public final class JsonLinesDocumentFormat extends DocumentFileFormat {
     private final JsonDocumentParser parser = new JsonDocumentParser();
 
     @Override
-    public Reader<ParsedRecord> createReader(Configuration config, FSDataInputStream stream, long fileLen,
-                                             long splitEnd) throws IOException {
+    public Reader<ParsedRecord> createReader(
+            Configuration config, FSDataInputStream stream, long fileLen, long splitEnd) throws IOException {
         long splitStart = stream.getPos(); // the FileSource seeks to the split's offset before handing the stream over
         LineReader lines = LineReader.open(stream, splitStart);
         return new Reader<>() {
@@ -36,7 +36,8 @@ public final class JsonLinesDocumentFormat extends DocumentFileFormat {
                     line++;
                     if (!isBlank(bytes)) {
                         // Line numbers are known only from the file's start; later splits name the byte offset.
-                        return parser.parse(bytes, splitStart == 0 ? "jsonl line " + line : "jsonl line at byte " + start);
+                        return parser.parse(
+                                bytes, splitStart == 0 ? "jsonl line " + line : "jsonl line at byte " + start);
                     }
                 }
                 return null;

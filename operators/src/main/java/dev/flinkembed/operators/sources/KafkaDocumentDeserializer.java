@@ -39,15 +39,26 @@ public final class KafkaDocumentDeserializer implements KafkaRecordDeserializati
     /** A null value deletes the document its key names, when the key is one (UTF-8, an admissible id). */
     private static ParsedRecord tombstone(byte[] key, String where) {
         if (key == null || key.length == 0) {
-            return ParsedRecord.dead(DeadLetter.of(DeadLetter.PARSE, JsonDocumentParser.MISSING_FIELD,
-                    "tombstone (null value) without a key: nothing to delete", where, ""));
+            return ParsedRecord.dead(DeadLetter.of(
+                    DeadLetter.PARSE,
+                    JsonDocumentParser.MISSING_FIELD,
+                    "tombstone (null value) without a key: nothing to delete",
+                    where,
+                    ""));
         }
         String id;
         try {
-            id = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(key)).toString();
+            id = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(key))
+                    .toString();
         } catch (java.nio.charset.CharacterCodingException e) {
-            return ParsedRecord.dead(DeadLetter.of(DeadLetter.PARSE, DocumentPolicy.BAD_ID,
-                    "tombstone whose key is not valid UTF-8: it names no document", where, ""));
+            return ParsedRecord.dead(DeadLetter.of(
+                    DeadLetter.PARSE,
+                    DocumentPolicy.BAD_ID,
+                    "tombstone whose key is not valid UTF-8: it names no document",
+                    where,
+                    ""));
         }
         return JsonDocumentParser.admit(new Document(id, null, null, null, Document.DELETE), where, "");
     }

@@ -8,8 +8,7 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 /** The Kafka source of document changes (offsets committed back to Kafka on checkpoints, for monitoring). */
 public final class KafkaDocumentSource {
 
-    private KafkaDocumentSource() {
-    }
+    private KafkaDocumentSource() {}
 
     @SuppressWarnings("deprecation") // OffsetResetStrategy: what this connector version's API takes
     public static KafkaSource<ParsedRecord> create(KafkaSourceOptions o) {

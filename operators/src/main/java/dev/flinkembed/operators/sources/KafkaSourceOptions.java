@@ -10,6 +10,6 @@ import java.util.Map;
  *                        {@code latest}; a restore from a checkpoint always resumes at the checkpointed offsets
  * @param properties      extra Kafka consumer/producer properties (security, for instance), passed through
  */
-public record KafkaSourceOptions(String bootstrapServers, String topic, String groupId, String startingOffsets,
-                                 Map<String, String> properties) implements Serializable {
-}
+public record KafkaSourceOptions(
+        String bootstrapServers, String topic, String groupId, String startingOffsets, Map<String, String> properties)
+        implements Serializable {}

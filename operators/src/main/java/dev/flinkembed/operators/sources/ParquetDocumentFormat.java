@@ -24,10 +24,11 @@ public final class ParquetDocumentFormat extends DocumentFileFormat {
     }
 
     @Override
-    public Reader<ParsedRecord> createReader(Configuration config, FSDataInputStream stream, long fileLen,
-                                             long splitEnd) throws IOException {
+    public Reader<ParsedRecord> createReader(
+            Configuration config, FSDataInputStream stream, long fileLen, long splitEnd) throws IOException {
         long splitStart = stream.getPos(); // the FileSource seeks to the split's offset before handing the stream over
-        ParquetReader<GenericRecord> reader = AvroParquetReader.<GenericRecord>builder(new ParquetInputFile(stream, fileLen))
+        ParquetReader<GenericRecord> reader = AvroParquetReader.<GenericRecord>builder(
+                        new ParquetInputFile(stream, fileLen))
                 .withDataModel(GenericData.get())
                 .withFileRange(splitStart, splitEnd)
                 .build();
@@ -38,7 +39,8 @@ public final class ParquetDocumentFormat extends DocumentFileFormat {
                 if (record == null) {
                     return null;
                 }
-                // The row's index in the file, whichever split reads it: dead letters name rows as the file numbers them.
+                // The row's index in the file, whichever split reads it: dead letters name rows as the file numbers
+                // them.
                 return converter.convert(record, "parquet row " + reader.getCurrentRowIndex());
             }
 

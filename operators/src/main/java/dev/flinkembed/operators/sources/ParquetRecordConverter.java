@@ -28,21 +28,22 @@ public final class ParquetRecordConverter implements Serializable {
                     problem = stringField(row, columns.title(), false, title, kind);
                 }
                 if (problem == null) {
-                    return JsonDocumentParser.admit(new Document(id[0], text[0], title[0], null, Document.UPSERT),
-                            source, row.toString());
+                    return JsonDocumentParser.admit(
+                            new Document(id[0], text[0], title[0], null, Document.UPSERT), source, row.toString());
                 }
             }
         }
         return ParsedRecord.dead(DeadLetter.of(DeadLetter.PARSE, kind[0], problem, source, row.toString()));
     }
 
-    private static String stringField(GenericRecord row, String column, boolean required, String[] out,
-                                      String[] kind) {
+    private static String stringField(GenericRecord row, String column, boolean required, String[] out, String[] kind) {
         Schema.Field field = row.getSchema().getField(column);
         kind[0] = JsonDocumentParser.MISSING_FIELD;
         if (field == null) {
-            return "no column '" + column + "' in this file; columns: " + row.getSchema().getFields().stream()
-                    .map(Schema.Field::name).toList();
+            return "no column '" + column + "' in this file; columns: "
+                    + row.getSchema().getFields().stream()
+                            .map(Schema.Field::name)
+                            .toList();
         }
         Object value = row.get(column);
         if (value == null) {
@@ -50,8 +51,8 @@ public final class ParquetRecordConverter implements Serializable {
         }
         if (!(value instanceof CharSequence)) {
             kind[0] = JsonDocumentParser.WRONG_TYPE;
-            return "column '" + column + "' must be a string, got " + value.getClass().getSimpleName().toLowerCase()
-                    + " " + value;
+            return "column '" + column + "' must be a string, got "
+                    + value.getClass().getSimpleName().toLowerCase() + " " + value;
         }
         String s = value.toString();
         if (required && s.isBlank()) {

@@ -9,8 +9,7 @@ public class ParsedRecord {
     public Document document;
     public DeadLetter deadLetter;
 
-    public ParsedRecord() {
-    }
+    public ParsedRecord() {}
 
     public static ParsedRecord ok(Document d) {
         ParsedRecord r = new ParsedRecord();

@@ -11,8 +11,7 @@ public final class VectorStores {
 
     private static final Map<String, VectorStoreFactory> FACTORIES = load();
 
-    private VectorStores() {
-    }
+    private VectorStores() {}
 
     private static Map<String, VectorStoreFactory> load() {
         Map<String, VectorStoreFactory> found = new LinkedHashMap<>();

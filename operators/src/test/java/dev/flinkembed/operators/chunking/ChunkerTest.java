@@ -65,7 +65,8 @@ class ChunkerTest {
             }
         }
         assertThat(chunks.get(0).startChar).isZero();
-        assertThat(chunks.get(chunks.size() - 1).endChar).isEqualTo(d.text.strip().length());
+        assertThat(chunks.get(chunks.size() - 1).endChar)
+                .isEqualTo(d.text.strip().length());
     }
 
     @Test
@@ -86,7 +87,8 @@ class ChunkerTest {
 
     @Test
     void theTitleIsWrittenBeforeEachChunkAndCountsAgainstTheLimit() {
-        Document d = new Document("t", "word ".repeat(500), "A somewhat longer title for this document", null, Document.UPSERT);
+        Document d = new Document(
+                "t", "word ".repeat(500), "A somewhat longer title for this document", null, Document.UPSERT);
         List<Chunk> chunks = new Chunker(tokenizer, new ChunkingOptions(64, 8, true)).chunk(d);
         for (Chunk c : chunks) {
             assertThat(c.embedText).startsWith("A somewhat longer title for this document\n");
@@ -103,9 +105,10 @@ class ChunkerTest {
         while (!java.nio.file.Files.exists(p.resolve("model-runtime/src/test/resources/fixtures"))) {
             p = p.getParent();
         }
-        String fixture = p.resolve("model-runtime/src/test/resources/fixtures/qwen3-embedding-tiny").toString();
-        try (InProcessEmbeddingModel qwen = InProcessEmbeddingModel.open(ModelOptions.defaults(fixture)
-                .withMaxTokens(64))) {
+        String fixture = p.resolve("model-runtime/src/test/resources/fixtures/qwen3-embedding-tiny")
+                .toString();
+        try (InProcessEmbeddingModel qwen =
+                InProcessEmbeddingModel.open(ModelOptions.defaults(fixture).withMaxTokens(64))) {
             ModelTokenizer t = qwen.tokenizer();
             assertThat(t.specialTokens()).isEqualTo(1); // <|endoftext|>
             Document d = Document.of("q", "北京是中华人民共和国的首都。Flink embeds documents. ".repeat(40));
@@ -124,7 +127,8 @@ class ChunkerTest {
     @Test
     void impossibleSettingsFailNamingTheKey() {
         assertThatThrownBy(() -> new Chunker(tokenizer, new ChunkingOptions(1000, 8, true)))
-                .hasMessageContaining("chunking.max-tokens").hasMessageContaining("256");
+                .hasMessageContaining("chunking.max-tokens")
+                .hasMessageContaining("256");
         assertThatThrownBy(() -> new Chunker(tokenizer, new ChunkingOptions(64, 62, true)))
                 .hasMessageContaining("chunking.overlap-tokens");
     }

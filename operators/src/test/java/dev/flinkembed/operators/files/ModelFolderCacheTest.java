@@ -24,6 +24,7 @@ class ModelFolderCacheTest {
 
     @TempDir
     Path dir;
+
     Path remote;
 
     @BeforeEach
@@ -50,7 +51,9 @@ class ModelFolderCacheTest {
     void theHiddenSizeOfARemoteModelIsReadWithoutCopyingIt() {
         long before = ModelFolderCache.copiesMade();
         assertThat(ModelFolderCache.hiddenSize(uri())).isEqualTo(8);
-        assertThat(ModelFolderCache.copiesMade()).as("no copy for the vector length").isEqualTo(before);
+        assertThat(ModelFolderCache.copiesMade())
+                .as("no copy for the vector length")
+                .isEqualTo(before);
         assertThat(Files.exists(dir.resolve("cache"))).as("nothing cached").isFalse();
         assertThatThrownBy(() -> ModelFolderCache.hiddenSize("localasremote://" + dir.resolve("nothing-here")))
                 .hasMessageContaining("has no config.json");
@@ -72,20 +75,26 @@ class ModelFolderCacheTest {
         assertThat(ModelFolderCache.copiesMade() - before).as("copies").isEqualTo(1);
         assertThat(locations).containsOnly(locations.get(0));
         Path local = Path.of(locations.get(0));
-        assertThat(local.getFileName().toString()).as("the model keeps its folder name").isEqualTo("my-model");
+        assertThat(local.getFileName().toString())
+                .as("the model keeps its folder name")
+                .isEqualTo("my-model");
         assertThat(local).startsWith(dir.resolve("cache"));
         assertThat(Files.readString(local.resolve("1_Pooling/config.json"))).contains("mean");
         assertThat(Files.size(local.resolve("model.safetensors"))).isEqualTo(300_000);
         assertThat(Files.readString(local.resolve(".flink-embed-manifest")))
-                .contains("model.safetensors\t300000\t").containsPattern("\t[0-9a-f]{64}\n");
+                .contains("model.safetensors\t300000\t")
+                .containsPattern("\t[0-9a-f]{64}\n");
 
         ModelFolderCache.localize(ModelOptions.defaults(uri()));
         assertThat(ModelFolderCache.copiesMade() - before).as("reused").isEqualTo(1);
 
         Files.write(remote.resolve("model.safetensors"), new byte[300_001]);
         Files.setLastModifiedTime(remote.resolve("model.safetensors"), FileTime.fromMillis(1_000_000));
-        Path again = Path.of(ModelFolderCache.localize(ModelOptions.defaults(uri())).model());
-        assertThat(ModelFolderCache.copiesMade() - before).as("the changed model is copied again").isEqualTo(2);
+        Path again =
+                Path.of(ModelFolderCache.localize(ModelOptions.defaults(uri())).model());
+        assertThat(ModelFolderCache.copiesMade() - before)
+                .as("the changed model is copied again")
+                .isEqualTo(2);
         assertThat(Files.size(again.resolve("model.safetensors"))).isEqualTo(300_001);
     }
 
@@ -103,10 +112,10 @@ class ModelFolderCacheTest {
     void aMissingFolderOrOneWithoutConfigIsNamed() throws Exception {
         assertThatThrownBy(() -> ModelFolderCache.localName("localasremote://" + dir.resolve("nothing-here")))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("nothing-here").hasMessageContaining("does not exist");
+                .hasMessageContaining("nothing-here")
+                .hasMessageContaining("does not exist");
         Files.delete(remote.resolve("config.json"));
-        assertThatThrownBy(() -> ModelFolderCache.localName(uri()))
-                .hasMessageContaining("has no config.json");
+        assertThatThrownBy(() -> ModelFolderCache.localName(uri())).hasMessageContaining("has no config.json");
     }
 
     /** A cached file changed behind the cache's back, even with its size and time kept, is copied again. */
@@ -126,7 +135,9 @@ class ModelFolderCacheTest {
         assertThat(Files.readAllBytes(weights)[1234]).isZero();
         ModelFolderCache.forgetVerified();
         ModelFolderCache.localName(uri());
-        assertThat(ModelFolderCache.copiesMade() - before).as("an intact copy is reused").isEqualTo(2);
+        assertThat(ModelFolderCache.copiesMade() - before)
+                .as("an intact copy is reused")
+                .isEqualTo(2);
     }
 
     @Test
@@ -136,7 +147,8 @@ class ModelFolderCacheTest {
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(root)))
                 .isEqualTo("rwx------");
         Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
-        assertThatThrownBy(() -> ModelFolderCache.localName(uri())).hasMessageContaining("may be written by other users");
+        assertThatThrownBy(() -> ModelFolderCache.localName(uri()))
+                .hasMessageContaining("may be written by other users");
         Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
 
         Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));

@@ -31,8 +31,10 @@ class ReindexDecisionTest {
 
     /** The rows a previous run would have written for these chunks with this model. */
     private static List<IndexedChunk> rows(List<Chunk> chunks, String model) {
-        return chunks.stream().map(c -> IndexedChunk.of(c.docId, c.chunkIndex, c.chunkCount, c.startChar, c.endChar,
-                c.contentHash, model)).toList();
+        return chunks.stream()
+                .map(c -> IndexedChunk.of(
+                        c.docId, c.chunkIndex, c.chunkCount, c.startChar, c.endChar, c.contentHash, model))
+                .toList();
     }
 
     private static List<Integer> indexes(List<Chunk> cs) {
@@ -74,7 +76,8 @@ class ReindexDecisionTest {
         List<Chunk> now = chunks("d", "aa", "bb");
         ReindexDecision d = ReindexDecision.decide(now, rows(before, MODEL), MODEL, true);
         assertThat(d.toEmbed()).isEmpty();
-        assertThat(indexes(d.lineageUpdates())).containsExactly(0, 1); // chunk_count 3 → 2; rows ≥ 2 trimmed by the sink
+        assertThat(indexes(d.lineageUpdates()))
+                .containsExactly(0, 1); // chunk_count 3 → 2; rows ≥ 2 trimmed by the sink
         assertThat(d.lineageUpdates()).allSatisfy(c -> assertThat(c.chunkCount).isEqualTo(2));
     }
 

@@ -31,7 +31,11 @@ class DocumentSplitterTest {
 
     @Test
     void aParquetFileIsSplitAtItsRowGroupsAndEachRowIsReadOnce() throws IOException {
-        Schema schema = SchemaBuilder.record("doc").fields().requiredString("id").requiredString("text").endRecord();
+        Schema schema = SchemaBuilder.record("doc")
+                .fields()
+                .requiredString("id")
+                .requiredString("text")
+                .endRecord();
         List<GenericRecord> rows = new ArrayList<>();
         for (int i = 0; i < 2_000; i++) {
             GenericRecord r = new GenericData.Record(schema);
@@ -42,16 +46,21 @@ class DocumentSplitterTest {
         java.nio.file.Path file = dir.resolve("big.parquet");
         ParquetRows.write(file, rows, 100);
 
-        Collection<FileSourceSplit> splits = new DocumentSplitter("auto", 64 << 20)
-                .enumerateSplits(new Path[] {new Path(file.toUri())}, 2);
+        Collection<FileSourceSplit> splits =
+                new DocumentSplitter("auto", 64 << 20).enumerateSplits(new Path[] {new Path(file.toUri())}, 2);
 
         assertThat(splits).hasSize(20);
         List<ParsedRecord> read = readAll(splits);
-        assertThat(read).extracting(r -> r.document.id).containsExactlyElementsOf(
-                rows.stream().map(r -> r.get("id").toString()).toList());
+        assertThat(read)
+                .extracting(r -> r.document.id)
+                .containsExactlyElementsOf(
+                        rows.stream().map(r -> r.get("id").toString()).toList());
         // Row numbers in dead letters stay those of the file, whichever split read the row.
-        GenericRecord bad = new GenericData.Record(SchemaBuilder.record("doc").fields().requiredString("id")
-                .requiredInt("text").endRecord());
+        GenericRecord bad = new GenericData.Record(SchemaBuilder.record("doc")
+                .fields()
+                .requiredString("id")
+                .requiredInt("text")
+                .endRecord());
         List<GenericRecord> badRows = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             GenericRecord r = new GenericData.Record(bad.getSchema());
@@ -61,8 +70,8 @@ class DocumentSplitterTest {
         }
         java.nio.file.Path badFile = dir.resolve("bad.parquet");
         ParquetRows.write(badFile, badRows, 100);
-        List<ParsedRecord> letters = readAll(new DocumentSplitter("auto", 64 << 20)
-                .enumerateSplits(new Path[] {new Path(badFile.toUri())}, 2));
+        List<ParsedRecord> letters = readAll(
+                new DocumentSplitter("auto", 64 << 20).enumerateSplits(new Path[] {new Path(badFile.toUri())}, 2));
         assertThat(letters).hasSize(300);
         assertThat(letters.get(250).deadLetter.source).isEqualTo("parquet row 250");
     }
@@ -74,17 +83,24 @@ class DocumentSplitterTest {
         for (int i = 0; i < 40; i++) {
             ids.add("d" + i);
             // Varied lengths, multi-byte characters, CRLF line ends, blank lines between.
-            text.append("{\"id\":\"d").append(i).append("\",\"text\":\"t").append("é€".repeat(i % 5)).append("x".repeat(i))
-                    .append("\"}").append(i % 3 == 0 ? "\r\n" : "\n").append(i % 4 == 0 ? "\n" : "");
+            text.append("{\"id\":\"d")
+                    .append(i)
+                    .append("\",\"text\":\"t")
+                    .append("é€".repeat(i % 5))
+                    .append("x".repeat(i))
+                    .append("\"}")
+                    .append(i % 3 == 0 ? "\r\n" : "\n")
+                    .append(i % 4 == 0 ? "\n" : "");
         }
         java.nio.file.Path file = dir.resolve("docs.jsonl");
         Files.writeString(file, text.toString(), StandardCharsets.UTF_8);
         long length = Files.size(file);
         for (long size = 1; size <= 90; size++) { // every split size cuts lines at every kind of place
-            Collection<FileSourceSplit> splits = new DocumentSplitter("auto", size)
-                    .enumerateSplits(new Path[] {new Path(file.toUri())}, 1);
+            Collection<FileSourceSplit> splits =
+                    new DocumentSplitter("auto", size).enumerateSplits(new Path[] {new Path(file.toUri())}, 1);
             assertThat(splits).hasSize((int) ((length + size - 1) / size));
-            assertThat(readAll(splits)).as("split size %d", size)
+            assertThat(readAll(splits))
+                    .as("split size %d", size)
                     .extracting(r -> r.document != null ? r.document.id : r.deadLetter.reason)
                     .containsExactlyElementsOf(ids);
         }

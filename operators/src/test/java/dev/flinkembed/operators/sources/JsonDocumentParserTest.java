@@ -20,7 +20,8 @@ class JsonDocumentParserTest {
 
     @Test
     void parsesAFullDocument() {
-        ParsedRecord r = parser.parse("{\"id\":\"a\",\"text\":\"hello\",\"title\":\"T\",\"metadata\":{\"lang\":\"en\"}}", "t");
+        ParsedRecord r =
+                parser.parse("{\"id\":\"a\",\"text\":\"hello\",\"title\":\"T\",\"metadata\":{\"lang\":\"en\"}}", "t");
         assertThat(r.document).isEqualTo(new Document("a", "hello", "T", Map.of("lang", "en"), Document.UPSERT));
     }
 

@@ -14,24 +14,27 @@ class KafkaDocumentDeserializerTest {
 
     private static ParsedRecord read(String key, byte[] value) {
         List<ParsedRecord> out = new ArrayList<>();
-        new KafkaDocumentDeserializer().deserialize(new ConsumerRecord<>("docs", 1, 42L,
-                key == null ? null : key.getBytes(StandardCharsets.UTF_8), value), new Collector<>() {
-            @Override
-            public void collect(ParsedRecord record) {
-                out.add(record);
-            }
+        new KafkaDocumentDeserializer()
+                .deserialize(
+                        new ConsumerRecord<>(
+                                "docs", 1, 42L, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
+                        new Collector<>() {
+                            @Override
+                            public void collect(ParsedRecord record) {
+                                out.add(record);
+                            }
 
-            @Override
-            public void close() {
-            }
-        });
+                            @Override
+                            public void close() {}
+                        });
         assertThat(out).hasSize(1);
         return out.get(0);
     }
 
     @Test
     void aDocumentIsParsed() {
-        ParsedRecord r = read("d1", "{\"id\":\"d1\",\"text\":\"hello\",\"op\":\"upsert\"}".getBytes(StandardCharsets.UTF_8));
+        ParsedRecord r =
+                read("d1", "{\"id\":\"d1\",\"text\":\"hello\",\"op\":\"upsert\"}".getBytes(StandardCharsets.UTF_8));
         assertThat(r.document).isEqualTo(Document.of("d1", "hello"));
     }
 

@@ -10,8 +10,13 @@ import org.junit.jupiter.api.Test;
 
 class ParquetRecordConverterTest {
 
-    private static final Schema SCHEMA = SchemaBuilder.record("doc").fields()
-            .optionalString("pkg").optionalString("body").optionalString("headline").optionalLong("n").endRecord();
+    private static final Schema SCHEMA = SchemaBuilder.record("doc")
+            .fields()
+            .optionalString("pkg")
+            .optionalString("body")
+            .optionalString("headline")
+            .optionalLong("n")
+            .endRecord();
 
     private static GenericData.Record row(Object pkg, Object body, Object headline) {
         GenericData.Record r = new GenericData.Record(SCHEMA);
@@ -31,20 +36,25 @@ class ParquetRecordConverterTest {
         assertThat(r.document.id).isEqualTo("vim");
         assertThat(r.document.text).isEqualTo("Vi IMproved");
         assertThat(r.document.title).isEqualTo("Editor");
-        assertThat(converter.convert(row("vim", "Vi IMproved", null), "x").document.title).isNull();
+        assertThat(converter.convert(row("vim", "Vi IMproved", null), "x").document.title)
+                .isNull();
     }
 
     @Test
     void nullsBlanksAndWrongTypesAreDeadLettersKeepingTheRow() {
         assertThat(converter.convert(row(null, "t", null), "x").deadLetter.reason)
                 .isEqualTo("missing required column 'pkg' (null)");
-        assertThat(converter.convert(row("a", " ", null), "x").deadLetter.reason).isEqualTo("column 'body' is empty");
+        assertThat(converter.convert(row("a", " ", null), "x").deadLetter.reason)
+                .isEqualTo("column 'body' is empty");
         ParsedRecord wrong = new ParquetRecordConverter(new ParquetColumns("pkg", "n", null))
                 .convert(row("a", "t", null), "file row 3");
         assertThat(wrong.deadLetter.reason).isEqualTo("column 'n' must be a string, got long 7");
         assertThat(wrong.deadLetter.source).isEqualTo("file row 3");
         assertThat(wrong.deadLetter.original).contains("\"pkg\": \"a\"");
-        assertThat(new ParquetRecordConverter(new ParquetColumns("id", "body", null)).convert(row("a", "t", null), "x")
-                .deadLetter.reason).startsWith("no column 'id' in this file; columns: [pkg, body, headline, n]");
+        assertThat(new ParquetRecordConverter(new ParquetColumns("id", "body", null))
+                        .convert(row("a", "t", null), "x")
+                        .deadLetter
+                        .reason)
+                .startsWith("no column 'id' in this file; columns: [pkg, body, headline, n]");
     }
 }

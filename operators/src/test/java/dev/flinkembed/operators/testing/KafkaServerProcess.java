@@ -34,24 +34,35 @@ final class KafkaServerProcess implements AutoCloseable {
         int port = PgliteServer.freePort();
         int controllerPort = PgliteServer.freePort();
         Path properties = dir.resolve("server.properties");
-        Files.writeString(properties, String.join("\n",
-                "process.roles=broker,controller",
-                "node.id=1",
-                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-                "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                "log.dirs=" + dir.resolve("data"),
-                "offsets.topic.replication.factor=1",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "group.initial.rebalance.delay.ms=0",
-                // Flink's exactly-once producer holds transactions open up to its transaction.timeout.ms.
-                "transaction.max.timeout.ms=900000", ""));
-        Process format = new ProcessBuilder(java("kafka.tools.StorageTool", "format", "-t",
-                Uuid.randomUuid().toString(), "-c", properties.toString())).redirectErrorStream(true).start();
+        Files.writeString(
+                properties,
+                String.join(
+                        "\n",
+                        "process.roles=broker,controller",
+                        "node.id=1",
+                        "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                        "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                        "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                        "controller.listener.names=CONTROLLER",
+                        "inter.broker.listener.name=PLAINTEXT",
+                        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                        "log.dirs=" + dir.resolve("data"),
+                        "offsets.topic.replication.factor=1",
+                        "transaction.state.log.replication.factor=1",
+                        "transaction.state.log.min.isr=1",
+                        "group.initial.rebalance.delay.ms=0",
+                        // Flink's exactly-once producer holds transactions open up to its transaction.timeout.ms.
+                        "transaction.max.timeout.ms=900000",
+                        ""));
+        Process format = new ProcessBuilder(java(
+                        "kafka.tools.StorageTool",
+                        "format",
+                        "-t",
+                        Uuid.randomUuid().toString(),
+                        "-c",
+                        properties.toString()))
+                .redirectErrorStream(true)
+                .start();
         String formatted = new String(format.getInputStream().readAllBytes());
         if (format.waitFor() != 0) {
             throw new IllegalStateException("kafka-storage format failed:\n" + formatted);
@@ -75,18 +86,26 @@ final class KafkaServerProcess implements AutoCloseable {
 
     /** Starts the broker again: same port, same log directory; returns once it answers. */
     void startProcess() throws Exception {
-        process = new ProcessBuilder(java("kafka.Kafka", properties.toString())).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("kafka.out").toFile())).start();
+        process = new ProcessBuilder(java("kafka.Kafka", properties.toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve("kafka.out").toFile()))
+                .start();
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (true) {
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers(),
-                    "request.timeout.ms", "3000", "default.api.timeout.ms", "3000"))) {
+            try (Admin admin = Admin.create(Map.of(
+                    "bootstrap.servers",
+                    bootstrapServers(),
+                    "request.timeout.ms",
+                    "3000",
+                    "default.api.timeout.ms",
+                    "3000"))) {
                 admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
                 return;
             } catch (Exception notYet) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the Kafka broker did not start; see " + dir.resolve("kafka.out"),
-                            notYet);
+                    throw new IllegalStateException(
+                            "the Kafka broker did not start; see " + dir.resolve("kafka.out"), notYet);
                 }
                 Thread.sleep(500);
             }
@@ -94,8 +113,12 @@ final class KafkaServerProcess implements AutoCloseable {
     }
 
     private static List<String> java(String main, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"), main));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                main));
         cmd.addAll(List.of(args));
         return cmd;
     }

@@ -15,12 +15,12 @@ import org.apache.parquet.io.LocalOutputFile;
 /** Reads the first rows of a Parquet file (outside Flink), and writes them to a new file. */
 public final class ParquetRows {
 
-    private ParquetRows() {
-    }
+    private ParquetRows() {}
 
     public static List<GenericRecord> head(Path file, int rows) throws IOException {
         List<GenericRecord> out = new ArrayList<>();
-        try (ParquetReader<GenericRecord> r = AvroParquetReader.<GenericRecord>builder(new LocalInputFile(file)).build()) {
+        try (ParquetReader<GenericRecord> r = AvroParquetReader.<GenericRecord>builder(new LocalInputFile(file))
+                .build()) {
             GenericRecord g;
             while (out.size() < rows && (g = r.read()) != null) {
                 out.add(g);
@@ -31,7 +31,8 @@ public final class ParquetRows {
 
     public static void write(Path file, List<GenericRecord> rows) throws IOException {
         try (ParquetWriter<GenericRecord> w = AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(file))
-                .withSchema(rows.get(0).getSchema()).build()) {
+                .withSchema(rows.get(0).getSchema())
+                .build()) {
             for (GenericRecord r : rows) {
                 w.write(r);
             }
@@ -51,8 +52,11 @@ public final class ParquetRows {
         org.apache.parquet.schema.MessageType schema = new org.apache.parquet.avro.AvroSchemaConverter()
                 .convert(rows.get(0).getSchema());
         org.apache.parquet.hadoop.ParquetFileWriter out = new org.apache.parquet.hadoop.ParquetFileWriter(
-                new LocalOutputFile(file), schema, org.apache.parquet.hadoop.ParquetFileWriter.Mode.CREATE,
-                ParquetWriter.DEFAULT_BLOCK_SIZE, ParquetWriter.MAX_PADDING_SIZE_DEFAULT);
+                new LocalOutputFile(file),
+                schema,
+                org.apache.parquet.hadoop.ParquetFileWriter.Mode.CREATE,
+                ParquetWriter.DEFAULT_BLOCK_SIZE,
+                ParquetWriter.MAX_PADDING_SIZE_DEFAULT);
         out.start();
         for (Path part : written) {
             out.appendFile(new LocalInputFile(part));
@@ -66,7 +70,9 @@ public final class ParquetRows {
     public static List<GenericRecord> readAll(Path dir) throws IOException {
         List<GenericRecord> out = new ArrayList<>();
         try (var files = java.nio.file.Files.list(dir)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".parquet")).sorted().toList()) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".parquet"))
+                    .sorted()
+                    .toList()) {
                 out.addAll(head(f, Integer.MAX_VALUE));
             }
         }

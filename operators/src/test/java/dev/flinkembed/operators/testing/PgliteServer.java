@@ -35,14 +35,23 @@ public final class PgliteServer implements AutoCloseable {
     public static PgliteServer start(Path dataDir, int port) throws IOException, InterruptedException {
         Path dir = installDir();
         Path log = Files.createTempFile("pglite-", ".log");
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("node",
-                "node_modules/@electric-sql/pglite-socket/dist/scripts/server.js", "-p", Integer.toString(port),
-                "-e", "@electric-sql/pglite-pgvector:vector", "-m", "8"));
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                "node",
+                "node_modules/@electric-sql/pglite-socket/dist/scripts/server.js",
+                "-p",
+                Integer.toString(port),
+                "-e",
+                "@electric-sql/pglite-pgvector:vector",
+                "-m",
+                "8"));
         if (dataDir != null) {
             cmd.addAll(java.util.List.of("-d", dataDir.toAbsolutePath().toString()));
         }
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         PgliteServer server = new PgliteServer(p, port, log);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         SQLException last = null;
@@ -50,7 +59,8 @@ public final class PgliteServer implements AutoCloseable {
             if (!p.isAlive()) {
                 throw new IllegalStateException("PGlite exited: " + Files.readString(log));
             }
-            try (Connection c = server.connect(); Statement s = c.createStatement()) {
+            try (Connection c = server.connect();
+                    Statement s = c.createStatement()) {
                 s.execute("CREATE EXTENSION IF NOT EXISTS vector");
                 return server;
             } catch (SQLException e) {
@@ -59,18 +69,19 @@ public final class PgliteServer implements AutoCloseable {
             }
         }
         server.close();
-        throw new IllegalStateException("PGlite did not accept connections within 60 s: " + Files.readString(log), last);
+        throw new IllegalStateException(
+                "PGlite did not accept connections within 60 s: " + Files.readString(log), last);
     }
 
     /** The folder holding the npm install: this module's, or the operators module's from a sibling module. */
     private static Path installDir() {
-        for (Path candidate : new Path[]{Path.of("src/test/pglite"), Path.of("../operators/src/test/pglite")}) {
+        for (Path candidate : new Path[] {Path.of("src/test/pglite"), Path.of("../operators/src/test/pglite")}) {
             if (Files.isDirectory(candidate.resolve("node_modules/@electric-sql/pglite-socket"))) {
                 return candidate.toAbsolutePath();
             }
         }
-        throw new IllegalStateException("PGlite is not installed: run the Maven build (it runs `npm ci` in "
-                + "operators/src/test/pglite)");
+        throw new IllegalStateException(
+                "PGlite is not installed: run the Maven build (it runs `npm ci` in " + "operators/src/test/pglite)");
     }
 
     public static int freePort() throws IOException {

@@ -34,6 +34,7 @@ final class DeadLetterRecordSerializer implements KafkaRecordSerializationSchema
 
     /** Room for headers and Kafka's record and batch overhead. */
     static final int HEADROOM = 16 * 1024;
+
     static final int MAX_KEY = 4 * 1024;
     private static final int MAX_HEADER_CHARS = 2048;
     static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
@@ -48,8 +49,11 @@ final class DeadLetterRecordSerializer implements KafkaRecordSerializationSchema
 
     @Override
     public ProducerRecord<byte[], byte[]> serialize(DeadLetter d, KafkaSinkContext context, Long timestamp) {
-        List<Header> headers = new ArrayList<>(List.of(header(STAGE, d.stage), header(KIND, d.kind),
-                header(REASON, d.reason), header(SOURCE, d.source),
+        List<Header> headers = new ArrayList<>(List.of(
+                header(STAGE, d.stage),
+                header(KIND, d.kind),
+                header(REASON, d.reason),
+                header(SOURCE, d.source),
                 header(AT, java.time.Instant.ofEpochMilli(d.at).toString())));
         if (d.docId != null) {
             headers.add(header(DOC_ID, d.docId));
@@ -69,7 +73,8 @@ final class DeadLetterRecordSerializer implements KafkaRecordSerializationSchema
     }
 
     private static Header header(String name, String value) {
-        String v = value == null || value.length() <= MAX_HEADER_CHARS ? value
+        String v = value == null || value.length() <= MAX_HEADER_CHARS
+                ? value
                 : value.substring(0, MAX_HEADER_CHARS) + "…";
         return new RecordHeader(name, v == null ? null : v.getBytes(StandardCharsets.UTF_8));
     }

@@ -10,6 +10,11 @@ import java.util.Map;
  *                              record once); needs checkpointing; otherwise at-least-once
  * @param transactionalIdPrefix unique per job writing to this cluster (Flink derives the transactional ids from it)
  */
-public record KafkaSinkOptions(String bootstrapServers, String topic, boolean exactlyOnce, String transactionalIdPrefix,
-                               long transactionTimeoutMillis, Map<String, String> properties) implements Serializable {
-}
+public record KafkaSinkOptions(
+        String bootstrapServers,
+        String topic,
+        boolean exactlyOnce,
+        String transactionalIdPrefix,
+        long transactionTimeoutMillis,
+        Map<String, String> properties)
+        implements Serializable {}

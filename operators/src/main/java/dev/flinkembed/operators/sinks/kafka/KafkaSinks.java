@@ -10,8 +10,7 @@ import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
 /** Kafka sinks for vectors and dead letters, with the delivery guarantee the options ask for. */
 public final class KafkaSinks {
 
-    private KafkaSinks() {
-    }
+    private KafkaSinks() {}
 
     public static KafkaSink<EmbeddedChunk> vectors(KafkaSinkOptions o) {
         return build(o, new VectorRecordSerializer(o.topic()));
@@ -19,15 +18,21 @@ public final class KafkaSinks {
 
     public static KafkaSink<DeadLetter> deadLetters(KafkaSinkOptions o) {
         String max = o.properties().get("max.request.size");
-        return build(o, new DeadLetterRecordSerializer(o.topic(), max == null
-                ? DeadLetterRecordSerializer.DEFAULT_MAX_REQUEST_SIZE : Integer.parseInt(max.trim())));
+        return build(
+                o,
+                new DeadLetterRecordSerializer(
+                        o.topic(),
+                        max == null
+                                ? DeadLetterRecordSerializer.DEFAULT_MAX_REQUEST_SIZE
+                                : Integer.parseInt(max.trim())));
     }
 
     private static <T> KafkaSink<T> build(KafkaSinkOptions o, KafkaRecordSerializationSchema<T> serializer) {
         KafkaSinkBuilder<T> b = KafkaSink.<T>builder()
                 .setBootstrapServers(o.bootstrapServers())
                 .setRecordSerializer(serializer)
-                .setDeliveryGuarantee(o.exactlyOnce() ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE);
+                .setDeliveryGuarantee(
+                        o.exactlyOnce() ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE);
         if (o.exactlyOnce()) {
             b.setTransactionalIdPrefix(o.transactionalIdPrefix())
                     .setProperty("transaction.timeout.ms", Long.toString(o.transactionTimeoutMillis()));

@@ -51,7 +51,7 @@ final class VectorRecordSerializer implements KafkaRecordSerializationSchema<Emb
             }
         }
         n.put("embedded_at", java.time.Instant.ofEpochMilli(e.embeddedAt).toString());
-        return new ProducerRecord<>(topic, e.docId.getBytes(StandardCharsets.UTF_8),
-                n.toString().getBytes(StandardCharsets.UTF_8));
+        return new ProducerRecord<>(
+                topic, e.docId.getBytes(StandardCharsets.UTF_8), n.toString().getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -31,13 +31,20 @@ public final class IndexedChunksReader extends RichFlatMapFunction<Long, Indexed
                 return; // no table yet (a dry run before the first index): nothing is indexed
             }
             c.setAutoCommit(false); // pgJDBC streams with a cursor only inside a transaction
-            try (PreparedStatement ps = c.prepareStatement("SELECT doc_id, chunk_index, chunk_count, start_char, end_char, "
-                    + "content_hash, model_fingerprint FROM " + options.qualifiedTable())) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT doc_id, chunk_index, chunk_count, start_char, end_char, "
+                            + "content_hash, model_fingerprint FROM " + options.qualifiedTable())) {
                 ps.setFetchSize(fetchSize);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.collect(IndexedChunk.of(rs.getString(1), rs.getInt(2), rs.getInt(3), rs.getInt(4),
-                                rs.getInt(5), rs.getString(6), rs.getString(7)));
+                        out.collect(IndexedChunk.of(
+                                rs.getString(1),
+                                rs.getInt(2),
+                                rs.getInt(3),
+                                rs.getInt(4),
+                                rs.getInt(5),
+                                rs.getString(6),
+                                rs.getString(7)));
                     }
                 }
             } finally {

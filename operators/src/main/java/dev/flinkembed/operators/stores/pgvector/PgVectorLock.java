@@ -34,7 +34,7 @@ final class PgVectorLock implements StoreLock {
     private volatile boolean lost;
     private volatile String lostReason;
     private volatile long lastRenewed = System.nanoTime();
-    private volatile Runnable onLost = () -> { };
+    private volatile Runnable onLost = () -> {};
 
     private PgVectorLock(PgVectorOptions pg, String name, String owner, long leaseMillis) {
         this.pg = pg;
@@ -51,8 +51,8 @@ final class PgVectorLock implements StoreLock {
     }
 
     static final String TABLE = "flink_embed_locks";
-    static final java.util.List<String> COLUMNS = java.util.List.of("name", "owner", "host", "pid", "acquired_at",
-            "renewed_at");
+    static final java.util.List<String> COLUMNS =
+            java.util.List.of("name", "owner", "host", "pid", "acquired_at", "renewed_at");
 
     static String table(PgVectorOptions pg) {
         return PgVectorOptions.quote(pg.schema()) + "." + TABLE;
@@ -100,17 +100,28 @@ final class PgVectorLock implements StoreLock {
                         String since = rs.getString(4);
                         double idleSeconds = rs.getDouble(5);
                         boolean expired = idleSeconds * 1000 > leaseMillis;
-                        boolean deadHere = !host.equals("unknown") && heldHost.equals(host)
-                                && ProcessHandle.of(heldPid).map(p -> !p.isAlive()).orElse(true);
+                        boolean deadHere = !host.equals("unknown")
+                                && heldHost.equals(host)
+                                && ProcessHandle.of(heldPid)
+                                        .map(p -> !p.isAlive())
+                                        .orElse(true);
                         if (!expired && !deadHere) {
                             c.rollback();
-                            throw new HeldException(String.format("%s.%s is being reindexed by another run (host %s, "
+                            throw new HeldException(String.format(
+                                    "%s.%s is being reindexed by another run (host %s, "
                                             + "pid %d, since %s, renewed %.0f s ago); its lock expires %.0f s after its "
-                                            + "last renewal (reindex.lock-lease)", pg.schema(), pg.table(), heldHost,
-                                    heldPid, since, idleSeconds, leaseMillis / 1000.0));
+                                            + "last renewal (reindex.lock-lease)",
+                                    pg.schema(),
+                                    pg.table(),
+                                    heldHost,
+                                    heldPid,
+                                    since,
+                                    idleSeconds,
+                                    leaseMillis / 1000.0));
                         }
-                        try (PreparedStatement up = c.prepareStatement("UPDATE " + table(pg) + " SET owner = ?, "
-                                + "host = ?, pid = ?, acquired_at = now(), renewed_at = now() WHERE name = ? AND owner = ?")) {
+                        try (PreparedStatement up = c.prepareStatement(
+                                "UPDATE " + table(pg) + " SET owner = ?, "
+                                        + "host = ?, pid = ?, acquired_at = now(), renewed_at = now() WHERE name = ? AND owner = ?")) {
                             up.setString(1, owner);
                             up.setString(2, host);
                             up.setLong(3, pid);
@@ -122,8 +133,14 @@ final class PgVectorLock implements StoreLock {
                             }
                         }
                         c.commit();
-                        LOG.warn("Took over the reindex lock of {}.{} left by a run that is gone (host {}, pid {}, "
-                                + "renewed {} s ago)", pg.schema(), pg.table(), heldHost, heldPid, (long) idleSeconds);
+                        LOG.warn(
+                                "Took over the reindex lock of {}.{} left by a run that is gone (host {}, pid {}, "
+                                        + "renewed {} s ago)",
+                                pg.schema(),
+                                pg.table(),
+                                heldHost,
+                                heldPid,
+                                (long) idleSeconds);
                         return new PgVectorLock(pg, name, owner, leaseMillis);
                     }
                 }
@@ -135,8 +152,9 @@ final class PgVectorLock implements StoreLock {
     }
 
     private void renew() {
-        try (Connection c = pg.connect(); PreparedStatement ps = c.prepareStatement("UPDATE " + table(pg)
-                + " SET renewed_at = now() WHERE name = ? AND owner = ?")) {
+        try (Connection c = pg.connect();
+                PreparedStatement ps = c.prepareStatement(
+                        "UPDATE " + table(pg) + " SET renewed_at = now() WHERE name = ? AND owner = ?")) {
             ps.setString(1, name);
             ps.setString(2, owner);
             if (ps.executeUpdate() == 0) {
@@ -200,8 +218,9 @@ final class PgVectorLock implements StoreLock {
     @Override
     public void close() {
         renewal.shutdownNow();
-        try (Connection c = pg.connect(); PreparedStatement ps = c.prepareStatement("DELETE FROM " + table(pg)
-                + " WHERE name = ? AND owner = ?")) {
+        try (Connection c = pg.connect();
+                PreparedStatement ps =
+                        c.prepareStatement("DELETE FROM " + table(pg) + " WHERE name = ? AND owner = ?")) {
             ps.setString(1, name);
             ps.setString(2, owner);
             ps.executeUpdate();

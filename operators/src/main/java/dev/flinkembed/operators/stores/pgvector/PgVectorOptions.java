@@ -17,9 +17,20 @@ import java.util.regex.Pattern;
  * @param flushIntervalMillis a non-empty buffer is written at least this often (0: only by size and checkpoint)
  * @param trustedOwners    roles besides the connecting one whose tables flink-embed uses ({@link TableTrust})
  */
-public record PgVectorOptions(String url, String user, String password, String schema, String table, int dimensions,
-                              boolean createTable, boolean hnswIndex, int batchSize, int maxRetries,
-                              long retryBackoffMillis, long flushIntervalMillis, java.util.List<String> trustedOwners)
+public record PgVectorOptions(
+        String url,
+        String user,
+        String password,
+        String schema,
+        String table,
+        int dimensions,
+        boolean createTable,
+        boolean hnswIndex,
+        int batchSize,
+        int maxRetries,
+        long retryBackoffMillis,
+        long flushIntervalMillis,
+        java.util.List<String> trustedOwners)
         implements Serializable {
 
     /** PostgreSQL identifiers we accept: unquoted-style names of at most 63 bytes. */
@@ -27,6 +38,7 @@ public record PgVectorOptions(String url, String user, String password, String s
 
     /** Above this, pgvector's HNSW cannot index {@code vector}; {@code halfvec} goes to 4,000. */
     public static final int MAX_VECTOR_DIMENSIONS = 2000;
+
     public static final int MAX_HALFVEC_DIMENSIONS = 4000;
 
     public PgVectorOptions {
@@ -128,15 +140,39 @@ public record PgVectorOptions(String url, String user, String password, String s
         }
 
         public PgVectorOptions build() {
-            return new PgVectorOptions(url, user, password, schema, table, dimensions, createTable, hnswIndex, batchSize,
-                    maxRetries, retryBackoffMillis, flushIntervalMillis, trustedOwners);
+            return new PgVectorOptions(
+                    url,
+                    user,
+                    password,
+                    schema,
+                    table,
+                    dimensions,
+                    createTable,
+                    hnswIndex,
+                    batchSize,
+                    maxRetries,
+                    retryBackoffMillis,
+                    flushIntervalMillis,
+                    trustedOwners);
         }
     }
 
     /** The same database with another table name, vector size and index choice (a version's physical table). */
     public PgVectorOptions withTable(String otherTable, int otherDimensions, boolean withHnswIndex) {
-        return new PgVectorOptions(url, user, password, schema, otherTable, otherDimensions, true, withHnswIndex,
-                batchSize, maxRetries, retryBackoffMillis, flushIntervalMillis, trustedOwners);
+        return new PgVectorOptions(
+                url,
+                user,
+                password,
+                schema,
+                otherTable,
+                otherDimensions,
+                true,
+                withHnswIndex,
+                batchSize,
+                maxRetries,
+                retryBackoffMillis,
+                flushIntervalMillis,
+                trustedOwners);
     }
 
     public static void checkIdentifier(String what, String name) {

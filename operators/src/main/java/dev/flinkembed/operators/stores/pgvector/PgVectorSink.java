@@ -15,8 +15,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  */
 public final class PgVectorSink {
 
-    private PgVectorSink() {
-    }
+    private PgVectorSink() {}
 
     /** Connects, creates the table when missing, checks it; a message naming the problem otherwise. */
     public static void prepareTable(PgVectorOptions options) {
@@ -31,15 +30,18 @@ public final class PgVectorSink {
      * Adds the writer after {@code chunks}; the stream it returns holds the documents the table refused, as dead
      * letters for the job's dead-letter output. {@code uid} keeps savepoints restorable across versions.
      */
-    public static SingleOutputStreamOperator<DeadLetter> write(DataStream<EmbeddedChunk> chunks, PgVectorOptions options,
-                                                              String uid) {
+    public static SingleOutputStreamOperator<DeadLetter> write(
+            DataStream<EmbeddedChunk> chunks, PgVectorOptions options, String uid) {
         return write(chunks, options, uid, null);
     }
 
     /** The same, writing only while {@code fence}'s lock row names this run (null: no lock). */
-    public static SingleOutputStreamOperator<DeadLetter> write(DataStream<EmbeddedChunk> chunks, PgVectorOptions options,
-                                                              String uid, LockFence fence) {
-        return chunks.transform("write pgvector " + options.table(), TypeInformation.of(DeadLetter.class),
-                new PgVectorWriteOperator(options, fence)).uid(uid);
+    public static SingleOutputStreamOperator<DeadLetter> write(
+            DataStream<EmbeddedChunk> chunks, PgVectorOptions options, String uid, LockFence fence) {
+        return chunks.transform(
+                        "write pgvector " + options.table(),
+                        TypeInformation.of(DeadLetter.class),
+                        new PgVectorWriteOperator(options, fence))
+                .uid(uid);
     }
 }

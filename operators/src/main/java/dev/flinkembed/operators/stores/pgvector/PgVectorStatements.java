@@ -24,18 +24,22 @@ final class PgVectorStatements {
         this.options = o;
         String t = o.qualifiedTable();
         this.deleteSql = "DELETE FROM " + t + " WHERE doc_id = ? AND chunk_index >= ?";
-        // Only rows still holding the same content and vector, and only when something changed (rows untouched otherwise).
+        // Only rows still holding the same content and vector, and only when something changed (rows untouched
+        // otherwise).
         this.lineageSql = "UPDATE " + t + " SET chunk_count = ?, start_char = ?, end_char = ? WHERE doc_id = ? AND "
                 + "chunk_index = ? AND content_hash = ? AND (chunk_count, start_char, end_char) IS DISTINCT FROM (?, ?, ?)";
         String cols = String.join(", ", PgVectorTable.COLUMNS);
-        String updates = PgVectorTable.COLUMNS.stream().filter(c -> !c.equals("doc_id") && !c.equals("chunk_index"))
-                .map(c -> c + " = EXCLUDED." + c).collect(Collectors.joining(", "));
+        String updates = PgVectorTable.COLUMNS.stream()
+                .filter(c -> !c.equals("doc_id") && !c.equals("chunk_index"))
+                .map(c -> c + " = EXCLUDED." + c)
+                .collect(Collectors.joining(", "));
         // Unchanged chunks (same text, lineage and position) are left alone, embedded_at included: loading the same
         // corpus twice leaves the table as it was.
         String compared = "chunk_count, text, title, metadata, start_char, end_char, content_hash, model_fingerprint";
-        String prefixed = java.util.Arrays.stream(compared.split(", ")).map(c -> "t." + c)
-                .collect(Collectors.joining(", "));
-        String excluded = java.util.Arrays.stream(compared.split(", ")).map(c -> "EXCLUDED." + c)
+        String prefixed =
+                java.util.Arrays.stream(compared.split(", ")).map(c -> "t." + c).collect(Collectors.joining(", "));
+        String excluded = java.util.Arrays.stream(compared.split(", "))
+                .map(c -> "EXCLUDED." + c)
                 .collect(Collectors.joining(", "));
         this.upsertSql = "INSERT INTO " + t + " AS t (" + cols + ") VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, "
                 + "?, ?::" + o.vectorType() + ") ON CONFLICT (doc_id, chunk_index) DO UPDATE SET " + updates
@@ -52,7 +56,7 @@ final class PgVectorStatements {
         long deleted = 0;
         long upserted = 0;
         try (PreparedStatement del = c.prepareStatement(deleteSql);
-             PreparedStatement up = c.prepareStatement(upsertSql)) {
+                PreparedStatement up = c.prepareStatement(upsertSql)) {
             fence.run();
             for (PendingWrites.DocumentChange d : changes) {
                 del.setString(1, d.docId);
@@ -87,14 +91,14 @@ final class PgVectorStatements {
             }
             throw e;
         }
-        return new long[]{deleted, upserted};
+        return new long[] {deleted, upserted};
     }
 
     /** Removes every row of one document (a document the table refused: no half-written version stays). */
     void deleteDocument(Connection c, String docId) throws SQLException {
         Transactions.inTransaction(c, () -> {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + options.qualifiedTable()
-                    + " WHERE doc_id = ?")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("DELETE FROM " + options.qualifiedTable() + " WHERE doc_id = ?")) {
                 ps.setString(1, docId);
                 return ps.executeUpdate();
             }
@@ -116,9 +120,11 @@ final class PgVectorStatements {
     private void bind(PreparedStatement ps, EmbeddedChunk e) throws SQLException {
         if (e.embedding == null || e.embedding.length != options.dimensions()) {
             // a data error like any the server raises: the writer isolates the document, the rest of the batch lands
-            throw new SQLException("chunk " + e.docId + "#" + e.chunkIndex + " has " + (e.embedding == null ? 0
-                    : e.embedding.length) + " dimensions, the table " + options.table() + " holds "
-                    + options.dimensions(), "22000");
+            throw new SQLException(
+                    "chunk " + e.docId + "#" + e.chunkIndex + " has " + (e.embedding == null ? 0 : e.embedding.length)
+                            + " dimensions, the table " + options.table() + " holds "
+                            + options.dimensions(),
+                    "22000");
         }
         int i = 1;
         ps.setString(i++, e.docId);

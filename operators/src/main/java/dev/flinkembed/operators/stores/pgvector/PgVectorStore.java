@@ -39,8 +39,8 @@ public record PgVectorStore(PgVectorOptions options) implements VectorStore {
             PgVectorSink.prepareTable(options);
         } catch (IllegalStateException e) {
             boolean database = e.getCause() instanceof SQLException;
-            throw new ConfigException("configuration key '" + (database ? "pgvector.url" : "pgvector.table") + "': "
-                    + e.getMessage());
+            throw new ConfigException(
+                    "configuration key '" + (database ? "pgvector.url" : "pgvector.table") + "': " + e.getMessage());
         }
     }
 
@@ -53,8 +53,11 @@ public record PgVectorStore(PgVectorOptions options) implements VectorStore {
     /** One sequential scan through a server-side cursor (parallelism 1), so a table of any size streams through. */
     @Override
     public DataStream<IndexedChunk> readIndexed(StreamExecutionEnvironment env) {
-        return env.fromSequence(0, 0).setParallelism(1).name("index scan")
-                .flatMap(new IndexedChunksReader(options, INDEX_FETCH_SIZE)).setParallelism(1)
+        return env.fromSequence(0, 0)
+                .setParallelism(1)
+                .name("index scan")
+                .flatMap(new IndexedChunksReader(options, INDEX_FETCH_SIZE))
+                .setParallelism(1)
                 .name("read index " + options.table());
     }
 

@@ -16,12 +16,23 @@ import java.util.Locale;
 public final class PgVectorTable {
 
     /** Columns in the order the upsert binds them. */
-    static final List<String> COLUMNS = List.of("doc_id", "chunk_index", "chunk_count", "text", "title", "metadata",
-            "start_char", "end_char", "token_count", "content_hash", "model", "model_fingerprint", "embedded_at",
+    static final List<String> COLUMNS = List.of(
+            "doc_id",
+            "chunk_index",
+            "chunk_count",
+            "text",
+            "title",
+            "metadata",
+            "start_char",
+            "end_char",
+            "token_count",
+            "content_hash",
+            "model",
+            "model_fingerprint",
+            "embedded_at",
             "embedding");
 
-    private PgVectorTable() {
-    }
+    private PgVectorTable() {}
 
     public static String createSql(PgVectorOptions o) {
         return "CREATE TABLE IF NOT EXISTS " + o.qualifiedTable() + " (\n"
@@ -96,8 +107,11 @@ public final class PgVectorTable {
     private static void check(PgVectorOptions o, List<String> columns) {
         String name = o.schema() + "." + o.table();
         String expected = o.vectorType() + "(" + o.dimensions() + ")";
-        String embedding = columns.stream().filter(s -> s.startsWith("embedding ")).findFirst()
-                .map(s -> s.substring("embedding ".length())).orElse(null);
+        String embedding = columns.stream()
+                .filter(s -> s.startsWith("embedding "))
+                .findFirst()
+                .map(s -> s.substring("embedding ".length()))
+                .orElse(null);
         if (embedding == null) {
             throw new IllegalStateException("table " + name + " exists but has no 'embedding' column: it was not "
                     + "created by flink-embed; choose another pgvector.table");
@@ -107,8 +121,10 @@ public final class PgVectorTable {
                     + "writes " + expected + " (model and model.dimensions decide it): use another pgvector.table, "
                     + "or drop the table to re-embed everything");
         }
-        List<String> names = columns.stream().map(s -> s.substring(0, s.indexOf(' '))).toList();
-        List<String> missing = COLUMNS.stream().filter(col -> !names.contains(col)).toList();
+        List<String> names =
+                columns.stream().map(s -> s.substring(0, s.indexOf(' '))).toList();
+        List<String> missing =
+                COLUMNS.stream().filter(col -> !names.contains(col)).toList();
         if (!missing.isEmpty()) {
             throw new IllegalStateException("table " + name + " lacks the columns " + missing
                     + ": it was not created by flink-embed; choose another pgvector.table");

@@ -1,7 +1,6 @@
 package dev.flinkembed.operators.stores.pgvector;
 
 import dev.flinkembed.operators.store.StoreVersion;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -24,8 +23,7 @@ public final class PgVectorVersions {
     public static final String PREVIOUS = StoreVersion.PREVIOUS;
     public static final String BUILDING = StoreVersion.BUILDING;
 
-    private PgVectorVersions() {
-    }
+    private PgVectorVersions() {}
 
     static String registry(String schema) {
         return PgVectorOptions.quote(schema) + ".flink_embed_versions";
@@ -43,12 +41,13 @@ public final class PgVectorVersions {
     }
 
     static final String REGISTRY = "flink_embed_versions";
-    static final List<String> REGISTRY_COLUMNS = List.of("name", "version", "physical", "model", "fingerprint",
-            "dimensions", "state", "created_at", "switched_at");
+    static final List<String> REGISTRY_COLUMNS = List.of(
+            "name", "version", "physical", "model", "fingerprint", "dimensions", "state", "created_at", "switched_at");
 
     static void ensureRegistry(Connection c, PgVectorOptions stable) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS " + registry(stable.schema()) + " (name text NOT NULL, version integer NOT NULL, "
+            s.execute("CREATE TABLE IF NOT EXISTS " + registry(stable.schema())
+                    + " (name text NOT NULL, version integer NOT NULL, "
                     + "physical text NOT NULL, model text NOT NULL, fingerprint text NOT NULL, dimensions integer NOT NULL, "
                     + "state text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), switched_at timestamptz, "
                     + "PRIMARY KEY (name, version))");
@@ -63,13 +62,23 @@ public final class PgVectorVersions {
             return out;
         }
         TableTrust.check(c, stable.schema(), REGISTRY, REGISTRY_COLUMNS, stable.trustedOwners());
-        try (PreparedStatement ps = c.prepareStatement("SELECT version, physical, model, fingerprint, dimensions, state, "
-                + "created_at::text, switched_at::text FROM " + registry(stable.schema()) + " WHERE name = ? ORDER BY version")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT version, physical, model, fingerprint, dimensions, state, "
+                        + "created_at::text, switched_at::text FROM " + registry(stable.schema())
+                        + " WHERE name = ? ORDER BY version")) {
             ps.setString(1, stable.table());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    StoreVersion v = new StoreVersion(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            rs.getInt(5), rs.getString(6), rs.getString(7), rs.getString(8), -1);
+                    StoreVersion v = new StoreVersion(
+                            rs.getInt(1),
+                            rs.getString(2),
+                            rs.getString(3),
+                            rs.getString(4),
+                            rs.getInt(5),
+                            rs.getString(6),
+                            rs.getString(7),
+                            rs.getString(8),
+                            -1);
                     checkRow(stable, v);
                     out.add(v);
                 }
@@ -79,23 +88,35 @@ public final class PgVectorVersions {
             List<StoreVersion> counted = new ArrayList<>();
             for (StoreVersion v : out) {
                 long rows = -1;
-                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM "
-                        + PgVectorOptions.quote(stable.schema()) + "." + PgVectorOptions.quote(v.physical()))) {
+                try (Statement s = c.createStatement();
+                        ResultSet rs = s.executeQuery("SELECT count(*) FROM " + PgVectorOptions.quote(stable.schema())
+                                + "." + PgVectorOptions.quote(v.physical()))) {
                     rs.next();
                     rows = rs.getLong(1);
                 } catch (SQLException e) {
                     // dropped by hand: shown as -1
                 }
-                counted.add(new StoreVersion(v.version(), v.physical(), v.model(), v.fingerprint(), v.dimensions(),
-                        v.state(), v.createdAt(), v.switchedAt(), rows));
+                counted.add(new StoreVersion(
+                        v.version(),
+                        v.physical(),
+                        v.model(),
+                        v.fingerprint(),
+                        v.dimensions(),
+                        v.state(),
+                        v.createdAt(),
+                        v.switchedAt(),
+                        rows));
             }
             return counted;
         }
         return out;
     }
 
-    public static Optional<StoreVersion> inState(Connection c, PgVectorOptions stable, String state) throws SQLException {
-        return list(c, stable, false).stream().filter(v -> v.state().equals(state)).reduce((a, b) -> b);
+    public static Optional<StoreVersion> inState(Connection c, PgVectorOptions stable, String state)
+            throws SQLException {
+        return list(c, stable, false).stream()
+                .filter(v -> v.state().equals(state))
+                .reduce((a, b) -> b);
     }
 
     /**
@@ -110,8 +131,9 @@ public final class PgVectorVersions {
         if (PgVectorTable.columnTypes(c, stable).isEmpty()) {
             return Optional.empty();
         }
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT model, model_fingerprint FROM "
-                + stable.qualifiedTable() + " LIMIT 1")) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT model, model_fingerprint FROM " + stable.qualifiedTable() + " LIMIT 1")) {
             return rs.next() ? Optional.of(new String[] {rs.getString(1), rs.getString(2)}) : Optional.empty();
         }
     }
@@ -121,8 +143,8 @@ public final class PgVectorVersions {
         if (!hasRegistry(c, schema)) {
             return Optional.empty();
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT model FROM " + registry(schema)
-                + " WHERE name = ? AND state = 'live'")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT model FROM " + registry(schema) + " WHERE name = ? AND state = 'live'")) {
             ps.setString(1, table);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
@@ -133,7 +155,8 @@ public final class PgVectorVersions {
     /** The physical table readers see under {@code stable} now (the table itself when never versioned). */
     public static PgVectorOptions livePhysical(Connection c, PgVectorOptions stable) throws SQLException {
         Optional<StoreVersion> live = inState(c, stable, LIVE);
-        return live.isPresent() ? stable.withTable(live.get().physical(), live.get().dimensions(), stable.hnswIndex())
+        return live.isPresent()
+                ? stable.withTable(live.get().physical(), live.get().dimensions(), stable.hnswIndex())
                 : stable;
     }
 
@@ -158,8 +181,8 @@ public final class PgVectorVersions {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     if (LIVE.equals(rs.getString(4))) {
-                        live = new StoreVersion(rs.getInt(1), null, rs.getString(2), rs.getString(3), 0, LIVE, null, null,
-                                -1);
+                        live = new StoreVersion(
+                                rs.getInt(1), null, rs.getString(2), rs.getString(3), 0, LIVE, null, null, -1);
                     }
                 }
             }
@@ -184,7 +207,9 @@ public final class PgVectorVersions {
      */
     private static void checkRow(PgVectorOptions stable, StoreVersion v) {
         String expected = stable.table() + "__v" + v.version();
-        boolean known = v.state().equals(LIVE) || v.state().equals(PREVIOUS) || v.state().equals(BUILDING);
+        boolean known = v.state().equals(LIVE)
+                || v.state().equals(PREVIOUS)
+                || v.state().equals(BUILDING);
         if (!v.physical().equals(expected) || !known || v.version() < 1) {
             throw new TableTrust.UntrustedTableException("the version registry " + stable.schema() + "." + REGISTRY
                     + " has a row for " + stable.table() + " version " + v.version() + " naming table '"
@@ -205,8 +230,9 @@ public final class PgVectorVersions {
      * empty one. A never-versioned table is first adopted as version 1 (renamed, with a view of its old name over it).
      * The new physical table has no HNSW index yet: {@link #finishBuilding} adds it after the load.
      */
-    public static StoreVersion startBuilding(Connection c, PgVectorOptions stable, String model, String fingerprint,
-                                        int dimensions) throws SQLException {
+    public static StoreVersion startBuilding(
+            Connection c, PgVectorOptions stable, String model, String fingerprint, int dimensions)
+            throws SQLException {
         return Transactions.inTransaction(c, () -> {
             ensureRegistry(c, stable);
             List<StoreVersion> versions = list(c, stable, false);
@@ -229,8 +255,9 @@ public final class PgVectorVersions {
                 s.execute("DROP TABLE IF EXISTS " + o.qualifiedTable());
                 s.execute(PgVectorTable.createSql(o));
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + registry(stable.schema()) + " (name, version, "
-                    + "physical, model, fingerprint, dimensions, state) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("INSERT INTO " + registry(stable.schema()) + " (name, version, "
+                            + "physical, model, fingerprint, dimensions, state) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, stable.table());
                 ps.setInt(2, next);
                 ps.setString(3, physical);
@@ -248,7 +275,10 @@ public final class PgVectorVersions {
     private static void adopt(Connection c, PgVectorOptions stable) throws SQLException {
         String[] current = currentModel(c, stable).orElse(new String[] {"unknown", "unknown"});
         List<String> columns = PgVectorTable.columnTypes(c, stable);
-        String embedding = columns.stream().filter(s -> s.startsWith("embedding ")).findFirst().orElse("embedding vector(0)");
+        String embedding = columns.stream()
+                .filter(s -> s.startsWith("embedding "))
+                .findFirst()
+                .orElse("embedding vector(0)");
         int dims = Integer.parseInt(embedding.replaceAll(".*\\((\\d+)\\).*", "$1"));
         String physical = physicalName(stable.table(), 1);
         try (Statement s = c.createStatement()) {
@@ -260,8 +290,9 @@ public final class PgVectorVersions {
                 s.execute(grant);
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + registry(stable.schema()) + " (name, version, "
-                + "physical, model, fingerprint, dimensions, state, switched_at) VALUES (?, 1, ?, ?, ?, ?, ?, now())")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO " + registry(stable.schema()) + " (name, version, "
+                        + "physical, model, fingerprint, dimensions, state, switched_at) VALUES (?, 1, ?, ?, ?, ?, ?, now())")) {
             ps.setString(1, stable.table());
             ps.setString(2, physical);
             ps.setString(3, current[0]);
@@ -318,6 +349,7 @@ public final class PgVectorVersions {
 
     /** How long a switch waits for a lock (readers and writers of the view) before it gives up and tries again. */
     static final String LOCK_TIMEOUT = "5s";
+
     static final int LOCK_ATTEMPTS = 6;
 
     /**
@@ -375,7 +407,8 @@ public final class PgVectorVersions {
             ps.setString(2, stable.table());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    String grantee = rs.getString(1).equals("PUBLIC") ? "PUBLIC" : PgVectorOptions.quote(rs.getString(1));
+                    String grantee =
+                            rs.getString(1).equals("PUBLIC") ? "PUBLIC" : PgVectorOptions.quote(rs.getString(1));
                     String privilege = rs.getString(2);
                     if (!privilege.matches("[A-Z ]+")) {
                         continue; // only PostgreSQL's own privilege names are put into SQL
@@ -389,8 +422,9 @@ public final class PgVectorVersions {
     }
 
     private static void setState(Connection c, PgVectorOptions stable, int version, String state) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + registry(stable.schema()) + " SET state = ?, "
-                + "switched_at = CASE WHEN ? = 'live' THEN now() ELSE switched_at END WHERE name = ? AND version = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE " + registry(stable.schema()) + " SET state = ?, "
+                        + "switched_at = CASE WHEN ? = 'live' THEN now() ELSE switched_at END WHERE name = ? AND version = ?")) {
             ps.setString(1, state);
             ps.setString(2, state);
             ps.setString(3, stable.table());
@@ -404,8 +438,8 @@ public final class PgVectorVersions {
             s.execute("DROP TABLE IF EXISTS " + PgVectorOptions.quote(stable.schema()) + "."
                     + PgVectorOptions.quote(v.physical()));
         }
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + registry(stable.schema())
-                + " WHERE name = ? AND version = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("DELETE FROM " + registry(stable.schema()) + " WHERE name = ? AND version = ?")) {
             ps.setString(1, stable.table());
             ps.setInt(2, v.version());
             ps.executeUpdate();

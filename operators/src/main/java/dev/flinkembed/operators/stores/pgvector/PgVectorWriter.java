@@ -61,6 +61,7 @@ final class PgVectorWriter implements AutoCloseable {
             return size() > REMEMBERED_REFUSALS;
         }
     };
+
     private Connection connection;
 
     PgVectorWriter(PgVectorOptions options, MetricGroup metrics, Consumer<DeadLetter> refused) {
@@ -110,8 +111,11 @@ final class PgVectorWriter implements AutoCloseable {
         try {
             applyRetrying(all);
         } catch (DataError e) {
-            LOG.warn("{} refused a batch of {} documents ({}); finding the documents it refuses", options.table(),
-                    all.size(), SqlErrors.describe(e.cause));
+            LOG.warn(
+                    "{} refused a batch of {} documents ({}); finding the documents it refuses",
+                    options.table(),
+                    all.size(),
+                    SqlErrors.describe(e.cause));
             isolate(all, e.cause);
         }
         pending.clear();
@@ -124,8 +128,8 @@ final class PgVectorWriter implements AutoCloseable {
             return;
         }
         int mid = changes.size() / 2;
-        for (List<PendingWrites.DocumentChange> half : List.of(changes.subList(0, mid),
-                changes.subList(mid, changes.size()))) {
+        for (List<PendingWrites.DocumentChange> half :
+                List.of(changes.subList(0, mid), changes.subList(mid, changes.size()))) {
             try {
                 applyRetrying(half);
             } catch (DataError e) {
@@ -137,8 +141,11 @@ final class PgVectorWriter implements AutoCloseable {
     private void refuse(PendingWrites.DocumentChange d, SQLException error) throws IOException {
         documentsRefused.inc();
         String why = SqlErrors.describe(error);
-        LOG.warn("{} refused document '{}' ({}): sent to the dead letters, its rows removed", options.table(),
-                abbreviate(d.docId), why);
+        LOG.warn(
+                "{} refused document '{}' ({}): sent to the dead letters, its rows removed",
+                options.table(),
+                abbreviate(d.docId),
+                why);
         try {
             removeDocument(d.docId);
         } catch (DataError e) {
@@ -148,9 +155,13 @@ final class PgVectorWriter implements AutoCloseable {
         if (count > 0) {
             refusedVersions.put(d.docId, count);
         }
-        refused.accept(DeadLetter.of(DeadLetter.WRITE, REFUSED_BY_STORE, "PostgreSQL refused the document ("
-                        + why + "); its rows were removed from the table", "pgvector " + options.schema() + "."
-                        + options.table(), original(d)).forDocument(d.docId));
+        refused.accept(DeadLetter.of(
+                        DeadLetter.WRITE,
+                        REFUSED_BY_STORE,
+                        "PostgreSQL refused the document (" + why + "); its rows were removed from the table",
+                        "pgvector " + options.schema() + "." + options.table(),
+                        original(d))
+                .forDocument(d.docId));
     }
 
     /** What the table was asked to store, so the document can be fixed and replayed (chunk texts, no vectors). */
@@ -166,8 +177,11 @@ final class PgVectorWriter implements AutoCloseable {
                 ObjectNode m = n.putObject("metadata");
                 c.metadata.forEach(m::put);
             }
-            chunks.addObject().put("chunk_index", c.chunkIndex).put("start_char", c.startChar)
-                    .put("end_char", c.endChar).put("text", c.text);
+            chunks.addObject()
+                    .put("chunk_index", c.chunkIndex)
+                    .put("start_char", c.startChar)
+                    .put("end_char", c.endChar)
+                    .put("text", c.text);
         }
         return n.toString();
     }
@@ -180,7 +194,9 @@ final class PgVectorWriter implements AutoCloseable {
     }
 
     private void applyRetrying(List<PendingWrites.DocumentChange> changes) throws IOException, DataError {
-        long[] counts = retrying(changes.isEmpty() ? "" : changes.get(0).docId, changes.size(),
+        long[] counts = retrying(
+                changes.isEmpty() ? "" : changes.get(0).docId,
+                changes.size(),
                 () -> statements.apply(connection, changes, () -> {
                     if (fence != null) {
                         fence.check(connection);
@@ -226,8 +242,14 @@ final class PgVectorWriter implements AutoCloseable {
                 retries.inc();
                 closeConnection();
                 long sleep = Backoff.delayMillis(options.retryBackoffMillis(), attempt + 1, 30_000);
-                LOG.warn("Writing {} documents to {} failed ({}); retry {}/{} in {} ms", documents, options,
-                        SqlErrors.describe(e), attempt + 1, options.maxRetries(), sleep);
+                LOG.warn(
+                        "Writing {} documents to {} failed ({}); retry {}/{} in {} ms",
+                        documents,
+                        options,
+                        SqlErrors.describe(e),
+                        attempt + 1,
+                        options.maxRetries(),
+                        sleep);
                 try {
                     Thread.sleep(sleep);
                 } catch (InterruptedException ie) {
@@ -238,9 +260,12 @@ final class PgVectorWriter implements AutoCloseable {
         }
         closeConnection();
         SQLException safe = SqlErrors.sanitized(Objects.requireNonNull(last));
-        throw new IOException("writing " + documents + " documents (the first '" + abbreviate(firstDoc) + "') to "
-                + options + " failed" + (SqlErrors.isTransient(last) ? " after " + options.maxRetries() + " retries"
-                : "") + ": " + safe.getMessage(), safe);
+        throw new IOException(
+                "writing " + documents + " documents (the first '" + abbreviate(firstDoc) + "') to "
+                        + options + " failed"
+                        + (SqlErrors.isTransient(last) ? " after " + options.maxRetries() + " retries" : "") + ": "
+                        + safe.getMessage(),
+                safe);
     }
 
     private static String abbreviate(String id) {
@@ -252,8 +277,11 @@ final class PgVectorWriter implements AutoCloseable {
      * batch's transaction, with the registry rows locked until it commits ({@link PgVectorVersions#checkWriter}).
      */
     private void checkVersion(List<PendingWrites.DocumentChange> changes) throws SQLException {
-        String fingerprint = PendingWrites.upserts(changes).stream().map(e -> e.modelFingerprint)
-                .filter(Objects::nonNull).findFirst().orElse(null);
+        String fingerprint = PendingWrites.upserts(changes).stream()
+                .map(e -> e.modelFingerprint)
+                .filter(Objects::nonNull)
+                .findFirst()
+                .orElse(null);
         try {
             PgVectorVersions.checkWriter(connection, options, fingerprint);
         } catch (IllegalStateException e) {

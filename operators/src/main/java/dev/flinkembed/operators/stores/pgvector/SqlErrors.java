@@ -26,10 +26,10 @@ final class SqlErrors {
 
     /** Quoted strings longer than an identifier (63 bytes) are values, not names: masked in messages. */
     private static final Pattern LONG_QUOTED = Pattern.compile("\"[^\"]{64,}\"|'[^']{64,}'");
+
     private static final int MAX_MESSAGE = 240;
 
-    private SqlErrors() {
-    }
+    private SqlErrors() {}
 
     static boolean isTransient(SQLException e) {
         for (SQLException x : chain(e)) {
@@ -37,11 +37,15 @@ final class SqlErrors {
                 return true;
             }
             String state = x.getSQLState();
-            if (state != null && (state.startsWith("08")            // connection exception
-                    || state.equals("40001") || state.equals("40P01") // serialization failure, deadlock
-                    || state.startsWith("53")                       // insufficient resources
-                    || state.equals("55P03")                        // lock not available
-                    || state.equals("57P01") || state.equals("57P02") || state.equals("57P03"))) { // shutdown/starting
+            if (state != null
+                    && (state.startsWith("08") // connection exception
+                            || state.equals("40001")
+                            || state.equals("40P01") // serialization failure, deadlock
+                            || state.startsWith("53") // insufficient resources
+                            || state.equals("55P03") // lock not available
+                            || state.equals("57P01")
+                            || state.equals("57P02")
+                            || state.equals("57P03"))) { // shutdown/starting
                 return true;
             }
         }

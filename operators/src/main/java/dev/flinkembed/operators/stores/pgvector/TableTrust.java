@@ -27,17 +27,18 @@ public final class TableTrust {
         }
     }
 
-    private TableTrust() {
-    }
+    private TableTrust() {}
 
     /** Checks {@code schema.table} when it exists (nothing to check otherwise). */
-    public static void check(Connection c, String schema, String table, Collection<String> columns,
-                             List<String> trustedOwners) throws SQLException {
+    public static void check(
+            Connection c, String schema, String table, Collection<String> columns, List<String> trustedOwners)
+            throws SQLException {
         String owner;
         String me;
         long oid;
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_get_userbyid(c.relowner), current_user, c.oid "
-                + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT pg_get_userbyid(c.relowner), current_user, c.oid "
+                        + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {
             ps.setString(1, schema);
             ps.setString(2, table);
             try (ResultSet rs = ps.executeQuery()) {
@@ -58,8 +59,8 @@ public final class TableTrust {
                     + "' in pgvector.trusted-owners");
         }
         Set<String> present = new HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = ? "
-                + "AND attnum > 0 AND NOT attisdropped")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT attname FROM pg_attribute WHERE attrelid = ? " + "AND attnum > 0 AND NOT attisdropped")) {
             ps.setLong(1, oid);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

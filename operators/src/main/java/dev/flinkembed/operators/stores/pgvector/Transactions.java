@@ -11,8 +11,7 @@ final class Transactions {
         T run() throws SQLException;
     }
 
-    private Transactions() {
-    }
+    private Transactions() {}
 
     static <T> T inTransaction(Connection c, Work<T> work) throws SQLException {
         boolean auto = c.getAutoCommit();

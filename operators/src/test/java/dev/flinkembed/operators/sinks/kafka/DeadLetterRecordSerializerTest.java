@@ -25,7 +25,8 @@ class DeadLetterRecordSerializerTest {
         d.key = "k".repeat(10_000).getBytes(StandardCharsets.UTF_8);
         d.forDocument("doc-1");
         ProducerRecord<byte[], byte[]> r = s.serialize(d, null, null);
-        assertThat(r.key().length + r.value().length).isLessThanOrEqualTo(1024 * 1024 - DeadLetterRecordSerializer.HEADROOM);
+        assertThat(r.key().length + r.value().length)
+                .isLessThanOrEqualTo(1024 * 1024 - DeadLetterRecordSerializer.HEADROOM);
         assertThat(r.value()).startsWith(new byte[] {(byte) 0xC3, (byte) 0xC3});
         assertThat(header(r, DeadLetterRecordSerializer.TRUNCATED)).startsWith("5242880 bytes, first ");
         assertThat(header(r, DeadLetterRecordSerializer.KEY_TRUNCATED)).isEqualTo("10000 bytes, first 4096 kept");

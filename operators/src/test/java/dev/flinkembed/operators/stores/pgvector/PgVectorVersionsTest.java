@@ -1,12 +1,11 @@
 package dev.flinkembed.operators.stores.pgvector;
 
-import dev.flinkembed.operators.store.StoreVersion;
-
 import static dev.flinkembed.operators.stores.pgvector.PgVectorWriterTest.chunk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.flinkembed.operators.records.EmbeddedChunk;
+import dev.flinkembed.operators.store.StoreVersion;
 import dev.flinkembed.operators.testing.PgliteServer;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -27,7 +26,8 @@ class PgVectorVersionsTest {
     @BeforeAll
     static void start() throws Exception {
         pg = PgliteServer.start();
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement()) {
             s.execute("CREATE ROLE reader");
         }
     }
@@ -40,13 +40,19 @@ class PgVectorVersionsTest {
     }
 
     private static PgVectorOptions options(String table) {
-        return PgVectorOptions.builder(pg.jdbcUrl(), table, 4).batchSize(100).maxRetries(1).retryBackoffMillis(10)
-                .flushIntervalMillis(0).build();
+        return PgVectorOptions.builder(pg.jdbcUrl(), table, 4)
+                .batchSize(100)
+                .maxRetries(1)
+                .retryBackoffMillis(10)
+                .flushIntervalMillis(0)
+                .build();
     }
 
     private static boolean readerCanSelect(String table) throws Exception {
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT has_table_privilege('reader', 'public." + table + "', 'SELECT')")) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs =
+                        s.executeQuery("SELECT has_table_privilege('reader', 'public." + table + "', 'SELECT')")) {
             rs.next();
             return rs.getBoolean(1);
         }
@@ -60,9 +66,10 @@ class PgVectorVersionsTest {
 
     private static List<String> fingerprints(String physical) throws Exception {
         List<String> out = new ArrayList<>();
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT doc_id || ' ' || model_fingerprint FROM " + physical
-                     + " ORDER BY doc_id")) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT doc_id || ' ' || model_fingerprint FROM " + physical + " ORDER BY doc_id")) {
             while (rs.next()) {
                 out.add(rs.getString(1));
             }
@@ -75,10 +82,13 @@ class PgVectorVersionsTest {
     void readersKeepTheirPrivilegesThroughAdoptionSwitchAndRollback() throws Exception {
         PgVectorOptions stable = options("granted");
         PgVectorSink.prepareTable(stable);
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement()) {
             s.execute("GRANT SELECT ON granted TO reader");
             StoreVersion v2 = PgVectorVersions.startBuilding(c, stable, "m2", "fp2", 4);
-            assertThat(readerCanSelect("granted")).as("after adoption (the table became a view)").isTrue();
+            assertThat(readerCanSelect("granted"))
+                    .as("after adoption (the table became a view)")
+                    .isTrue();
             PgVectorVersions.switchTo(c, stable, v2);
             assertThat(readerCanSelect("granted")).as("after the switch").isTrue();
             PgVectorVersions.rollback(c, stable);
@@ -97,25 +107,29 @@ class PgVectorVersionsTest {
         PgVectorOptions stable = options("switched");
         PgVectorSink.prepareTable(stable);
         try (Connection c = pg.connect();
-             PgVectorWriter old = new PgVectorWriter(stable, UnregisteredMetricsGroup.createSinkWriterMetricGroup(),
-                     d -> { });
-             PgVectorWriter fresh = new PgVectorWriter(stable, UnregisteredMetricsGroup.createSinkWriterMetricGroup(),
-                     d -> { })) {
+                PgVectorWriter old =
+                        new PgVectorWriter(stable, UnregisteredMetricsGroup.createSinkWriterMetricGroup(), d -> {});
+                PgVectorWriter fresh =
+                        new PgVectorWriter(stable, UnregisteredMetricsGroup.createSinkWriterMetricGroup(), d -> {})) {
             old.write(chunkOf("a", "fp1"));
             old.flush();
             StoreVersion v2 = PgVectorVersions.startBuilding(c, stable, "m2", "fp2", 4);
             old.write(chunkOf("b", "fp1")); // version 1 is still live: this batch lands there
             old.flush();
-            try (PgVectorWriter builder = new PgVectorWriter(stable.withTable(v2.physical(), 4, false),
-                    UnregisteredMetricsGroup.createSinkWriterMetricGroup(), d -> { })) {
+            try (PgVectorWriter builder = new PgVectorWriter(
+                    stable.withTable(v2.physical(), 4, false),
+                    UnregisteredMetricsGroup.createSinkWriterMetricGroup(),
+                    d -> {})) {
                 builder.write(chunkOf("a", "fp2"));
                 builder.write(chunkOf("b", "fp2"));
                 builder.flush();
             }
             PgVectorVersions.switchTo(c, stable, v2);
             old.write(chunkOf("c", "fp1"));
-            assertThatThrownBy(old::flush).isInstanceOf(SuppressRestartsException.class)
-                    .hasStackTraceContaining("is served by version 2").hasStackTraceContaining("would mix two models");
+            assertThatThrownBy(old::flush)
+                    .isInstanceOf(SuppressRestartsException.class)
+                    .hasStackTraceContaining("is served by version 2")
+                    .hasStackTraceContaining("would mix two models");
             fresh.write(chunkOf("c", "fp2")); // a writer of the new model goes on, into version 2
             fresh.flush();
         }

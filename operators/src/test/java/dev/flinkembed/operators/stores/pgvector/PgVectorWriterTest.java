@@ -37,7 +37,11 @@ class PgVectorWriterTest {
 
     private static PgVectorOptions options(String table, int dims) {
         return PgVectorOptions.builder(pg.jdbcUrl(), table, dims)
-                .batchSize(3).maxRetries(2).retryBackoffMillis(10).flushIntervalMillis(0).build();
+                .batchSize(3)
+                .maxRetries(2)
+                .retryBackoffMillis(10)
+                .flushIntervalMillis(0)
+                .build();
     }
 
     static EmbeddedChunk chunk(String doc, int index, int count, String text, int dims) {
@@ -83,9 +87,10 @@ class PgVectorWriterTest {
 
     private static List<String> rows(String table) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT doc_id, chunk_index, chunk_count, text, embedding::text FROM "
-                     + table + " ORDER BY doc_id, chunk_index")) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT doc_id, chunk_index, chunk_count, text, embedding::text FROM "
+                        + table + " ORDER BY doc_id, chunk_index")) {
             while (rs.next()) {
                 out.add(rs.getString(1) + "#" + rs.getInt(2) + "/" + rs.getInt(3) + " " + rs.getString(4));
             }
@@ -98,7 +103,8 @@ class PgVectorWriterTest {
         PgVectorOptions o = options("exact", 8);
         EmbeddedChunk a = chunk("a", 0, 1, "alpha", 8);
         write(o, List.of(a));
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement()) {
             ResultSet rs = s.executeQuery("SELECT embedding::text, format_type(a.atttypid, a.atttypmod) FROM exact, "
                     + "pg_attribute a WHERE a.attrelid = 'exact'::regclass AND a.attname = 'embedding'");
             assertThat(rs.next()).isTrue();
@@ -116,21 +122,43 @@ class PgVectorWriterTest {
     @Test
     void reEmbeddingTrimsChunksBeyondTheNewCountAndDeleteRemovesAll() throws Exception {
         PgVectorOptions o = options("versions", 4);
-        write(o, List.of(chunk("d", 0, 3, "v1-0", 4), chunk("d", 1, 3, "v1-1", 4), chunk("d", 2, 3, "v1-2", 4),
-                chunk("e", 0, 1, "e-0", 4), chunk("f", 0, 1, "f-0", 4)));
+        write(
+                o,
+                List.of(
+                        chunk("d", 0, 3, "v1-0", 4),
+                        chunk("d", 1, 3, "v1-1", 4),
+                        chunk("d", 2, 3, "v1-2", 4),
+                        chunk("e", 0, 1, "e-0", 4),
+                        chunk("f", 0, 1, "f-0", 4)));
         assertThat(rows("versions")).hasSize(5);
         // A shorter new version of d, e deleted, f deleted then re-created, all in one flush.
-        write(o, List.of(chunk("d", 0, 2, "v2-0", 4), chunk("d", 1, 2, "v2-1", 4), EmbeddedChunk.deletion("e", 0),
-                EmbeddedChunk.deletion("f", 0), chunk("f", 0, 1, "f-new", 4)));
+        write(
+                o,
+                List.of(
+                        chunk("d", 0, 2, "v2-0", 4),
+                        chunk("d", 1, 2, "v2-1", 4),
+                        EmbeddedChunk.deletion("e", 0),
+                        EmbeddedChunk.deletion("f", 0),
+                        chunk("f", 0, 1, "f-new", 4)));
         assertThat(rows("versions")).containsExactly("d#0/2 v2-0", "d#1/2 v2-1", "f#0/1 f-new");
     }
 
     @Test
     void anOlderVersionStillPendingNeverOutlivesAShorterNewerOne() throws Exception {
-        PgVectorOptions o = PgVectorOptions.builder(pg.jdbcUrl(), "pending", 4).hnswIndex(false)
-                .batchSize(100).maxRetries(0).retryBackoffMillis(10).flushIntervalMillis(0).build();
-        write(o, List.of(chunk("d", 0, 3, "v1-0", 4), chunk("d", 1, 3, "v1-1", 4), chunk("d", 2, 3, "v1-2", 4),
-                chunk("d", 0, 1, "v2-0", 4)));
+        PgVectorOptions o = PgVectorOptions.builder(pg.jdbcUrl(), "pending", 4)
+                .hnswIndex(false)
+                .batchSize(100)
+                .maxRetries(0)
+                .retryBackoffMillis(10)
+                .flushIntervalMillis(0)
+                .build();
+        write(
+                o,
+                List.of(
+                        chunk("d", 0, 3, "v1-0", 4),
+                        chunk("d", 1, 3, "v1-1", 4),
+                        chunk("d", 2, 3, "v1-2", 4),
+                        chunk("d", 0, 1, "v2-0", 4)));
         assertThat(rows("pending")).containsExactly("d#0/1 v2-0");
     }
 
@@ -148,10 +176,15 @@ class PgVectorWriterTest {
 
     private static String snapshot(String table) throws SQLException {
         StringBuilder sb = new StringBuilder();
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT t::text, xmin::text FROM " + table + " t ORDER BY doc_id, chunk_index")) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT t::text, xmin::text FROM " + table + " t ORDER BY doc_id, chunk_index")) {
             while (rs.next()) {
-                sb.append(rs.getString(1)).append(" xmin=").append(rs.getString(2)).append('\n');
+                sb.append(rs.getString(1))
+                        .append(" xmin=")
+                        .append(rs.getString(2))
+                        .append('\n');
             }
         }
         return sb.toString();
@@ -169,14 +202,15 @@ class PgVectorWriterTest {
         PgVectorOptions o = options("wide", 2560);
         write(o, List.of(chunk("w", 0, 1, "wide", 2560)));
         assertThat(o.vectorType()).isEqualTo("halfvec");
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
-                     + "WHERE attrelid = 'wide'::regclass AND attname = 'embedding'")) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                        + "WHERE attrelid = 'wide'::regclass AND attname = 'embedding'")) {
             rs.next();
             assertThat(rs.getString(1)).isEqualTo("halfvec(2560)");
         }
-        var hits = PgVectorSearch.nearest(pg.connect(), "public", "wide", "halfvec",
-                chunk("w", 0, 1, "wide", 2560).embedding, 1);
+        var hits = PgVectorSearch.nearest(
+                pg.connect(), "public", "wide", "halfvec", chunk("w", 0, 1, "wide", 2560).embedding, 1);
         assertThat(hits.get(0).docId()).isEqualTo("w");
         assertThat(hits.get(0).score()).isGreaterThan(0.999);
     }
@@ -194,7 +228,8 @@ class PgVectorWriterTest {
         String table = "fault_" + sqlState.toLowerCase();
         PgVectorOptions o = options(table, 4); // two retries
         PgVectorSink.prepareTable(o);
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement()) {
             s.execute("CREATE SEQUENCE " + table + "_attempts");
             s.execute("CREATE FUNCTION " + table + "_fault() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                     + "IF nextval('" + table + "_attempts') <= 2 THEN "
@@ -203,12 +238,14 @@ class PgVectorWriterTest {
             s.execute("CREATE TRIGGER " + table + "_fault BEFORE INSERT OR UPDATE ON " + table
                     + " FOR EACH ROW EXECUTE FUNCTION " + table + "_fault()");
         }
-        List<EmbeddedChunk> batch = List.of(chunk("p", 0, 1, "p0", 4), chunk("q", 0, 2, "q0", 4),
-                chunk("q", 1, 2, "q1", 4));
+        List<EmbeddedChunk> batch =
+                List.of(chunk("p", 0, 1, "p0", 4), chunk("q", 0, 2, "q0", 4), chunk("q", 1, 2, "q1", 4));
         if (transientError) {
             write(o, batch);
             assertThat(rows(table)).containsExactly("p#0/1 p0", "q#0/2 q0", "q#1/2 q1");
-            assertThat(attempts(table)).as("two failed statements, then one row each").isEqualTo(2 + 3);
+            assertThat(attempts(table))
+                    .as("two failed statements, then one row each")
+                    .isEqualTo(2 + 3);
         } else {
             // batch refused (1), half [p] refused (2): p is dead-lettered, its removal and [q] go in
             List<DeadLetter> refused = write(o, batch, new ArrayList<>());
@@ -218,8 +255,9 @@ class PgVectorWriterTest {
     }
 
     private static long attempts(String table) throws SQLException {
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT last_value FROM " + table + "_attempts")) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT last_value FROM " + table + "_attempts")) {
             rs.next();
             return rs.getLong(1);
         }
@@ -227,38 +265,53 @@ class PgVectorWriterTest {
 
     @Test
     void namesThatCouldInjectSqlAreRejected() {
-        assertThatThrownBy(() -> options("v; DROP TABLE x", 4)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> options("v; DROP TABLE x", 4))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("table name 'v; DROP TABLE x' is not accepted");
-        assertThatThrownBy(() -> PgVectorOptions.builder(pg.jdbcUrl(), "t", 4).schema("pub\"lic")
-                .batchSize(3).maxRetries(2).retryBackoffMillis(10).flushIntervalMillis(0).build()).hasMessageContaining("schema name 'pub\"lic'");
+        assertThatThrownBy(() -> PgVectorOptions.builder(pg.jdbcUrl(), "t", 4)
+                        .schema("pub\"lic")
+                        .batchSize(3)
+                        .maxRetries(2)
+                        .retryBackoffMillis(10)
+                        .flushIntervalMillis(0)
+                        .build())
+                .hasMessageContaining("schema name 'pub\"lic'");
     }
 
     @Test
-    void aDatabaseRestartIsRiddenOutWithRetriesOnANewConnection(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-            throws Exception {
+    void aDatabaseRestartIsRiddenOutWithRetriesOnANewConnection(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         int port = PgliteServer.freePort();
         PgliteServer first = PgliteServer.start(dir.resolve("db"), port);
-        PgVectorOptions o = PgVectorOptions.builder(first.jdbcUrl(), "restart", 4).hnswIndex(false)
-                .batchSize(100).maxRetries(8).retryBackoffMillis(250).flushIntervalMillis(0).build();
+        PgVectorOptions o = PgVectorOptions.builder(first.jdbcUrl(), "restart", 4)
+                .hnswIndex(false)
+                .batchSize(100)
+                .maxRetries(8)
+                .retryBackoffMillis(250)
+                .flushIntervalMillis(0)
+                .build();
         PgVectorSink.prepareTable(o);
         org.apache.flink.metrics.Counter retries = new org.apache.flink.metrics.SimpleCounter();
-        PgVectorWriter w = new PgVectorWriter(o, new UnregisteredMetricsGroup() {
-            @Override
-            public org.apache.flink.metrics.MetricGroup addGroup(String name) {
-                return this;
-            }
+        PgVectorWriter w = new PgVectorWriter(
+                o,
+                new UnregisteredMetricsGroup() {
+                    @Override
+                    public org.apache.flink.metrics.MetricGroup addGroup(String name) {
+                        return this;
+                    }
 
-            @Override
-            public org.apache.flink.metrics.Counter counter(String name) {
-                return name.equals("retries") ? retries : super.counter(name);
-            }
-        }, new ArrayList<DeadLetter>()::add);
+                    @Override
+                    public org.apache.flink.metrics.Counter counter(String name) {
+                        return name.equals("retries") ? retries : super.counter(name);
+                    }
+                },
+                new ArrayList<DeadLetter>()::add);
         w.write(chunk("a", 0, 1, "before", 4));
         w.flush();
         first.close();
         // The server comes back on the same port with the same data once the writer has failed and is retrying.
-        java.util.concurrent.CompletableFuture<PgliteServer> second = java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> {
+        java.util.concurrent.CompletableFuture<PgliteServer> second =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                     try {
                         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
                         while (retries.getCount() < 1 && System.nanoTime() < deadline) {
@@ -273,8 +326,10 @@ class PgVectorWriterTest {
             w.write(chunk("b", 0, 1, "after", 4));
             w.flush();
             w.close();
-            try (Connection c = second.get().connect(); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT string_agg(doc_id || ':' || text, ',' ORDER BY doc_id) FROM restart")) {
+            try (Connection c = second.get().connect();
+                    Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery(
+                            "SELECT string_agg(doc_id || ':' || text, ',' ORDER BY doc_id) FROM restart")) {
                 rs.next();
                 assertThat(rs.getString(1)).isEqualTo("a:before,b:after");
             }
@@ -287,12 +342,19 @@ class PgVectorWriterTest {
     void anUnreachableDatabaseFailsAfterBoundedRetries() throws Exception {
         PgVectorOptions ok = options("gone", 4);
         PgVectorSink.prepareTable(ok);
-        PgVectorOptions unreachable = PgVectorOptions.builder("jdbc:postgresql://127.0.0.1:1/postgres?connectTimeout=1", "gone", 4)
-                .batchSize(3).maxRetries(2).retryBackoffMillis(10).flushIntervalMillis(0).build();
+        PgVectorOptions unreachable = PgVectorOptions.builder(
+                        "jdbc:postgresql://127.0.0.1:1/postgres?connectTimeout=1", "gone", 4)
+                .batchSize(3)
+                .maxRetries(2)
+                .retryBackoffMillis(10)
+                .flushIntervalMillis(0)
+                .build();
         PgVectorWriter w = writer(unreachable, new ArrayList<>());
         w.write(chunk("a", 0, 1, "a", 4));
-        assertThatThrownBy(w::flush).isInstanceOf(IOException.class)
-                .hasMessageContaining("writing 1 documents (the first 'a') to").hasMessageContaining("after 2 retries");
+        assertThatThrownBy(w::flush)
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("writing 1 documents (the first 'a') to")
+                .hasMessageContaining("after 2 retries");
     }
 
     /**
@@ -303,11 +365,17 @@ class PgVectorWriterTest {
      */
     @Test
     void documentsTheDatabaseRefusesAreIsolatedAndTheRestOfTheBatchLands() throws Exception {
-        PgVectorOptions o = PgVectorOptions.builder(pg.jdbcUrl(), "isolate", 4).batchSize(100).maxRetries(2)
-                .retryBackoffMillis(10).flushIntervalMillis(0).build();
+        PgVectorOptions o = PgVectorOptions.builder(pg.jdbcUrl(), "isolate", 4)
+                .batchSize(100)
+                .maxRetries(2)
+                .retryBackoffMillis(10)
+                .flushIntervalMillis(0)
+                .build();
         write(o, List.of(chunk("nul", 0, 1, "an older version", 4)));
-        String longId = "x".repeat(10) + new java.util.Random(7).ints(3000, 0x4E00, 0x9FFF)
-                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append);
+        String longId = "x".repeat(10)
+                + new java.util.Random(7)
+                        .ints(3000, 0x4E00, 0x9FFF)
+                        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append);
         EmbeddedChunk nan = chunk("nan", 0, 1, "SECRET-TEXT nan", 4);
         nan.embedding[2] = Float.NaN;
         EmbeddedChunk shortVector = chunk("short", 0, 1, "SECRET-TEXT short", 4);
@@ -331,19 +399,32 @@ class PgVectorWriterTest {
             assertThat(d.reason).contains("SQLSTATE ").doesNotContain("SECRET-TEXT");
             assertThat(d.original).contains("SECRET-TEXT"); // the dead letter keeps what was to be stored
         });
-        assertThat(refused.stream().filter(d -> d.docId.equals(longId)).findFirst().orElseThrow().reason)
+        assertThat(refused.stream()
+                        .filter(d -> d.docId.equals(longId))
+                        .findFirst()
+                        .orElseThrow()
+                        .reason)
                 .contains("SQLSTATE 54000");
-        assertThat(refused.stream().filter(d -> d.docId.equals("short")).findFirst().orElseThrow().reason)
+        assertThat(refused.stream()
+                        .filter(d -> d.docId.equals("short"))
+                        .findFirst()
+                        .orElseThrow()
+                        .reason)
                 .contains("2 dimensions");
     }
 
     /** A document longer than one batch: refused in the first, its later chunks are skipped until a new version. */
     @Test
     void theLaterChunksOfARefusedVersionAreSkippedUntilANewVersionArrives() throws Exception {
-        PgVectorOptions o = PgVectorOptions.builder(pg.jdbcUrl(), "sticky", 4).batchSize(2).maxRetries(1)
-                .retryBackoffMillis(10).flushIntervalMillis(0).build();
+        PgVectorOptions o = PgVectorOptions.builder(pg.jdbcUrl(), "sticky", 4)
+                .batchSize(2)
+                .maxRetries(1)
+                .retryBackoffMillis(10)
+                .flushIntervalMillis(0)
+                .build();
         PgVectorSink.prepareTable(o);
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement()) {
             s.execute("CREATE FUNCTION sticky_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                     + "IF NEW.text LIKE 'bad%' THEN RAISE EXCEPTION 'refused' USING ERRCODE = '23514'; END IF; "
                     + "RETURN NEW; END $$");
