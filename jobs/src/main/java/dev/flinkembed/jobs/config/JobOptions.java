@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.config;
 
+import dev.flinkembed.jobs.serve.ServeKeys;
 import dev.flinkembed.operators.chunking.ChunkingOptions;
 import dev.flinkembed.operators.config.ConfigKey;
 import dev.flinkembed.operators.store.VectorStoreFactory;
@@ -319,6 +320,7 @@ public final class JobOptions {
                     + "at-least-once). pgvector writes and Kafka transactions are committed on checkpoints."));
 
     static {
+        ServeKeys.ALL.forEach(JobOptions::add);
         for (VectorStoreFactory store : VectorStores.all()) {
             store.options().forEach(JobOptions::add);
         }
