@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.flinkembed.jobs.config.JobConfig;
+import dev.flinkembed.jobs.config.JobOptions;
+import dev.flinkembed.jobs.config.Settings;
 import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.Embedding;
@@ -22,6 +25,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
@@ -55,10 +60,20 @@ final class EmbedCommand implements Callable<Integer> {
     private static final int IN_FLIGHT = 8192;
 
     @Option(
+            names = "--config",
+            description = "YAML configuration: the model.* and batch.* keys (docs/configuration.md).")
+    Path config;
+
+    @Option(
+            names = "--set",
+            description = "Override a configuration key: --set model.float16=true",
+            paramLabel = "KEY=VALUE")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(
             names = "--model",
-            defaultValue = "builtin:all-minilm-l6-v2",
-            description =
-                    "builtin:all-minilm-l6-v2 (default), builtin:bge-small-en-v1.5, builtin:e5-small-v2 or a Hugging Face model folder.")
+            description = "builtin:all-minilm-l6-v2 (default), builtin:bge-small-en-v1.5, builtin:e5-small-v2 or a "
+                    + "Hugging Face model folder (model.name).")
     String model;
 
     @Option(names = "--kind", defaultValue = "document", description = "query or document (default).")
@@ -66,13 +81,11 @@ final class EmbedCommand implements Callable<Integer> {
 
     @Option(
             names = "--instruction",
-            description =
-                    "Instruction for the query role of instruction-tuned models "
-                            + "(Qwen3-Embedding; default: 'Given a web search query, retrieve relevant passages that answer the query').")
+            description = "Instruction for the query role of instruction-tuned models (model.instruction).")
     String instruction;
 
-    @Option(names = "--dimensions", description = "Keep the first N dimensions, then re-normalise.")
-    Integer dimensions;
+    @Option(names = "--dimensions", description = "Keep the first N dimensions, then re-normalise (model.dimensions).")
+    String dimensions;
 
     @Option(names = "--input", defaultValue = "-", description = "JSON Lines file, or - for standard input.")
     String input;
@@ -83,8 +96,10 @@ final class EmbedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Role role = Role.parse(kind);
-        ModelOptions options =
-                ModelOptions.defaults(model).withDimensions(dimensions).withInstruction(instruction);
+        ModelOptions options = Settings.model(JobConfig.load(config, overrides)
+                .with(JobOptions.MODEL_NAME, model)
+                .with(JobOptions.MODEL_INSTRUCTION, instruction)
+                .with(JobOptions.MODEL_DIMENSIONS, dimensions));
         ObjectMapper json = new ObjectMapper();
         int errors;
         // The cores as a TaskManager with one slot divides them: two forward passes at a time (NativeThreads.plan).
