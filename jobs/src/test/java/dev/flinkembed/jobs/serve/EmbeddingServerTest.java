@@ -163,8 +163,8 @@ class EmbeddingServerTest {
         assertThat(r.statusCode()).isEqualTo(429);
         assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
         assertThat(JSON.readTree(r.body()).get("error").get("message").asText()).contains("busy");
-        // Many concurrent requests against a queue of 2 and 4 threads: some are turned away (429 when the queue is full,
-        // 503 when every thread is busy, both with Retry-After), none fail otherwise, all answered.
+        // Many concurrent requests against a queue of 2 and 4 threads: some are turned away (429 when the queue is
+        // full, 503 when every thread is busy, both with Retry-After), none fail otherwise, all answered.
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             calls.add(HTTP.sendAsync(
