@@ -181,7 +181,9 @@ class EmbeddingServerTest {
             int status = response.statusCode();
             assertThat(status).isIn(200, 429, 503);
             if (status != 200) {
-                assertThat(response.headers().firstValue("Retry-After")).as("turned away: when to retry").isPresent();
+                assertThat(response.headers().firstValue("Retry-After"))
+                        .as("turned away: when to retry")
+                        .isPresent();
             }
             ok += status == 200 ? 1 : 0;
             busy += status != 200 ? 1 : 0;
