@@ -19,9 +19,13 @@ public final class SharedModels {
 
     private static final Logger LOG = LoggerFactory.getLogger(SharedModels.class);
 
-    /** A native-memory budget and the setting that sets it (named in the error when a model does not fit). */
-    public record Budget(long bytes, String setting) {
-        public static final Budget NONE = new Budget(-1, null);
+    /**
+     * A native-memory budget, as the process that runs the models defines it: the setting that sets it, where it
+     * applies ("this TaskManager") and what else helps, all named in the error when a model does not fit. The
+     * runtime knows nothing of Flink; its caller does.
+     */
+    public record Budget(long bytes, String setting, String scope, String advice) {
+        public static final Budget NONE = new Budget(-1, null, null, null);
 
         public boolean limited() {
             return bytes >= 0;
@@ -100,18 +104,19 @@ public final class SharedModels {
                     + footprint.workingBytesPerInstance();
             if (needed > budget.bytes()) {
                 throw new MemoryBudgetException(String.format(
-                        "model %s needs %d MB of native memory in this "
-                                + "TaskManager: %d MB of weights (once, shared by all slots and jobs) + %d MB working "
-                                + "memory per slot, next to %d MB that other models and slots hold here; %s is %d MB: "
-                                + "set it to at least %s (see conf/flink-cluster.yaml), or lower batch.token-budget",
+                        "model %s needs %d MB of native memory in %s: %d MB of weights (once, shared by all "
+                                + "slots and jobs) + %d MB working memory per slot, next to %d MB that other models and "
+                                + "slots hold here; %s is %d MB: set it to at least %s%s",
                         model,
+                        budget.scope(),
                         mb(needed),
                         mb(footprint.weightBytes()),
                         mb(footprint.workingBytesPerInstance()),
                         mb(needed - footprint.weightBytes() - footprint.workingBytesPerInstance()),
                         budget.setting(),
                         mb(budget.bytes()),
-                        roundUpToFlinkSize(needed)));
+                        roundUpToFlinkSize(needed),
+                        budget.advice()));
             }
         }
         if (e == null) {

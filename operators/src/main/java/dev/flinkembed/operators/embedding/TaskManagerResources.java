@@ -32,7 +32,11 @@ public record TaskManagerResources(int cores, int slots, SharedModels.Budget nat
         int slots = tm.get(TaskManagerOptions.NUM_TASK_SLOTS);
         SharedModels.Budget budget = tm.getOptional(TaskManagerOptions.TASK_OFF_HEAP_MEMORY)
                 .filter(size -> !size.equals(MemorySize.MAX_VALUE))
-                .map(size -> new SharedModels.Budget(size.getBytes(), OFF_HEAP_KEY))
+                .map(size -> new SharedModels.Budget(
+                        size.getBytes(),
+                        OFF_HEAP_KEY,
+                        "this TaskManager",
+                        " (see conf/flink-cluster.yaml), or lower batch.token-budget"))
                 .orElse(SharedModels.Budget.NONE);
         return new TaskManagerResources(cores, slots, budget);
     }
