@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
 import dev.flinkembed.jobs.config.Settings;
 import dev.flinkembed.operators.files.ModelFolderCache;
@@ -25,8 +24,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
@@ -36,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -59,22 +57,8 @@ final class EmbedCommand implements Callable<Integer> {
     /** Lines between the reader and the writer: memory stays bounded on any input. */
     private static final int IN_FLIGHT = 8192;
 
-    @Option(
-            names = "--config",
-            description = "YAML configuration: the model.* and batch.* keys (docs/configuration.md).")
-    Path config;
-
-    @Option(
-            names = "--set",
-            description = "Override a configuration key: --set model.float16=true",
-            paramLabel = "KEY=VALUE")
-    List<String> overrides = new ArrayList<>();
-
-    @Option(
-            names = "--model",
-            description = "builtin:all-minilm-l6-v2 (default), builtin:bge-small-en-v1.5, builtin:e5-small-v2 or a "
-                    + "Hugging Face model folder (model.name).")
-    String model;
+    @Mixin
+    ConfigFlags config = new ConfigFlags();
 
     @Option(names = "--kind", defaultValue = "document", description = "query or document (default).")
     String kind;
@@ -96,8 +80,7 @@ final class EmbedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Role role = Role.parse(kind);
-        ModelOptions options = Settings.model(JobConfig.load(config, overrides)
-                .with(JobOptions.MODEL_NAME, model)
+        ModelOptions options = Settings.model(config.load()
                 .with(JobOptions.MODEL_INSTRUCTION, instruction)
                 .with(JobOptions.MODEL_DIMENSIONS, dimensions));
         ObjectMapper json = new ObjectMapper();

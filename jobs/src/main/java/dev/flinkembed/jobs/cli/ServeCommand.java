@@ -6,12 +6,10 @@ import dev.flinkembed.jobs.config.Settings;
 import dev.flinkembed.jobs.serve.EmbeddingServer;
 import dev.flinkembed.jobs.serve.ServeKeys;
 import dev.flinkembed.jobs.serve.ServeOptions;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -25,20 +23,8 @@ import picocli.CommandLine.Option;
         })
 final class ServeCommand implements Callable<Integer> {
 
-    @Option(names = "--config", description = "YAML configuration: model.* and serve.* keys (docs/configuration.md).")
-    Path config;
-
-    @Option(
-            names = "--set",
-            description = "Override a configuration key: --set serve.threads=32",
-            paramLabel = "KEY=VALUE")
-    List<String> overrides = new ArrayList<>();
-
-    @Option(
-            names = "--model",
-            description = "builtin:all-minilm-l6-v2 (default), builtin:bge-small-en-v1.5, builtin:e5-small-v2 or a "
-                    + "Hugging Face model folder (model.name).")
-    String model;
+    @Mixin
+    ConfigFlags config = new ConfigFlags();
 
     @Option(names = "--instruction", description = "Query instruction of instruction-tuned models (model.instruction).")
     String instruction;
@@ -91,8 +77,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JobConfig c = JobConfig.load(config, overrides)
-                .with(JobOptions.MODEL_NAME, model)
+        JobConfig c = config.load()
                 .with(JobOptions.MODEL_INSTRUCTION, instruction)
                 .with(ServeKeys.PORT, port)
                 .with(ServeKeys.HOST, host)
