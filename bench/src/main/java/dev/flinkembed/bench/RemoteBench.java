@@ -1,10 +1,10 @@
 package dev.flinkembed.bench;
 
 import dev.flinkembed.jobs.config.JobOptions;
-import dev.flinkembed.jobs.serve.EmbeddingServer;
-import dev.flinkembed.jobs.serve.ServeOptions;
 import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.runtime.loading.ModelOptions;
+import dev.flinkembed.serve.EmbeddingServer;
+import dev.flinkembed.serve.ServeOptions;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;

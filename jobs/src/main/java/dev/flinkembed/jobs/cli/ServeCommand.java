@@ -2,10 +2,11 @@ package dev.flinkembed.jobs.cli;
 
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
+import dev.flinkembed.jobs.config.ServeKeys;
 import dev.flinkembed.jobs.config.Settings;
-import dev.flinkembed.jobs.serve.EmbeddingServer;
-import dev.flinkembed.jobs.serve.ServeKeys;
-import dev.flinkembed.jobs.serve.ServeOptions;
+import dev.flinkembed.operators.files.ModelFolderCache;
+import dev.flinkembed.serve.EmbeddingServer;
+import dev.flinkembed.serve.ServeOptions;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -93,7 +94,7 @@ final class ServeCommand implements Callable<Integer> {
                 .with(ServeKeys.READ_TIMEOUT, readTimeoutSeconds == null ? null : readTimeoutSeconds.strip() + "s")
                 .with(ServeKeys.TLS_KEYSTORE, tlsKeystore)
                 .with(ServeKeys.TLS_KEYSTORE_PASSWORD_ENV, tlsPasswordEnv);
-        ServeOptions options = ServeKeys.options(c, Settings.model(c));
+        ServeOptions options = ServeKeys.options(c, ModelFolderCache.localize(Settings.model(c)));
         try (EmbeddingServer server = EmbeddingServer.start(options)) {
             System.out.println(
                     "flink-embed serve: " + server.url() + "/embeddings (model '" + options.servedName() + "')");

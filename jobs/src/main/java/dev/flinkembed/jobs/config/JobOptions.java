@@ -1,6 +1,5 @@
 package dev.flinkembed.jobs.config;
 
-import dev.flinkembed.jobs.serve.ServeKeys;
 import dev.flinkembed.operators.chunking.ChunkingOptions;
 import dev.flinkembed.operators.config.ConfigKey;
 import dev.flinkembed.operators.store.VectorStoreFactory;

@@ -34,6 +34,7 @@ class LayeringTest {
         assertThat(product.containPackage("dev.flinkembed.operators.stores.pgvector"))
                 .isTrue();
         assertThat(product.containPackage("dev.flinkembed.jobs.cli")).isTrue();
+        assertThat(product.containPackage("dev.flinkembed.serve")).isTrue();
         assertThat(product.contain("dev.flinkembed.operators.stores.pgvector.PgVectorWriterTest"))
                 .isFalse();
     }
@@ -43,6 +44,17 @@ class LayeringTest {
         noClasses()
                 .that()
                 .resideInAPackage("dev.flinkembed.runtime..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("org.apache.flink..", "dev.flinkembed.operators..", "dev.flinkembed.jobs..")
+                .check(product);
+    }
+
+    @Test
+    void theServerNeverImportsFlinkNorTheLayersAboveTheRuntime() {
+        noClasses()
+                .that()
+                .resideInAPackage("dev.flinkembed.serve..")
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage("org.apache.flink..", "dev.flinkembed.operators..", "dev.flinkembed.jobs..")

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flinkembed.jobs.TestCorpus;
-import dev.flinkembed.jobs.serve.EmbeddingServer;
-import dev.flinkembed.jobs.serve.ServeOptions;
 import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.operators.testing.PgliteServer;
 import dev.flinkembed.runtime.loading.ModelOptions;
+import dev.flinkembed.serve.EmbeddingServer;
+import dev.flinkembed.serve.ServeOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

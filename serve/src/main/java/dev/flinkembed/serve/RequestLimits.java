@@ -1,4 +1,4 @@
-package dev.flinkembed.jobs.serve;
+package dev.flinkembed.serve;
 
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.flinkembed.jobs.serve;
+package dev.flinkembed.serve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package dev.flinkembed.jobs.serve;
+package dev.flinkembed.jobs.config;
 
 import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.operators.config.ConfigKey;
@@ -6,6 +6,7 @@ import dev.flinkembed.operators.config.ConfigReader;
 import dev.flinkembed.operators.config.Secrets;
 import dev.flinkembed.runtime.loading.BuiltinModels;
 import dev.flinkembed.runtime.loading.ModelOptions;
+import dev.flinkembed.serve.ServeOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

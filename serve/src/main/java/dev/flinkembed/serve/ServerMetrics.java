@@ -1,4 +1,4 @@
-package dev.flinkembed.jobs.serve;
+package dev.flinkembed.serve;
 
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.core.metrics.Counter;

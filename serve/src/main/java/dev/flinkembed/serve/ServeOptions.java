@@ -1,4 +1,4 @@
-package dev.flinkembed.jobs.serve;
+package dev.flinkembed.serve;
 
 import dev.flinkembed.runtime.loading.ModelOptions;
 

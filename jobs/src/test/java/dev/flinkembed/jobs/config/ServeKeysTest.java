@@ -1,10 +1,10 @@
-package dev.flinkembed.jobs.serve;
+package dev.flinkembed.jobs.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.runtime.loading.ModelOptions;
+import dev.flinkembed.serve.ServeOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.flinkembed.jobs.serve;
+package dev.flinkembed.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.flinkembed.jobs.serve;
+package dev.flinkembed.serve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -7,7 +7,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.Embedding;
 import dev.flinkembed.runtime.api.EmbeddingInput;
@@ -58,7 +57,7 @@ public final class EmbeddingServer implements AutoCloseable {
         this.options = options;
         // This JVM's cores as a one-slot TaskManager divides them: two forward passes at a time (NativeThreads.plan).
         NativeThreads.Plan plan = NativeThreads.plan(Runtime.getRuntime().availableProcessors(), 1);
-        this.model = InProcessEmbeddingModel.open(ModelFolderCache.localize(options.model()));
+        this.model = InProcessEmbeddingModel.open(options.model()); // a local model: the caller localizes
         this.batcher = new MicroBatcher(
                 model,
                 options.flushTokens(),
