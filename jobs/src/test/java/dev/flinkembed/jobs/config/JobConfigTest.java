@@ -76,4 +76,14 @@ class JobConfigTest {
         Settings.embedding(c);
         Settings.chunking(c);
     }
+
+    @Test
+    void aFlatMapSuchAsASqlWithClauseIsCheckedAsYamlIs() {
+        JobConfig c = JobConfig.of(java.util.Map.of("model.name", "builtin:all-minilm-l6-v2", "batch.max-size", "16"));
+        assertThat(c.get(JobOptions.BATCH_MAX_SIZE)).isEqualTo(16);
+        assertThatThrownBy(() -> JobConfig.of(java.util.Map.of("batch.max-size", "none")))
+                .hasMessageContaining("configuration key 'batch.max-size': value 'none' is not accepted");
+        assertThatThrownBy(() -> JobConfig.of(java.util.Map.of("provider", "flink-embed")))
+                .hasMessageContaining("unknown configuration key 'provider'");
+    }
 }
