@@ -2,6 +2,7 @@ package dev.flinkembed.serve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
 
 /** An error answer in OpenAI's shape: {@code {"error": {"message", "type", "param", "code"}}}. */
 final class ApiError extends RuntimeException {
@@ -12,14 +13,13 @@ final class ApiError extends RuntimeException {
     final String type;
     final String param;
     private final String code;
-    private final java.util.Map<String, String> headers;
+    private final Map<String, String> headers;
 
     ApiError(int status, String type, String param, String message) {
-        this(status, type, param, null, message, java.util.Map.of());
+        this(status, type, param, null, message, Map.of());
     }
 
-    ApiError(
-            int status, String type, String param, String code, String message, java.util.Map<String, String> headers) {
+    ApiError(int status, String type, String param, String code, String message, Map<String, String> headers) {
         super(message);
         this.status = status;
         this.type = type;
@@ -29,12 +29,12 @@ final class ApiError extends RuntimeException {
     }
 
     /** Response headers that go with the error (Retry-After, WWW-Authenticate). */
-    java.util.Map<String, String> headers() {
+    Map<String, String> headers() {
         return headers;
     }
 
     static ApiError busy(String message) {
-        return new ApiError(429, "rate_limit_error", null, null, message, java.util.Map.of("Retry-After", "1"));
+        return new ApiError(429, "rate_limit_error", null, null, message, Map.of("Retry-After", "1"));
     }
 
     static ApiError badRequest(String param, String message) {

@@ -21,9 +21,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -46,7 +51,7 @@ public final class EmbeddingServer implements AutoCloseable {
     private final HttpServer http;
     private final ExecutorService threads;
     /** Requests being embedded at once (--threads); one more gets 503 + Retry-After before its body is read. */
-    private final java.util.concurrent.Semaphore embedding;
+    private final Semaphore embedding;
 
     private final AtomicInteger queued = new AtomicInteger();
     private final ServerMetrics metrics = new ServerMetrics(queued::get);
@@ -71,18 +76,13 @@ public final class EmbeddingServer implements AutoCloseable {
         // connections and sends nothing holds every thread (and /health with them) until the read timeout. Threads
         // waiting on a socket cost a stack, not a core; the embedding work itself is bounded by `embedding`.
         int connections = RequestLimits.connections(options);
-        this.threads = new java.util.concurrent.ThreadPoolExecutor(
-                connections,
-                connections,
-                60,
-                TimeUnit.SECONDS,
-                new java.util.concurrent.ArrayBlockingQueue<>(connections),
-                r -> {
+        this.threads = new ThreadPoolExecutor(
+                connections, connections, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(connections), r -> {
                     Thread t = new Thread(r, "serve-http");
                     t.setDaemon(true);
                     return t;
                 });
-        this.embedding = new java.util.concurrent.Semaphore(options.threads());
+        this.embedding = new Semaphore(options.threads());
         this.auth = new BearerAuth(options.apiKey());
         RequestLimits.applyServerLimits(options);
         InetSocketAddress address = new InetSocketAddress(options.host(), options.port());
@@ -161,8 +161,7 @@ public final class EmbeddingServer implements AutoCloseable {
             e.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
         } catch (Exception e) {
             // the cause stays in the server's log; a client learns only that it failed and which log line to ask for
-            String incident = Long.toHexString(
-                    java.util.concurrent.ThreadLocalRandom.current().nextLong());
+            String incident = Long.toHexString(ThreadLocalRandom.current().nextLong());
             LOG.error("{} failed (incident {})", endpoint, incident, e);
             status = 500;
             body = new ApiError(
@@ -213,7 +212,7 @@ public final class EmbeddingServer implements AutoCloseable {
                     null,
                     "server_busy",
                     "the server is embedding " + options.threads() + " requests already; retry after a moment",
-                    java.util.Map.of("Retry-After", "1"));
+                    Map.of("Retry-After", "1"));
         }
         try {
             return embeddings(ex);

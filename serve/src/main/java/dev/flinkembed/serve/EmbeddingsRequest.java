@@ -1,13 +1,16 @@
 package dev.flinkembed.serve;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A validated {@code POST /v1/embeddings} body: {@code input} (a string or an array of strings), {@code model},
@@ -31,13 +34,13 @@ record EmbeddingsRequest(List<String> inputs, Integer dimensions, boolean base64
     static EmbeddingsRequest parse(InputStream body, ServeOptions options, int modelDimensions) {
         try (JsonParser p = JSON.createParser(body)) {
             return parse(p, options, modelDimensions);
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
+        } catch (JacksonException e) {
             throw ApiError.badRequest(
                     null,
                     "malformed JSON body: "
                             + e.getOriginalMessage().lines().findFirst().orElse(""));
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // the body could not be read: RequestLimits says why
+            throw new UncheckedIOException(e); // the body could not be read: RequestLimits says why
         }
     }
 
@@ -158,7 +161,7 @@ record EmbeddingsRequest(List<String> inputs, Integer dimensions, boolean base64
             case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
             case VALUE_TRUE, VALUE_FALSE -> "boolean";
             case VALUE_NULL -> "null";
-            default -> t.name().toLowerCase(java.util.Locale.ROOT);
+            default -> t.name().toLowerCase(Locale.ROOT);
         };
     }
 

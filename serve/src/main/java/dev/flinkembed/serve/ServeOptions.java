@@ -1,6 +1,7 @@
 package dev.flinkembed.serve;
 
 import dev.flinkembed.runtime.loading.ModelOptions;
+import java.nio.file.Path;
 
 /**
  * The embedding server's settings.
@@ -47,7 +48,7 @@ public record ServeOptions(
     public static final int DEFAULT_READ_TIMEOUT_SECONDS = 30;
 
     /** A PKCS#12 (or JKS) key store and its password, for HTTPS. */
-    public record TlsKeystore(java.nio.file.Path path, String password) {
+    public record TlsKeystore(Path path, String password) {
         @Override
         public String toString() {
             return "TlsKeystore{" + path + "}"; // never the password

@@ -1,6 +1,9 @@
 package dev.flinkembed.jobs.cli;
 
+import java.time.Duration;
+import org.apache.flink.client.program.StreamContextEnvironment;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.configuration.HeartbeatManagerOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -15,8 +18,8 @@ public final class Environments {
      * of following it (a local MiniCluster is never detached).
      */
     public static boolean detached(StreamExecutionEnvironment env) {
-        return env instanceof org.apache.flink.client.program.StreamContextEnvironment
-                && !env.getConfiguration().get(org.apache.flink.configuration.DeploymentOptions.ATTACHED);
+        return env instanceof StreamContextEnvironment
+                && !env.getConfiguration().get(DeploymentOptions.ATTACHED);
     }
 
     /** A local MiniCluster (or the cluster's context) with one slot per parallel task. */
@@ -25,7 +28,7 @@ public final class Environments {
         Configuration conf = new Configuration();
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
         // Accumulators reach the client with heartbeats: often enough for progress lines.
-        conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, java.time.Duration.ofSeconds(2));
+        conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, Duration.ofSeconds(2));
         return StreamExecutionEnvironment.getExecutionEnvironment(conf);
     }
 }

@@ -2,6 +2,7 @@ package dev.flinkembed.jobs.cli;
 
 import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.runtime.loading.MemoryBudgetException;
+import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -77,7 +78,7 @@ public final class FlinkEmbedCli implements Runnable {
      * ClosedChannelException behind it — not the bare root alone.
      */
     static List<Throwable> failureChain(Throwable e) {
-        List<Throwable> all = new java.util.ArrayList<>();
+        List<Throwable> all = new ArrayList<>();
         for (Throwable t = e; t != null && !all.contains(t); t = t.getCause()) {
             all.add(t);
         }

@@ -6,6 +6,7 @@ import dev.flinkembed.jobs.progress.ProgressPrinter;
 import dev.flinkembed.jobs.stream.StreamJob;
 import java.util.concurrent.Callable;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -47,8 +48,7 @@ final class StreamCommand implements Callable<Integer> {
                 .with(JobOptions.SINK_TYPE, sink)
                 .with(JobOptions.SINK_PATH, output);
         StreamJob.Plan plan = StreamJob.plan(c);
-        org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env =
-                Environments.local(plan.parallelism());
+        StreamExecutionEnvironment env = Environments.local(plan.parallelism());
         JobClient client = StreamJob.start(env, plan, System.out);
         if (Environments.detached(env)) {
             return 0; // flink run -d: the job runs on; follow it in Flink's UI or with `flink list`

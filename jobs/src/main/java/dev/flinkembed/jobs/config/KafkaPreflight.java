@@ -4,6 +4,7 @@ import dev.flinkembed.operators.config.ConfigException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -65,9 +66,7 @@ public final class KafkaPreflight {
                         continue;
                     }
                     admin.createTopics(List.of(new NewTopic(
-                                    out,
-                                    java.util.Optional.of(input.partitions().size()),
-                                    java.util.Optional.empty())))
+                                    out, Optional.of(input.partitions().size()), Optional.empty())))
                             .all()
                             .get(timeoutMillis, TimeUnit.MILLISECONDS);
                 }

@@ -13,6 +13,9 @@ import dev.flinkembed.runtime.golden.GoldenVectors;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import dev.flinkembed.runtime.pooling.Pooling;
 import dev.flinkembed.runtime.remote.RemoteOptions;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.nio.file.Path;
 import java.util.Map;
 
 /** Typed option objects for the operators, built from a validated configuration with the cross-key checks. */
@@ -68,7 +71,7 @@ public final class Settings {
                         "only with embed.backend=in-process (a remote server's model is checked by its operator)");
             }
             try { // read on the client: the vectors travel with the job, no file is needed on the TaskManagers
-                golden = GoldenVectors.read(java.nio.file.Path.of(c.get(JobOptions.MODEL_GOLDEN)));
+                golden = GoldenVectors.read(Path.of(c.get(JobOptions.MODEL_GOLDEN)));
             } catch (IllegalArgumentException e) {
                 throw new ConfigException("configuration key 'model.golden': " + e.getMessage());
             }
@@ -94,8 +97,8 @@ public final class Settings {
             throw ConfigException.badValue("remote.url", url, "an http:// or https:// URL");
         }
         try {
-            java.net.URI.create(url).toURL();
-        } catch (IllegalArgumentException | java.net.MalformedURLException e) {
+            URI.create(url).toURL();
+        } catch (IllegalArgumentException | MalformedURLException e) {
             throw ConfigException.badValue(
                     "remote.url", url, "a valid http:// or https:// URL (" + e.getMessage() + ")");
         }

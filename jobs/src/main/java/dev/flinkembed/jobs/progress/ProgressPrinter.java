@@ -1,5 +1,6 @@
 package dev.flinkembed.jobs.progress;
 
+import dev.flinkembed.jobs.pipeline.DeadLetterOutput;
 import dev.flinkembed.operators.chunking.ChunkingFunction;
 import dev.flinkembed.operators.sources.RouteParsedRecords;
 import java.io.PrintStream;
@@ -78,8 +79,7 @@ public final class ProgressPrinter implements AutoCloseable {
 
     public void printSummary(JobExecutionResult result) {
         out.println(line(result.getAllAccumulatorResults(), true));
-        Map<String, Long> deadLetters =
-                dev.flinkembed.jobs.pipeline.DeadLetterOutput.counts(result.getAllAccumulatorResults());
+        Map<String, Long> deadLetters = DeadLetterOutput.counts(result.getAllAccumulatorResults());
         if (!deadLetters.isEmpty()) {
             out.println("Dead letters: "
                     + deadLetters.values().stream().mapToLong(Long::longValue).sum() + " by stage/kind " + deadLetters);

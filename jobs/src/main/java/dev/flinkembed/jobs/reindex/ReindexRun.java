@@ -19,6 +19,7 @@ import java.io.PrintStream;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.core.execution.JobClient;
@@ -318,7 +319,7 @@ public final class ReindexRun implements Callable<Integer> {
             JobExecutionResult result;
             try {
                 result = client.getJobExecutionResult().get();
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 running = null;
                 if (lock != null) {
                     lock.verify(); // the writers' fence may have seen the takeover before the renewal timer did

@@ -2,6 +2,7 @@ package dev.flinkembed.jobs.reindex;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flinkembed.jobs.pipeline.DeadLetterOutput;
 import dev.flinkembed.jobs.progress.ProgressPrinter;
 import dev.flinkembed.operators.metrics.SumTokens;
 import dev.flinkembed.operators.reindex.ReindexCounters;
@@ -41,8 +42,8 @@ final class ReindexSummary {
         n.put("deleted", ProgressPrinter.count(counts, ReindexCounters.DELETED));
         n.put("absent_kept", ProgressPrinter.count(counts, ReindexCounters.ABSENT_KEPT));
         n.put("rejected", ProgressPrinter.count(counts, RouteParsedRecords.RECORDS_REJECTED));
-        com.fasterxml.jackson.databind.node.ObjectNode dead = n.putObject("dead_letters");
-        dev.flinkembed.jobs.pipeline.DeadLetterOutput.counts(counts).forEach(dead::put);
+        ObjectNode dead = n.putObject("dead_letters");
+        DeadLetterOutput.counts(counts).forEach(dead::put);
         n.put("chunks_to_embed", ProgressPrinter.count(counts, ReindexCounters.CHUNKS_TO_EMBED));
         n.put("chunks_embedded", ProgressPrinter.count(counts, ProgressPrinter.CHUNKS_EMBEDDED));
         n.put("chunks_unchanged", ProgressPrinter.count(counts, ReindexCounters.CHUNKS_UNCHANGED));

@@ -1,6 +1,7 @@
 package dev.flinkembed.runtime.api;
 
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * An embedding model instance: one per Flink slot (or per server worker). Instances of the same model in one JVM share
@@ -22,7 +23,7 @@ public interface EmbeddingModel extends AutoCloseable {
      * batch on several threads. Default: a single pass.
      */
     default List<int[]> passes(List<? extends PreparedInput> inputs) {
-        return List.of(java.util.stream.IntStream.range(0, inputs.size()).toArray());
+        return List.of(IntStream.range(0, inputs.size()).toArray());
     }
 
     default EmbeddingResult embed(List<EmbeddingInput> inputs) {

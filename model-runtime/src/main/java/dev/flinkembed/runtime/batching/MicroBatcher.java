@@ -9,9 +9,19 @@ import dev.flinkembed.runtime.api.EmbeddingResult;
 import dev.flinkembed.runtime.api.PreparedInput;
 import dev.flinkembed.runtime.loading.NativeThreads;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Collects single requests from callers (a Flink async function, a server) into model calls. Callers tokenize on their
@@ -26,7 +36,7 @@ import java.util.function.Consumer;
  */
 public final class MicroBatcher implements AsyncEmbedder {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MicroBatcher.class);
+    private static final Logger LOG = LoggerFactory.getLogger(MicroBatcher.class);
 
     private record Pending(PreparedInput input, CompletableFuture<Embedding> future) {}
 
@@ -38,12 +48,12 @@ public final class MicroBatcher implements AsyncEmbedder {
     private final EmbeddingModel model;
     private final BatchingQueue<Pending> queue;
     private final Consumer<BatchStats> listener;
-    private final java.util.concurrent.BlockingQueue<Pass> passes = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final BlockingQueue<Pass> passes = new LinkedBlockingQueue<>();
     /** Signalled when a worker takes the last planned pass. */
     private final Object drained = new Object();
 
-    private final java.util.concurrent.Future<?> feeder;
-    private final List<java.util.concurrent.Future<?>> workers = new java.util.ArrayList<>();
+    private final Future<?> feeder;
+    private final List<Future<?>> workers = new ArrayList<>();
     private final String name;
     private BatchStats total = BatchStats.EMPTY;
     private int flushes;
@@ -125,11 +135,10 @@ public final class MicroBatcher implements AsyncEmbedder {
                 try {
                     planned = model.passes(flush.stream().map(Pending::input).toList());
                 } catch (RuntimeException e) { // the pass itself will then fail its futures with the cause
-                    planned = List.of(
-                            java.util.stream.IntStream.range(0, flush.size()).toArray());
+                    planned = List.of(IntStream.range(0, flush.size()).toArray());
                 }
                 for (int[] pass : planned) {
-                    List<Pending> inputs = new java.util.ArrayList<>(pass.length);
+                    List<Pending> inputs = new ArrayList<>(pass.length);
                     for (int i : pass) {
                         inputs.add(flush.get(i));
                     }
@@ -191,15 +200,15 @@ public final class MicroBatcher implements AsyncEmbedder {
         for (Pending p : queue.close()) {
             p.future.completeExceptionally(new IllegalStateException("the micro-batcher was closed"));
         }
-        List<java.util.concurrent.Future<?>> threads = new java.util.ArrayList<>();
+        List<Future<?>> threads = new ArrayList<>();
         threads.add(feeder);
         threads.addAll(workers);
-        for (java.util.concurrent.Future<?> worker : threads) {
+        for (Future<?> worker : threads) {
             try {
-                worker.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                worker.get(60, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            } catch (ExecutionException | TimeoutException e) {
                 LOG.warn("{}: a model worker did not end cleanly: {}", name, e.toString());
             }
         }

@@ -1,6 +1,7 @@
 package dev.flinkembed.runtime.batching;
 
 import dev.flinkembed.runtime.tokenizer.TokenIds;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -21,13 +22,13 @@ public record PaddedBatch(int size, int width, long[] ids, long[] typeIds, long[
         long[] types = new long[size * width];
         long[] mask = new long[size * width];
         int[] lengths = new int[size];
-        java.util.Arrays.fill(ids, padId);
+        Arrays.fill(ids, padId);
         for (int i = 0; i < size; i++) {
             TokenIds r = rows.get(i);
             lengths[i] = r.length();
             System.arraycopy(r.ids(), 0, ids, i * width, r.length());
             System.arraycopy(r.typeIds(), 0, types, i * width, r.length());
-            java.util.Arrays.fill(mask, i * width, i * width + r.length(), 1L);
+            Arrays.fill(mask, i * width, i * width + r.length(), 1L);
         }
         return new PaddedBatch(size, width, ids, types, mask, lengths);
     }

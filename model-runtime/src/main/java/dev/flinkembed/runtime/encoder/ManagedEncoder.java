@@ -1,6 +1,7 @@
 package dev.flinkembed.runtime.encoder;
 
 import ai.djl.ndarray.NDManager;
+import dev.flinkembed.runtime.memory.NativeMemory;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -40,7 +41,7 @@ public abstract class ManagedEncoder implements Encoder {
     public void close() {
         manager.close();
         // Nothing reads the weights any more: give their native memory back now rather than at some later GC.
-        retained.forEach(dev.flinkembed.runtime.memory.NativeMemory::free);
+        retained.forEach(NativeMemory::free);
         retained = List.of();
     }
 }

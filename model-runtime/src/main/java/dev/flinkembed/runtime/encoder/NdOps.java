@@ -2,12 +2,19 @@ package dev.flinkembed.runtime.encoder;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.flinkembed.runtime.batching.PaddedBatch;
+import dev.flinkembed.runtime.memory.NativeMemory;
 import dev.flinkembed.runtime.pooling.Pooling;
 import dev.flinkembed.runtime.weights.Tensor;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /** NDArray helpers shared by the architectures: weight upload, row lookup, masks and pooling. */
 public final class NdOps {
@@ -20,10 +27,10 @@ public final class NdOps {
      * used in place — PyTorch reads the memory-mapped file or the widened copy, no second copy is made — so the
      * caller must keep {@code retained} (the buffers) reachable for as long as the array lives.
      */
-    public static NDArray upload(NDManager manager, Tensor t, java.util.List<java.nio.ByteBuffer> retained) {
-        java.nio.ByteBuffer data = t.data();
+    public static NDArray upload(NDManager manager, Tensor t, List<ByteBuffer> retained) {
+        ByteBuffer data = t.data();
         if (!data.isDirect()) {
-            java.nio.ByteBuffer copy = dev.flinkembed.runtime.memory.NativeMemory.allocate(data.remaining());
+            ByteBuffer copy = NativeMemory.allocate(data.remaining());
             copy.put(data.duplicate()).flip();
             data = copy;
         }
@@ -42,7 +49,7 @@ public final class NdOps {
     }
 
     /** Builds an encoder that owns a new PyTorch manager, closing the manager if building fails. */
-    public static <T> T withOwnManager(java.util.function.Function<NDManager, T> build) {
+    public static <T> T withOwnManager(Function<NDManager, T> build) {
         NDManager manager = NDManager.newBaseManager("PyTorch");
         try {
             return build.apply(manager);
@@ -56,11 +63,11 @@ public final class NdOps {
      * Runs one layer in its own scope, so its intermediate arrays are freed as soon as it is done (a forward pass
      * then needs the memory of one layer, not of all of them), and closes the layer's input.
      */
-    public static NDArray layer(NDArray input, java.util.function.UnaryOperator<NDArray> body) {
+    public static NDArray layer(NDArray input, UnaryOperator<NDArray> body) {
         NDArray output;
-        try (ai.djl.ndarray.NDScope ignored = new ai.djl.ndarray.NDScope()) {
+        try (NDScope ignored = new NDScope()) {
             output = body.apply(input);
-            ai.djl.ndarray.NDScope.unregister(output);
+            NDScope.unregister(output);
         }
         input.close();
         return output;
@@ -102,7 +109,7 @@ public final class NdOps {
         int dim = flat.length / Math.max(size, 1);
         float[][] out = new float[size][];
         for (int i = 0; i < size; i++) {
-            out[i] = java.util.Arrays.copyOfRange(flat, i * dim, (i + 1) * dim);
+            out[i] = Arrays.copyOfRange(flat, i * dim, (i + 1) * dim);
         }
         return out;
     }

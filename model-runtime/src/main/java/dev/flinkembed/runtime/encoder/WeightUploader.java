@@ -2,6 +2,8 @@ package dev.flinkembed.runtime.encoder;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.flinkembed.runtime.memory.NativeMemory;
 import dev.flinkembed.runtime.weights.Tensor;
 import dev.flinkembed.runtime.weights.WeightSource;
 import java.nio.ByteBuffer;
@@ -52,10 +54,10 @@ public final class WeightUploader {
         }
         int before = retained.size();
         NDArray f32 = load(name, shape);
-        NDArray f16 = f32.toType(ai.djl.ndarray.types.DataType.FLOAT16, true);
+        NDArray f16 = f32.toType(DataType.FLOAT16, true);
         f32.close();
         List<ByteBuffer> widened = retained.subList(before, retained.size());
-        widened.forEach(dev.flinkembed.runtime.memory.NativeMemory::free); // PyTorch no longer reads that buffer
+        widened.forEach(NativeMemory::free); // PyTorch no longer reads that buffer
         widened.clear();
         bytes -= Tensor.elementCount(shape) * 2;
         return f16;

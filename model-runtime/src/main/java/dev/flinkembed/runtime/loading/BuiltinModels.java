@@ -5,6 +5,7 @@ import dev.flinkembed.runtime.bert.BertEncoder;
 import dev.flinkembed.runtime.pooling.Pooling;
 import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
 import dev.flinkembed.runtime.weights.OnnxInitializers;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -13,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Models that ship inside a Maven artifact, so they need no download: LangChain4j's ONNX embedding jars, their ONNX
@@ -30,7 +33,7 @@ public final class BuiltinModels {
     /** BERT-small with 12 layers: bge-small-en-v1.5 and e5-small-v2 share the shape. */
     static final BertConfig BERT_SMALL_12 = new BertConfig(30522, 384, 12, 12, 1536, 512, 2, 1e-12f, 0);
 
-    public static final java.util.Map<String, BuiltinModel> MODELS = java.util.Map.of(
+    public static final Map<String, BuiltinModel> MODELS = Map.of(
             // sentence-transformers' max_seq_length for all-MiniLM-L6-v2 (the tokenizer.json in the jar says 128).
             ALL_MINILM_L6_V2,
                     new BuiltinModel(
@@ -64,7 +67,7 @@ public final class BuiltinModels {
                             Pooling.MEAN,
                             512,
                             new PromptFormat("query: ", "passage: ")));
-    public static final java.util.List<String> NAMES = List.of(ALL_MINILM_L6_V2, BGE_SMALL_EN_V15, E5_SMALL_V2);
+    public static final List<String> NAMES = List.of(ALL_MINILM_L6_V2, BGE_SMALL_EN_V15, E5_SMALL_V2);
 
     /** The default model's max tokens. */
     public static final int MINILM_MAX_TOKENS = 256;
@@ -160,7 +163,7 @@ public final class BuiltinModels {
         }
     }
 
-    private static final java.util.Map<String, Path> EXTRACTED = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, Path> EXTRACTED = new ConcurrentHashMap<>();
 
     /** Extracted once per JVM: a TaskManager loads the built-in model again for every job. */
     private static Path extractResource(BuiltinModel m, String resource) {
@@ -177,10 +180,7 @@ public final class BuiltinModels {
         try {
             Path file = Files.createTempFile("flink-embed-", "-" + resource);
             file.toFile().deleteOnExit();
-            Files.copy(
-                    new java.io.ByteArrayInputStream(readResource(m, resource)),
-                    file,
-                    StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(new ByteArrayInputStream(readResource(m, resource)), file, StandardCopyOption.REPLACE_EXISTING);
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot extract " + resource + " to a temporary file", e);

@@ -1,5 +1,11 @@
 package dev.flinkembed.runtime.loading;
 
+import ai.djl.engine.Engine;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Loads the weights and tokenizer named by {@link ModelOptions#model()}. */
@@ -37,7 +43,7 @@ public final class ModelLoader {
         Thread loader = new Thread(
                 () -> {
                     try {
-                        ai.djl.engine.Engine.getEngine("PyTorch");
+                        Engine.getEngine("PyTorch");
                     } catch (Throwable ignored) {
                         // the encoder's own call fails with the same cause, where it is reported
                     }
@@ -49,11 +55,11 @@ public final class ModelLoader {
     }
 
     /** Only the model's tokenizer (chunking and request sizing for a remote backend: no weights are read). */
-    public static dev.flinkembed.runtime.tokenizer.ModelTokenizer loadTokenizer(ModelOptions options) {
+    public static ModelTokenizer loadTokenizer(ModelOptions options) {
         return RuntimeClassLoader.call(() -> tokenizerOf(options));
     }
 
-    private static dev.flinkembed.runtime.tokenizer.ModelTokenizer tokenizerOf(ModelOptions options) {
+    private static ModelTokenizer tokenizerOf(ModelOptions options) {
         if (BuiltinModels.isBuiltin(options.model())) {
             return BuiltinModels.loadTokenizer(options.model(), options.maxTokens());
         }
@@ -68,8 +74,8 @@ public final class ModelLoader {
         }
         Path config = Path.of(model).resolve("config.json");
         try {
-            return hiddenSize(java.nio.file.Files.readAllBytes(config), config.toString());
-        } catch (java.io.IOException e) {
+            return hiddenSize(Files.readAllBytes(config), config.toString());
+        } catch (IOException e) {
             throw new IllegalArgumentException(config + " is not readable: " + e.getMessage(), e);
         }
     }
@@ -77,14 +83,12 @@ public final class ModelLoader {
     /** {@code hidden_size} of a model's config.json, given as its bytes ({@code where}: for messages). */
     public static int hiddenSize(byte[] configJson, String where) {
         try {
-            com.fasterxml.jackson.databind.JsonNode node = new com.fasterxml.jackson.databind.ObjectMapper()
-                    .readTree(configJson)
-                    .get("hidden_size");
+            JsonNode node = new ObjectMapper().readTree(configJson).get("hidden_size");
             if (node == null || !node.canConvertToInt()) {
                 throw new IllegalArgumentException(where + ": \"hidden_size\" is missing");
             }
             return node.asInt();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalArgumentException(where + " is not valid JSON: " + e.getMessage(), e);
         }
     }
@@ -96,11 +100,11 @@ public final class ModelLoader {
             return;
         }
         Path folder = Path.of(model);
-        if (!java.nio.file.Files.isDirectory(folder)) {
+        if (!Files.isDirectory(folder)) {
             throw new IllegalArgumentException("model '" + model + "' is neither a built-in model "
                     + BuiltinModels.NAMES + " nor an existing model folder");
         }
-        if (!java.nio.file.Files.isRegularFile(folder.resolve("config.json"))) {
+        if (!Files.isRegularFile(folder.resolve("config.json"))) {
             throw new IllegalArgumentException("model folder " + folder + " has no config.json");
         }
     }

@@ -1,6 +1,10 @@
 package dev.flinkembed.runtime.loading;
 
+import ai.djl.pytorch.jni.JniUtils;
 import dev.flinkembed.runtime.memory.LibC;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,8 +81,8 @@ public final class NativeThreads {
      * loader ({@link RuntimeClassLoader}); the caller waits even when interrupted (native work cannot be abandoned
      * halfway) and keeps its interrupt flag.
      */
-    public static <T> T onOwnThread(String name, java.util.function.Supplier<T> work) {
-        java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
+    public static <T> T onOwnThread(String name, Supplier<T> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
         Thread thread = new Thread(
                 () -> {
                     try {
@@ -105,7 +109,7 @@ public final class NativeThreads {
         }
         try {
             return result.join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
@@ -181,7 +185,7 @@ public final class NativeThreads {
     public static void useThreadsOnThisThread(int threads) {
         Integer current = THREADS_ON_THIS_THREAD.get();
         if (current == null || current != threads) {
-            ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+            JniUtils.setNumThreads(threads);
             THREADS_ON_THIS_THREAD.set(threads);
         }
     }

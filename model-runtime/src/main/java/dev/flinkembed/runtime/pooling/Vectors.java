@@ -1,5 +1,7 @@
 package dev.flinkembed.runtime.pooling;
 
+import java.util.Arrays;
+
 /** Small vector arithmetic on the heap (after the model has run). */
 public final class Vectors {
 
@@ -7,7 +9,7 @@ public final class Vectors {
 
     /** The first {@code dims} components (Matryoshka truncation), L2-normalised when asked. */
     public static float[] finish(float[] v, int dims, boolean normalize) {
-        float[] out = dims >= v.length ? v.clone() : java.util.Arrays.copyOf(v, dims);
+        float[] out = dims >= v.length ? v.clone() : Arrays.copyOf(v, dims);
         if (normalize) {
             normalizeInPlace(out);
         }

@@ -96,8 +96,7 @@ public final class Qwen3Encoder extends ManagedEncoder {
         try (NDScope ignored = new NDScope();
                 NDManager m = manager.newSubManager()) {
             NDArray mask = NdOps.mask(m, b);
-            NDArray x = NdOps.rows(embed, m.create(b.ids(), new Shape(n)), m)
-                    .toType(ai.djl.ndarray.types.DataType.FLOAT32, false); // [N, H]
+            NDArray x = NdOps.rows(embed, m.create(b.ids(), new Shape(n)), m).toType(DataType.FLOAT32, false); // [N, H]
             NDArray[] rope = rope(m, len);
             NDArray attnMask = attentionMask(m, mask, bs, len);
             float scale = (float) (1.0 / Math.sqrt(hd));

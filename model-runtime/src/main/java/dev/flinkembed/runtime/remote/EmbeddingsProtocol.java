@@ -1,13 +1,18 @@
 package dev.flinkembed.runtime.remote;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.List;
 
@@ -19,8 +24,8 @@ public final class EmbeddingsProtocol {
      * Responses may hold NaN or Infinity as bare tokens (Python's json.dumps writes them): read them as such, so that
      * the caller's per-vector check refuses that one input instead of the whole batch failing to parse.
      */
-    private static final ObjectMapper LENIENT = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
-            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+    private static final ObjectMapper LENIENT = new ObjectMapper(JsonFactory.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .build());
 
     private EmbeddingsProtocol() {}
@@ -34,7 +39,7 @@ public final class EmbeddingsProtocol {
             n.put("dimensions", dimensions);
         }
         n.put("encoding_format", encodingFormat);
-        return n.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return n.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** The vectors of a 200 response, by input index; a body that does not hold exactly {@code count} is retryable. */
@@ -42,7 +47,7 @@ public final class EmbeddingsProtocol {
         JsonNode root;
         try {
             root = LENIENT.readTree(body);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new RemoteException(
                     "unreadable response body ("
                             + e.getMessage().lines().findFirst().orElse("") + ")",
@@ -112,7 +117,7 @@ public final class EmbeddingsProtocol {
 
     /** The error message of an OpenAI-style error body ({"error": {"message"}}, or {"error": "..."}), else the text. */
     public static String errorMessage(byte[] body) {
-        String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        String text = new String(body, StandardCharsets.UTF_8);
         try {
             JsonNode root = LENIENT.readTree(body);
             JsonNode err = root == null ? null : root.get("error");
@@ -125,7 +130,7 @@ public final class EmbeddingsProtocol {
             if (root != null && root.has("message")) {
                 return root.get("message").asText();
             }
-        } catch (java.io.IOException ignored) {
+        } catch (IOException ignored) {
             // not JSON: the text itself
         }
         return text.length() > 300 ? text.substring(0, 300) + "..." : text;
@@ -142,7 +147,7 @@ public final class EmbeddingsProtocol {
             try {
                 ZonedDateTime at = ZonedDateTime.parse(header.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
                 return Math.max(0, at.toInstant().toEpochMilli() - System.currentTimeMillis());
-            } catch (java.time.format.DateTimeParseException ignored) {
+            } catch (DateTimeParseException ignored) {
                 return -1;
             }
         }

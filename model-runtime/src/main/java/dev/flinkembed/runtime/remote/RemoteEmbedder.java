@@ -13,10 +13,14 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -67,7 +71,7 @@ public final class RemoteEmbedder implements AsyncEmbedder {
     private final BatchingQueue<Pending> queue;
     private volatile boolean closed;
     /** Requests sent or waiting for a retry: failed by {@link #close}, so no future is left hanging. */
-    private final java.util.Set<Request> outstanding = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Request> outstanding = ConcurrentHashMap.newKeySet();
 
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
@@ -104,7 +108,7 @@ public final class RemoteEmbedder implements AsyncEmbedder {
         this.dispatcher.start();
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
+    private static ThreadFactory daemon(String name) {
         return r -> {
             Thread t = new Thread(r, name);
             t.setDaemon(true);
@@ -165,9 +169,8 @@ public final class RemoteEmbedder implements AsyncEmbedder {
     private void handle(Request request, long start, HttpResponse<byte[]> response, Throwable error) {
         long latency = System.nanoTime() - start;
         if (error != null) {
-            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                    ? error.getCause()
-                    : error;
+            Throwable cause =
+                    error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause instanceof HttpTimeoutException) {
                 limiter.onOverload();
             } else {

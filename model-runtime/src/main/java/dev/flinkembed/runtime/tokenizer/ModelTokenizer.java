@@ -7,6 +7,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A model's own tokenizer (a Hugging Face {@code tokenizer.json}, run by DJL's Rust bindings), set up for embedding:
@@ -60,7 +65,7 @@ public final class ModelTokenizer implements AutoCloseable {
     }
 
     private static final class LoggerHolder {
-        static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelTokenizer.class);
+        static final Logger LOG = LoggerFactory.getLogger(ModelTokenizer.class);
     }
 
     private static ModelTokenizer build(Path tokenizerJson, int maxTokens, long appendedEos) {
@@ -69,8 +74,7 @@ public final class ModelTokenizer implements AutoCloseable {
         }
         try {
             // DJL caps maxLength at a "modelMaxLength" of 512 unless told the model's real limit.
-            java.util.Map<String, String> limits =
-                    java.util.Map.of("modelMaxLength", Integer.toString(Math.max(maxTokens, 512)));
+            Map<String, String> limits = Map.of("modelMaxLength", Integer.toString(Math.max(maxTokens, 512)));
             HuggingFaceTokenizer model = HuggingFaceTokenizer.builder(limits)
                     .optTokenizerPath(tokenizerJson)
                     .optAddSpecialTokens(true)
@@ -97,7 +101,7 @@ public final class ModelTokenizer implements AutoCloseable {
         if (appendedEos < 0) {
             return new TokenIds(enc.getIds(), enc.getTypeIds(), enc.exceedMaxLength());
         }
-        long[] ids = java.util.Arrays.copyOf(enc.getIds(), enc.getIds().length + 1);
+        long[] ids = Arrays.copyOf(enc.getIds(), enc.getIds().length + 1);
         ids[ids.length - 1] = appendedEos;
         return new TokenIds(ids, new long[ids.length], enc.exceedMaxLength());
     }
@@ -114,7 +118,7 @@ public final class ModelTokenizer implements AutoCloseable {
     /** Characters tokenized at once for chunking. */
     public static final int SEGMENT_CHARS = 1 << 16;
 
-    static TokenSpans spans(String text, int segmentChars, java.util.function.Function<String, TokenSpans> encoder) {
+    static TokenSpans spans(String text, int segmentChars, Function<String, TokenSpans> encoder) {
         if (text.length() <= segmentChars) {
             return encoder.apply(text);
         }
@@ -126,8 +130,8 @@ public final class ModelTokenizer implements AutoCloseable {
             TokenSpans part = encoder.apply(text.substring(from, to));
             if (count + part.count() > starts.length) {
                 int grown = Math.max(starts.length * 2, count + part.count());
-                starts = java.util.Arrays.copyOf(starts, grown);
-                ends = java.util.Arrays.copyOf(ends, grown);
+                starts = Arrays.copyOf(starts, grown);
+                ends = Arrays.copyOf(ends, grown);
             }
             for (int i = 0; i < part.count(); i++) {
                 starts[count] = part.starts()[i] < 0 ? -1 : part.starts()[i] + from;
@@ -135,7 +139,7 @@ public final class ModelTokenizer implements AutoCloseable {
             }
             from = to;
         }
-        return new TokenSpans(java.util.Arrays.copyOf(starts, count), java.util.Arrays.copyOf(ends, count));
+        return new TokenSpans(Arrays.copyOf(starts, count), Arrays.copyOf(ends, count));
     }
 
     TokenSpans spans(String text, int segmentChars) {

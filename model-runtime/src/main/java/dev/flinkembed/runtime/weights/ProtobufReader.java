@@ -1,6 +1,7 @@
 package dev.flinkembed.runtime.weights;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 
 /** The few protobuf wire-format primitives needed to read an ONNX file's graph (no generated classes). */
 final class ProtobufReader {
@@ -49,7 +50,7 @@ final class ProtobufReader {
         ByteBuffer bytes = readBytes();
         byte[] array = new byte[bytes.remaining()];
         bytes.get(array);
-        return new String(array, java.nio.charset.StandardCharsets.UTF_8);
+        return new String(array, StandardCharsets.UTF_8);
     }
 
     void skip(int wireType) {

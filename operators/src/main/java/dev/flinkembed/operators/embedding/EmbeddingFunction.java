@@ -5,11 +5,13 @@ import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.runtime.api.EmbeddingInput;
 import dev.flinkembed.runtime.remote.InputRejectedException;
+import dev.flinkembed.runtime.remote.RemoteException;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RuntimeContext;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
@@ -69,9 +71,7 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
                 resultFuture.complete(List.of(EmbeddedChunk.refused(chunk, VectorCheck.INVALID_VECTOR, invalid)));
             } else if (cause != null) {
                 resultFuture.completeExceptionally(
-                        refusedForGood(cause)
-                                ? new org.apache.flink.runtime.execution.SuppressRestartsException(cause)
-                                : cause);
+                        refusedForGood(cause) ? new SuppressRestartsException(cause) : cause);
             } else {
                 resultFuture.complete(List.of(EmbeddedChunk.of(
                         chunk,
@@ -96,8 +96,7 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
      * restart: the job fails at once with the reason instead of restarting into the same answer.
      */
     static boolean refusedForGood(Throwable cause) {
-        return cause instanceof dev.flinkembed.runtime.remote.RemoteException r
-                && (r.status() == 401 || r.status() == 403 || r.status() == 404);
+        return cause instanceof RemoteException r && (r.status() == 401 || r.status() == 403 || r.status() == 404);
     }
 
     @Override

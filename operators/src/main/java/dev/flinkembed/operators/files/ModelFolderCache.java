@@ -2,23 +2,33 @@ package dev.flinkembed.operators.files;
 
 import dev.flinkembed.runtime.loading.ModelLoader;
 import dev.flinkembed.runtime.loading.ModelOptions;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.FileStatus;
@@ -51,9 +61,9 @@ public final class ModelFolderCache {
     /** One copy at a time per URI within this JVM (a FileLock is held per JVM, not per thread). */
     private static final Map<String, Object> JVM_LOCKS = new ConcurrentHashMap<>();
 
-    private static final java.util.concurrent.atomic.AtomicLong COPIES = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong COPIES = new AtomicLong();
     /** Local copies whose files this JVM re-hashed against their manifest (once per JVM is enough). */
-    private static final java.util.Set<java.nio.file.Path> VERIFIED = ConcurrentHashMap.newKeySet();
+    private static final Set<java.nio.file.Path> VERIFIED = ConcurrentHashMap.newKeySet();
 
     private ModelFolderCache() {}
 
@@ -88,7 +98,7 @@ public final class ModelFolderCache {
                 throw new IllegalArgumentException(config + " is larger than 1 MiB: not a model's config.json");
             }
             return ModelLoader.hiddenSize(bytes, config.toString());
-        } catch (java.io.FileNotFoundException e) {
+        } catch (FileNotFoundException e) {
             throw new IllegalArgumentException("model folder " + model + " has no config.json");
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read " + config + ": " + e.getMessage(), e);
@@ -130,38 +140,33 @@ public final class ModelFolderCache {
             throw new IOException(dir + " is a symbolic link: the model cache must be a folder of its own");
         }
         boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectories(dir.getParent());
             try {
                 if (posix) {
                     Files.createDirectory(
-                            dir,
-                            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                            dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 } else {
                     Files.createDirectory(dir);
                 }
-            } catch (java.nio.file.FileAlreadyExistsException raced) {
+            } catch (FileAlreadyExistsException raced) {
                 // another slot made it: checked below like any existing one
             }
         }
         if (!posix) {
             return;
         }
-        java.nio.file.attribute.PosixFileAttributes a = Files.readAttributes(
-                dir, java.nio.file.attribute.PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         String me = System.getProperty("user.name");
         if (!a.isDirectory() || (me != null && !a.owner().getName().equals(me))) {
             throw new IOException(dir + " belongs to " + a.owner().getName() + ", not to " + me
                     + ": set FLINK_EMBED_MODEL_CACHE to a folder of this user's");
         }
-        java.util.Set<java.nio.file.attribute.PosixFilePermission> p = a.permissions();
-        if (p.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
-                || p.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
-            throw new IOException(
-                    dir + " may be written by other users (" + java.nio.file.attribute.PosixFilePermissions.toString(p)
-                            + "): chmod 700 it, or set FLINK_EMBED_MODEL_CACHE to a "
-                            + "private folder");
+        Set<PosixFilePermission> p = a.permissions();
+        if (p.contains(PosixFilePermission.GROUP_WRITE) || p.contains(PosixFilePermission.OTHERS_WRITE)) {
+            throw new IOException(dir + " may be written by other users (" + PosixFilePermissions.toString(p)
+                    + "): chmod 700 it, or set FLINK_EMBED_MODEL_CACHE to a "
+                    + "private folder");
         }
     }
 
@@ -179,13 +184,13 @@ public final class ModelFolderCache {
                                 root.resolve(key + ".lock"),
                                 StandardOpenOption.CREATE,
                                 StandardOpenOption.WRITE,
-                                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                                LinkOption.NOFOLLOW_LINKS);
                         FileLock ignored = lockFile.lock()) {
                     List<RemoteFile> files = list(remote);
                     String manifest = manifest(files);
                     refuseLinks(root.resolve(key));
                     java.nio.file.Path manifestFile = target.resolve(MANIFEST);
-                    if (Files.isRegularFile(manifestFile, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    if (Files.isRegularFile(manifestFile, LinkOption.NOFOLLOW_LINKS)
                             && manifestOf(Files.readString(manifestFile)).equals(manifest)
                             && intact(uri, target, Files.readString(manifestFile))) {
                         LOG.info("Model {}: reusing the local copy {}", uri, target);
@@ -223,8 +228,7 @@ public final class ModelFolderCache {
         if (children == null) {
             return;
         }
-        java.util.Arrays.sort(
-                children, java.util.Comparator.comparing(s -> s.getPath().getName()));
+        Arrays.sort(children, Comparator.comparing(s -> s.getPath().getName()));
         for (FileStatus child : children) {
             String name = prefix + child.getPath().getName();
             if (child.isDir()) {
@@ -282,7 +286,7 @@ public final class ModelFolderCache {
                             local,
                             StandardOpenOption.CREATE_NEW,
                             StandardOpenOption.WRITE,
-                            java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                            LinkOption.NOFOLLOW_LINKS)) {
                 in.transferTo(out);
             }
             long size = Files.size(local);
@@ -331,7 +335,7 @@ public final class ModelFolderCache {
             java.nio.file.Path local = target.resolve(cols[0]).normalize();
             String hash = cols[cols.length - 1];
             if (!local.startsWith(target)
-                    || !Files.isRegularFile(local, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    || !Files.isRegularFile(local, LinkOption.NOFOLLOW_LINKS)
                     || !sha256Of(local).equals(hash)) {
                 LOG.warn(
                         "Model {}: the local copy of {} in {} is missing, a link or not what was copied (SHA-256 "
@@ -354,7 +358,7 @@ public final class ModelFolderCache {
 
     /** Refuses a cache entry reached through a symbolic link anywhere below {@code dir} (never followed). */
     private static void refuseLinks(java.nio.file.Path dir) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<java.nio.file.Path> all = Files.walk(dir)) {
@@ -391,8 +395,7 @@ public final class ModelFolderCache {
             return;
         }
         try (Stream<java.nio.file.Path> all = Files.walk(dir)) {
-            for (java.nio.file.Path p :
-                    all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (java.nio.file.Path p : all.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
         }

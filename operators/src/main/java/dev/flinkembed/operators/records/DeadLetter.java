@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Base64;
 
 /**
@@ -92,7 +93,7 @@ public class DeadLetter {
         }
         n.put("source", source);
         n.put(originalIsBase64 ? "original_base64" : "original", original);
-        n.put("at", java.time.Instant.ofEpochMilli(at).toString());
+        n.put("at", Instant.ofEpochMilli(at).toString());
         return n.toString();
     }
 }

@@ -1,5 +1,7 @@
 package dev.flinkembed.operators.records;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 import java.util.Objects;
 
@@ -12,8 +14,7 @@ public class Document {
     public static final String UPSERT = "upsert";
     public static final String DELETE = "delete";
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-            new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     public String id;
     public String text;
@@ -37,13 +38,12 @@ public class Document {
 
     /** The document as one line of flink-embed's JSON Lines input, so a dead letter can be fixed and replayed. */
     public String toJsonLine() {
-        com.fasterxml.jackson.databind.node.ObjectNode n =
-                JSON.createObjectNode().put("id", id).put("text", text);
+        ObjectNode n = JSON.createObjectNode().put("id", id).put("text", text);
         if (title != null) {
             n.put("title", title);
         }
         if (metadata != null && !metadata.isEmpty()) {
-            com.fasterxml.jackson.databind.node.ObjectNode m = n.putObject("metadata");
+            ObjectNode m = n.putObject("metadata");
             metadata.forEach(m::put);
         }
         if (!UPSERT.equals(op)) {

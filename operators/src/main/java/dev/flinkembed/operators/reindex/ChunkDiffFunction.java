@@ -14,9 +14,12 @@ import dev.flinkembed.operators.records.Document;
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.operators.records.IndexedChunk;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -163,7 +166,7 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
         }
         Map<Integer, IndexedChunk> byIndex = new HashMap<>();
         indexed.forEach(r -> byIndex.put(r.chunkIndex, r));
-        java.util.Set<Chunk> embed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Set<Chunk> embed = Collections.newSetFromMap(new IdentityHashMap<>());
         embed.addAll(d.toEmbed());
         for (Chunk c : chunks) {
             if (!embed.contains(c)) {

@@ -8,6 +8,8 @@ import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.ModelInfo;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import dev.flinkembed.runtime.remote.RemoteOptions;
+import java.time.ZoneOffset;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,7 +72,7 @@ public final class ParquetVectorSink {
         ParquetWriterFactory<EmbeddedChunk> factory = new ParquetWriterFactory<>(
                 out -> ParquetVectorWriter.createChangelog(out, remoteMeta != null ? remoteMeta : fileMetadata(model)));
         BucketAssigner<EmbeddedChunk, String> buckets = hourly
-                ? new DateTimeBucketAssigner<>("'dt='yyyy-MM-dd'/hr='HH", java.time.ZoneOffset.UTC)
+                ? new DateTimeBucketAssigner<>("'dt='yyyy-MM-dd'/hr='HH", ZoneOffset.UTC)
                 : new BasePathBucketAssigner<>();
         return create(directory, factory, buckets);
     }
@@ -117,6 +119,6 @@ public final class ParquetVectorSink {
         meta.put(META_PREFIX + "normalized", Boolean.toString(info.normalized()));
         meta.put(META_PREFIX + "max-tokens", Integer.toString(info.maxTokens()));
         meta.put(META_PREFIX + "model-fingerprint", info.fingerprint());
-        return java.util.Collections.unmodifiableMap(meta);
+        return Collections.unmodifiableMap(meta);
     }
 }

@@ -1,11 +1,15 @@
 package dev.flinkembed.operators.sinks;
 
 import dev.flinkembed.operators.records.EmbeddedChunk;
+import java.io.IOException;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.avro.AvroSchemaConverter;
 import org.apache.parquet.avro.AvroWriteSupport;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.api.WriteSupport;
@@ -21,14 +25,13 @@ final class ParquetVectorWriter {
 
     private ParquetVectorWriter() {}
 
-    static ParquetWriter<EmbeddedChunk> create(OutputFile out, Map<String, String> fileMetadata)
-            throws java.io.IOException {
+    static ParquetWriter<EmbeddedChunk> create(OutputFile out, Map<String, String> fileMetadata) throws IOException {
         return create(out, fileMetadata, VectorSchema.SCHEMA, VectorSchema::toRecord);
     }
 
     /** The stream job's change log: {@link VectorSchema#CHANGELOG_SCHEMA}. */
     static ParquetWriter<EmbeddedChunk> createChangelog(OutputFile out, Map<String, String> fileMetadata)
-            throws java.io.IOException {
+            throws IOException {
         return create(out, fileMetadata, VectorSchema.CHANGELOG_SCHEMA, VectorSchema::toChangelogRecord);
     }
 
@@ -36,8 +39,8 @@ final class ParquetVectorWriter {
             OutputFile out,
             Map<String, String> fileMetadata,
             Schema schema,
-            java.util.function.Function<EmbeddedChunk, GenericRecord> toRecord)
-            throws java.io.IOException {
+            Function<EmbeddedChunk, GenericRecord> toRecord)
+            throws IOException {
         return new Builder(out, fileMetadata, schema, toRecord)
                 .withCompressionCodec(CompressionCodecName.SNAPPY)
                 .config(AvroWriteSupport.WRITE_OLD_LIST_STRUCTURE, "false")
@@ -47,13 +50,13 @@ final class ParquetVectorWriter {
     private static final class Builder extends ParquetWriter.Builder<EmbeddedChunk, Builder> {
         private final Map<String, String> fileMetadata;
         private final Schema schema;
-        private final java.util.function.Function<EmbeddedChunk, GenericRecord> toRecord;
+        private final Function<EmbeddedChunk, GenericRecord> toRecord;
 
         Builder(
                 OutputFile out,
                 Map<String, String> fileMetadata,
                 Schema schema,
-                java.util.function.Function<EmbeddedChunk, GenericRecord> toRecord) {
+                Function<EmbeddedChunk, GenericRecord> toRecord) {
             super(out);
             this.fileMetadata = fileMetadata;
             this.schema = schema;
@@ -75,12 +78,10 @@ final class ParquetVectorWriter {
         private AvroWriteSupport<GenericRecord> avro;
         private final Map<String, String> fileMetadata;
         private final Schema schema;
-        private final java.util.function.Function<EmbeddedChunk, GenericRecord> toRecord;
+        private final Function<EmbeddedChunk, GenericRecord> toRecord;
 
         ChunkWriteSupport(
-                Map<String, String> fileMetadata,
-                Schema schema,
-                java.util.function.Function<EmbeddedChunk, GenericRecord> toRecord) {
+                Map<String, String> fileMetadata, Schema schema, Function<EmbeddedChunk, GenericRecord> toRecord) {
             this.fileMetadata = fileMetadata;
             this.schema = schema;
             this.toRecord = toRecord;
@@ -90,11 +91,9 @@ final class ParquetVectorWriter {
         public WriteContext init(Configuration configuration) {
             // The Parquet schema must be converted with the same list setting the write support uses.
             avro = new AvroWriteSupport<>(
-                    new org.apache.parquet.avro.AvroSchemaConverter(configuration).convert(schema),
-                    schema,
-                    GenericData.get());
+                    new AvroSchemaConverter(configuration).convert(schema), schema, GenericData.get());
             WriteContext inner = avro.init(configuration);
-            Map<String, String> meta = new java.util.HashMap<>(inner.getExtraMetaData());
+            Map<String, String> meta = new HashMap<>(inner.getExtraMetaData());
             meta.putAll(fileMetadata);
             return new WriteContext(inner.getSchema(), meta);
         }

@@ -1,6 +1,8 @@
 package dev.flinkembed.operators.sinks;
 
 import dev.flinkembed.operators.records.EmbeddedChunk;
+import dev.flinkembed.operators.records.IndexedChunk;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.LogicalTypes;
@@ -116,8 +118,8 @@ public final class VectorSchema {
     }
 
     /** A row of an earlier output, as the reindex join takes it (with its vector). */
-    public static dev.flinkembed.operators.records.IndexedChunk toIndexedChunk(GenericRecord r) {
-        dev.flinkembed.operators.records.IndexedChunk c = dev.flinkembed.operators.records.IndexedChunk.of(
+    public static IndexedChunk toIndexedChunk(GenericRecord r) {
+        IndexedChunk c = IndexedChunk.of(
                 r.get("doc_id").toString(),
                 (Integer) r.get("chunk_index"),
                 (Integer) r.get("chunk_count"),
@@ -133,7 +135,7 @@ public final class VectorSchema {
         c.tokenCount = (Integer) r.get("token_count");
         c.model = r.get("model").toString();
         Object at = r.get("embedded_at");
-        c.embeddedAt = at instanceof java.time.Instant i ? i.toEpochMilli() : ((Number) at).longValue();
+        c.embeddedAt = at instanceof Instant i ? i.toEpochMilli() : ((Number) at).longValue();
         return c;
     }
 

@@ -1,6 +1,8 @@
 package dev.flinkembed.operators.sources;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkembed.operators.records.DeadLetter;
@@ -12,6 +14,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -25,8 +28,8 @@ public final class JsonDocumentParser implements Serializable {
      * Jackson refuses strings over 20 million characters by default; a document's length is
      * chunking.max-document-chars' to judge (a dead letter naming that key), so the parser allows any a line can hold.
      */
-    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
-            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
                     .maxStringLength(Integer.MAX_VALUE)
                     .build())
             .build());
@@ -68,7 +71,7 @@ public final class JsonDocumentParser implements Serializable {
                     "expected a JSON object, got "
                             + (node == null
                                     ? "nothing"
-                                    : node.getNodeType().name().toLowerCase(java.util.Locale.ROOT)),
+                                    : node.getNodeType().name().toLowerCase(Locale.ROOT)),
                     source,
                     line);
         }
@@ -152,7 +155,7 @@ public final class JsonDocumentParser implements Serializable {
     }
 
     private static String type(JsonNode v) {
-        return v.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+        return v.getNodeType().name().toLowerCase(Locale.ROOT);
     }
 
     private static ParsedRecord dead(String kind, String reason, String source, String original) {

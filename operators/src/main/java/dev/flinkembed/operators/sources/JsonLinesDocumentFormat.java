@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.fs.FSDataInputStream;
 
@@ -105,7 +106,7 @@ public final class JsonLinesDocumentFormat extends DocumentFileFormat {
             }
             byte[] bytes = buf.toByteArray();
             if (bytes.length > 0 && bytes[bytes.length - 1] == '\r') {
-                return java.util.Arrays.copyOf(bytes, bytes.length - 1);
+                return Arrays.copyOf(bytes, bytes.length - 1);
             }
             return bytes;
         }

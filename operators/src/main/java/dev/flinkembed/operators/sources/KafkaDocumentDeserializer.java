@@ -2,6 +2,8 @@ package dev.flinkembed.operators.sources;
 
 import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.Document;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -50,9 +52,9 @@ public final class KafkaDocumentDeserializer implements KafkaRecordDeserializati
         try {
             id = StandardCharsets.UTF_8
                     .newDecoder()
-                    .decode(java.nio.ByteBuffer.wrap(key))
+                    .decode(ByteBuffer.wrap(key))
                     .toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             return ParsedRecord.dead(DeadLetter.of(
                     DeadLetter.PARSE,
                     DocumentPolicy.BAD_ID,

@@ -2,6 +2,7 @@ package dev.flinkembed.operators.sinks.kafka;
 
 import dev.flinkembed.operators.records.DeadLetter;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -54,7 +55,7 @@ final class DeadLetterRecordSerializer implements KafkaRecordSerializationSchema
                 header(KIND, d.kind),
                 header(REASON, d.reason),
                 header(SOURCE, d.source),
-                header(AT, java.time.Instant.ofEpochMilli(d.at).toString())));
+                header(AT, Instant.ofEpochMilli(d.at).toString())));
         if (d.docId != null) {
             headers.add(header(DOC_ID, d.docId));
         }

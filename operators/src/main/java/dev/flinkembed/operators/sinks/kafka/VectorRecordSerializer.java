@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -50,7 +51,7 @@ final class VectorRecordSerializer implements KafkaRecordSerializationSchema<Emb
                 v.add(f);
             }
         }
-        n.put("embedded_at", java.time.Instant.ofEpochMilli(e.embeddedAt).toString());
+        n.put("embedded_at", Instant.ofEpochMilli(e.embeddedAt).toString());
         return new ProducerRecord<>(
                 topic, e.docId.getBytes(StandardCharsets.UTF_8), n.toString().getBytes(StandardCharsets.UTF_8));
     }

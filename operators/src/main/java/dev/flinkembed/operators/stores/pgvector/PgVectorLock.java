@@ -1,12 +1,16 @@
 package dev.flinkembed.operators.stores.pgvector;
 
 import dev.flinkembed.operators.store.StoreLock;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -51,8 +55,7 @@ final class PgVectorLock implements StoreLock {
     }
 
     static final String TABLE = "flink_embed_locks";
-    static final java.util.List<String> COLUMNS =
-            java.util.List.of("name", "owner", "host", "pid", "acquired_at", "renewed_at");
+    static final List<String> COLUMNS = List.of("name", "owner", "host", "pid", "acquired_at", "renewed_at");
 
     static String table(PgVectorOptions pg) {
         return PgVectorOptions.quote(pg.schema()) + "." + TABLE;
@@ -237,12 +240,12 @@ final class PgVectorLock implements StoreLock {
     static String host() {
         try {
             String name = InetAddress.getLocalHost().getHostName();
-            String boot = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/random/boot_id"))
-                    .strip();
-            String pidNamespace = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/pid"))
-                    .toString();
+            String boot =
+                    Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
+            String pidNamespace =
+                    Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
             return name + " " + boot + " " + pidNamespace;
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return "unknown";
         }
     }

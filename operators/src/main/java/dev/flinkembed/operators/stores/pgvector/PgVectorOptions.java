@@ -4,8 +4,10 @@ import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Properties;
 import java.util.regex.Pattern;
+import org.postgresql.Driver;
 
 /**
  * Where and how vectors are written to PostgreSQL/pgvector. {@code schema} and {@code table} are checked against a
@@ -30,7 +32,7 @@ public record PgVectorOptions(
         int maxRetries,
         long retryBackoffMillis,
         long flushIntervalMillis,
-        java.util.List<String> trustedOwners)
+        List<String> trustedOwners)
         implements Serializable {
 
     /** PostgreSQL identifiers we accept: unquoted-style names of at most 63 bytes. */
@@ -42,7 +44,7 @@ public record PgVectorOptions(
     public static final int MAX_HALFVEC_DIMENSIONS = 4000;
 
     public PgVectorOptions {
-        trustedOwners = trustedOwners == null ? java.util.List.of() : java.util.List.copyOf(trustedOwners);
+        trustedOwners = trustedOwners == null ? List.of() : List.copyOf(trustedOwners);
         checkIdentifier("schema", schema);
         checkIdentifier("table", table);
         if (dimensions < 1 || dimensions > 16000) {
@@ -79,7 +81,7 @@ public record PgVectorOptions(
         private int maxRetries = DEFAULT_MAX_RETRIES;
         private long retryBackoffMillis = DEFAULT_RETRY_BACKOFF_MILLIS;
         private long flushIntervalMillis = DEFAULT_FLUSH_INTERVAL_MILLIS;
-        private java.util.List<String> trustedOwners = java.util.List.of();
+        private List<String> trustedOwners = List.of();
 
         private Builder(String url, String table, int dimensions) {
             this.url = url;
@@ -134,7 +136,7 @@ public record PgVectorOptions(
         }
 
         /** Roles besides the connecting one whose tables flink-embed uses. */
-        public Builder trustedOwners(java.util.List<String> value) {
+        public Builder trustedOwners(List<String> value) {
             trustedOwners = value;
             return this;
         }
@@ -218,7 +220,7 @@ public record PgVectorOptions(
         // The server's Detail line carries key values ("Key (doc_id)=(…) already exists"): keep it out of messages.
         p.setProperty("logServerErrorDetail", "false");
         p.putAll(properties);
-        Connection c = new org.postgresql.Driver().connect(url, p);
+        Connection c = new Driver().connect(url, p);
         if (c == null) {
             throw new SQLException("not a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database): " + url);
         }

@@ -1,5 +1,6 @@
 package dev.flinkembed.operators.stores.pgvector;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import java.sql.Connection;
@@ -7,6 +8,8 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -36,11 +39,9 @@ final class PgVectorStatements {
         // Unchanged chunks (same text, lineage and position) are left alone, embedded_at included: loading the same
         // corpus twice leaves the table as it was.
         String compared = "chunk_count, text, title, metadata, start_char, end_char, content_hash, model_fingerprint";
-        String prefixed =
-                java.util.Arrays.stream(compared.split(", ")).map(c -> "t." + c).collect(Collectors.joining(", "));
-        String excluded = java.util.Arrays.stream(compared.split(", "))
-                .map(c -> "EXCLUDED." + c)
-                .collect(Collectors.joining(", "));
+        String prefixed = Arrays.stream(compared.split(", ")).map(c -> "t." + c).collect(Collectors.joining(", "));
+        String excluded =
+                Arrays.stream(compared.split(", ")).map(c -> "EXCLUDED." + c).collect(Collectors.joining(", "));
         this.upsertSql = "INSERT INTO " + t + " AS t (" + cols + ") VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, "
                 + "?, ?::" + o.vectorType() + ") ON CONFLICT (doc_id, chunk_index) DO UPDATE SET " + updates
                 + " WHERE (" + prefixed + ") IS DISTINCT FROM (" + excluded + ")";
@@ -50,7 +51,7 @@ final class PgVectorStatements {
      * Applies {@code changes} in one transaction, {@code fence} first (the model-switch check: its locks hold until the
      * commit); returns {deleted rows, upserted rows}.
      */
-    long[] apply(Connection c, java.util.Collection<PendingWrites.DocumentChange> changes, Transactions.Work<?> fence)
+    long[] apply(Connection c, Collection<PendingWrites.DocumentChange> changes, Transactions.Work<?> fence)
             throws SQLException {
         c.setAutoCommit(false);
         long deleted = 0;
@@ -150,7 +151,7 @@ final class PgVectorStatements {
     private static String json(EmbeddedChunk e) {
         try {
             return JSON.writeValueAsString(e.metadata);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
+        } catch (JsonProcessingException x) {
             throw new IllegalStateException(x);
         }
     }

@@ -1,6 +1,7 @@
 package dev.flinkembed.operators.stores.pgvector;
 
 import dev.flinkembed.operators.store.StoreVersion;
+import dev.flinkembed.runtime.retry.Backoff;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -371,7 +372,7 @@ public final class PgVectorVersions {
                     throw e;
                 }
                 try {
-                    Thread.sleep(dev.flinkembed.runtime.retry.Backoff.delayMillis(500, attempt, 10_000));
+                    Thread.sleep(Backoff.delayMillis(500, attempt, 10_000));
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                     throw e;

@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.function.Consumer;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -285,7 +286,7 @@ final class PgVectorWriter implements AutoCloseable {
         try {
             PgVectorVersions.checkWriter(connection, options, fingerprint);
         } catch (IllegalStateException e) {
-            throw new org.apache.flink.runtime.execution.SuppressRestartsException(e);
+            throw new SuppressRestartsException(e);
         }
     }
 

@@ -4,6 +4,12 @@ import java.sql.BatchUpdateException;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.postgresql.util.PSQLException;
@@ -100,10 +106,10 @@ final class SqlErrors {
         return best;
     }
 
-    private static java.util.List<SQLException> chain(SQLException e) {
-        java.util.List<SQLException> out = new java.util.ArrayList<>();
-        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        java.util.ArrayDeque<Throwable> todo = new java.util.ArrayDeque<>();
+    private static List<SQLException> chain(SQLException e) {
+        List<SQLException> out = new ArrayList<>();
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Throwable> todo = new ArrayDeque<>();
         todo.add(e);
         while (!todo.isEmpty() && out.size() < 16) {
             Throwable t = todo.poll();
