@@ -3,6 +3,8 @@ package dev.flinkembed.operators.config;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.util.TimeUtils;
 
@@ -23,6 +25,21 @@ public record ConfigKey<T>(
         } catch (RuntimeException e) {
             throw ConfigException.badValue(name, value, accepted);
         }
+    }
+
+    /**
+     * This key as a Flink {@link ConfigOption} of its text (default, description and accepted values included): what
+     * Flink's factories declare (a SQL provider's {@code optionalOptions()}, validated by FactoryUtil) before the text
+     * is parsed here, with this key's checks and messages.
+     */
+    public ConfigOption<String> option() {
+        String help = description + " (" + accepted + ")";
+        return defaultValue == null
+                ? ConfigOptions.key(name).stringType().noDefaultValue().withDescription(help)
+                : ConfigOptions.key(name)
+                        .stringType()
+                        .defaultValue(defaultValue)
+                        .withDescription(help);
     }
 
     public static ConfigKey<Integer> positiveInt(String name, String def, String description) {
