@@ -99,9 +99,18 @@ public final class ModelFolderCache {
             }
             return ModelLoader.hiddenSize(bytes, config.toString());
         } catch (FileNotFoundException e) {
-            throw new IllegalArgumentException("model folder " + model + " has no config.json");
+            throw new IllegalArgumentException("model folder " + model
+                    + (folderExists(config.getParent()) ? " has no config.json" : " does not exist"));
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read " + config + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean folderExists(Path folder) {
+        try {
+            return folder.getFileSystem().exists(folder);
+        } catch (IOException e) {
+            return false;
         }
     }
 

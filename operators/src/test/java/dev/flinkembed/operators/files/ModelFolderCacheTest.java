@@ -48,7 +48,7 @@ class ModelFolderCacheTest {
     }
 
     @Test
-    void theHiddenSizeOfARemoteModelIsReadWithoutCopyingIt() {
+    void theHiddenSizeOfARemoteModelIsReadWithoutCopyingIt() throws Exception {
         long before = ModelFolderCache.copiesMade();
         assertThat(ModelFolderCache.hiddenSize(uri())).isEqualTo(8);
         assertThat(ModelFolderCache.copiesMade())
@@ -56,7 +56,10 @@ class ModelFolderCacheTest {
                 .isEqualTo(before);
         assertThat(Files.exists(dir.resolve("cache"))).as("nothing cached").isFalse();
         assertThatThrownBy(() -> ModelFolderCache.hiddenSize("localasremote://" + dir.resolve("nothing-here")))
-                .hasMessageContaining("has no config.json");
+                .hasMessageContaining("nothing-here does not exist");
+        java.nio.file.Files.createDirectories(dir.resolve("empty-model"));
+        assertThatThrownBy(() -> ModelFolderCache.hiddenSize("localasremote://" + dir.resolve("empty-model")))
+                .hasMessageContaining("empty-model has no config.json");
     }
 
     @Test
