@@ -41,7 +41,7 @@ final class VersionsCommand implements Callable<Integer> {
                         .put("state", "live")
                         .put("model", model.model())
                         .put("fingerprint", model.fingerprint())
-                        .put("physical", store.name());
+                        .put("physical", store.physical());
                 System.out.println(n);
                 return 0;
             }

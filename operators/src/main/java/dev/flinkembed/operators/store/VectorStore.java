@@ -25,6 +25,11 @@ public interface VectorStore extends Serializable {
     /** What readers query, for messages and summaries (e.g. {@code public.docs}); never holds a secret. */
     String name();
 
+    /** The physical collection's own name, as {@link StoreVersion#physical()} gives a version's (default: name()). */
+    default String physical() {
+        return name();
+    }
+
     /** The length of the vectors written. */
     int dimensions();
 

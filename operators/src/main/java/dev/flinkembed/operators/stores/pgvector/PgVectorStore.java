@@ -29,6 +29,11 @@ public record PgVectorStore(PgVectorOptions options) implements VectorStore {
     }
 
     @Override
+    public String physical() {
+        return options.table();
+    }
+
+    @Override
     public int dimensions() {
         return options.dimensions();
     }
