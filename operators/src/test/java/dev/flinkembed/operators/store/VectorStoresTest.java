@@ -58,7 +58,9 @@ class VectorStoresTest {
                 new MapConfig(Map.of("pgvector.url", "jdbc:postgresql://db/x", "pgvector.table", "docs")), 384);
         assertThat(store.type()).isEqualTo("pgvector");
         assertThat(store.name()).isEqualTo("public.docs");
-        assertThat(store.physical()).as("the table itself, as versions name theirs").isEqualTo("docs");
+        assertThat(store.physical())
+                .as("the table itself, as versions name theirs")
+                .isEqualTo("docs");
         assertThat(store.dimensions()).isEqualTo(384);
         VectorStore reader = pg.forReading(
                 new MapConfig(Map.of("pgvector.url", "jdbc:postgresql://db/x", "pgvector.table", "docs")));
