@@ -70,9 +70,8 @@ class ReindexLeaseTest {
                 Thread.sleep(50);
             }
             assertThat(run.isDone()).as("the run is still writing").isFalse();
-            // One simple-protocol message: PGlite serves every connection from one session, message by message, so
-            // an extended-protocol statement (Parse, Bind, Execute) could interleave with the run's lock renewal.
-            try (Connection c = java.sql.DriverManager.getConnection(pg.jdbcUrl() + "&preferQueryMode=simple");
+            // pg.connect(): one simple-protocol message, which the run's lock renewal cannot split (see PgliteServer)
+            try (Connection c = pg.connect();
                     Statement s = c.createStatement()) {
                 assertThat(s.executeUpdate("UPDATE flink_embed_locks SET owner = 'another-run', renewed_at = now() "
                                 + "WHERE name = 'reindex public.leased'"))
