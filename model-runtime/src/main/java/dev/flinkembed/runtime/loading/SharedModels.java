@@ -108,8 +108,8 @@ public final class SharedModels {
                                 + "slots and jobs) + %d MB working memory per slot, next to %d MB that other models and "
                                 + "slots hold here; %s is %d MB: set it to at least %s%s",
                         model,
-                        budget.scope(),
                         mb(needed),
+                        budget.scope(),
                         mb(footprint.weightBytes()),
                         mb(footprint.workingBytesPerInstance()),
                         mb(needed - footprint.weightBytes() - footprint.workingBytesPerInstance()),

@@ -52,4 +52,20 @@ class SharedModelsTest {
             assertThat(loader.get().isAlive()).isFalse();
         }
     }
+
+    @Test
+    void aModelOverTheBudgetIsRefusedBeforeLoadingWithTheSizeItNeedsAndTheCallersAdvice() {
+        SharedModels.Budget budget = new SharedModels.Budget(
+                8L << 20, "taskmanager.memory.task.off-heap.size", "this TaskManager", " (see the docs)");
+        ModelFootprint footprint = new ModelFootprint(64L << 20, 16L << 20);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> SharedModels.acquire("over-budget-test", "big-model", footprint, budget, () -> {
+                            throw new AssertionError("must not load");
+                        }))
+                .isInstanceOf(MemoryBudgetException.class)
+                .hasMessageContaining(
+                        "model big-model needs 80 MB of native memory in this TaskManager: 64 MB of " + "weights")
+                .hasMessageContaining("taskmanager.memory.task.off-heap.size is 8 MB: set it to at least")
+                .hasMessageEndingWith(" (see the docs)");
+    }
 }
