@@ -26,7 +26,7 @@ public final class JobConfig implements ConfigReader {
     private JobConfig(Map<String, String> values) {
         this.values = values;
         for (Map.Entry<String, String> e : values.entrySet()) {
-            ConfigKey<?> key = JobOptions.all().get(e.getKey());
+            ConfigKey<?> key = JobOptions.find(e.getKey());
             if (key == null) {
                 String hint = JobOptions.closest(e.getKey());
                 throw new ConfigException("unknown configuration key '" + e.getKey() + "'"
@@ -112,6 +112,21 @@ public final class JobConfig implements ConfigReader {
             v = key.defaultValue();
         }
         return v == null ? null : key.parse(v);
+    }
+
+    /**
+     * The keys under a family such as {@code kafka.properties.*}, without the family's prefix (e.g.
+     * {@code security.protocol}), in the order given.
+     */
+    public Map<String, String> family(ConfigKey<?> family) {
+        String prefix = JobOptions.familyPrefix(family);
+        Map<String, String> out = new LinkedHashMap<>();
+        values.forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                out.put(k.substring(prefix.length()), v);
+            }
+        });
+        return out;
     }
 
     @Override

@@ -175,10 +175,15 @@ public final class JobOptions {
     public static final ConfigKey<String> SOURCE_FORMAT = add(ConfigKey.oneOf(
             "source.format",
             "auto",
-            "Input format; auto decides by file extension (.parquet, .jsonl/.json/.ndjson).",
+            "Input format. Files: auto (by extension: .parquet, .jsonl/.json/.ndjson), parquet or jsonl. Kafka (stream "
+                    + "job): auto or json (one JSON document per message; a tombstone deletes the document its key "
+                    + "names) or debezium-json (Debezium change events with or without the schema wrapper: op c, r "
+                    + "and u upsert the row in after, d and tombstones delete; see docs/cdc.md).",
             "auto",
             "parquet",
-            "jsonl"));
+            "jsonl",
+            "json",
+            "debezium-json"));
     public static final ConfigKey<String> SOURCE_ON_UNREADABLE_FILE = add(ConfigKey.oneOf(
             "source.on-unreadable-file",
             "fail",
@@ -186,12 +191,26 @@ public final class JobOptions {
                     + "naming it; skip processes the other files and writes one dead letter per file left out.",
             "fail",
             "skip"));
-    public static final ConfigKey<String> SOURCE_ID_COLUMN =
-            add(ConfigKey.string("source.id-column", "id", "Parquet column holding the document id."));
-    public static final ConfigKey<String> SOURCE_TEXT_COLUMN =
-            add(ConfigKey.string("source.text-column", "text", "Parquet column holding the document text."));
-    public static final ConfigKey<String> SOURCE_TITLE_COLUMN =
-            add(ConfigKey.string("source.title-column", null, "Optional Parquet column holding a title."));
+    public static final ConfigKey<String> SOURCE_ID_COLUMN = add(ConfigKey.string(
+            "source.id-column",
+            "id",
+            "Field holding the document id; for JSON and Debezium sources a comma-separated list makes a composite id "
+                    + "(name=value pairs joined by commas in the order given, with \\\\, \\, and \\= escaped "
+                    + "in values; one field gives its value alone). debezium-json: unset takes the message key's "
+                    + "primary-key columns."));
+    public static final ConfigKey<String> SOURCE_TEXT_COLUMN = add(ConfigKey.string(
+            "source.text-column",
+            "text",
+            "Field embedded as the text; for JSON and Debezium sources a comma-separated list, joined with a blank "
+                    + "line between fields (null and empty ones left out)."));
+    public static final ConfigKey<String> SOURCE_TITLE_COLUMN = add(ConfigKey.string(
+            "source.title-column", null, "Field holding an optional title (JSON sources: title when unset)."));
+    public static final ConfigKey<String> SOURCE_METADATA_COLUMNS = add(ConfigKey.string(
+            "source.metadata-columns",
+            null,
+            "JSON and Debezium sources: fields copied into each chunk's metadata, comma-separated (numbers and "
+                    + "booleans as their JSON text, objects and arrays as JSON, null left out). A JSON document's "
+                    + "\"metadata\" object of strings is kept as well."));
 
     public static final ConfigKey<String> SINK_TYPE = add(ConfigKey.oneOf(
             "sink.type",
@@ -257,6 +276,37 @@ public final class JobOptions {
             "kafka.check-timeout",
             "15s",
             "How long the client waits for the brokers when checking the configuration before the job starts."));
+    public static final ConfigKey<Boolean> KAFKA_SKIP_UNCHANGED = add(ConfigKey.bool(
+            "kafka.skip-unchanged",
+            "true",
+            "A change whose text, title and metadata equal the last version of that document this job saw is not "
+                    + "embedded again (e.g. an UPDATE of a column that is not mapped). The job keeps a 16-byte "
+                    + "fingerprint per document id in its checkpointed state."));
+    public static final ConfigKey<String> KAFKA_PROPERTIES_FILE = add(ConfigKey.string(
+            "kafka.properties-file",
+            null,
+            "A Kafka client.properties file (--kafka-properties), read by the client when the job is submitted, for "
+                    + "every Kafka client of the job; kafka.properties.* keys override it. Secrets as ${env:NAME} or "
+                    + "${file:path:key}, resolved where each client runs. See docs/kafka-security.md."));
+    public static final ConfigKey<String> KAFKA_PROPERTIES = add(ConfigKey.string(
+            "kafka.properties.*",
+            null,
+            "Any Kafka client property (security.protocol, sasl.mechanism, sasl.jaas.config, ssl.*, client.id, "
+                    + "tuning) for every Kafka client of the job: the documents consumer, the vectors and dead-letter "
+                    + "producers, the preflight's admin client. Password-type properties must reference a config "
+                    + "provider (${env:NAME}, ${file:path:key}); literal secrets are refused."));
+    public static final ConfigKey<String> KAFKA_SOURCE_PROPERTIES = add(ConfigKey.string(
+            "kafka.source.properties.*",
+            null,
+            "Kafka client properties for the documents topic's consumer only (over kafka.properties.*)."));
+    public static final ConfigKey<String> KAFKA_VECTORS_PROPERTIES = add(ConfigKey.string(
+            "kafka.vectors.properties.*",
+            null,
+            "Kafka client properties for the vectors topic's producer only (over kafka.properties.*)."));
+    public static final ConfigKey<String> KAFKA_DEAD_LETTER_PROPERTIES = add(ConfigKey.string(
+            "kafka.dead-letter.properties.*",
+            null,
+            "Kafka client properties for the dead-letter topic's producer only (over kafka.properties.*)."));
 
     public static final ConfigKey<String> REINDEX_MODE = add(ConfigKey.oneOf(
             "reindex.mode",
@@ -347,6 +397,34 @@ public final class JobOptions {
         return key;
     }
 
+    /**
+     * The key declared as {@code name}, or the family ({@code prefix.*}) {@code name} belongs to, e.g.
+     * {@code kafka.properties.security.protocol} → {@code kafka.properties.*}; null when neither.
+     */
+    public static ConfigKey<?> find(String name) {
+        ConfigKey<?> key = KEYS.get(name);
+        if (key != null) {
+            return key;
+        }
+        for (ConfigKey<?> k : KEYS.values()) {
+            if (k.name().endsWith(".*")) {
+                String prefix = familyPrefix(k);
+                if (name.startsWith(prefix) && name.length() > prefix.length()) {
+                    return k;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** {@code kafka.properties.} for the family {@code kafka.properties.*}. */
+    static String familyPrefix(ConfigKey<?> family) {
+        if (!family.name().endsWith(".*")) {
+            throw new IllegalArgumentException(family.name() + " is not a family of keys");
+        }
+        return family.name().substring(0, family.name().length() - 1);
+    }
+
     public static Map<String, ConfigKey<?>> all() {
         return Collections.unmodifiableMap(KEYS);
     }
@@ -370,7 +448,7 @@ public final class JobOptions {
         return bestDistance <= Math.max(3, unknown.length() / 3) ? best : null;
     }
 
-    private static int distance(String a, String b) {
+    static int distance(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) {

@@ -2,83 +2,355 @@ package dev.flinkembed.jobs.config;
 
 import dev.flinkembed.operators.config.ConfigException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.TransactionalIdNotFoundException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
- * Checks the brokers before the job starts: reachable within the timeout, the input topic exists; then (once every
- * other check passed too) creates the output topics that are missing, with the input's partition count and the
- * brokers' default replication.
+ * Checks the brokers before the job starts, with each role's own client properties: reachable within the timeout,
+ * authenticated, the input topic exists and may be read by the job's group, the output topics may be written (or
+ * created), the exactly-once producers may use their transactional ids. Then (once every other check passed too)
+ * creates the output topics that are missing, with the input's partition count and the brokers' default replication.
+ * An authentication or authorization failure is a configuration error (exit 2) naming the principal, the topic and
+ * Kafka's reason.
  */
 public final class KafkaPreflight {
+
+    /** What the job reads. */
+    public record Input(String topic, String groupId, Map<String, String> properties) {}
+
+    /**
+     * What the job writes to a topic; {@code transactionalIdPrefix} null when it writes without transactions.
+     * {@code role} names the client in messages ("the dead-letter topic's producer").
+     */
+    public record Output(String topic, Map<String, String> properties, String transactionalIdPrefix, String role) {}
 
     private KafkaPreflight() {}
 
     /** Read-only: returns the output topics that do not exist yet. */
-    public static List<String> check(String bootstrap, String topic, List<String> outputs, long timeoutMillis) {
-        return run(bootstrap, topic, outputs, timeoutMillis, false);
+    public static List<String> check(String bootstrap, Input input, List<Output> outputs, long timeoutMillis) {
+        return run(bootstrap, input, outputs, timeoutMillis, false);
     }
 
     /** Creates the missing output topics; returns them. */
-    public static List<String> createMissing(String bootstrap, String topic, List<String> outputs, long timeoutMillis) {
-        return run(bootstrap, topic, outputs, timeoutMillis, true);
+    public static List<String> createMissing(String bootstrap, Input input, List<Output> outputs, long timeoutMillis) {
+        return run(bootstrap, input, outputs, timeoutMillis, true);
     }
 
     private static List<String> run(
-            String bootstrap, String topic, List<String> outputs, long timeoutMillis, boolean create) {
-        Map<String, Object> conf = Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-                (int) timeoutMillis,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                (int) Math.min(timeoutMillis, Integer.MAX_VALUE));
-        try (Admin admin = Admin.create(conf)) {
-            try {
-                admin.describeCluster().nodes().get(timeoutMillis, TimeUnit.MILLISECONDS);
-            } catch (TimeoutException | ExecutionException e) {
-                throw new ConfigException("configuration key 'kafka.bootstrap-servers': cannot reach Kafka at '"
-                        + bootstrap + "' within " + timeoutMillis + " ms (" + rootMessage(e) + ")");
+            String bootstrap, Input input, List<Output> outputs, long timeoutMillis, boolean create) {
+        String consumer = KafkaClientProperties.Role.SOURCE.description();
+        TopicDescription in;
+        try (Admin admin = admin(bootstrap, input.properties(), timeoutMillis)) {
+            reach(admin, bootstrap, input.properties(), consumer, timeoutMillis);
+            in = describe(admin, bootstrap, input.topic(), input.properties(), consumer, timeoutMillis);
+            if (in == null) {
+                Set<String> existing = get(admin.listTopics().names(), timeoutMillis, bootstrap);
+                throw new ConfigException("configuration key 'kafka.topic': topic '" + input.topic()
+                        + "' does not exist at " + bootstrap
+                        + (existing.isEmpty() ? "" : " (topics there: " + preview(existing) + ")"));
             }
-            Set<String> existing = admin.listTopics().names().get(timeoutMillis, TimeUnit.MILLISECONDS);
-            if (!existing.contains(topic)) {
-                throw new ConfigException("configuration key 'kafka.topic': topic '" + topic + "' does not exist at "
-                        + bootstrap + (existing.isEmpty() ? "" : " (topics there: " + preview(existing) + ")"));
-            }
-            TopicDescription input = admin.describeTopics(List.of(topic))
-                    .allTopicNames()
-                    .get(timeoutMillis, TimeUnit.MILLISECONDS)
-                    .get(topic);
-            List<String> created = new ArrayList<>();
-            for (String out : outputs) {
-                if (!existing.contains(out) && !created.contains(out)) {
-                    created.add(out);
-                    if (!create) {
-                        continue;
+            requireOperation(
+                    in.authorizedOperations(),
+                    AclOperation.READ,
+                    "read",
+                    "topic '" + input.topic() + "'",
+                    bootstrap,
+                    input.properties(),
+                    consumer,
+                    "--operation Read --topic " + input.topic());
+            checkGroup(admin, bootstrap, input, timeoutMillis);
+        }
+        List<String> missing = new ArrayList<>();
+        for (Output out : outputs) {
+            try (Admin admin = admin(bootstrap, out.properties(), timeoutMillis)) {
+                if (!out.properties().equals(input.properties())) {
+                    reach(admin, bootstrap, out.properties(), out.role(), timeoutMillis);
+                }
+                TopicDescription d =
+                        describe(admin, bootstrap, out.topic(), out.properties(), out.role(), timeoutMillis);
+                if (d != null) {
+                    requireOperation(
+                            d.authorizedOperations(),
+                            AclOperation.WRITE,
+                            "write to",
+                            "topic '" + out.topic() + "'",
+                            bootstrap,
+                            out.properties(),
+                            out.role(),
+                            "--operation Write --topic " + out.topic());
+                } else if (!missing.contains(out.topic())) {
+                    missing.add(out.topic());
+                    NewTopic topic = new NewTopic(
+                            out.topic(), Optional.of(in.partitions().size()), Optional.empty());
+                    try {
+                        get(
+                                admin.createTopics(List.of(topic), new CreateTopicsOptions().validateOnly(!create))
+                                        .all(),
+                                timeoutMillis,
+                                bootstrap);
+                    } catch (ConfigException e) {
+                        if (e.getCause() instanceof AuthorizationException a) {
+                            throw unauthorized(
+                                    "create",
+                                    "topic '" + out.topic() + "' (it does not exist yet; create"
+                                            + " it yourself or grant CREATE)",
+                                    bootstrap,
+                                    out.properties(),
+                                    out.role(),
+                                    a,
+                                    "--operation Create --topic " + out.topic());
+                        }
+                        throw e;
                     }
-                    admin.createTopics(List.of(new NewTopic(
-                                    out, Optional.of(input.partitions().size()), Optional.empty())))
-                            .all()
-                            .get(timeoutMillis, TimeUnit.MILLISECONDS);
+                }
+                if (out.transactionalIdPrefix() != null) {
+                    checkTransactionalIds(admin, bootstrap, out, timeoutMillis);
                 }
             }
-            return created;
+        }
+        return missing;
+    }
+
+    private static Admin admin(String bootstrap, Map<String, String> properties, long timeoutMillis) {
+        Map<String, Object> conf = new HashMap<>(properties);
+        conf.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        conf.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeoutMillis);
+        conf.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeoutMillis, Integer.MAX_VALUE));
+        try {
+            return Admin.create(conf);
+        } catch (RuntimeException e) { // a provider reference that does not resolve here, a bad property value
+            throw new ConfigException("the Kafka client properties cannot make a client (" + rootMessage(e) + ")");
+        }
+    }
+
+    private static void reach(
+            Admin admin, String bootstrap, Map<String, String> props, String role, long timeoutMillis) {
+        try {
+            admin.describeCluster().nodes().get(timeoutMillis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ConfigException("interrupted while checking Kafka at " + bootstrap);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new ConfigException("configuration key 'kafka.bootstrap-servers': Kafka at '" + bootstrap
-                    + "' did not answer: " + rootMessage(e));
+        } catch (TimeoutException | ExecutionException e) {
+            AuthenticationException auth = find(e, AuthenticationException.class);
+            if (auth != null) {
+                throw new ConfigException("Kafka at '" + bootstrap + "' refused the authentication of "
+                        + principal(props) + " (" + role + "): " + rootMessage(auth)
+                        + " — check security.protocol, sasl.* and ssl.* in the Kafka client properties");
+            }
+            throw new ConfigException("configuration key 'kafka.bootstrap-servers': cannot reach Kafka at '"
+                    + bootstrap + "' within " + timeoutMillis + " ms (" + rootMessage(e) + ")"
+                    + (props.containsKey("security.protocol")
+                            ? ""
+                            : "; if the brokers need TLS or SASL, set kafka.properties.security.protocol"));
         }
+    }
+
+    /** The topic with the principal's authorized operations, or null when it does not exist. */
+    private static TopicDescription describe(
+            Admin admin, String bootstrap, String topic, Map<String, String> props, String role, long timeoutMillis) {
+        try {
+            return admin.describeTopics(List.of(topic), new DescribeTopicsOptions().includeAuthorizedOperations(true))
+                    .allTopicNames()
+                    .get(timeoutMillis, TimeUnit.MILLISECONDS)
+                    .get(topic);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConfigException("interrupted while checking Kafka at " + bootstrap);
+        } catch (TimeoutException | ExecutionException e) {
+            if (find(e, UnknownTopicOrPartitionException.class) != null) {
+                return null;
+            }
+            AuthorizationException a = find(e, AuthorizationException.class);
+            if (a != null) {
+                throw unauthorized(
+                        "describe",
+                        "topic '" + topic + "'",
+                        bootstrap,
+                        props,
+                        role,
+                        a,
+                        "--operation Describe --topic " + topic);
+            }
+            throw noAnswer(bootstrap, e);
+        }
+    }
+
+    private static void checkGroup(Admin admin, String bootstrap, Input input, long timeoutMillis) {
+        String role = KafkaClientProperties.Role.SOURCE.description();
+        try {
+            ConsumerGroupDescription g = admin.describeConsumerGroups(
+                            List.of(input.groupId()),
+                            new DescribeConsumerGroupsOptions().includeAuthorizedOperations(true))
+                    .describedGroups()
+                    .get(input.groupId())
+                    .get(timeoutMillis, TimeUnit.MILLISECONDS);
+            requireOperation(
+                    g.authorizedOperations(),
+                    AclOperation.READ,
+                    "use",
+                    "consumer group '" + input.groupId() + "' (kafka.group-id)",
+                    bootstrap,
+                    input.properties(),
+                    role,
+                    "--operation Read --group " + input.groupId());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConfigException("interrupted while checking Kafka at " + bootstrap);
+        } catch (TimeoutException | ExecutionException e) {
+            if (find(e, GroupIdNotFoundException.class) != null) {
+                return; // a new group: the first checkpoint's commit creates it
+            }
+            AuthorizationException a = find(e, AuthorizationException.class);
+            if (a != null) {
+                throw unauthorized(
+                        "use",
+                        "consumer group '" + input.groupId() + "' (kafka.group-id)",
+                        bootstrap,
+                        input.properties(),
+                        role,
+                        a,
+                        "--operation Read --group " + input.groupId());
+            }
+            throw noAnswer(bootstrap, e);
+        }
+    }
+
+    /** An id of the prefix the exactly-once producer will use: not found is fine, unauthorized is not. */
+    private static void checkTransactionalIds(Admin admin, String bootstrap, Output out, long timeoutMillis) {
+        try {
+            admin.describeTransactions(List.of(out.transactionalIdPrefix() + "-0-1"))
+                    .all()
+                    .get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConfigException("interrupted while checking Kafka at " + bootstrap);
+        } catch (TimeoutException | ExecutionException e) {
+            if (find(e, TransactionalIdNotFoundException.class) != null) {
+                return;
+            }
+            AuthorizationException a = find(e, AuthorizationException.class);
+            if (a != null) {
+                throw unauthorized(
+                        "use",
+                        "transactional ids starting '" + out.transactionalIdPrefix() + "' (exactly-once writes to '"
+                                + out.topic() + "')",
+                        bootstrap,
+                        out.properties(),
+                        out.role(),
+                        a,
+                        "--operation Write --transactional-id " + out.transactionalIdPrefix()
+                                + " --resource-pattern-type prefixed");
+            }
+            throw noAnswer(bootstrap, e);
+        }
+    }
+
+    private static void requireOperation(
+            Set<AclOperation> allowed,
+            AclOperation needed,
+            String verb,
+            String what,
+            String bootstrap,
+            Map<String, String> props,
+            String role,
+            String grant) {
+        // null: the brokers do not report authorized operations (no authorizer) — nothing to check
+        if (allowed != null && !allowed.contains(needed) && !allowed.contains(AclOperation.ALL)) {
+            throw unauthorized(verb, what, bootstrap, props, role, null, grant);
+        }
+    }
+
+    private static ConfigException unauthorized(
+            String verb,
+            String what,
+            String bootstrap,
+            Map<String, String> props,
+            String role,
+            AuthorizationException cause,
+            String grant) {
+        String principal = principal(props);
+        ConfigException e = new ConfigException("Kafka at '" + bootstrap + "' does not authorize " + principal
+                + " to " + verb + " " + what + " (" + role + ")"
+                + (cause == null ? "" : ": " + rootMessage(cause)) + ". Grant it, e.g. kafka-acls --add "
+                + "--allow-principal " + principalName(props) + " " + grant);
+        return e;
+    }
+
+    private static final Pattern USERNAME = Pattern.compile("(?i)\\busername\\s*=\\s*\"?([^\"\\s;]+)\"?");
+
+    /** The principal the properties authenticate as, as far as they say: for messages, never a secret. */
+    static String principal(Map<String, String> props) {
+        String protocol = props.getOrDefault("security.protocol", "PLAINTEXT");
+        String mechanism = props.getOrDefault("sasl.mechanism", "GSSAPI");
+        String how = protocol.startsWith("SASL") ? protocol + ", " + mechanism : protocol;
+        return "principal '" + principalName(props) + "' (" + how + ")";
+    }
+
+    private static String principalName(Map<String, String> props) {
+        String protocol = props.getOrDefault("security.protocol", "PLAINTEXT");
+        if (protocol.startsWith("SASL")) {
+            Matcher m = USERNAME.matcher(props.getOrDefault("sasl.jaas.config", ""));
+            return m.find() ? "User:" + m.group(1) : "User:<the SASL identity in sasl.jaas.config>";
+        }
+        if (protocol.equals("SSL")) {
+            return props.containsKey("ssl.keystore.location")
+                    ? "User:<the certificate's subject in ssl.keystore.location>"
+                    : "User:ANONYMOUS";
+        }
+        return "User:ANONYMOUS";
+    }
+
+    private static <T> T get(Future<T> f, long timeoutMillis, String bootstrap) {
+        try {
+            return f.get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConfigException("interrupted while checking Kafka at " + bootstrap);
+        } catch (TimeoutException | ExecutionException e) {
+            ConfigException c = noAnswer(bootstrap, e);
+            AuthorizationException a = find(e, AuthorizationException.class);
+            if (a != null) {
+                c.initCause(a);
+            }
+            throw c;
+        }
+    }
+
+    private static ConfigException noAnswer(String bootstrap, Exception e) {
+        return new ConfigException("configuration key 'kafka.bootstrap-servers': Kafka at '" + bootstrap
+                + "' did not answer: " + rootMessage(e));
+    }
+
+    private static <T extends Throwable> T find(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
     }
 
     private static String preview(Set<String> names) {

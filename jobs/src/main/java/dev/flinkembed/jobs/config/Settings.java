@@ -5,6 +5,8 @@ import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
 import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.operators.sinks.kafka.KafkaSinkOptions;
+import dev.flinkembed.operators.sources.DocumentFields;
+import dev.flinkembed.operators.sources.KafkaDocumentDeserializer;
 import dev.flinkembed.operators.sources.KafkaSourceOptions;
 import dev.flinkembed.operators.store.VectorStore;
 import dev.flinkembed.operators.store.VectorStores;
@@ -16,7 +18,6 @@ import dev.flinkembed.runtime.remote.RemoteOptions;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.Map;
 
 /** Typed option objects for the operators, built from a validated configuration with the cross-key checks. */
 public final class Settings {
@@ -163,12 +164,36 @@ public final class Settings {
     }
 
     public static KafkaSourceOptions kafkaSource(JobConfig c) {
+        String format = c.get(JobOptions.SOURCE_FORMAT);
+        if (format.equals("auto")) {
+            format = KafkaDocumentDeserializer.JSON;
+        }
+        if (!format.equals(KafkaDocumentDeserializer.JSON) && !format.equals(KafkaDocumentDeserializer.DEBEZIUM_JSON)) {
+            throw ConfigException.badValue(
+                    JobOptions.SOURCE_FORMAT.name(), format, "for a Kafka topic: json, debezium-json (or auto: json)");
+        }
+        // Debezium: the id is the message key's columns unless fields of the row are named.
+        boolean idFromKey =
+                format.equals(KafkaDocumentDeserializer.DEBEZIUM_JSON) && !c.isSet(JobOptions.SOURCE_ID_COLUMN);
+        DocumentFields fields = DocumentFields.of(
+                idFromKey ? null : c.get(JobOptions.SOURCE_ID_COLUMN),
+                c.get(JobOptions.SOURCE_TEXT_COLUMN),
+                c.get(JobOptions.SOURCE_TITLE_COLUMN),
+                c.get(JobOptions.SOURCE_METADATA_COLUMNS));
+        if (fields.text().isEmpty() || (fields.id() != null && fields.id().isEmpty())) {
+            throw ConfigException.badValue(
+                    fields.text().isEmpty() ? JobOptions.SOURCE_TEXT_COLUMN.name() : JobOptions.SOURCE_ID_COLUMN.name(),
+                    fields.text().isEmpty() ? c.get(JobOptions.SOURCE_TEXT_COLUMN) : c.get(JobOptions.SOURCE_ID_COLUMN),
+                    "one field name or several, comma-separated");
+        }
         return new KafkaSourceOptions(
                 c.require(JobOptions.KAFKA_BOOTSTRAP, "pass --bootstrap-servers HOST:PORT"),
                 c.require(JobOptions.KAFKA_TOPIC, "pass --topic NAME"),
                 c.get(JobOptions.KAFKA_GROUP_ID),
                 c.get(JobOptions.KAFKA_STARTING_OFFSETS),
-                Map.of());
+                KafkaClientProperties.of(c, KafkaClientProperties.Role.SOURCE),
+                format,
+                fields);
     }
 
     public static String deadLetterTopic(JobConfig c) {
@@ -176,16 +201,26 @@ public final class Settings {
         return t != null ? t : c.get(JobOptions.KAFKA_TOPIC) + ".dead-letter";
     }
 
-    /** A Kafka output; exactly-once when checkpointing is on. {@code role} keeps the transactional ids apart. */
-    public static KafkaSinkOptions kafkaSink(JobConfig c, String topic, String role) {
+    /**
+     * A Kafka output with its role's client properties; exactly-once when checkpointing is on. The role keeps the
+     * transactional ids apart.
+     */
+    public static KafkaSinkOptions kafkaSink(JobConfig c, String topic, KafkaClientProperties.Role role) {
         boolean exactlyOnce = c.get(JobOptions.JOB_CHECKPOINT_INTERVAL) > 0;
         long timeout = c.get(JobOptions.KAFKA_TRANSACTION_TIMEOUT);
         if (exactlyOnce && timeout <= c.get(JobOptions.JOB_CHECKPOINT_INTERVAL)) {
             throw new ConfigException("configuration key 'kafka.transaction-timeout': value '" + timeout
                     + " ms' must exceed job.checkpoint-interval, or transactions would expire before their commit");
         }
+        String name = role == KafkaClientProperties.Role.VECTORS ? "vectors" : "dead-letters";
         String prefix =
-                ("flink-embed-" + c.get(JobOptions.KAFKA_GROUP_ID) + "-" + role).replaceAll("[^A-Za-z0-9._-]", "_");
-        return new KafkaSinkOptions(c.get(JobOptions.KAFKA_BOOTSTRAP), topic, exactlyOnce, prefix, timeout, Map.of());
+                ("flink-embed-" + c.get(JobOptions.KAFKA_GROUP_ID) + "-" + name).replaceAll("[^A-Za-z0-9._-]", "_");
+        return new KafkaSinkOptions(
+                c.get(JobOptions.KAFKA_BOOTSTRAP),
+                topic,
+                exactlyOnce,
+                prefix,
+                timeout,
+                KafkaClientProperties.of(c, role));
     }
 }

@@ -3,11 +3,13 @@ package dev.flinkembed.jobs.stream;
 import dev.flinkembed.jobs.bulk.OutputFolders;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
+import dev.flinkembed.jobs.config.KafkaClientProperties;
 import dev.flinkembed.jobs.config.KafkaPreflight;
 import dev.flinkembed.jobs.config.Settings;
 import dev.flinkembed.jobs.pipeline.DeadLetterOutput;
 import dev.flinkembed.jobs.pipeline.EmbeddingStage;
 import dev.flinkembed.jobs.pipeline.UnboundedRun;
+import dev.flinkembed.operators.changes.SkipUnchangedDocuments;
 import dev.flinkembed.operators.chunking.ChunkingFunction;
 import dev.flinkembed.operators.chunking.ChunkingOptions;
 import dev.flinkembed.operators.config.ConfigException;
@@ -39,8 +41,8 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * The streaming job: Kafka document changes → parse (malformed messages to the dead-letter topic) → partition by
- * document id → chunk (deletes become deletion markers) → async embed, in order → pgvector table and/or vectors
+ * The streaming job: Kafka document changes → parse (malformed messages to the dead-letter topic) → key by document
+ * id → skip changes that change nothing → chunk (deletes become deletion markers) → async embed, in order → pgvector table and/or vectors
  * topic. Partitioning by id and the ordered async operator keep each document's changes in order end to end, which
  * the sinks rely on. With checkpointing (the default) the pgvector writes are flushed and the Kafka transactions
  * committed on each checkpoint; a restore replays from the last one: no chunk lost, none twice in the table, none
@@ -62,7 +64,8 @@ public final class StreamJob {
             int parallelism,
             long checkpointInterval,
             String parquetOutput,
-            boolean hourlyPartitions) {}
+            boolean hourlyPartitions,
+            boolean skipUnchanged) {}
 
     private StreamJob() {}
 
@@ -94,20 +97,23 @@ public final class StreamJob {
             throw new ConfigException("configuration key 'kafka.topic': the input topic '" + source.topic()
                     + "' cannot also be an output topic");
         }
-        KafkaSinkOptions deadLetters = Settings.kafkaSink(c, deadLetterTopic, "dead-letters");
-        KafkaSinkOptions vectors = vectorsTopic == null ? null : Settings.kafkaSink(c, vectorsTopic, "vectors");
+        KafkaSinkOptions deadLetters = Settings.kafkaSink(c, deadLetterTopic, KafkaClientProperties.Role.DEAD_LETTERS);
+        KafkaSinkOptions vectors =
+                vectorsTopic == null ? null : Settings.kafkaSink(c, vectorsTopic, KafkaClientProperties.Role.VECTORS);
         VectorStore store = VectorStores.exists(sink) ? Settings.store(c, sink) : null;
         // Every key is valid: now talk to the brokers and the database, still before any data moves.
-        List<String> outputs = new ArrayList<>(List.of(deadLetterTopic));
-        if (vectorsTopic != null) {
-            outputs.add(vectorsTopic);
+        KafkaPreflight.Input input = new KafkaPreflight.Input(source.topic(), source.groupId(), source.properties());
+        List<KafkaPreflight.Output> outputs =
+                new ArrayList<>(List.of(output(deadLetters, KafkaClientProperties.Role.DEAD_LETTERS)));
+        if (vectors != null) {
+            outputs.add(output(vectors, KafkaClientProperties.Role.VECTORS));
         }
         long timeout = c.get(JobOptions.KAFKA_CHECK_TIMEOUT);
-        KafkaPreflight.check(source.bootstrapServers(), source.topic(), outputs, timeout);
+        KafkaPreflight.check(source.bootstrapServers(), input, outputs, timeout);
         if (store != null) {
             store.prepare(); // creates the table when missing, after the read-only checks passed
         }
-        KafkaPreflight.createMissing(source.bootstrapServers(), source.topic(), outputs, timeout);
+        KafkaPreflight.createMissing(source.bootstrapServers(), input, outputs, timeout);
         String name = c.isSet(JobOptions.JOB_NAME) ? c.get(JobOptions.JOB_NAME) : "flink-embed stream";
         return new Plan(
                 c,
@@ -122,7 +128,13 @@ public final class StreamJob {
                 c.get(JobOptions.JOB_PARALLELISM),
                 c.get(JobOptions.JOB_CHECKPOINT_INTERVAL),
                 parquetOutput,
-                c.get(JobOptions.SINK_PARTITIONING).equals("hour"));
+                c.get(JobOptions.SINK_PARTITIONING).equals("hour"),
+                c.get(JobOptions.KAFKA_SKIP_UNCHANGED));
+    }
+
+    private static KafkaPreflight.Output output(KafkaSinkOptions o, KafkaClientProperties.Role role) {
+        return new KafkaPreflight.Output(
+                o.topic(), o.properties(), o.exactlyOnce() ? o.transactionalIdPrefix() : null, role.description());
     }
 
     /**
@@ -144,9 +156,15 @@ public final class StreamJob {
                 .name("parse documents")
                 .uid("parse");
         // All changes of a document go to one subtask, in order; the ordered async operator keeps that order.
-        SingleOutputStreamOperator<Chunk> chunks = documents
-                .partitionCustom((String id, int n) -> Math.floorMod(id.hashCode(), n), d -> d.id)
-                .process(new ChunkingFunction(plan.embedding, plan.chunking, ChunkingFunction.Deletes.PASS_TO_SINK))
+        DataStream<Document> changes = plan.skipUnchanged
+                ? documents
+                        .keyBy(d -> d.id)
+                        .process(new SkipUnchangedDocuments())
+                        .name("skip unchanged documents")
+                        .uid("skip-unchanged")
+                : documents.partitionCustom((String id, int n) -> Math.floorMod(id.hashCode(), n), d -> d.id);
+        SingleOutputStreamOperator<Chunk> chunks = changes.process(
+                        new ChunkingFunction(plan.embedding, plan.chunking, ChunkingFunction.Deletes.PASS_TO_SINK))
                 .name("chunk")
                 .uid("chunk");
         // The ordered async operator keeps each document's changes in order.

@@ -12,23 +12,36 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 
 /**
- * Parses one JSON document {@code {"id", "text", "title"?, "metadata"?, "op"?}} (a JSON Lines row or a Kafka value).
+ * Parses one JSON document {@code {"id", "text", "title"?, "metadata"?, "op"?}} (a JSON Lines row or a Kafka value),
+ * or any JSON object whose fields {@link DocumentFields} maps.
  * Anything else becomes a dead letter with the reason: not UTF-8, not JSON, not an object, a missing or empty field,
  * a wrong type, an unknown op.
  */
 public final class JsonDocumentParser implements Serializable {
 
+    private final DocumentFields fields;
+
+    /** flink-embed's own documents: {@code {"id", "text", "title"?, "metadata"?, "op"?}}. */
+    public JsonDocumentParser() {
+        this(DocumentFields.DEFAULT);
+    }
+
+    /** JSON objects whose document is in {@code fields} (the id must be given: a JSON document names itself). */
+    public JsonDocumentParser(DocumentFields fields) {
+        if (fields.id() == null || fields.id().isEmpty()) {
+            throw new IllegalArgumentException("a JSON document's id field must be given");
+        }
+        this.fields = fields;
+    }
+
     /**
      * Jackson refuses strings over 20 million characters by default; a document's length is
      * chunking.max-document-chars' to judge (a dead letter naming that key), so the parser allows any a line can hold.
      */
-    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+    static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxStringLength(Integer.MAX_VALUE)
                     .build())
@@ -44,18 +57,29 @@ public final class JsonDocumentParser implements Serializable {
     public static final String WRONG_TYPE = "wrong-type";
 
     public ParsedRecord parse(byte[] bytes, String source) {
-        String text;
+        String text = utf8(bytes);
+        if (text == null) {
+            return notUtf8(bytes, source);
+        }
+        return parse(text, source);
+    }
+
+    /** The text of {@code bytes}, or null when they are not valid UTF-8. */
+    static String utf8(byte[] bytes) {
         try {
-            text = StandardCharsets.UTF_8
+            return StandardCharsets.UTF_8
                     .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes))
                     .toString();
         } catch (CharacterCodingException e) {
-            return ParsedRecord.dead(DeadLetter.ofBytes(DeadLetter.PARSE, NOT_UTF8, "not valid UTF-8", source, bytes));
+            return null;
         }
-        return parse(text, source);
+    }
+
+    static ParsedRecord notUtf8(byte[] bytes, String source) {
+        return ParsedRecord.dead(DeadLetter.ofBytes(DeadLetter.PARSE, NOT_UTF8, "not valid UTF-8", source, bytes));
     }
 
     public ParsedRecord parse(String line, String source) {
@@ -85,45 +109,15 @@ public final class JsonDocumentParser implements Serializable {
             }
             op = opNode.asText();
         }
-        DocumentPolicy.Refusal problem = requiredString(node, "id");
-        if (problem != null) {
-            return dead(problem.kind(), problem.reason(), source, line);
+        Document doc;
+        try {
+            String id = DocumentFields.id(node, fields.id(), false, "");
+            doc = op.equals(Document.DELETE)
+                    ? new Document(id, null, null, null, Document.DELETE)
+                    : fields.upsert(id, node, true);
+        } catch (DocumentFields.Invalid e) {
+            return dead(e.problem.kind(), e.problem.reason(), source, line);
         }
-        boolean delete = op.equals(Document.DELETE);
-        if (!delete) {
-            problem = requiredString(node, "text");
-            if (problem != null) {
-                return dead(problem.kind(), problem.reason(), source, line);
-            }
-        }
-        JsonNode title = node.get("title");
-        if (title != null && !title.isNull() && !title.isTextual()) {
-            return dead(WRONG_TYPE, "field 'title' must be a string, got " + type(title), source, line);
-        }
-        Map<String, String> metadata = null;
-        JsonNode meta = node.get("metadata");
-        if (meta != null && !meta.isNull()) {
-            if (!meta.isObject()) {
-                return dead(
-                        WRONG_TYPE, "field 'metadata' must be an object of strings, got " + type(meta), source, line);
-            }
-            metadata = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = meta.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if (!e.getValue().isTextual()) {
-                    return dead(
-                            WRONG_TYPE,
-                            "metadata value '" + e.getKey() + "' must be a string, got " + type(e.getValue()),
-                            source,
-                            line);
-                }
-                metadata.put(e.getKey(), e.getValue().asText());
-            }
-        }
-        JsonNode textNode = node.get("text");
-        String text = textNode == null || textNode.isNull() ? null : textNode.asText();
-        Document doc = new Document(
-                node.get("id").asText(), text, title == null || title.isNull() ? null : title.asText(), metadata, op);
         return admit(doc, source, line);
     }
 
@@ -140,25 +134,7 @@ public final class JsonDocumentParser implements Serializable {
         return dead;
     }
 
-    private static DocumentPolicy.Refusal requiredString(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
-            return new DocumentPolicy.Refusal(MISSING_FIELD, "missing required field '" + field + "'");
-        }
-        if (!v.isTextual()) {
-            return new DocumentPolicy.Refusal(WRONG_TYPE, "field '" + field + "' must be a string, got " + type(v));
-        }
-        if (v.asText().isBlank()) {
-            return new DocumentPolicy.Refusal(DocumentPolicy.EMPTY_FIELD, "field '" + field + "' is empty");
-        }
-        return null;
-    }
-
-    private static String type(JsonNode v) {
-        return v.getNodeType().name().toLowerCase(Locale.ROOT);
-    }
-
-    private static ParsedRecord dead(String kind, String reason, String source, String original) {
+    static ParsedRecord dead(String kind, String reason, String source, String original) {
         return ParsedRecord.dead(DeadLetter.of(DeadLetter.PARSE, kind, reason, source, original));
     }
 }

@@ -11,23 +11,52 @@ import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Kafka message → document or dead letter. The value is a JSON document (see {@link JsonDocumentParser}); a
- * tombstone (null value) with a key deletes the document with that id, as in a compacted topic. Dead letters keep the
+ * Kafka message → document or dead letter. The value is a JSON document (see {@link JsonDocumentParser}), where a
+ * tombstone (null value) with a key deletes the document with that id, as in a compacted topic; or a Debezium change
+ * event ({@link DebeziumEnvelopeParser}). Dead letters keep the
  * original key and bytes and name the message as {@code topic/partition@offset}. Never throws: a poison message must
  * not stop the stream.
  */
 public final class KafkaDocumentDeserializer implements KafkaRecordDeserializationSchema<ParsedRecord> {
 
-    private final JsonDocumentParser parser = new JsonDocumentParser();
+    /** What the documents topic holds: {@code json} (flink-embed's documents, or objects mapped by fields). */
+    public static final String JSON = "json";
+
+    /** Debezium change events ({@link DebeziumEnvelopeParser}). */
+    public static final String DEBEZIUM_JSON = "debezium-json";
+
+    private final JsonDocumentParser json;
+    private final DebeziumEnvelopeParser debezium;
+
+    public KafkaDocumentDeserializer() {
+        this(JSON, DocumentFields.DEFAULT);
+    }
+
+    /** {@code format}: {@link #JSON} or {@link #DEBEZIUM_JSON}; {@code fields}: where the document is in a message. */
+    public KafkaDocumentDeserializer(String format, DocumentFields fields) {
+        switch (format) {
+            case JSON -> {
+                this.json = new JsonDocumentParser(fields);
+                this.debezium = null;
+            }
+            case DEBEZIUM_JSON -> {
+                this.json = null;
+                this.debezium = new DebeziumEnvelopeParser(fields);
+            }
+            default -> throw new IllegalArgumentException("unknown message format " + format);
+        }
+    }
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<ParsedRecord> out) {
         String where = record.topic() + "/" + record.partition() + "@" + record.offset();
         ParsedRecord parsed;
-        if (record.value() == null) {
+        if (debezium != null) {
+            parsed = debezium.parse(record.key(), record.value(), where);
+        } else if (record.value() == null) {
             parsed = tombstone(record.key(), where);
         } else {
-            parsed = parser.parse(record.value(), where);
+            parsed = json.parse(record.value(), where);
         }
         if (parsed.deadLetter != null) {
             parsed.deadLetter.key = record.key();

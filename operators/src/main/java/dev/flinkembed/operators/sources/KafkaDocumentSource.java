@@ -22,7 +22,7 @@ public final class KafkaDocumentSource {
                 .setTopics(o.topic())
                 .setGroupId(o.groupId())
                 .setStartingOffsets(start)
-                .setDeserializer(new KafkaDocumentDeserializer())
+                .setDeserializer(new KafkaDocumentDeserializer(o.format(), o.fields()))
                 .setProperty("commit.offsets.on.checkpoint", "true")
                 .setProperty("isolation.level", "read_committed");
         o.properties().forEach(b::setProperty);

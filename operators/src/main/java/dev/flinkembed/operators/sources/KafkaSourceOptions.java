@@ -8,8 +8,17 @@ import java.util.Map;
  *
  * @param startingOffsets {@code committed} (the group's offsets, earliest when it has none), {@code earliest} or
  *                        {@code latest}; a restore from a checkpoint always resumes at the checkpointed offsets
- * @param properties      extra Kafka consumer/producer properties (security, for instance), passed through
+ * @param properties      Kafka consumer properties (security, tuning), passed through; secrets in them are config
+ *                        provider references ({@code ${env:NAME}}), resolved where the consumer starts
+ * @param format          {@code json} or {@code debezium-json} (see {@link KafkaDocumentDeserializer})
+ * @param fields          where the document is in a message
  */
 public record KafkaSourceOptions(
-        String bootstrapServers, String topic, String groupId, String startingOffsets, Map<String, String> properties)
+        String bootstrapServers,
+        String topic,
+        String groupId,
+        String startingOffsets,
+        Map<String, String> properties,
+        String format,
+        DocumentFields fields)
         implements Serializable {}

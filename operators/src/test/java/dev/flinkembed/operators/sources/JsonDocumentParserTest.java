@@ -56,4 +56,25 @@ class JsonDocumentParserTest {
         assertThat(parser.parse("{\"id\":\"é\",\"text\":\"ü\"}".getBytes(StandardCharsets.UTF_8), "t").document.id)
                 .isEqualTo("é");
     }
+
+    @Test
+    void fieldsAreMappedFromAnyJsonObject() {
+        JsonDocumentParser mapped =
+                new JsonDocumentParser(DocumentFields.of("tenant,sku", "name,description", "name", "price,tags"));
+        ParsedRecord r = mapped.parse(
+                "{\"tenant\":\"acme\",\"sku\":\"p-1\",\"name\":\"Pump\",\"description\":\"Moves water.\","
+                        + "\"price\":9.5,\"tags\":[\"a\"],\"metadata\":{\"src\":\"feed\"}}",
+                "t");
+        assertThat(r.document)
+                .isEqualTo(new Document(
+                        "tenant=acme,sku=p-1",
+                        "Pump\n\nMoves water.",
+                        "Pump",
+                        Map.of("src", "feed", "price", "9.5", "tags", "[\"a\"]"),
+                        Document.UPSERT));
+        assertThat(mapped.parse("{\"tenant\":\"acme\",\"name\":\"x\"}", "t").deadLetter.reason)
+                .isEqualTo("missing required field 'sku'");
+        assertThat(mapped.parse("{\"tenant\":\"a\",\"sku\":\"b\",\"name\":\"\"}", "t").deadLetter.reason)
+                .isEqualTo("fields 'name', 'description' are all empty or missing");
+    }
 }
