@@ -85,7 +85,7 @@ public final class BulkJob {
                         : config.require(JobOptions.SINK_PATH, "pass --output DIR"));
         ParquetColumns columns = columns(config);
         InputFiles files = InputFiles.inspect(
-                input, config.get(JobOptions.SOURCE_FORMAT), columns, config.get(JobOptions.SOURCE_ON_UNREADABLE_FILE));
+                input, Settings.fileFormat(config), columns, config.get(JobOptions.SOURCE_ON_UNREADABLE_FILE));
         if (!toStore) {
             OutputFolders.checkFree(new Path(output, "vectors"));
         }
@@ -130,7 +130,11 @@ public final class BulkJob {
     public static void build(StreamExecutionEnvironment env, Plan plan) {
         BoundedRun.configure(env, plan.config, plan.parallelism);
         SingleOutputStreamOperator<Document> documents = plan.input.read(
-                env, columns(plan.config), plan.config.get(JobOptions.SOURCE_SPLIT_SIZE), plan.parallelism);
+                env,
+                columns(plan.config),
+                Settings.jsonFields(plan.config),
+                plan.config.get(JobOptions.SOURCE_SPLIT_SIZE),
+                plan.parallelism);
         // Splits are uneven (a small file, the last row group): spread the documents over all slots before the
         // expensive part. A table keeps one
         // row set per document, so there every version of a document goes to one slot and stays in order.

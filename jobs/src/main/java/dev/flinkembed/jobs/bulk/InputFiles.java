@@ -4,6 +4,7 @@ import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.operators.files.Locations;
 import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.Document;
+import dev.flinkembed.operators.sources.DocumentFields;
 import dev.flinkembed.operators.sources.DocumentFilesFormat;
 import dev.flinkembed.operators.sources.DocumentSplitter;
 import dev.flinkembed.operators.sources.ParquetColumns;
@@ -141,9 +142,13 @@ public record InputFiles(
      * letters on the side output {@link dev.flinkembed.operators.deadletter.DeadLetters#TAG}.
      */
     public SingleOutputStreamOperator<Document> read(
-            StreamExecutionEnvironment env, ParquetColumns columns, long splitBytes, int parallelism) {
+            StreamExecutionEnvironment env,
+            ParquetColumns columns,
+            DocumentFields jsonFields,
+            long splitBytes,
+            int parallelism) {
         FileSource<ParsedRecord> source = FileSource.forBulkFileFormat(
-                        new DocumentFilesFormat(configuredFormat, columns), files.toArray(Path[]::new))
+                        new DocumentFilesFormat(configuredFormat, columns, jsonFields), files.toArray(Path[]::new))
                 .setFileEnumerator(DocumentSplitter.provider(configuredFormat, splitBytes))
                 .build();
         DataStream<ParsedRecord> records = env.fromSource(source, WatermarkStrategy.noWatermarks(), "read " + format)

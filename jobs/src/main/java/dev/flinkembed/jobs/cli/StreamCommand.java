@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Keep a pgvector table (and/or a vectors topic) in step with a Kafka topic of document changes: "
-                    + "JSON {\"id\",\"text\",\"title\"?,\"metadata\"?,\"op\":\"upsert\"|\"delete\"} keyed by id.",
+                    + "JSON {\"id\",\"text\",\"title\"?,\"metadata\"?,\"op\":\"upsert\"|\"delete\"} keyed by id, or "
+                    + "Debezium change events of a table (--set source.format=debezium-json).",
             "Runs until cancelled (Ctrl-C). Malformed messages go to the dead-letter topic with the reason in a "
                     + "header. Runs on a local MiniCluster, or on a cluster with `flink run <jar> stream ...`."
         })
@@ -34,6 +35,13 @@ final class StreamCommand implements Callable<Integer> {
     @Option(names = "--topic", description = "Topic of document changes (kafka.topic).")
     String topic;
 
+    @Option(
+            names = "--kafka-properties",
+            paramLabel = "FILE",
+            description = "A Kafka client.properties file for every Kafka client of the job (kafka.properties-file): "
+                    + "security.protocol, sasl.*, ssl.*; secrets as $${env:NAME} or $${file:path:key}.")
+    String kafkaProperties;
+
     @Option(names = "--sink", description = "Where vectors go: pgvector (default), kafka or parquet (sink.type).")
     String sink;
 
@@ -45,6 +53,7 @@ final class StreamCommand implements Callable<Integer> {
         JobConfig c = store.apply(job.load())
                 .with(JobOptions.KAFKA_BOOTSTRAP, bootstrap)
                 .with(JobOptions.KAFKA_TOPIC, topic)
+                .with(JobOptions.KAFKA_PROPERTIES_FILE, kafkaProperties)
                 .with(JobOptions.SINK_TYPE, sink)
                 .with(JobOptions.SINK_PATH, output);
         StreamJob.Plan plan = StreamJob.plan(c);

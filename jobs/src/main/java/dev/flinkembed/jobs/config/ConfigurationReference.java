@@ -20,7 +20,7 @@ public final class ConfigurationReference {
         SECTIONS.put("embed", "The embedding operator");
         SECTIONS.put("remote", "Remote backend (an OpenAI-compatible server)");
         SECTIONS.put("chunking", "Chunking");
-        SECTIONS.put("source", "Input files");
+        SECTIONS.put("source", "Input: files and Kafka messages");
         SECTIONS.put("sink", "Output");
         SECTIONS.put("kafka", "Kafka (stream job)");
         SECTIONS.put("reindex", "Reindex");

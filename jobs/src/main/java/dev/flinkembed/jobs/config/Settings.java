@@ -163,6 +163,28 @@ public final class Settings {
         return VectorStores.get(JobOptions.SINK_TYPE.name(), type).forReading(c);
     }
 
+    /** source.format for files: auto, parquet or jsonl. */
+    public static String fileFormat(JobConfig c) {
+        String format = c.get(JobOptions.SOURCE_FORMAT);
+        if (format.equals(KafkaDocumentDeserializer.JSON) || format.equals(KafkaDocumentDeserializer.DEBEZIUM_JSON)) {
+            throw ConfigException.badValue(
+                    JobOptions.SOURCE_FORMAT.name(),
+                    format,
+                    "for input files: auto, parquet, jsonl (json and debezium-json are formats of Kafka messages; a "
+                            + "file of JSON documents is jsonl)");
+        }
+        return format;
+    }
+
+    /** Where a document is in a JSON object (JSON Lines files, json messages). */
+    public static DocumentFields jsonFields(JobConfig c) {
+        return DocumentFields.of(
+                c.get(JobOptions.SOURCE_ID_COLUMN),
+                c.get(JobOptions.SOURCE_TEXT_COLUMN),
+                c.get(JobOptions.SOURCE_TITLE_COLUMN),
+                c.get(JobOptions.SOURCE_METADATA_COLUMNS));
+    }
+
     public static KafkaSourceOptions kafkaSource(JobConfig c) {
         String format = c.get(JobOptions.SOURCE_FORMAT);
         if (format.equals("auto")) {

@@ -95,7 +95,7 @@ public final class ReindexJob {
         String input = config.require(JobOptions.SOURCE_PATH, "pass --input PATH");
         InputFiles files = InputFiles.inspect(
                 input,
-                config.get(JobOptions.SOURCE_FORMAT),
+                Settings.fileFormat(config),
                 BulkJob.columns(config),
                 config.get(JobOptions.SOURCE_ON_UNREADABLE_FILE));
         EmbeddingOptions embedding = Settings.embedding(config);
@@ -128,8 +128,12 @@ public final class ReindexJob {
         }
         BoundedRun.configure(env, plan.config, plan.parallelism);
         int p = plan.parallelism;
-        SingleOutputStreamOperator<Document> documents =
-                plan.input.read(env, BulkJob.columns(plan.config), plan.config.get(JobOptions.SOURCE_SPLIT_SIZE), p);
+        SingleOutputStreamOperator<Document> documents = plan.input.read(
+                env,
+                BulkJob.columns(plan.config),
+                Settings.jsonFields(plan.config),
+                plan.config.get(JobOptions.SOURCE_SPLIT_SIZE),
+                p);
         DataStream<IndexedChunk> indexed = plan.target.readIndexed(env);
         // Parallelism fixed on every operator past the sources: see BulkJob (the adaptive batch scheduler would size
         // these stages by bytes, not by the model's work).

@@ -22,10 +22,10 @@ public final class DocumentFilesFormat implements BulkFormat<ParsedRecord, FileS
     private final StreamFormatAdapter<ParsedRecord> jsonl;
 
     /** {@code format}: parquet, jsonl, or auto (by each file's extension). */
-    public DocumentFilesFormat(String format, ParquetColumns columns) {
+    public DocumentFilesFormat(String format, ParquetColumns columns, DocumentFields jsonFields) {
         this.format = format;
         this.parquet = new StreamFormatAdapter<>(new ParquetDocumentFormat(columns));
-        this.jsonl = new StreamFormatAdapter<>(new JsonLinesDocumentFormat());
+        this.jsonl = new StreamFormatAdapter<>(new JsonLinesDocumentFormat(jsonFields));
     }
 
     /** parquet or jsonl by a file's name ({@code .parquet}; {@code .jsonl}, {@code .json}, {@code .ndjson}), else null. */

@@ -16,7 +16,11 @@ import org.apache.flink.core.fs.FSDataInputStream;
  */
 public final class JsonLinesDocumentFormat extends DocumentFileFormat {
 
-    private final JsonDocumentParser parser = new JsonDocumentParser();
+    private final JsonDocumentParser parser;
+
+    public JsonLinesDocumentFormat(DocumentFields fields) {
+        this.parser = new JsonDocumentParser(fields);
+    }
 
     @Override
     public Reader<ParsedRecord> createReader(

@@ -117,7 +117,7 @@ class DocumentSplitterTest {
     }
 
     private List<ParsedRecord> readAll(Collection<FileSourceSplit> splits) throws IOException {
-        DocumentFilesFormat format = new DocumentFilesFormat("auto", columns);
+        DocumentFilesFormat format = new DocumentFilesFormat("auto", columns, DocumentFields.DEFAULT);
         List<ParsedRecord> out = new ArrayList<>();
         for (FileSourceSplit split : splits) {
             BulkFormat.Reader<ParsedRecord> reader = format.createReader(new Configuration(), split);
