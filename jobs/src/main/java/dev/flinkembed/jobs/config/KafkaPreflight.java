@@ -65,7 +65,8 @@ public final class KafkaPreflight {
         TopicDescription in;
         try (Admin admin = admin(bootstrap, input.properties(), timeoutMillis)) {
             reach(admin, bootstrap, input.properties(), consumer, timeoutMillis);
-            in = describe(admin, bootstrap, input.topic(), input.properties(), consumer, timeoutMillis);
+            in = describe(
+                    admin, bootstrap, input.topic() + "'", input.topic(), input.properties(), consumer, timeoutMillis);
             if (in == null) {
                 Set<String> existing = get(admin.listTopics().names(), timeoutMillis, bootstrap);
                 throw new ConfigException("configuration key 'kafka.topic': topic '" + input.topic()
@@ -89,8 +90,15 @@ public final class KafkaPreflight {
                 if (!out.properties().equals(input.properties())) {
                     reach(admin, bootstrap, out.properties(), out.role(), timeoutMillis);
                 }
-                TopicDescription d =
-                        describe(admin, bootstrap, out.topic(), out.properties(), out.role(), timeoutMillis);
+                TopicDescription d = describe(
+                        admin,
+                        bootstrap,
+                        out.topic() + "' (without DESCRIBE Kafka does not say whether it exists; the job needs "
+                                + "DESCRIBE and WRITE on it, and CREATE while it is missing)",
+                        out.topic(),
+                        out.properties(),
+                        out.role(),
+                        timeoutMillis);
                 if (d != null) {
                     requireOperation(
                             d.authorizedOperations(),
@@ -170,7 +178,13 @@ public final class KafkaPreflight {
 
     /** The topic with the principal's authorized operations, or null when it does not exist. */
     private static TopicDescription describe(
-            Admin admin, String bootstrap, String topic, Map<String, String> props, String role, long timeoutMillis) {
+            Admin admin,
+            String bootstrap,
+            String what,
+            String topic,
+            Map<String, String> props,
+            String role,
+            long timeoutMillis) {
         try {
             return admin.describeTopics(List.of(topic), new DescribeTopicsOptions().includeAuthorizedOperations(true))
                     .allTopicNames()
@@ -187,7 +201,7 @@ public final class KafkaPreflight {
             if (a != null) {
                 throw unauthorized(
                         "describe",
-                        "topic '" + topic + "'",
+                        "topic '" + what,
                         bootstrap,
                         props,
                         role,
@@ -294,7 +308,8 @@ public final class KafkaPreflight {
         String principal = principal(props);
         ConfigException e = new ConfigException("Kafka at '" + bootstrap + "' does not authorize " + principal
                 + " to " + verb + " " + what + " (" + role + ")"
-                + (cause == null ? "" : ": " + rootMessage(cause)) + ". Grant it, e.g. kafka-acls --add "
+                + (cause == null ? "" : ": " + rootMessage(cause).replaceAll("\\.+$", ""))
+                + ". Grant it, e.g. kafka-acls --add "
                 + "--allow-principal " + principalName(props) + " " + grant);
         return e;
     }

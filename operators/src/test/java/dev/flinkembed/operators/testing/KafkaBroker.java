@@ -29,7 +29,7 @@ public final class KafkaBroker implements AutoCloseable {
     private final KafkaClusterTestKit cluster;
     private final KafkaServerProcess process;
 
-    private KafkaBroker(KafkaClusterTestKit cluster, KafkaServerProcess process) {
+    KafkaBroker(KafkaClusterTestKit cluster, KafkaServerProcess process) {
         this.cluster = cluster;
         this.process = process;
     }

@@ -30,37 +30,47 @@ final class KafkaServerProcess implements AutoCloseable {
     }
 
     static KafkaServerProcess start(Path dir) throws Exception {
+        return start(dir, null, List.of(), List.of());
+    }
+
+    /**
+     * A broker with one more listener ({@code extraListener}, e.g. {@code SASL_SSL://127.0.0.1:9094}; its protocol
+     * name is its listener name), {@code extraProperties} and {@code formatArgs} for the storage format (e.g. SCRAM
+     * credentials: {@code --add-scram}). The PLAINTEXT listener stays, for the test harness.
+     */
+    static KafkaServerProcess start(
+            Path dir, String extraListener, List<String> extraProperties, List<String> formatArgs) throws Exception {
         Files.createDirectories(dir);
         int port = PgliteServer.freePort();
         int controllerPort = PgliteServer.freePort();
         Path properties = dir.resolve("server.properties");
-        Files.writeString(
-                properties,
-                String.join(
-                        "\n",
-                        "process.roles=broker,controller",
-                        "node.id=1",
-                        "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                        "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                        "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-                        "controller.listener.names=CONTROLLER",
-                        "inter.broker.listener.name=PLAINTEXT",
-                        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                        "log.dirs=" + dir.resolve("data"),
-                        "offsets.topic.replication.factor=1",
-                        "transaction.state.log.replication.factor=1",
-                        "transaction.state.log.min.isr=1",
-                        "group.initial.rebalance.delay.ms=0",
-                        // Flink's exactly-once producer holds transactions open up to its transaction.timeout.ms.
-                        "transaction.max.timeout.ms=900000",
-                        ""));
-        Process format = new ProcessBuilder(java(
-                        "kafka.tools.StorageTool",
-                        "format",
-                        "-t",
-                        Uuid.randomUuid().toString(),
-                        "-c",
-                        properties.toString()))
+        String extra = extraListener == null ? "" : "," + extraListener;
+        String extraProtocol = extraListener == null
+                ? ""
+                : "," + extraListener.substring(0, extraListener.indexOf(':')) + ":"
+                        + extraListener.substring(0, extraListener.indexOf(':'));
+        List<String> lines = new ArrayList<>(List.of(
+                "process.roles=broker,controller",
+                "node.id=1",
+                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                "listeners=PLAINTEXT://127.0.0.1:" + port + extra + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port + extra,
+                "controller.listener.names=CONTROLLER",
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT" + extraProtocol,
+                "log.dirs=" + dir.resolve("data"),
+                "offsets.topic.replication.factor=1",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                // Flink's exactly-once producer holds transactions open up to its transaction.timeout.ms.
+                "transaction.max.timeout.ms=900000"));
+        lines.addAll(extraProperties);
+        Files.writeString(properties, String.join("\n", lines) + "\n");
+        List<String> format0 =
+                new ArrayList<>(List.of("format", "-t", Uuid.randomUuid().toString(), "-c", properties.toString()));
+        format0.addAll(formatArgs);
+        Process format = new ProcessBuilder(java("kafka.tools.StorageTool", format0.toArray(String[]::new)))
                 .redirectErrorStream(true)
                 .start();
         String formatted = new String(format.getInputStream().readAllBytes());
