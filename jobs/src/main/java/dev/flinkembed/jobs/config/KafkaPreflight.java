@@ -164,7 +164,7 @@ public final class KafkaPreflight {
         } catch (TimeoutException | ExecutionException e) {
             AuthenticationException auth = find(e, AuthenticationException.class);
             if (auth != null) {
-                throw new ConfigException("Kafka at '" + bootstrap + "' refused the authentication of "
+                throw new ConfigException("Kafka authentication failed at '" + bootstrap + "' for "
                         + principal(props) + " (" + role + "): " + rootMessage(auth)
                         + " — check security.protocol, sasl.* and ssl.* in the Kafka client properties");
             }
@@ -306,8 +306,8 @@ public final class KafkaPreflight {
             AuthorizationException cause,
             String grant) {
         String principal = principal(props);
-        ConfigException e = new ConfigException("Kafka at '" + bootstrap + "' does not authorize " + principal
-                + " to " + verb + " " + what + " (" + role + ")"
+        ConfigException e = new ConfigException("Kafka authorization failed at '" + bootstrap + "': " + principal
+                + " may not " + verb + " " + what + " (" + role + ")"
                 + (cause == null ? "" : ": " + rootMessage(cause).replaceAll("\\.+$", ""))
                 + ". Grant it, e.g. kafka-acls --add "
                 + "--allow-principal " + principalName(props) + " " + grant);

@@ -5,7 +5,7 @@ import dev.flinkembed.operators.deadletter.DeadLetters;
 import dev.flinkembed.operators.embedding.EmbeddingFunction;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
 import dev.flinkembed.operators.embedding.RouteEmbeddingFailures;
-import dev.flinkembed.operators.metrics.CountRecords;
+import dev.flinkembed.operators.metrics.CountEmbeddedChunks;
 import dev.flinkembed.operators.metrics.SumTokens;
 import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.records.DeadLetter;
@@ -46,7 +46,7 @@ public record EmbeddingStage(DataStream<EmbeddedChunk> vectors, DataStream<DeadL
                 .setParallelism(parallelism)
                 .name("route refused chunks")
                 .uid("route-refused");
-        DataStream<EmbeddedChunk> counted = accepted.map(new CountRecords<>(ProgressPrinter.CHUNKS_EMBEDDED))
+        DataStream<EmbeddedChunk> counted = accepted.map(new CountEmbeddedChunks(ProgressPrinter.CHUNKS_EMBEDDED))
                 .setParallelism(parallelism)
                 .name("count embedded")
                 .uid("count-embedded")

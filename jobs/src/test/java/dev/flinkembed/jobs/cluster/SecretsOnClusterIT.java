@@ -2,22 +2,18 @@ package dev.flinkembed.jobs.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.flinkembed.jobs.TestCorpus;
 import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.operators.testing.PgliteServer;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import dev.flinkembed.serve.EmbeddingServer;
 import dev.flinkembed.serve.ServeOptions;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -133,48 +129,7 @@ class SecretsOnClusterIT {
         List<String> searched = new ArrayList<>();
         StringBuilder everything = new StringBuilder(good.output()).append(bad.output());
         searched.add("client output");
-        List<String> paths = new ArrayList<>(List.of(
-                "/overview",
-                "/config",
-                "/jobmanager/config",
-                "/jobmanager/environment",
-                "/jobmanager/metrics",
-                "/taskmanagers",
-                "/jobs/overview"));
-        JsonNode tms = cluster.restOrNull("/taskmanagers");
-        for (JsonNode tm : tms.path("taskmanagers")) {
-            paths.add("/taskmanagers/" + tm.get("id").asText());
-            paths.add("/taskmanagers/" + tm.get("id").asText() + "/logs");
-        }
-        for (String job : List.of(good.jobId(), bad.jobId())) {
-            for (String p : List.of(
-                    "",
-                    "/config",
-                    "/plan",
-                    "/exceptions",
-                    "/accumulators",
-                    "/jobmanager/config",
-                    "/jobmanager/environment")) {
-                paths.add("/jobs/" + job + p);
-            }
-            JsonNode vertices = cluster.restOrNull("/jobs/" + job).path("vertices");
-            for (JsonNode v : vertices) {
-                paths.add("/jobs/" + job + "/vertices/" + v.get("id").asText());
-                paths.add("/jobs/" + job + "/vertices/" + v.get("id").asText() + "/accumulators");
-            }
-        }
-        for (String p : paths) {
-            JsonNode body = cluster.restOrNull(p);
-            assertThat(body).as("REST " + p).isNotNull();
-            everything.append(body);
-            searched.add("REST " + p);
-        }
-        try (Stream<Path> logs = Files.list(cluster.logDir)) {
-            for (Path f : logs.toList()) {
-                everything.append(Files.readString(f, StandardCharsets.ISO_8859_1));
-                searched.add(cluster.logDir.relativize(f).toString());
-            }
-        }
+        everything.append(cluster.everythingReadable(List.of(good.jobId(), bad.jobId()), searched));
         System.out.println("Searched for the secrets (0 hits each): " + searched);
         assertThat(searched).contains("jobmanager.log", "taskmanager-0.log", "taskmanager-0.out");
         assertThat(bad.output()).contains("Incorrect API key provided"); // the failure itself is readable

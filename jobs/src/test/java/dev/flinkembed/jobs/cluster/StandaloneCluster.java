@@ -65,8 +65,10 @@ public final class StandaloneCluster implements AutoCloseable {
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private StandaloneCluster(Path home, Map<String, String> settings) throws Exception {
+    private StandaloneCluster(Path home, Map<String, String> settings, Map<String, String> environment)
+            throws Exception {
         this.home = home;
+        this.environment.putAll(environment);
         this.confDir = Files.createDirectories(home.resolve("conf"));
         this.logDir = Files.createDirectories(home.resolve("log"));
         Path build = buildDir();
@@ -108,12 +110,21 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Starts a JobManager with {@code settings} over the defaults and conf/flink-cluster.yaml; add TaskManagers. */
     public static StandaloneCluster start(Path home, Map<String, String> settings) throws Exception {
+        return start(home, settings, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, Map)}, with environment variables for every process of the cluster, the JobManager
+     * included (where a Kafka source's enumerator resolves its {@code ${env:...}} properties).
+     */
+    public static StandaloneCluster start(Path home, Map<String, String> settings, Map<String, String> environment)
+            throws Exception {
         // Ports are picked free, then bound by another process a moment later: in a busy CI another process can take
         // one in between (seen once: the JobManager never answered). A second attempt gets new ports; both attempts'
         // logs are kept in target/cluster-logs and the first one's tail is printed.
         for (int attempt = 1; ; attempt++) {
             Path dir = attempt == 1 ? home : home.resolveSibling(home.getFileName() + "-attempt-" + attempt);
-            StandaloneCluster c = new StandaloneCluster(dir, settings);
+            StandaloneCluster c = new StandaloneCluster(dir, settings, environment);
             try {
                 c.waitFor(
                         "the JobManager's REST endpoint",
@@ -391,6 +402,61 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     /** The job's state (RUNNING, FINISHED, ...) or null. */
+    /**
+     * Everything a person or a log shipper can read of this cluster, concatenated: every REST response of the
+     * JobManager about it and the jobs (job, config, plan, exceptions, accumulators, vertices, cluster config and
+     * environment, TaskManager details and log lists), every log and stdout file. Adds what it read to {@code
+     * searched}. For searching secrets in it.
+     */
+    public String everythingReadable(List<String> jobIds, List<String> searched) throws IOException {
+        StringBuilder everything = new StringBuilder();
+        List<String> paths = new ArrayList<>(List.of(
+                "/overview",
+                "/config",
+                "/jobmanager/config",
+                "/jobmanager/environment",
+                "/jobmanager/metrics",
+                "/taskmanagers",
+                "/jobs/overview"));
+        JsonNode tms = restOrNull("/taskmanagers");
+        for (JsonNode tm : tms.path("taskmanagers")) {
+            paths.add("/taskmanagers/" + tm.get("id").asText());
+            paths.add("/taskmanagers/" + tm.get("id").asText() + "/logs");
+        }
+        for (String job : jobIds) {
+            for (String p : List.of(
+                    "",
+                    "/config",
+                    "/plan",
+                    "/exceptions",
+                    "/accumulators",
+                    "/jobmanager/config",
+                    "/jobmanager/environment")) {
+                paths.add("/jobs/" + job + p);
+            }
+            JsonNode vertices = restOrNull("/jobs/" + job).path("vertices");
+            for (JsonNode v : vertices) {
+                paths.add("/jobs/" + job + "/vertices/" + v.get("id").asText());
+                paths.add("/jobs/" + job + "/vertices/" + v.get("id").asText() + "/accumulators");
+            }
+        }
+        for (String p : paths) {
+            JsonNode body = restOrNull(p);
+            if (body == null) {
+                throw new AssertionError("REST " + p + " did not answer");
+            }
+            everything.append(body);
+            searched.add("REST " + p);
+        }
+        try (java.util.stream.Stream<Path> logs = Files.list(logDir)) {
+            for (Path f : logs.toList()) {
+                everything.append(Files.readString(f, StandardCharsets.ISO_8859_1));
+                searched.add(logDir.relativize(f).toString());
+            }
+        }
+        return everything.toString();
+    }
+
     public String jobState(String jobId) {
         JsonNode job = restOrNull("/jobs/" + jobId);
         return job == null ? null : job.path("state").asText();

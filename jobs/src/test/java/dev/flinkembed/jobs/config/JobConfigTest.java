@@ -69,12 +69,20 @@ class JobConfigTest {
     }
 
     @Test
-    void theShippedExampleConfigurationIsValid() {
-        Path example =
-                dev.flinkembed.jobs.TestCorpus.SAMPLE.getParent().getParent().resolve("bulk-local.yaml");
-        JobConfig c = JobConfig.load(example, List.of());
+    void theShippedExampleConfigurationsAreValid() {
+        Path conf = dev.flinkembed.jobs.TestCorpus.SAMPLE.getParent().getParent();
+        JobConfig c = JobConfig.load(conf.resolve("bulk-local.yaml"), List.of());
         Settings.embedding(c);
         Settings.chunking(c);
+        for (String stream : List.of("stream-kafka.yaml", "stream-debezium.yaml")) {
+            JobConfig s = JobConfig.load(conf.resolve(stream), List.of());
+            Settings.kafkaSource(s);
+            Settings.chunking(s);
+        }
+        assertThat(Settings.kafkaSource(JobConfig.load(conf.resolve("stream-debezium.yaml"), List.of()))
+                        .fields()
+                        .text())
+                .containsExactly("name", "body");
     }
 
     @Test

@@ -19,6 +19,15 @@ import java.util.List;
  */
 public final class DebeziumEnvelopeParser implements Serializable {
 
+    /**
+     * What Debezium sends in place of a value it does not have (its {@code unavailable.value.placeholder}): in
+     * PostgreSQL, a TOASTed column an UPDATE did not change, under the default replica identity.
+     */
+    public static final String UNAVAILABLE_PLACEHOLDER = "__debezium_unavailable_value";
+
+    /** Dead-letter kind: a mapped field holds {@link #UNAVAILABLE_PLACEHOLDER}. */
+    public static final String UNAVAILABLE_VALUE = "unavailable-value";
+
     private final DocumentFields fields;
 
     public DebeziumEnvelopeParser(DocumentFields fields) {
@@ -63,6 +72,7 @@ public final class DebeziumEnvelopeParser implements Serializable {
             Document doc = switch (op.asText()) {
                 case "c", "r", "u" -> {
                     JsonNode after = row(event, "after", op.asText());
+                    checkAvailable(after);
                     yield fields.upsert(id(key, after, "after"), after, false);
                 }
                 case "d" -> {
@@ -103,6 +113,30 @@ public final class DebeziumEnvelopeParser implements Serializable {
                     "field '" + name + "' must be an object (the row), got " + DocumentFields.type(row));
         }
         return row;
+    }
+
+    /**
+     * A field the document is made of that Debezium did not send cannot be filled in here (the job keeps no rows):
+     * the change is a dead letter saying how to make PostgreSQL send it, rather than a document with the placeholder
+     * embedded as its text.
+     */
+    private void checkAvailable(JsonNode row) throws DocumentFields.Invalid {
+        List<String> mapped = new ArrayList<>(fields.text());
+        mapped.add(fields.title());
+        mapped.addAll(fields.metadata());
+        if (fields.id() != null) {
+            mapped.addAll(fields.id());
+        }
+        for (String f : mapped) {
+            JsonNode v = row.get(f);
+            if (v != null && v.isTextual() && v.asText().equals(UNAVAILABLE_PLACEHOLDER)) {
+                throw new DocumentFields.Invalid(
+                        UNAVAILABLE_VALUE,
+                        "field '" + f + "' is Debezium's placeholder for a value it did not receive (an unchanged "
+                                + "TOASTed column of an UPDATE): the document cannot be rebuilt from this event; "
+                                + "ALTER TABLE ... REPLICA IDENTITY FULL makes PostgreSQL send it");
+            }
+        }
     }
 
     /** The id: the configured fields of {@code row}, else every column of the message key, in key order. */

@@ -112,6 +112,16 @@ class DebeziumEnvelopeParserTest {
     }
 
     @Test
+    void debeziumsPlaceholderForAnUnchangedToastedColumnIsNeverEmbedded() {
+        ParsedRecord r = parse(
+                ARTICLES,
+                "{\"id\":7}",
+                event("u", "null", "{\"id\":7,\"title\":\"Pumps\",\"body\":\"__debezium_unavailable_value\"}"));
+        assertThat(r.deadLetter.kind).isEqualTo(DebeziumEnvelopeParser.UNAVAILABLE_VALUE);
+        assertThat(r.deadLetter.reason).contains("field 'body'").contains("REPLICA IDENTITY FULL");
+    }
+
+    @Test
     void theRowIsRepairedAndCheckedByTheDocumentPolicy() {
         ParsedRecord r = parse(
                 ARTICLES, "{\"id\":\"a\\u0000b\"}", event("c", "null", "{\"id\":1,\"title\":\"x\",\"body\":\"y\"}"));
