@@ -157,11 +157,8 @@ public final class KafkaPreflight {
     private static void reach(
             Admin admin, String bootstrap, Map<String, String> props, String role, long timeoutMillis) {
         try {
-            admin.describeCluster().nodes().get(timeoutMillis, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ConfigException("interrupted while checking Kafka at " + bootstrap);
-        } catch (TimeoutException | ExecutionException e) {
+            await(admin.describeCluster().nodes(), timeoutMillis, bootstrap);
+        } catch (Failed e) {
             AuthenticationException auth = find(e, AuthenticationException.class);
             if (auth != null) {
                 throw new ConfigException("Kafka authentication failed at '" + bootstrap + "' for "
@@ -186,14 +183,15 @@ public final class KafkaPreflight {
             String role,
             long timeoutMillis) {
         try {
-            return admin.describeTopics(List.of(topic), new DescribeTopicsOptions().includeAuthorizedOperations(true))
-                    .allTopicNames()
-                    .get(timeoutMillis, TimeUnit.MILLISECONDS)
+            return await(
+                            admin.describeTopics(
+                                            List.of(topic),
+                                            new DescribeTopicsOptions().includeAuthorizedOperations(true))
+                                    .allTopicNames(),
+                            timeoutMillis,
+                            bootstrap)
                     .get(topic);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ConfigException("interrupted while checking Kafka at " + bootstrap);
-        } catch (TimeoutException | ExecutionException e) {
+        } catch (Failed e) {
             if (find(e, UnknownTopicOrPartitionException.class) != null) {
                 return null;
             }
@@ -215,12 +213,14 @@ public final class KafkaPreflight {
     private static void checkGroup(Admin admin, String bootstrap, Input input, long timeoutMillis) {
         String role = KafkaClientProperties.Role.SOURCE.description();
         try {
-            ConsumerGroupDescription g = admin.describeConsumerGroups(
-                            List.of(input.groupId()),
-                            new DescribeConsumerGroupsOptions().includeAuthorizedOperations(true))
-                    .describedGroups()
-                    .get(input.groupId())
-                    .get(timeoutMillis, TimeUnit.MILLISECONDS);
+            ConsumerGroupDescription g = await(
+                    admin.describeConsumerGroups(
+                                    List.of(input.groupId()),
+                                    new DescribeConsumerGroupsOptions().includeAuthorizedOperations(true))
+                            .describedGroups()
+                            .get(input.groupId()),
+                    timeoutMillis,
+                    bootstrap);
             requireOperation(
                     g.authorizedOperations(),
                     AclOperation.READ,
@@ -230,10 +230,7 @@ public final class KafkaPreflight {
                     input.properties(),
                     role,
                     "--operation Read --group " + input.groupId());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ConfigException("interrupted while checking Kafka at " + bootstrap);
-        } catch (TimeoutException | ExecutionException e) {
+        } catch (Failed e) {
             if (find(e, GroupIdNotFoundException.class) != null) {
                 return; // a new group: the first checkpoint's commit creates it
             }
@@ -255,13 +252,12 @@ public final class KafkaPreflight {
     /** An id of the prefix the exactly-once producer will use: not found is fine, unauthorized is not. */
     private static void checkTransactionalIds(Admin admin, String bootstrap, Output out, long timeoutMillis) {
         try {
-            admin.describeTransactions(List.of(out.transactionalIdPrefix() + "-0-1"))
-                    .all()
-                    .get(timeoutMillis, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ConfigException("interrupted while checking Kafka at " + bootstrap);
-        } catch (TimeoutException | ExecutionException e) {
+            await(
+                    admin.describeTransactions(List.of(out.transactionalIdPrefix() + "-0-1"))
+                            .all(),
+                    timeoutMillis,
+                    bootstrap);
+        } catch (Failed e) {
             if (find(e, TransactionalIdNotFoundException.class) != null) {
                 return;
             }
@@ -338,13 +334,29 @@ public final class KafkaPreflight {
         return "User:ANONYMOUS";
     }
 
-    private static <T> T get(Future<T> f, long timeoutMillis, String bootstrap) {
+    /** A Kafka call that failed or did not answer in time (an interrupt is a {@link ConfigException} at once). */
+    private static final class Failed extends Exception {
+        Failed(Exception cause) {
+            super(cause);
+        }
+    }
+
+    private static <T> T await(Future<T> f, long timeoutMillis, String bootstrap) throws Failed {
         try {
             return f.get(timeoutMillis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ConfigException("interrupted while checking Kafka at " + bootstrap);
         } catch (TimeoutException | ExecutionException e) {
+            throw new Failed(e);
+        }
+    }
+
+    /** The future's value; no answer (an authorization failure attached as the cause) is a {@link ConfigException}. */
+    private static <T> T get(Future<T> f, long timeoutMillis, String bootstrap) {
+        try {
+            return await(f, timeoutMillis, bootstrap);
+        } catch (Failed e) {
             ConfigException c = noAnswer(bootstrap, e);
             AuthorizationException a = find(e, AuthorizationException.class);
             if (a != null) {
