@@ -9,14 +9,17 @@ import dev.flinkembed.jobs.TestCorpus;
 import dev.flinkembed.jobs.cdc.DebeziumFeed;
 import dev.flinkembed.jobs.cdc.Postgres15;
 import dev.flinkembed.jobs.config.JobConfig;
+import dev.flinkembed.jobs.config.Settings;
 import dev.flinkembed.jobs.progress.ProgressPrinter;
 import dev.flinkembed.jobs.stream.StreamExpectations;
 import dev.flinkembed.operators.changes.SkipUnchangedDocuments;
+import dev.flinkembed.operators.chunking.Chunker;
 import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.sources.DocumentFields;
 import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.operators.testing.PgliteServer;
 import dev.flinkembed.operators.testing.SecuredKafka;
+import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -71,6 +74,10 @@ class DatabaseToVectorsOnClusterIT {
     static Postgres15 source;
     static StandaloneCluster cluster;
     static Path secrets;
+    /** The job's chunker (the model's tokenizer), to say which chunks the table must hold. */
+    static InProcessEmbeddingModel model;
+
+    static Chunker chunker;
     static final List<String> outputs = new ArrayList<>();
 
     @BeforeAll
@@ -86,6 +93,9 @@ class DatabaseToVectorsOnClusterIT {
         Files.writeString(secrets, "truststore=" + kafka.truststorePassword + "\n");
         pg = PgliteServer.start();
         source = Postgres15.start();
+        JobConfig defaults = JobConfig.defaults();
+        model = InProcessEmbeddingModel.open(Settings.model(defaults));
+        chunker = new Chunker(model.tokenizer(), Settings.chunking(defaults));
         cluster = StandaloneCluster.start(
                 dir.resolve("cluster"),
                 Map.of("taskmanager.numberOfTaskSlots", "2"),
@@ -102,7 +112,7 @@ class DatabaseToVectorsOnClusterIT {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {cluster, source, pg, kafka}) {
+        for (AutoCloseable c : new AutoCloseable[] {cluster, source, pg, kafka, model}) {
             if (c != null) {
                 c.close();
             }
@@ -328,7 +338,7 @@ class DatabaseToVectorsOnClusterIT {
     }
 
     static Map<String, Chunk> chunks(Map<String, String> texts) {
-        return expectedChunks(JobConfig.defaults(), texts);
+        return expectedChunks(chunker, texts);
     }
 
     static void execute(String sql) throws Exception {

@@ -87,15 +87,19 @@ public final class StreamExpectations {
 
     /** The chunks the job must have written for these final documents, keyed "doc#chunk". */
     public static Map<String, Chunk> expectedChunks(JobConfig config, Map<String, String> texts) {
-        Map<String, Chunk> out = new LinkedHashMap<>();
         try (InProcessEmbeddingModel model = InProcessEmbeddingModel.open(Settings.model(config))) {
-            Chunker chunker = new Chunker(model.tokenizer(), Settings.chunking(config));
-            texts.forEach((id, text) -> {
-                for (Chunk c : chunker.chunk(Document.of(id, text))) {
-                    out.put(id + "#" + c.chunkIndex, c);
-                }
-            });
+            return expectedChunks(new Chunker(model.tokenizer(), Settings.chunking(config)), texts);
         }
+    }
+
+    /** As {@link #expectedChunks(JobConfig, Map)} with a chunker already made (one model load for many calls). */
+    public static Map<String, Chunk> expectedChunks(Chunker chunker, Map<String, String> texts) {
+        Map<String, Chunk> out = new LinkedHashMap<>();
+        texts.forEach((id, text) -> {
+            for (Chunk c : chunker.chunk(Document.of(id, text))) {
+                out.put(id + "#" + c.chunkIndex, c);
+            }
+        });
         return out;
     }
 
