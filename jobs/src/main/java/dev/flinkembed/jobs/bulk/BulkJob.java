@@ -123,7 +123,8 @@ public final class BulkJob {
         return new ParquetColumns(
                 c.get(JobOptions.SOURCE_ID_COLUMN),
                 c.get(JobOptions.SOURCE_TEXT_COLUMN),
-                c.get(JobOptions.SOURCE_TITLE_COLUMN));
+                c.get(JobOptions.SOURCE_TITLE_COLUMN),
+                c.get(JobOptions.SOURCE_METADATA_COLUMNS));
     }
 
     /** Adds the job's operators to {@code env}. */

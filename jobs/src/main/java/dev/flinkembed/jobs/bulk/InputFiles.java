@@ -180,11 +180,12 @@ public record InputFiles(
                 ParquetFileReader.open(new ParquetInputFile(fs.open(f.getPath()), f.getLen()))) {
             Schema schema = new AvroSchemaConverter()
                     .convert(reader.getFooter().getFileMetaData().getSchema());
-            for (String[] col : new String[][] {
-                {"source.id-column", columns.id()},
-                {"source.text-column", columns.text()},
-                {"source.title-column", columns.title()}
-            }) {
+            List<String[]> required = new ArrayList<>();
+            required.add(new String[] {"source.id-column", columns.id()});
+            columns.textColumns().forEach(t -> required.add(new String[] {"source.text-column", t}));
+            required.add(new String[] {"source.title-column", columns.title()});
+            columns.metadataColumns().forEach(m -> required.add(new String[] {"source.metadata-columns", m}));
+            for (String[] col : required) {
                 if (col[1] != null && schema.getField(col[1]) == null) {
                     throw new ConfigException("configuration key '" + col[0] + "': column '" + col[1]
                             + "' is not in " + Locations.display(f.getPath()) + "; its columns: "

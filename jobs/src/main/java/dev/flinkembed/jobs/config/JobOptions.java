@@ -201,16 +201,16 @@ public final class JobOptions {
     public static final ConfigKey<String> SOURCE_TEXT_COLUMN = add(ConfigKey.string(
             "source.text-column",
             "text",
-            "Field embedded as the text; for JSON and Debezium sources a comma-separated list, joined with a blank "
-                    + "line between fields (null and empty ones left out)."));
+            "Field (Parquet: column) embedded as the text; a comma-separated list is joined with a blank line between "
+                    + "fields (null and empty ones left out)."));
     public static final ConfigKey<String> SOURCE_TITLE_COLUMN = add(ConfigKey.string(
             "source.title-column", null, "Field holding an optional title (JSON sources: title when unset)."));
     public static final ConfigKey<String> SOURCE_METADATA_COLUMNS = add(ConfigKey.string(
             "source.metadata-columns",
             null,
-            "JSON and Debezium sources: fields copied into each chunk's metadata, comma-separated (numbers and "
-                    + "booleans as their JSON text, objects and arrays as JSON, null left out). A JSON document's "
-                    + "\"metadata\" object of strings is kept as well."));
+            "Fields (Parquet: columns) copied into each chunk's metadata, comma-separated (numbers and booleans as "
+                    + "their text, JSON objects and arrays as JSON, null left out). A JSON document's \"metadata\" "
+                    + "object of strings is kept as well."));
 
     public static final ConfigKey<String> SINK_TYPE = add(ConfigKey.oneOf(
             "sink.type",

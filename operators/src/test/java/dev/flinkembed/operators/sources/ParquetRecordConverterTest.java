@@ -2,6 +2,7 @@ package dev.flinkembed.operators.sources;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
@@ -56,5 +57,18 @@ class ParquetRecordConverterTest {
                         .deadLetter
                         .reason)
                 .startsWith("no column 'id' in this file; columns: [pkg, body, headline, n]");
+    }
+
+    @Test
+    void severalTextColumnsAreJoinedAndMetadataColumnsCopied() {
+        ParquetRecordConverter mapped =
+                new ParquetRecordConverter(new ParquetColumns("pkg", "headline, body", null, "n,headline"));
+        ParsedRecord r = mapped.convert(row("vim", "Vi IMproved", "Editor"), "x");
+        assertThat(r.document.text).isEqualTo("Editor\n\nVi IMproved");
+        assertThat(r.document.metadata).containsExactly(Map.entry("n", "7"), Map.entry("headline", "Editor"));
+        assertThat(mapped.convert(row("vim", "only the body", null), "x").document.text)
+                .isEqualTo("only the body");
+        assertThat(mapped.convert(row("vim", null, " "), "x").deadLetter.reason)
+                .isEqualTo("columns 'headline', 'body' are all empty or null");
     }
 }
