@@ -157,6 +157,29 @@ public final class DebeziumEnvelopeParser implements Serializable {
         return DocumentFields.id(k, columns, true, " in the message key");
     }
 
+    /**
+     * The id a Kafka Connect JSON key names, for a tombstone of a {@code json} topic (rows flattened by Debezium's
+     * {@code ExtractNewRecordState}): {@code idFields} of the key when it has them all, else every column of it; null
+     * when {@code keyText} is not a JSON object.
+     */
+    static String idOfJsonKey(String keyText, List<String> idFields) throws DocumentFields.Invalid {
+        JsonNode k;
+        try {
+            k = unwrap(JsonDocumentParser.JSON.readTree(keyText));
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+        if (k == null || !k.isObject() || k.isEmpty()) {
+            return null;
+        }
+        if (idFields != null && idFields.stream().allMatch(k::hasNonNull)) {
+            return DocumentFields.id(k, idFields, true, " in the message key");
+        }
+        List<String> columns = new ArrayList<>();
+        k.fieldNames().forEachRemaining(columns::add);
+        return DocumentFields.id(k, columns, true, " in the message key");
+    }
+
     private static JsonNode key(byte[] key) throws DocumentFields.Invalid {
         if (key == null || key.length == 0) {
             throw new DocumentFields.Invalid(

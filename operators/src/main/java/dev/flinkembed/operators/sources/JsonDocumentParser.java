@@ -50,6 +50,9 @@ public final class JsonDocumentParser implements Serializable {
     /** Dead-letter kinds of the parse stage (besides {@link DocumentPolicy}'s). */
     public static final String NOT_UTF8 = "not-utf8";
 
+    /** The field Debezium's ExtractNewRecordState adds to a deleted row (delete.handling.mode=rewrite). */
+    static final String DEBEZIUM_DELETED = "__deleted";
+
     public static final String INVALID_JSON = "invalid-json";
     public static final String NOT_AN_OBJECT = "not-an-object";
     public static final String UNKNOWN_OP = "unknown-op";
@@ -108,6 +111,11 @@ public final class JsonDocumentParser implements Serializable {
                 return dead(UNKNOWN_OP, "unknown op " + opNode + "; accepted: \"upsert\", \"delete\"", source, line);
             }
             op = opNode.asText();
+        }
+        // Debezium's ExtractNewRecordState with delete.handling.mode=rewrite marks a deleted row this way.
+        JsonNode deleted = node.get(DEBEZIUM_DELETED);
+        if (deleted != null && (deleted.asText().equals("true"))) {
+            op = Document.DELETE;
         }
         Document doc;
         try {

@@ -27,6 +27,7 @@ public final class KafkaDocumentDeserializer implements KafkaRecordDeserializati
 
     private final JsonDocumentParser json;
     private final DebeziumEnvelopeParser debezium;
+    private final DocumentFields fields;
 
     public KafkaDocumentDeserializer() {
         this(JSON, DocumentFields.DEFAULT);
@@ -34,6 +35,7 @@ public final class KafkaDocumentDeserializer implements KafkaRecordDeserializati
 
     /** {@code format}: {@link #JSON} or {@link #DEBEZIUM_JSON}; {@code fields}: where the document is in a message. */
     public KafkaDocumentDeserializer(String format, DocumentFields fields) {
+        this.fields = fields;
         switch (format) {
             case JSON -> {
                 this.json = new JsonDocumentParser(fields);
@@ -54,7 +56,7 @@ public final class KafkaDocumentDeserializer implements KafkaRecordDeserializati
         if (debezium != null) {
             parsed = debezium.parse(record.key(), record.value(), where);
         } else if (record.value() == null) {
-            parsed = tombstone(record.key(), where);
+            parsed = tombstone(record.key(), fields, where);
         } else {
             parsed = json.parse(record.value(), where);
         }
@@ -67,8 +69,11 @@ public final class KafkaDocumentDeserializer implements KafkaRecordDeserializati
         out.collect(parsed);
     }
 
-    /** A null value deletes the document its key names, when the key is one (UTF-8, an admissible id). */
-    private static ParsedRecord tombstone(byte[] key, String where) {
+    /**
+     * A null value deletes the document its key names, when the key is one (UTF-8, an admissible id): the key's text,
+     * or, for a JSON object key (Kafka Connect's, as Debezium's ExtractNewRecordState leaves it), the id made of it.
+     */
+    private static ParsedRecord tombstone(byte[] key, DocumentFields fields, String where) {
         if (key == null || key.length == 0) {
             return ParsedRecord.dead(DeadLetter.of(
                     DeadLetter.PARSE,
@@ -90,6 +95,17 @@ public final class KafkaDocumentDeserializer implements KafkaRecordDeserializati
                     "tombstone whose key is not valid UTF-8: it names no document",
                     where,
                     ""));
+        }
+        if (id.startsWith("{")) {
+            try {
+                String fromJson = DebeziumEnvelopeParser.idOfJsonKey(id, fields.id());
+                if (fromJson != null) {
+                    id = fromJson;
+                }
+            } catch (DocumentFields.Invalid e) {
+                return JsonDocumentParser.dead(
+                        e.problem.kind(), "tombstone (null value): " + e.problem.reason(), where, "");
+            }
         }
         return JsonDocumentParser.admit(new Document(id, null, null, null, Document.DELETE), where, "");
     }

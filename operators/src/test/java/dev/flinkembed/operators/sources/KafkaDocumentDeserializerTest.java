@@ -13,20 +13,22 @@ import org.junit.jupiter.api.Test;
 class KafkaDocumentDeserializerTest {
 
     private static ParsedRecord read(String key, byte[] value) {
-        List<ParsedRecord> out = new ArrayList<>();
-        new KafkaDocumentDeserializer()
-                .deserialize(
-                        new ConsumerRecord<>(
-                                "docs", 1, 42L, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
-                        new Collector<>() {
-                            @Override
-                            public void collect(ParsedRecord record) {
-                                out.add(record);
-                            }
+        return read(new KafkaDocumentDeserializer(), key, value);
+    }
 
-                            @Override
-                            public void close() {}
-                        });
+    private static ParsedRecord read(KafkaDocumentDeserializer deserializer, String key, byte[] value) {
+        List<ParsedRecord> out = new ArrayList<>();
+        deserializer.deserialize(
+                new ConsumerRecord<>("docs", 1, 42L, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
+                new Collector<>() {
+                    @Override
+                    public void collect(ParsedRecord record) {
+                        out.add(record);
+                    }
+
+                    @Override
+                    public void close() {}
+                });
         assertThat(out).hasSize(1);
         return out.get(0);
     }
@@ -60,5 +62,24 @@ class KafkaDocumentDeserializerTest {
         assertThat(r.deadLetter.key).isEqualTo("k".getBytes(StandardCharsets.UTF_8));
         assertThat(r.deadLetter.originalBytes()).isEqualTo(bad);
         assertThat(r.deadLetter.source).isEqualTo("docs/1@42");
+    }
+
+    @Test
+    void flattenedDebeziumRowsDeleteByTheirJsonKeyOrTheirDeletedMark() {
+        KafkaDocumentDeserializer flattened =
+                new KafkaDocumentDeserializer("json", DocumentFields.of("id", "body", null, null));
+        ParsedRecord tombstone = read(flattened, "{\"id\":42}", null);
+        assertThat(tombstone.document.id).isEqualTo("42");
+        assertThat(tombstone.document.op).isEqualTo(Document.DELETE);
+        ParsedRecord wrapped = read(flattened, "{\"schema\":{\"type\":\"struct\"},\"payload\":{\"id\":42}}", null);
+        assertThat(wrapped.document.id).isEqualTo("42");
+        ParsedRecord rewritten = read(
+                flattened,
+                "{\"id\":42}",
+                "{\"id\":\"42\",\"body\":\"gone\",\"__deleted\":\"true\"}".getBytes(StandardCharsets.UTF_8));
+        assertThat(rewritten.document.op).isEqualTo(Document.DELETE);
+        assertThat(rewritten.document.id).isEqualTo("42");
+        // a plain key is still the id itself
+        assertThat(read(flattened, "doc-1", null).document.id).isEqualTo("doc-1");
     }
 }
