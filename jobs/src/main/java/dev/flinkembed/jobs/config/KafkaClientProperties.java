@@ -7,6 +7,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -78,6 +79,16 @@ public final class KafkaClientProperties {
 
     private static final Set<String> PASSWORDS = new HashSet<>();
 
+    /** The type Kafka parses a property's value as, for the scalar ones (a bad number is refused here). */
+    private static final Map<String, ConfigDef.Type> SCALARS = new HashMap<>();
+
+    private static final Set<ConfigDef.Type> SCALAR_TYPES = Set.of(
+            ConfigDef.Type.INT,
+            ConfigDef.Type.LONG,
+            ConfigDef.Type.SHORT,
+            ConfigDef.Type.DOUBLE,
+            ConfigDef.Type.BOOLEAN);
+
     static {
         for (ConfigDef def :
                 new ConfigDef[] {ConsumerConfig.configDef(), ProducerConfig.configDef(), AdminClientConfig.configDef()
@@ -86,6 +97,9 @@ public final class KafkaClientProperties {
                 KNOWN.add(name);
                 if (key.type == ConfigDef.Type.PASSWORD) {
                     PASSWORDS.add(name);
+                }
+                if (SCALAR_TYPES.contains(key.type)) {
+                    SCALARS.put(name, key.type);
                 }
             });
         }
@@ -174,6 +188,15 @@ public final class KafkaClientProperties {
             if (hint != null) {
                 throw new ConfigException(
                         where + ": '" + name + "' is not a Kafka client property; did you mean '" + hint + "'?");
+            }
+        }
+        ConfigDef.Type type = SCALARS.get(name);
+        if (type != null && !REFERENCE.matcher(value).find()) {
+            try {
+                ConfigDef.parseType(name, value, type);
+            } catch (org.apache.kafka.common.config.ConfigException e) {
+                throw new ConfigException(where + ": value '" + value + "' is not accepted; Kafka reads '" + name
+                        + "' as " + type.name().toLowerCase(java.util.Locale.ROOT));
             }
         }
         if (PASSWORDS.contains(name) && hasLiteralSecret(name, value)) {

@@ -107,6 +107,12 @@ class KafkaClientPropertiesTest {
                         config("kafka.properties-file=" + tmp.resolve("missing.properties")), Role.SOURCE))
                 .hasMessageContaining("configuration key 'kafka.properties-file'")
                 .hasMessageContaining("no such file");
+        assertThatThrownBy(() -> KafkaClientProperties.of(
+                        config("kafka.vectors.properties.max.request.size=10mb"), Role.VECTORS))
+                .hasMessageContaining("configuration key 'kafka.vectors.properties.max.request.size': value '10mb' is "
+                        + "not accepted; Kafka reads 'max.request.size' as int");
+        assertThat(KafkaClientProperties.of(config("kafka.properties.linger.ms=${env:LINGER}"), Role.VECTORS))
+                .containsEntry("linger.ms", "${env:LINGER}");
         // a plugin's own key passes (an interceptor's settings, say)
         assertThat(KafkaClientProperties.of(
                         config("kafka.properties.confluent.monitoring.interceptor.topic=m"), Role.SOURCE))

@@ -18,13 +18,13 @@ public final class KafkaSinks {
 
     public static KafkaSink<DeadLetter> deadLetters(KafkaSinkOptions o) {
         String max = o.properties().get("max.request.size");
+        // a config-provider reference is resolved only in the producer: then the dead letters keep the default bound
+        boolean number = max != null && max.trim().matches("\\d+");
         return build(
                 o,
                 new DeadLetterRecordSerializer(
                         o.topic(),
-                        max == null
-                                ? DeadLetterRecordSerializer.DEFAULT_MAX_REQUEST_SIZE
-                                : Integer.parseInt(max.trim())));
+                        number ? Integer.parseInt(max.trim()) : DeadLetterRecordSerializer.DEFAULT_MAX_REQUEST_SIZE));
     }
 
     private static <T> KafkaSink<T> build(KafkaSinkOptions o, KafkaRecordSerializationSchema<T> serializer) {
