@@ -212,6 +212,8 @@ public final class KafkaPreflight {
 
     private static void checkGroup(Admin admin, String bootstrap, Input input, long timeoutMillis) {
         String role = KafkaClientProperties.Role.SOURCE.description();
+        String group = "consumer group '" + input.groupId() + "' (kafka.group-id)";
+        String grant = "--operation Read --group " + input.groupId();
         try {
             ConsumerGroupDescription g = await(
                     admin.describeConsumerGroups(
@@ -225,25 +227,18 @@ public final class KafkaPreflight {
                     g.authorizedOperations(),
                     AclOperation.READ,
                     "use",
-                    "consumer group '" + input.groupId() + "' (kafka.group-id)",
+                    group,
                     bootstrap,
                     input.properties(),
                     role,
-                    "--operation Read --group " + input.groupId());
+                    grant);
         } catch (Failed e) {
             if (find(e, GroupIdNotFoundException.class) != null) {
                 return; // a new group: the first checkpoint's commit creates it
             }
             AuthorizationException a = find(e, AuthorizationException.class);
             if (a != null) {
-                throw unauthorized(
-                        "use",
-                        "consumer group '" + input.groupId() + "' (kafka.group-id)",
-                        bootstrap,
-                        input.properties(),
-                        role,
-                        a,
-                        "--operation Read --group " + input.groupId());
+                throw unauthorized("use", group, bootstrap, input.properties(), role, a, grant);
             }
             throw noAnswer(bootstrap, e);
         }

@@ -34,7 +34,8 @@ public record DocumentFields(List<String> id, List<String> text, String title, L
                 id == null ? null : list(id), list(text), title == null ? "title" : title.trim(), list(metadata));
     }
 
-    private static List<String> list(String commaSeparated) {
+    /** The names of a comma-separated list, trimmed, empty ones left out. */
+    static List<String> list(String commaSeparated) {
         if (commaSeparated == null) {
             return List.of();
         }

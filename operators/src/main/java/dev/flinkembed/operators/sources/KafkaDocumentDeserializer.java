@@ -2,9 +2,6 @@ package dev.flinkembed.operators.sources;
 
 import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.Document;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
@@ -82,13 +79,8 @@ public final class KafkaDocumentDeserializer implements KafkaRecordDeserializati
                     where,
                     ""));
         }
-        String id;
-        try {
-            id = StandardCharsets.UTF_8
-                    .newDecoder()
-                    .decode(ByteBuffer.wrap(key))
-                    .toString();
-        } catch (CharacterCodingException e) {
+        String id = JsonDocumentParser.utf8(key);
+        if (id == null) {
             return ParsedRecord.dead(DeadLetter.of(
                     DeadLetter.PARSE,
                     DocumentPolicy.BAD_ID,

@@ -1,7 +1,6 @@
 package dev.flinkembed.operators.sources;
 
 import java.io.Serializable;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -24,19 +23,10 @@ public record ParquetColumns(String id, String text, String title, String metada
     }
 
     public List<String> textColumns() {
-        return list(text);
+        return DocumentFields.list(text);
     }
 
     public List<String> metadataColumns() {
-        return list(metadata);
-    }
-
-    private static List<String> list(String commaSeparated) {
-        return commaSeparated == null
-                ? List.of()
-                : Arrays.stream(commaSeparated.split(","))
-                        .map(String::trim)
-                        .filter(s -> !s.isEmpty())
-                        .toList();
+        return DocumentFields.list(metadata);
     }
 }
