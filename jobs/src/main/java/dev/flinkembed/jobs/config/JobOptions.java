@@ -86,6 +86,14 @@ public final class JobOptions {
             "10min",
             "A chunk not embedded within this time fails the job with a message (never a silent hang)."));
 
+    public static final ConfigKey<String> EMBED_INPUT = add(ConfigKey.oneOf(
+            "embed.input",
+            "document",
+            "Flink SQL models only: what ML_PREDICT embeds — documents (with model.document-prefix, as the jobs do) or "
+                    + "queries (with model.instruction or model.query-prefix, as search does).",
+            "document",
+            "query"));
+
     public static final ConfigKey<String> EMBED_BACKEND = add(ConfigKey.oneOf(
             "embed.backend",
             "in-process",

@@ -80,8 +80,24 @@ public final class MicroBatcher implements AsyncEmbedder {
             String threadName,
             int workers,
             Integer threadsPerWorker) {
+        this(model, flushTokens, Integer.MAX_VALUE, maxWait, listener, threadName, workers, threadsPerWorker);
+    }
+
+    /**
+     * The same, also flushing once {@code flushItems} inputs wait: a caller that never has more than that many in
+     * flight (a Flink async operator's capacity) has sent all it can, so waiting for {@code maxWait} gains nothing.
+     */
+    public MicroBatcher(
+            EmbeddingModel model,
+            long flushTokens,
+            int flushItems,
+            Duration maxWait,
+            Consumer<BatchStats> listener,
+            String threadName,
+            int workers,
+            Integer threadsPerWorker) {
         this.model = model;
-        this.queue = new BatchingQueue<>(flushTokens, Integer.MAX_VALUE, maxWait);
+        this.queue = new BatchingQueue<>(flushTokens, flushItems, maxWait);
         this.listener = listener;
         this.name = threadName;
         int count = Math.max(1, workers);

@@ -4,14 +4,10 @@ import dev.flinkembed.operators.metrics.EmbeddingMetrics;
 import dev.flinkembed.operators.records.Chunk;
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.runtime.api.EmbeddingInput;
-import dev.flinkembed.runtime.remote.InputRejectedException;
-import dev.flinkembed.runtime.remote.RemoteException;
 import java.util.List;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RuntimeContext;
-import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
@@ -20,7 +16,7 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
  * in {@link #close} — the in-process model or a remote OpenAI-compatible server, chosen by the configuration. Each chunk's ResultFuture completes when its batch or request has run. Until then the
  * chunk stays in Flink's async queue, so a checkpoint keeps it and a restore replays it. A chunk the remote server
  * refuses (e.g. too long for it), or whose vector fails {@link VectorCheck} (NaN, wrong dimension), comes out with
- * {@code error} set, for the dead letters; other failures fail the job.
+ * {@code error} set, for the dead letters; other failures fail the job ({@link CheckedEmbeddings}).
  */
 public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedChunk> {
 
@@ -29,7 +25,7 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
 
     private final EmbeddingOptions options;
     private transient EmbeddingBackend backend;
-    private transient VectorCheck vectors;
+    private transient CheckedEmbeddings embeddings;
 
     public EmbeddingFunction(EmbeddingOptions options) {
         this.options = options;
@@ -49,7 +45,7 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
         EmbeddingMetrics metrics = new EmbeddingMetrics(getRuntimeContext().getMetricGroup());
         String thread = "embed-" + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
         backend = EmbeddingBackend.open(options, operatorContext, metrics::onBatch, thread);
-        vectors = new VectorCheck(backend.modelName(), backend.dimensions());
+        embeddings = new CheckedEmbeddings(backend);
     }
 
     @Override
@@ -61,22 +57,16 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
             resultFuture.complete(List.of(deletion));
             return;
         }
-        backend.embedder().submit(EmbeddingInput.document(chunk.embedText)).whenComplete((embedding, error) -> {
-            Throwable cause =
-                    error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            String invalid = cause == null ? vectors.problem(embedding.vector()) : null;
-            if (cause instanceof InputRejectedException) {
-                resultFuture.complete(List.of(EmbeddedChunk.refused(chunk, REFUSED_BY_MODEL, cause.getMessage())));
-            } else if (invalid != null) {
-                resultFuture.complete(List.of(EmbeddedChunk.refused(chunk, VectorCheck.INVALID_VECTOR, invalid)));
-            } else if (cause != null) {
-                resultFuture.completeExceptionally(
-                        refusedForGood(cause) ? new SuppressRestartsException(cause) : cause);
+        embeddings.embed(EmbeddingInput.document(chunk.embedText)).whenComplete((outcome, error) -> {
+            if (error != null) {
+                resultFuture.completeExceptionally(error);
+            } else if (outcome.refused()) {
+                resultFuture.complete(List.of(EmbeddedChunk.refused(chunk, outcome.kind(), outcome.refusal())));
             } else {
                 resultFuture.complete(List.of(EmbeddedChunk.of(
                         chunk,
-                        embedding.vector(),
-                        embedding.tokens(),
+                        outcome.embedding().vector(),
+                        outcome.embedding().tokens(),
                         backend.modelName(),
                         backend.fingerprint(),
                         System.currentTimeMillis())));
@@ -89,14 +79,6 @@ public final class EmbeddingFunction extends RichAsyncFunction<Chunk, EmbeddedCh
         resultFuture.completeExceptionally(new TimeoutException("embedding " + chunk + " took longer than "
                 + "embed.timeout = " + options.timeoutMillis() + " ms: the model is overloaded or stuck (raise "
                 + "embed.timeout, or lower batch.token-budget or the parallelism)"));
-    }
-
-    /**
-     * A server that refuses the key (401), the permission (403) or the model or path (404) refuses it again after a
-     * restart: the job fails at once with the reason instead of restarting into the same answer.
-     */
-    static boolean refusedForGood(Throwable cause) {
-        return cause instanceof RemoteException r && (r.status() == 401 || r.status() == 403 || r.status() == 404);
     }
 
     @Override

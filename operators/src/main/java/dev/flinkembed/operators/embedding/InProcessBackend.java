@@ -54,6 +54,7 @@ final class InProcessBackend implements EmbeddingBackend {
                 new MicroBatcher(
                         model,
                         options.flushTokens(),
+                        options.capacity(), // all of the slot's chunks in flight are waiting: none can join
                         Duration.ofMillis(options.maxWaitMillis()),
                         listener,
                         threadName,

@@ -1,0 +1,62 @@
+package dev.flinkembed.jobs.sql;
+
+import dev.flinkembed.jobs.config.JobConfig;
+import dev.flinkembed.jobs.config.JobOptions;
+import dev.flinkembed.jobs.config.Settings;
+import dev.flinkembed.operators.config.ConfigException;
+import dev.flinkembed.operators.embedding.EmbeddingOptions;
+import dev.flinkembed.runtime.api.Role;
+import java.util.Set;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.table.api.config.ExecutionConfigOptions;
+import org.apache.flink.table.catalog.ResolvedCatalogModel;
+import org.apache.flink.table.factories.ModelProviderFactory;
+import org.apache.flink.table.ml.ModelProvider;
+
+/**
+ * {@code CREATE MODEL m INPUT (text STRING) OUTPUT (embedding ARRAY<FLOAT>) WITH ('provider' = 'flink-embed', ...)}:
+ * the job configuration's keys ({@code model.*}, {@code embed.*}, {@code batch.*}, {@code remote.*}) build the same
+ * embedding set-up as the bulk and stream jobs — in-process with the TaskManager's shared model and the token-budget
+ * micro-batcher, or remote with many rows per request — checked with the same messages. Found by Flink through
+ * {@code META-INF/services/org.apache.flink.table.factories.Factory}. Flink calls this when a statement uses the model
+ * (ML_PREDICT), so a wrong option fails that statement, naming the key.
+ */
+public final class EmbeddingModelProviderFactory implements ModelProviderFactory {
+
+    public static final String IDENTIFIER = "flink-embed";
+
+    @Override
+    public String factoryIdentifier() {
+        return IDENTIFIER;
+    }
+
+    /** None required: every key has the jobs' default (the built-in model). */
+    @Override
+    public Set<ConfigOption<?>> requiredOptions() {
+        return Set.of();
+    }
+
+    /** Checked by {@link JobConfig} instead (unknown keys named with the closest known one). */
+    @Override
+    public Set<ConfigOption<?>> optionalOptions() {
+        return Set.of();
+    }
+
+    @Override
+    public ModelProvider createModelProvider(Context context) {
+        ResolvedCatalogModel model = context.getCatalogModel();
+        String what = "model '" + context.getObjectIdentifier().asSummaryString() + "'";
+        JobConfig config = SqlOptions.of(model.getOptions(), "provider", what);
+        EmbeddingOptions embedding;
+        try {
+            embedding = Settings.embedding(config);
+        } catch (ConfigException e) {
+            throw SqlOptions.named(what, e);
+        }
+        ModelSchema schema = ModelSchema.check(what, model.getResolvedInputSchema(), model.getResolvedOutputSchema());
+        Role role = Role.parse(config.get(JobOptions.EMBED_INPUT));
+        int inFlight = context.getConfiguration()
+                .get(ExecutionConfigOptions.TABLE_EXEC_ASYNC_ML_PREDICT_MAX_CONCURRENT_OPERATIONS);
+        return new EmbeddingModelProvider(embedding, role, schema.hasErrorColumn(), what, inFlight);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.flinkembed.jobs.sql;
+
+import dev.flinkembed.operators.config.ConfigException;
+import java.util.List;
+import org.apache.flink.table.catalog.Column;
+import org.apache.flink.table.catalog.ResolvedSchema;
+import org.apache.flink.table.types.logical.ArrayType;
+import org.apache.flink.table.types.logical.LogicalType;
+import org.apache.flink.table.types.logical.LogicalTypeFamily;
+import org.apache.flink.table.types.logical.LogicalTypeRoot;
+
+/**
+ * What a {@code flink-embed} model reads and writes: one text column in; a vector ({@code ARRAY<FLOAT>}) out,
+ * optionally followed by a {@code STRING} column that carries why a row has no vector (the SQL form of a dead letter:
+ * route {@code WHERE error IS NOT NULL} where you keep them). Without that column a refused row fails the job.
+ */
+record ModelSchema(boolean hasErrorColumn) {
+
+    static final String EXAMPLE =
+            "e.g. INPUT (text STRING) OUTPUT (embedding ARRAY<FLOAT>) or OUTPUT (embedding ARRAY<FLOAT>, error STRING)";
+
+    static ModelSchema check(String what, ResolvedSchema input, ResolvedSchema output) {
+        List<Column> in = input.getColumns();
+        if (in.size() != 1 || !in.get(0).getDataType().getLogicalType().is(LogicalTypeFamily.CHARACTER_STRING)) {
+            throw new ConfigException(
+                    what + ": INPUT must be one text column (STRING), not " + describe(in) + "; " + EXAMPLE);
+        }
+        List<Column> out = output.getColumns();
+        boolean vectorFirst =
+                !out.isEmpty() && isFloatArray(out.get(0).getDataType().getLogicalType());
+        boolean secondIsText =
+                out.size() == 2 && out.get(1).getDataType().getLogicalType().is(LogicalTypeFamily.CHARACTER_STRING);
+        if (!vectorFirst || out.size() > 2 || (out.size() == 2 && !secondIsText)) {
+            throw new ConfigException(what + ": OUTPUT must be a vector column (ARRAY<FLOAT>), optionally followed "
+                    + "by an error column (STRING), not " + describe(out) + "; " + EXAMPLE);
+        }
+        return new ModelSchema(out.size() == 2);
+    }
+
+    private static boolean isFloatArray(LogicalType t) {
+        return t.is(LogicalTypeRoot.ARRAY) && ((ArrayType) t).getElementType().is(LogicalTypeRoot.FLOAT);
+    }
+
+    private static String describe(List<Column> columns) {
+        return "("
+                + String.join(
+                        ", ",
+                        columns.stream()
+                                .map(c -> c.getName() + " "
+                                        + c.getDataType().getLogicalType().asSummaryString())
+                                .toList())
+                + ")";
+    }
+}

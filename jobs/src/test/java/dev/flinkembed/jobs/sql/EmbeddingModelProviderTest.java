@@ -1,0 +1,95 @@
+package dev.flinkembed.jobs.sql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.flinkembed.runtime.InProcessEmbeddingModel;
+import dev.flinkembed.runtime.api.EmbeddingInput;
+import dev.flinkembed.runtime.loading.ModelOptions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.table.api.EnvironmentSettings;
+import org.apache.flink.table.api.TableEnvironment;
+import org.apache.flink.types.Row;
+import org.apache.flink.util.CloseableIterator;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The flink-embed model provider in a local TableEnvironment (the cluster suite runs the README's SQL). */
+class EmbeddingModelProviderTest {
+
+    static TableEnvironment tables;
+
+    @BeforeAll
+    static void environment() {
+        tables = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
+        tables.getConfig().set("parallelism.default", "1");
+        tables.getConfig().set("table.exec.async-ml-predict.max-concurrent-operations", "256");
+        tables.executeSql(
+                "CREATE TEMPORARY VIEW docs AS SELECT * FROM (VALUES (1, 'Debian is a free operating system.'),"
+                        + " (2, 'The quick brown fox'), (3, 'flink-embed turns documents into vectors')) AS t(id, text)");
+    }
+
+    static Map<Integer, float[]> collect(String sql, int column) throws Exception {
+        Map<Integer, float[]> out = new HashMap<>();
+        try (CloseableIterator<Row> rows = tables.executeSql(sql).collect()) {
+            while (rows.hasNext()) {
+                Row r = rows.next();
+                Float[] v = (Float[]) r.getField(column);
+                float[] f = new float[v.length];
+                for (int i = 0; i < v.length; i++) {
+                    f[i] = v[i];
+                }
+                out.put((Integer) r.getField(0), f);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void vectorsEqualTheRuntimes() throws Exception {
+        tables.executeSql("CREATE TEMPORARY MODEL doc_embedder INPUT (text STRING) OUTPUT (embedding ARRAY<FLOAT>) "
+                + "WITH ('provider' = 'flink-embed', 'model.name' = 'builtin:all-minilm-l6-v2')");
+        Map<Integer, float[]> got =
+                collect("SELECT id, embedding FROM ML_PREDICT(TABLE docs, MODEL doc_embedder, DESCRIPTOR(text))", 1);
+        assertThat(got).hasSize(3);
+        try (InProcessEmbeddingModel model =
+                InProcessEmbeddingModel.open(ModelOptions.defaults(ModelOptions.DEFAULT_MODEL))) {
+            List<String> texts = List.of(
+                    "Debian is a free operating system.",
+                    "The quick brown fox",
+                    "flink-embed turns documents into vectors");
+            List<EmbeddingInput> in = new ArrayList<>();
+            texts.forEach(t -> in.add(EmbeddingInput.document(t)));
+            var expected = model.embed(in);
+            for (int i = 0; i < 3; i++) {
+                assertThat(cosine(got.get(i + 1), expected.embeddings().get(i).vector()))
+                        .isGreaterThan(0.99999);
+            }
+        }
+    }
+
+    @Test
+    void aWrongOptionFailsTheStatementNamingTheKey() {
+        tables.executeSql("CREATE TEMPORARY MODEL bad INPUT (text STRING) OUTPUT (embedding ARRAY<FLOAT>) "
+                + "WITH ('provider' = 'flink-embed', 'model.dimension' = '64')");
+        assertThatThrownBy(() -> tables.executeSql(
+                                "SELECT id, embedding FROM ML_PREDICT(TABLE docs, MODEL bad, DESCRIPTOR(text))")
+                        .await())
+                .rootCause()
+                .hasMessageContaining("model 'default_catalog.default_database.bad': unknown configuration key "
+                        + "'model.dimension'; did you mean 'model.dimensions'?");
+    }
+
+    static double cosine(float[] a, float[] b) {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+}
