@@ -231,7 +231,9 @@ public final class JobOptions {
             "sink.path",
             null,
             "Bulk output directory: vectors under vectors/ (Parquet sink), dead letters under dead-letter/ "
-                    + "(--output; with the pgvector sink it holds only the dead letters, default ./flink-embed-out)."));
+                    + "(--output; with the pgvector sink it holds only the dead letters, default ./flink-embed-out). In a "
+                    + "SQL vector table (flink-embed-pgvector): where refused documents go, under dead-letter/ (unset: "
+                    + "a refused document fails the job with its reason)."));
     public static final ConfigKey<String> SINK_PARTITIONING = add(ConfigKey.oneOf(
             "sink.partitioning",
             "hour",

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamSink;
 
 /** Where every job's dead letters go, counted per stage and kind on the way ({@link CountDeadLetters}). */
 public final class DeadLetterOutput {
@@ -16,8 +17,8 @@ public final class DeadLetterOutput {
     private DeadLetterOutput() {}
 
     /** JSON Lines files under {@code directory} (bulk, reindex). */
-    public static void toFiles(DataStream<DeadLetter> letters, Path directory) {
-        counted(letters)
+    public static DataStreamSink<String> toFiles(DataStream<DeadLetter> letters, Path directory) {
+        return counted(letters)
                 .map(DeadLetter::toJsonLine)
                 .name("dead letters to JSON")
                 .sinkTo(DeadLetterSink.create(directory.toString()))

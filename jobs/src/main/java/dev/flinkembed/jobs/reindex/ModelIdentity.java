@@ -10,9 +10,9 @@ import dev.flinkembed.runtime.InProcessEmbeddingModel;
  * For an in-process model the client opens it once to learn the fingerprint (in a local run the job then shares the
  * same weights; on a cluster the client needs the model's memory once).
  */
-record ModelIdentity(String model, String fingerprint) {
+public record ModelIdentity(String model, String fingerprint) {
 
-    static ModelIdentity of(EmbeddingOptions embedding) {
+    public static ModelIdentity of(EmbeddingOptions embedding) {
         if (embedding.isRemote()) {
             return new ModelIdentity(
                     RemoteBackend.name(embedding.remote()),

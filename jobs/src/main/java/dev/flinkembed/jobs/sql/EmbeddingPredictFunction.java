@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One subtask's ML_PREDICT: the slot's {@link EmbeddingBackend} (the in-process model shared by the TaskManager, or a
  * remote server) opened in {@link #open} and released in {@link #close}; every row's text goes to its batching
- * queue and the row's future completes when its batch has run. A row without a vector — NULL text, a text the server
- * refused, a vector that may not be stored — gets the reason in the error column when the model has one, and fails the
- * job without restarts otherwise (a restart would meet the same row). Public: Flink's generated code calls it.
+ * queue and the row's future completes when its batch has run. A NULL text gets a NULL vector, as SQL functions do. A
+ * text without a vector — refused by the server, or a vector that may not be stored — gets the reason in the error
+ * column when the model has one, and fails the job without restarts otherwise (a restart would meet the same row). Public: Flink's generated code calls it.
  */
 public final class EmbeddingPredictFunction extends AsyncPredictFunction {
 
@@ -69,8 +69,8 @@ public final class EmbeddingPredictFunction extends AsyncPredictFunction {
 
     @Override
     public CompletableFuture<Collection<RowData>> asyncPredict(RowData input) {
-        if (input.isNullAt(0)) {
-            return refused("the text is NULL");
+        if (input.isNullAt(0)) { // NULL in, NULL out (and a deletion row of the chunk function costs no model work)
+            return CompletableFuture.completedFuture(row(null, null));
         }
         String text = input.getString(0).toString();
         EmbeddingInput in = role == Role.QUERY ? EmbeddingInput.query(text) : EmbeddingInput.document(text);
