@@ -34,7 +34,7 @@ public final class BenchCommand implements Callable<Integer> {
             defaultValue = "minilm",
             description = "minilm (default): the built-in model, (a)-(d); qwen3-0.6b: a Qwen3-Embedding-0.6B-shaped "
                     + "model with random weights, 1 and 2 slots, memory; remote: the bulk job in-process against the "
-                    + "remote backend talking to serve in the same JVM, then to an instant stub server; big-document: one "
+                    + "remote backend talking to serve in the same JVM, then to an instant stub server; sql: Flink SQL with the flink-embed provider against the bulk job and against flink-model-openai; big-document: one "
                     + "--document-mb MB document through the bulk job against the instant stub, peak memory; commands: whole "
                     + "commands, process start included — flink-embed embed vs LangChain4j vs the Python ONNX Runtime "
                     + "recipe (made in bench/target/python-venv with pip) — over the same JSON Lines, paired rounds.")
@@ -84,6 +84,14 @@ public final class BenchCommand implements Callable<Integer> {
             table.forEach(r -> System.out.println(r.markdown(baseline)));
             return 0;
         }
+        if (suite.equals("sql")) {
+            var table = SqlBench.run(input, rows, System.err);
+            double baseline = table.get(0).tokensPerSecond();
+            System.out.println("| run | chunks | tokens | seconds | tokens/s | chunks/s | padding | vs bulk job |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
+            table.forEach(r -> System.out.println(r.markdown(baseline)));
+            return 0;
+        }
         if (suite.equals("commands")) {
             Path home = Path.of(System.getProperty("flink-embed.home", "."));
             dev.flinkembed.bench.commands.CommandsBench.run(home, input, rows, rounds, System.err, System.out);
@@ -95,7 +103,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (!suite.equals("minilm")) {
             throw new IllegalArgumentException(
-                    "--suite '" + suite + "' is not one of: minilm, qwen3-0.6b, remote, " + "big-document, commands");
+                    "--suite '" + suite + "' is not one of: minilm, qwen3-0.6b, remote, sql, big-document, commands");
         }
         var table = RuntimeBench.run(input, rows, fixedBatch, System.err);
         double baseline = table.stream()

@@ -50,6 +50,20 @@ final class MlPredictBench {
     static BenchRow run(
             List<String> texts, long tokens, String url, String model, int concurrency, String label, PrintStream out)
             throws Exception {
+        return run(
+                texts,
+                tokens,
+                "'provider' = 'openai', 'endpoint' = '" + url + "/embeddings', 'api-key' = 'unused', 'model' = '"
+                        + model + "'",
+                concurrency,
+                label,
+                out);
+    }
+
+    /** The same with any model provider: {@code modelOptions} is the CREATE MODEL statement's WITH list. */
+    static BenchRow run(
+            List<String> texts, long tokens, String modelOptions, int concurrency, String label, PrintStream out)
+            throws Exception {
         StreamExecutionEnvironment env = Environments.local(1);
         StreamTableEnvironment tables = StreamTableEnvironment.create(env);
         tables.getConfig().set("table.exec.async-ml-predict.max-concurrent-operations", Integer.toString(concurrency));
@@ -65,8 +79,7 @@ final class MlPredictBench {
                         Types.ROW_NAMED(new String[] {"id", "text"}, Types.INT, Types.STRING),
                         rows.toArray(Row[]::new))));
         tables.executeSql("CREATE TEMPORARY MODEL embedder INPUT (text STRING) OUTPUT (embedding ARRAY<FLOAT>) WITH ("
-                + "'provider' = 'openai', 'endpoint' = '" + url + "/embeddings', 'api-key' = 'unused', "
-                + "'model' = '" + model + "')");
+                + modelOptions + ")");
         long start = System.nanoTime();
         int vectors = 0;
         int dimensions = -1;

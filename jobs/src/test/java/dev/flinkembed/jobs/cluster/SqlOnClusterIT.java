@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flinkembed.jobs.TestCorpus;
+import dev.flinkembed.jobs.cli.CliRun;
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.sql.SqlSession;
 import dev.flinkembed.jobs.stream.StreamExpectations;
@@ -70,7 +71,9 @@ class SqlOnClusterIT {
     static void start() throws Exception {
         kafka = KafkaBroker.start();
         pg = PgliteServer.start();
-        cluster = StandaloneCluster.start(dir.resolve("cluster"), Map.of("taskmanager.numberOfTaskSlots", "2"));
+        // SQL jobs run at the cluster's default parallelism: both slots
+        cluster = StandaloneCluster.start(
+                dir.resolve("cluster"), Map.of("taskmanager.numberOfTaskSlots", "2", "parallelism.default", "2"));
         cluster.startTaskManager();
         cluster.awaitTaskManagers(1);
         // 2,000 distinct Debian documents where the full corpus is at hand, else the 1,000-row sample twice
@@ -81,7 +84,17 @@ class SqlOnClusterIT {
         for (GenericRecord r : rows) {
             corpus.put(r.get("id").toString(), r.get("text").toString());
         }
-        input = TestCorpus.writeDocuments(dir.resolve("debian.parquet"), corpus);
+        // Two files: Flink SQL's file source reads a file per slot, and ML_PREDICT runs chained in the source's slot.
+        input = java.nio.file.Files.createDirectories(dir.resolve("debian"));
+        Map<String, String> half = new LinkedHashMap<>();
+        int n = 0;
+        for (Map.Entry<String, String> e : corpus.entrySet()) {
+            half.put(e.getKey(), e.getValue());
+            if (++n == corpus.size() / 2 || n == corpus.size()) {
+                TestCorpus.writeDocuments(input.resolve("part-" + (n == corpus.size() ? 2 : 1) + ".parquet"), half);
+                half = new LinkedHashMap<>();
+            }
+        }
     }
 
     @AfterAll
@@ -221,6 +234,42 @@ class SqlOnClusterIT {
                 keys.size(), corpus.size(), worstToBulk, worstToModel);
         assertThat(worstToBulk).isGreaterThanOrEqualTo(0.99999);
         assertThat(worstToModel).isGreaterThanOrEqualTo(0.99999);
+
+        // What SQL wrote is a flink-embed table: search finds a document by its own text without a lineage warning,
+        // and an incremental reindex of the same corpus finds nothing to embed.
+        String first = corpus.keySet().iterator().next();
+        CliRun search = CliRun.of(
+                "search", "--pg-url", pg.jdbcUrl(), "--table", TABLE, "--query", corpus.get(first), "--k", "1");
+        assertThat(search.code()).as(search.err()).isZero();
+        assertThat(search.err()).doesNotContain("warning");
+        assertThat(JSON.readTree(search.out()
+                                .lines()
+                                .filter(l -> l.startsWith("{"))
+                                .findFirst()
+                                .orElseThrow())
+                        .get("doc_id")
+                        .asText())
+                .isEqualTo(first);
+        CliRun reindex = CliRun.of(
+                "reindex",
+                "--input",
+                input.toString(),
+                "--pg-url",
+                pg.jdbcUrl(),
+                "--table",
+                TABLE,
+                "--output",
+                dir.resolve("reindex").toString(),
+                "--parallelism",
+                "2",
+                "--set",
+                "job.progress-interval=0");
+        assertThat(reindex.code()).as(reindex.err()).isZero();
+        String[] lines = reindex.out().strip().split("\n");
+        var summary = JSON.readTree(lines[lines.length - 1]);
+        System.out.println("reindex over the SQL session's table: " + summary);
+        assertThat(summary.get("chunks_to_embed").asLong()).isZero();
+        assertThat(summary.get("chunks_unchanged").asLong()).isEqualTo(keys.size());
     }
 
     @Test

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.EmbeddingInput;
 import dev.flinkembed.runtime.loading.ModelOptions;
+import dev.flinkembed.serve.EmbeddingServer;
+import dev.flinkembed.serve.ServeOptions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -68,6 +70,32 @@ class EmbeddingModelProviderTest {
                 assertThat(cosine(got.get(i + 1), expected.embeddings().get(i).vector()))
                         .isGreaterThan(0.99999);
             }
+        }
+    }
+
+    @Test
+    void remoteRowsShareRequestsAndARefusedTextKeepsItsReasonInTheErrorColumn() throws Exception {
+        ModelOptions model = ModelOptions.defaults(ModelOptions.DEFAULT_MODEL);
+        try (EmbeddingServer server = EmbeddingServer.start(
+                ServeOptions.builder(model, "all-minilm-l6-v2").port(0).build())) {
+            tables.executeSql("CREATE TEMPORARY VIEW remote_docs AS SELECT * FROM (VALUES (1, 'A short text.'), "
+                    + "(2, '" + "far too long for the server ".repeat(200)
+                    + "'), (3, CAST(NULL AS STRING))) AS t(id, text)");
+            tables.executeSql("CREATE TEMPORARY MODEL remote_embedder INPUT (text STRING) OUTPUT (embedding "
+                    + "ARRAY<FLOAT>, error STRING) WITH ('provider' = 'flink-embed', 'embed.backend' = 'remote', "
+                    + "'remote.url' = '" + server.url() + "', 'remote.model' = 'all-minilm-l6-v2')");
+            Map<Integer, Row> rows = new HashMap<>();
+            try (CloseableIterator<Row> it = tables.executeSql("SELECT id, embedding, error FROM ML_PREDICT(TABLE "
+                            + "remote_docs, MODEL remote_embedder, DESCRIPTOR(text))")
+                    .collect()) {
+                it.forEachRemaining(r -> rows.put((Integer) r.getField(0), r));
+            }
+            assertThat(((Float[]) rows.get(1).getField(1))).hasSize(384);
+            assertThat(rows.get(1).getField(2)).isNull();
+            assertThat(rows.get(2).getField(1)).isNull();
+            assertThat((String) rows.get(2).getField(2)).startsWith("refused-by-model: ");
+            assertThat(rows.get(3).getField(1)).as("NULL in, NULL out").isNull();
+            assertThat(rows.get(3).getField(2)).isNull();
         }
     }
 

@@ -45,6 +45,7 @@ class SqlChangelogToPgvectorTest {
     void changelogToPgvector() throws Exception {
         // One slot: a document's changes must reach the chunk function in order (on a cluster: one Kafka partition).
         StreamExecutionEnvironment env = Environments.local(1);
+        env.setParallelism(1);
         StreamTableEnvironment tables = StreamTableEnvironment.create(env);
         tables.getConfig().set("table.exec.async-ml-predict.max-concurrent-operations", "256");
         // A change stream as ML_PREDICT takes it: append-only rows of changes, each with its operation.
