@@ -6,8 +6,6 @@ import dev.flinkembed.jobs.config.Settings;
 import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
 import dev.flinkembed.runtime.api.Role;
-import java.util.Set;
-import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.table.api.config.ExecutionConfigOptions;
 import org.apache.flink.table.catalog.ResolvedCatalogModel;
 import org.apache.flink.table.factories.ModelProviderFactory;
@@ -21,25 +19,13 @@ import org.apache.flink.table.ml.ModelProvider;
  * {@code META-INF/services/org.apache.flink.table.factories.Factory}. Flink calls this when a statement uses the model
  * (ML_PREDICT), so a wrong option fails that statement, naming the key.
  */
-public final class EmbeddingModelProviderFactory implements ModelProviderFactory {
+public final class EmbeddingModelProviderFactory implements ModelProviderFactory, JobKeysFactory {
 
     public static final String IDENTIFIER = "flink-embed";
 
     @Override
     public String factoryIdentifier() {
         return IDENTIFIER;
-    }
-
-    /** None required: every key has the jobs' default (the built-in model). */
-    @Override
-    public Set<ConfigOption<?>> requiredOptions() {
-        return Set.of();
-    }
-
-    /** Checked by {@link JobConfig} instead (unknown keys named with the closest known one). */
-    @Override
-    public Set<ConfigOption<?>> optionalOptions() {
-        return Set.of();
     }
 
     @Override

@@ -7,8 +7,6 @@ import dev.flinkembed.jobs.reindex.ModelIdentity;
 import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.operators.store.VectorStore;
 import dev.flinkembed.operators.stores.pgvector.PgVectorStoreFactory;
-import java.util.Set;
-import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.table.connector.sink.DynamicTableSink;
 import org.apache.flink.table.factories.DynamicTableSinkFactory;
 
@@ -21,24 +19,13 @@ import org.apache.flink.table.factories.DynamicTableSinkFactory;
  * created when missing and checked when present (vector length, owner), and a mistake fails the statement naming the
  * key.
  */
-public final class PgVectorTableSinkFactory implements DynamicTableSinkFactory {
+public final class PgVectorTableSinkFactory implements DynamicTableSinkFactory, JobKeysFactory {
 
     public static final String IDENTIFIER = "flink-embed-pgvector";
 
     @Override
     public String factoryIdentifier() {
         return IDENTIFIER;
-    }
-
-    @Override
-    public Set<ConfigOption<?>> requiredOptions() {
-        return Set.of();
-    }
-
-    /** Checked by {@link JobConfig} instead (unknown keys named with the closest known one). */
-    @Override
-    public Set<ConfigOption<?>> optionalOptions() {
-        return Set.of();
     }
 
     @Override
