@@ -22,6 +22,8 @@ final class RowsToChunks implements FlatMapFunction<RowData, EmbeddedChunk> {
 
     /** Dead-letter kind of a row that reached the sink without a vector (an ML_PREDICT error row not filtered out). */
     static final String NO_VECTOR = "no-vector";
+    /** Dead-letter kind of a row without its key or chunk count. */
+    static final String INCOMPLETE_ROW = "incomplete-row";
 
     private final SinkColumns columns;
     private final String model;
@@ -35,12 +37,21 @@ final class RowsToChunks implements FlatMapFunction<RowData, EmbeddedChunk> {
 
     @Override
     public void flatMap(RowData row, Collector<EmbeddedChunk> out) {
-        String docId = row.getString(columns.docId()).toString();
+        String docId = string(row, columns.docId());
         long now = System.currentTimeMillis();
-        if (row.getRowKind() == RowKind.DELETE
-                || row.getRowKind() == RowKind.UPDATE_BEFORE
-                || (!row.isNullAt(columns.chunkCount()) && row.getInt(columns.chunkCount()) == 0)) {
+        boolean retraction = row.getRowKind() == RowKind.DELETE || row.getRowKind() == RowKind.UPDATE_BEFORE;
+        boolean deletionRow = !row.isNullAt(columns.chunkCount()) && row.getInt(columns.chunkCount()) == 0;
+        if (docId != null && (retraction || deletionRow)) {
             out.collect(EmbeddedChunk.deletion(docId, now));
+            return;
+        }
+        if (docId == null || row.isNullAt(columns.chunkIndex()) || row.isNullAt(columns.chunkCount())) {
+            // e.g. the chunk function's row for a refused document, not filtered out: never an upsert or a delete
+            EmbeddedChunk incomplete = EmbeddedChunk.deletion(docId, now);
+            incomplete.error = "the row has no doc_id, chunk_index or chunk_count: keep the chunk function's "
+                    + "chunk_error rows (WHERE chunk_error IS NULL) away from the vector table";
+            incomplete.errorKind = INCOMPLETE_ROW;
+            out.collect(incomplete);
             return;
         }
         EmbeddedChunk e = new EmbeddedChunk();

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.flinkembed.jobs.cli.Environments;
 import dev.flinkembed.operators.testing.PgliteServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -17,6 +19,7 @@ import org.apache.flink.types.Row;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A document change stream (inserts, an update that shortens a document, a delete) through the chunk function, ML_PREDICT
@@ -41,6 +44,9 @@ class SqlChangelogToPgvectorTest {
 
     static final String LONG = "Debian is a free operating system built by volunteers around the world. ".repeat(60);
 
+    @TempDir
+    Path dead;
+
     @Test
     void changelogToPgvector() throws Exception {
         // One slot: a document's changes must reach the chunk function in order (on a cluster: one Kafka partition).
@@ -55,6 +61,9 @@ class SqlChangelogToPgvectorTest {
         changes.add(Row.of("d3", "Another short one, with a\u0000NUL.", null, "r"));
         changes.add(Row.of("d1", "Now it is short.", "Long", "u"));
         changes.add(Row.of("d2", null, null, "d"));
+        // An update the chunk function refuses (no text): its row reaches the sink unfiltered, and must neither
+        // delete nor replace d3's rows: a dead letter instead.
+        changes.add(Row.of("d3", "   ", null, "u"));
         tables.createTemporaryView(
                 "docs",
                 tables.fromDataStream(env.fromData(
@@ -72,9 +81,9 @@ class SqlChangelogToPgvectorTest {
         tables.executeSql("CREATE TEMPORARY TABLE vectors (doc_id STRING, chunk_index INT, chunk_count INT, "
                 + "text STRING, title STRING, start_char INT, end_char INT, token_count INT, content_hash STRING, "
                 + "embedding ARRAY<FLOAT>) WITH ('connector' = 'flink-embed-pgvector', 'pgvector.url' = '"
-                + pg.jdbcUrl() + "', 'pgvector.table' = 'sql_docs')");
+                + pg.jdbcUrl() + "', 'pgvector.table' = 'sql_docs', 'sink.path' = '" + dead + "')");
         tables.executeSql("CREATE TEMPORARY VIEW doc_chunks AS SELECT d.id AS doc_id, c.* FROM docs AS d, "
-                + "LATERAL TABLE(chunks(d.id, d.text, d.title, d.op)) AS c WHERE c.chunk_error IS NULL");
+                + "LATERAL TABLE(chunks(d.id, d.text, d.title, d.op)) AS c");
         tables.executeSql("INSERT INTO vectors SELECT doc_id, chunk_index, chunk_count, chunk_text, title, start_char, "
                         + "end_char, token_count, content_hash, embedding FROM ML_PREDICT(TABLE doc_chunks, MODEL "
                         + "embedder, DESCRIPTOR(embed_text))")
@@ -93,6 +102,19 @@ class SqlChangelogToPgvectorTest {
                             "d1#0/1 Now it is short. builtin:all-minilm-l6-v2",
                             "d3#0/1 Another short one, with aNUL. builtin:all-minilm-l6-v2");
         }
+        String letters;
+        try (var files = Files.walk(dead)) {
+            letters = files.filter(Files::isRegularFile)
+                    .map(f -> {
+                        try {
+                            return Files.readString(f);
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    })
+                    .reduce("", String::concat);
+        }
+        assertThat(letters).contains("\"kind\":\"incomplete-row\"").contains("\"doc_id\":\"d3\"");
     }
 
     @Test
