@@ -1,10 +1,6 @@
 package dev.flinkembed.operators.stores.pgvector;
 
-import dev.flinkembed.operators.store.StoreLock;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.flinkembed.operators.store.LeasedLock;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,9 +8,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,32 +19,19 @@ import org.slf4j.LoggerFactory;
  * lease has expired, or at once when the holder ran in the same PID namespace of the same boot of the same host and
  * its process is gone ({@link #host}).
  */
-final class PgVectorLock implements StoreLock {
+final class PgVectorLock extends LeasedLock {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgVectorLock.class);
 
     private final PgVectorOptions pg;
     private final String name;
     private final String owner;
-    private final ScheduledExecutorService renewal;
-    private final long leaseMillis;
-    private volatile boolean lost;
-    private volatile String lostReason;
-    private volatile long lastRenewed = System.nanoTime();
-    private volatile Runnable onLost = () -> {};
 
     private PgVectorLock(PgVectorOptions pg, String name, String owner, long leaseMillis) {
+        super(name, leaseMillis);
         this.pg = pg;
         this.name = name;
         this.owner = owner;
-        this.leaseMillis = leaseMillis;
-        this.renewal = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "reindex-lock-renewal");
-            t.setDaemon(true);
-            return t;
-        });
-        long every = Math.max(1000, leaseMillis / 3);
-        renewal.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
     }
 
     static final String TABLE = "flink_embed_locks";
@@ -86,7 +66,7 @@ final class PgVectorLock implements StoreLock {
                     ins.setLong(4, pid);
                     if (ins.executeUpdate() == 1) {
                         c.commit();
-                        return new PgVectorLock(pg, name, owner, leaseMillis);
+                        return new PgVectorLock(pg, name, owner, leaseMillis).started();
                     }
                 }
                 try (PreparedStatement sel = c.prepareStatement("SELECT owner, host, pid, acquired_at, "
@@ -103,11 +83,7 @@ final class PgVectorLock implements StoreLock {
                         String since = rs.getString(4);
                         double idleSeconds = rs.getDouble(5);
                         boolean expired = idleSeconds * 1000 > leaseMillis;
-                        boolean deadHere = !host.equals("unknown")
-                                && heldHost.equals(host)
-                                && ProcessHandle.of(heldPid)
-                                        .map(p -> !p.isAlive())
-                                        .orElse(true);
+                        boolean deadHere = LeasedLock.deadHere(heldHost, heldPid);
                         if (!expired && !deadHere) {
                             c.rollback();
                             throw new HeldException(String.format(
@@ -144,7 +120,7 @@ final class PgVectorLock implements StoreLock {
                                 heldHost,
                                 heldPid,
                                 (long) idleSeconds);
-                        return new PgVectorLock(pg, name, owner, leaseMillis);
+                        return new PgVectorLock(pg, name, owner, leaseMillis).started();
                     }
                 }
             } catch (SQLException | RuntimeException e) {
@@ -154,50 +130,15 @@ final class PgVectorLock implements StoreLock {
         }
     }
 
-    private void renew() {
+    @Override
+    protected boolean renewInStore() throws SQLException {
         try (Connection c = pg.connect();
                 PreparedStatement ps = c.prepareStatement(
                         "UPDATE " + table(pg) + " SET renewed_at = now() WHERE name = ? AND owner = ?")) {
             ps.setString(1, name);
             ps.setString(2, owner);
-            if (ps.executeUpdate() == 0) {
-                lose("another run took the lock over (its lease had expired unrenewed, or the row was changed)");
-            } else {
-                lastRenewed = System.nanoTime();
-            }
-        } catch (SQLException e) {
-            long unrenewed = (System.nanoTime() - lastRenewed) / 1_000_000;
-            if (unrenewed > leaseMillis) { // another run may take it from now on
-                lose("it could not be renewed for " + unrenewed + " ms, longer than its lease (" + e.getMessage()
-                        + ")");
-            } else {
-                LOG.warn("Could not renew the reindex lock of {}: {}", name, e.getMessage());
-            }
+            return ps.executeUpdate() > 0;
         }
-    }
-
-    private synchronized void lose(String reason) {
-        if (lost) {
-            return;
-        }
-        lostReason = reason;
-        lost = true;
-        LOG.error("This run lost the reindex lock of {}: {}; it stops writing", name, reason);
-        onLost.run();
-    }
-
-    @Override
-    public synchronized void onLost(Runnable action) {
-        onLost = action;
-        if (lost) {
-            action.run();
-        }
-    }
-
-    /** Renews now (as the timer would): afterwards {@link #lost()} says whether the lock is still this run's. */
-    @Override
-    public void verify() {
-        renew();
     }
 
     /** What the run's writers check in each batch: they write only while the lock row names this run. */
@@ -206,47 +147,14 @@ final class PgVectorLock implements StoreLock {
         return new LockFence(table(pg), name, owner);
     }
 
-    /** Whether this run no longer holds the lock (taken over, or not renewed within the lease). */
     @Override
-    public boolean lost() {
-        return lost;
-    }
-
-    /** Why the lock was lost, or null. */
-    @Override
-    public String lostReason() {
-        return lostReason;
-    }
-
-    @Override
-    public void close() {
-        renewal.shutdownNow();
+    protected void releaseInStore() throws SQLException {
         try (Connection c = pg.connect();
                 PreparedStatement ps =
                         c.prepareStatement("DELETE FROM " + table(pg) + " WHERE name = ? AND owner = ?")) {
             ps.setString(1, name);
             ps.setString(2, owner);
             ps.executeUpdate();
-        } catch (SQLException e) {
-            LOG.warn("Could not release the reindex lock of {} (it expires with its lease): {}", name, e.getMessage());
-        }
-    }
-
-    /**
-     * Who can judge the holder's pid: the host name with the kernel's boot id and this process's PID namespace. Two
-     * containers may share a host name, and a pid means something only inside its namespace; when either cannot be
-     * read the identity is "unknown", and an unknown holder is only ever taken over when its lease expired.
-     */
-    static String host() {
-        try {
-            String name = InetAddress.getLocalHost().getHostName();
-            String boot =
-                    Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
-            String pidNamespace =
-                    Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
-            return name + " " + boot + " " + pidNamespace;
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
         }
     }
 }

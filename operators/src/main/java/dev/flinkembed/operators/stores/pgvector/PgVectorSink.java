@@ -2,6 +2,7 @@ package dev.flinkembed.operators.stores.pgvector;
 
 import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.EmbeddedChunk;
+import dev.flinkembed.operators.store.BufferedWriteOperator;
 import java.sql.Connection;
 import java.sql.SQLException;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -41,7 +42,7 @@ public final class PgVectorSink {
         return chunks.transform(
                         "write pgvector " + options.table(),
                         TypeInformation.of(DeadLetter.class),
-                        new PgVectorWriteOperator(options, fence))
+                        new BufferedWriteOperator(new PgVectorWriters(options, fence), options.flushIntervalMillis()))
                 .uid(uid);
     }
 }

@@ -3,6 +3,7 @@ package dev.flinkembed.operators.stores.pgvector;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkembed.operators.records.EmbeddedChunk;
+import dev.flinkembed.operators.store.PendingWrites;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;

@@ -1,18 +1,16 @@
 package dev.flinkembed.operators.stores.pgvector;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.EmbeddedChunk;
+import dev.flinkembed.operators.store.BufferedWriteOperator;
+import dev.flinkembed.operators.store.PendingWrites;
+import dev.flinkembed.operators.store.RefusedDocuments;
 import dev.flinkembed.runtime.retry.Backoff;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import org.apache.flink.metrics.Counter;
@@ -22,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Buffers chunks and writes them in batches, one transaction per batch ({@link PgVectorWriteOperator} decides when:
+ * Buffers chunks and writes them in batches, one transaction per batch ({@link BufferedWriteOperator} decides when:
  * by size, by interval, before every checkpoint barrier and at the end of input). After a failure Flink replays from
  * the last checkpoint and the idempotent upserts and trims reach the same rows: at-least-once delivery, exactly-once
  * rows. Transient SQL failures are retried with exponential backoff and equal jitter ({@link Backoff}) on a fresh
@@ -35,19 +33,13 @@ import org.slf4j.LoggerFactory;
  * longer than one batch) are skipped until a new version of it arrives. Messages name document ids and SQLSTATEs,
  * never bound values ({@link SqlErrors#describe}).
  */
-final class PgVectorWriter implements AutoCloseable {
+final class PgVectorWriter implements BufferedWriteOperator.Writer {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgVectorWriter.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** Dead-letter kind of a document the database refused. */
-    static final String REFUSED_BY_STORE = "refused-by-store";
-    /** Refused documents whose later chunks are still skipped; the oldest is forgotten beyond this. */
-    private static final int REMEMBERED_REFUSALS = 10_000;
-
     private final PgVectorOptions options;
     private final PgVectorStatements statements;
     private final PendingWrites pending = new PendingWrites();
+    private final RefusedDocuments refusedDocuments = new RefusedDocuments();
     private final Consumer<DeadLetter> refused;
     private final LockFence fence;
     private final Counter upserted;
@@ -55,13 +47,6 @@ final class PgVectorWriter implements AutoCloseable {
     private final Counter retries;
     private final Counter documentsRefused;
     private final Counter chunksSkipped;
-    /** doc id → chunk count of its refused version: later chunks of that version are skipped. */
-    private final Map<String, Integer> refusedVersions = new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
-            return size() > REMEMBERED_REFUSALS;
-        }
-    };
 
     private Connection connection;
 
@@ -84,14 +69,11 @@ final class PgVectorWriter implements AutoCloseable {
     }
 
     /** Buffers {@code chunk}; writes the buffer when it holds {@code batchSize} records. */
-    void write(EmbeddedChunk chunk) throws IOException {
-        Integer refusedCount = refusedVersions.get(chunk.docId);
-        if (refusedCount != null) {
-            if (!chunk.isDeletion() && chunk.chunkIndex > 0 && chunk.chunkCount == refusedCount) {
-                chunksSkipped.inc(); // the rest of a refused version: its dead letter already names the document
-                return;
-            }
-            refusedVersions.remove(chunk.docId); // a new version or a deletion
+    @Override
+    public void write(EmbeddedChunk chunk) throws IOException {
+        if (refusedDocuments.skip(chunk)) {
+            chunksSkipped.inc();
+            return;
         }
         pending.add(chunk);
         if (pending.records() >= options.batchSize()) {
@@ -99,12 +81,14 @@ final class PgVectorWriter implements AutoCloseable {
         }
     }
 
-    boolean hasPending() {
+    @Override
+    public boolean hasPending() {
         return !pending.isEmpty();
     }
 
     /** Writes everything buffered: refused documents become dead letters, the rest is committed. */
-    void flush() throws IOException {
+    @Override
+    public void flush() throws IOException {
         if (pending.isEmpty()) {
             return;
         }
@@ -152,39 +136,10 @@ final class PgVectorWriter implements AutoCloseable {
         } catch (DataError e) {
             // nothing can be stored under this id either (e.g. a NUL in it): there is nothing to remove
         }
-        int count = d.chunks.isEmpty() ? -1 : d.chunks.lastEntry().getValue().chunkCount;
-        if (count > 0) {
-            refusedVersions.put(d.docId, count);
-        }
-        refused.accept(DeadLetter.of(
-                        DeadLetter.WRITE,
-                        REFUSED_BY_STORE,
-                        "PostgreSQL refused the document (" + why + "); its rows were removed from the table",
-                        "pgvector " + options.schema() + "." + options.table(),
-                        original(d))
-                .forDocument(d.docId));
-    }
-
-    /** What the table was asked to store, so the document can be fixed and replayed (chunk texts, no vectors). */
-    private static String original(PendingWrites.DocumentChange d) {
-        ObjectNode n = JSON.createObjectNode().put("doc_id", d.docId);
-        ArrayNode chunks = n.putArray("chunks");
-        for (EmbeddedChunk c : d.chunks.values()) {
-            n.put("chunk_count", c.chunkCount);
-            if (c.title != null) {
-                n.put("title", c.title);
-            }
-            if (c.metadata != null) {
-                ObjectNode m = n.putObject("metadata");
-                c.metadata.forEach(m::put);
-            }
-            chunks.addObject()
-                    .put("chunk_index", c.chunkIndex)
-                    .put("start_char", c.startChar)
-                    .put("end_char", c.endChar)
-                    .put("text", c.text);
-        }
-        return n.toString();
+        refused.accept(refusedDocuments.refuse(
+                d,
+                "PostgreSQL refused the document (" + why + "); its rows were removed from the table",
+                "pgvector " + options.schema() + "." + options.table()));
     }
 
     private void removeDocument(String docId) throws IOException, DataError {
@@ -270,7 +225,7 @@ final class PgVectorWriter implements AutoCloseable {
     }
 
     private static String abbreviate(String id) {
-        return id.length() > 80 ? id.substring(0, 80) + "… (" + id.length() + " characters)" : id;
+        return RefusedDocuments.abbreviate(id);
     }
 
     /**

@@ -395,7 +395,7 @@ class PgVectorWriterTest {
         assertThat(refused).extracting(d -> d.docId).containsExactlyInAnyOrder(longId, "nul", "nan", "short");
         assertThat(refused).allSatisfy(d -> {
             assertThat(d.stage).isEqualTo(DeadLetter.WRITE);
-            assertThat(d.kind).isEqualTo(PgVectorWriter.REFUSED_BY_STORE);
+            assertThat(d.kind).isEqualTo(dev.flinkembed.operators.store.RefusedDocuments.REFUSED_BY_STORE);
             assertThat(d.reason).contains("SQLSTATE ").doesNotContain("SECRET-TEXT");
             assertThat(d.original).contains("SECRET-TEXT"); // the dead letter keeps what was to be stored
         });

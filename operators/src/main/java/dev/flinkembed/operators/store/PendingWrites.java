@@ -1,4 +1,4 @@
-package dev.flinkembed.operators.stores.pgvector;
+package dev.flinkembed.operators.store;
 
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import java.util.ArrayList;
@@ -9,21 +9,21 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The writer's buffer, folded per document so that one flush applies the net effect of everything received, in
+ * A store writer's buffer, folded per document so that one flush applies the net effect of everything received, in
  * order: for each document, delete its rows from {@code trimFrom} on, update the lineage of chunks whose vector stays
  * (reindex), then upsert its latest chunks (all below {@code trimFrom}). Chunks of a document arrive in order (the job partitions by document id and keeps order), so
  * a newer version or a deletion simply replaces what an older one left pending. Replaying the same records after a
  * restore reaches the same table: the writes are idempotent.
  */
-final class PendingWrites {
+public final class PendingWrites {
 
     /** One document's net change: rows with chunk_index ≥ trimFrom go; {@code chunks} are written. */
-    static final class DocumentChange {
-        final String docId;
-        int trimFrom;
-        final TreeMap<Integer, EmbeddedChunk> chunks = new TreeMap<>();
+    public static final class DocumentChange {
+        public final String docId;
+        public int trimFrom;
+        public final TreeMap<Integer, EmbeddedChunk> chunks = new TreeMap<>();
         /** Chunks whose vector stays: only position and chunk count are updated (reindex). */
-        final TreeMap<Integer, EmbeddedChunk> lineage = new TreeMap<>();
+        public final TreeMap<Integer, EmbeddedChunk> lineage = new TreeMap<>();
 
         DocumentChange(String docId) {
             this.docId = docId;
@@ -33,7 +33,7 @@ final class PendingWrites {
     private final Map<String, DocumentChange> byDocument = new LinkedHashMap<>();
     private int records;
 
-    void add(EmbeddedChunk c) {
+    public void add(EmbeddedChunk c) {
         DocumentChange d = byDocument.computeIfAbsent(c.docId, DocumentChange::new);
         if (c.isDeletion()) {
             d.chunks.clear();
@@ -55,19 +55,19 @@ final class PendingWrites {
     }
 
     /** Records received since the last {@link #clear} (what triggers a size-based flush). */
-    int records() {
+    public int records() {
         return records;
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return byDocument.isEmpty();
     }
 
-    Collection<DocumentChange> changes() {
+    public Collection<DocumentChange> changes() {
         return byDocument.values();
     }
 
-    static List<EmbeddedChunk> upserts(Collection<DocumentChange> changes) {
+    public static List<EmbeddedChunk> upserts(Collection<DocumentChange> changes) {
         List<EmbeddedChunk> out = new ArrayList<>();
         for (DocumentChange d : changes) {
             out.addAll(d.chunks.values());
@@ -75,7 +75,7 @@ final class PendingWrites {
         return out;
     }
 
-    static List<EmbeddedChunk> lineageUpdates(Collection<DocumentChange> changes) {
+    public static List<EmbeddedChunk> lineageUpdates(Collection<DocumentChange> changes) {
         List<EmbeddedChunk> out = new ArrayList<>();
         for (DocumentChange d : changes) {
             out.addAll(d.lineage.values());
@@ -83,7 +83,7 @@ final class PendingWrites {
         return out;
     }
 
-    void clear() {
+    public void clear() {
         byDocument.clear();
         records = 0;
     }
