@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Embed a corpus (Parquet or JSON Lines) as a bounded Flink job: vectors as Parquet under "
-                    + "OUTPUT/vectors/ or into a pgvector table (--sink pgvector --pg-url URL --table NAME), dead letters "
+                    + "OUTPUT/vectors/ or into a vector store (--sink pgvector --pg-url URL --table NAME, --sink elasticsearch --es-url URL "
+                    + "--index NAME), dead letters "
                     + "as JSON Lines under OUTPUT/dead-letter/.",
             "Runs on a local MiniCluster, or on a cluster with `flink run <jar> bulk ...`."
         })
@@ -38,7 +39,9 @@ final class BulkCommand implements Callable<Integer> {
     @Option(names = "--output", description = "Output directory (sink.path).")
     String output;
 
-    @Option(names = "--sink", description = "Where vectors go: parquet (default) or pgvector (sink.type).")
+    @Option(
+            names = "--sink",
+            description = "Where vectors go: parquet (default) or a vector store: pgvector, elasticsearch (sink.type).")
     String sink;
 
     @Option(

@@ -1,6 +1,8 @@
 package dev.flinkembed.jobs.cli;
 
 import dev.flinkembed.jobs.config.JobConfig;
+import dev.flinkembed.jobs.config.JobOptions;
+import dev.flinkembed.operators.stores.elasticsearch.ElasticsearchStoreFactory;
 import dev.flinkembed.operators.stores.pgvector.PgVectorStoreFactory;
 import picocli.CommandLine.Option;
 
@@ -27,8 +29,22 @@ final class StoreFlags {
                     + "(pgvector.password-env; default PGPASSWORD).")
     String passwordEnv;
 
+    @Option(names = "--es-url", description = "Elasticsearch URL, e.g. https://es:9200 (elasticsearch.url).")
+    String esUrl;
+
+    @Option(
+            names = "--index",
+            description = "The Elasticsearch index (an alias once versioned), created when missing where vectors "
+                    + "are written (elasticsearch.index).")
+    String index;
+
     JobConfig apply(JobConfig c) {
-        return c.with(PgVectorStoreFactory.URL, pgUrl)
+        if (esUrl != null && pgUrl == null && !c.isSet(JobOptions.SINK_TYPE)) {
+            c = c.with(JobOptions.SINK_TYPE, ElasticsearchStoreFactory.TYPE); // --es-url names the store
+        }
+        return c.with(ElasticsearchStoreFactory.URL, esUrl)
+                .with(ElasticsearchStoreFactory.INDEX, index)
+                .with(PgVectorStoreFactory.URL, pgUrl)
                 .with(PgVectorStoreFactory.TABLE, table)
                 .with(PgVectorStoreFactory.SCHEMA, schema)
                 .with(PgVectorStoreFactory.PASSWORD_ENV, passwordEnv);

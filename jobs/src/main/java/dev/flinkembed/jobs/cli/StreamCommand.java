@@ -42,7 +42,9 @@ final class StreamCommand implements Callable<Integer> {
                     + "security.protocol, sasl.*, ssl.*; secrets as $${env:NAME} or $${file:path:key}.")
     String kafkaProperties;
 
-    @Option(names = "--sink", description = "Where vectors go: pgvector (default), kafka or parquet (sink.type).")
+    @Option(
+            names = "--sink",
+            description = "Where vectors go: pgvector (default), elasticsearch, kafka or parquet (sink.type).")
     String sink;
 
     @Option(names = "--output", description = "Directory of the Parquet change log, with --sink parquet (sink.path).")

@@ -100,11 +100,16 @@ final class EsSession implements StoreSession {
                         out.size() + 1,
                         s.path("doc_id").asText(),
                         s.path("chunk_index").asInt(),
-                        2 * h.path("_score").asDouble() - 1,
+                        cosine(h.path("_score").asDouble()),
                         s.path("text").asText()));
             }
             return out;
         });
+    }
+
+    /** Elasticsearch's cosine score (1 + cos) / 2 back to the cosine, at the float precision it was computed in. */
+    static double cosine(double score) {
+        return Double.parseDouble(Float.toString((float) (2 * score - 1)));
     }
 
     @Override

@@ -143,7 +143,9 @@ final class EsVersions {
                     "/" + name + "/_settings",
                     EsClient.JSON.createObjectNode().put("index.blocks.write", true));
             ObjectNode clone = EsClient.JSON.createObjectNode();
-            clone.putObject("settings").putNull("index.blocks.write");
+            clone.putObject("settings")
+                    .put("index.number_of_replicas", stable.replicas())
+                    .putNull("index.blocks.write");
             c.call("POST", "/" + name + "/_clone/" + v1, clone);
         }
         c.call("GET", "/_cluster/health/" + v1 + "?wait_for_status=yellow&timeout=60s", null);
