@@ -26,14 +26,34 @@ import javax.net.ssl.SSLContext;
  * creates an unprivileged system user and starts the node as that user ({@code runuser}).
  *
  * <p>{@link #shared()} is one plain node per test JVM (security off, HTTP), stopped at exit. {@link #secured()} starts
- * a node with security on, HTTPS (a self-signed certificate made with openssl, the CA file a user would pass) and a
- * superuser in the file realm, which makes API keys.
+ * a node with security on, HTTPS (a self-signed certificate made with openssl, the CA file a user would pass) and
+ * users of the file realm with file-based roles ({@link #ROLES}). This distribution cannot make API keys: the
+ * {@code .security} index they live in needs the analysis-common module, which the integ-test-zip leaves out.
  */
 public final class ElasticsearchNode implements AutoCloseable {
 
     static final String OS_USER = "flinkembed-es";
     public static final String ADMIN = "flinkembed-admin";
     public static final String ADMIN_PASSWORD = "admin-" + Long.toHexString(System.nanoTime());
+    /** A user of the secured node whose role may write indices named {@code secure-*} and the lock index. */
+    public static final String WRITER = "flinkembed-writer";
+    /** A user of the secured node whose role may only read indices named {@code secure-*}. */
+    public static final String READER = "flinkembed-reader";
+
+    public static final String USER_PASSWORD = "user-" + Long.toHexString(System.nanoTime() * 7);
+
+    /** File-realm roles: least privilege, as a platform team would grant flink-embed. */
+    static final String ROLES = """
+            flinkembed_writer:
+              cluster: [ "monitor" ]
+              indices:
+                - names: [ "secure-*", "flink-embed-locks" ]
+                  privileges: [ "all" ]
+            flinkembed_reader:
+              indices:
+                - names: [ "secure-*" ]
+                  privileges: [ "read", "view_index_metadata" ]
+            """;
 
     private static ElasticsearchNode shared;
 
@@ -125,18 +145,24 @@ public final class ElasticsearchNode implements AutoCloseable {
                     "xpack.security.http.ssl.certificate=certs/http.crt",
                     "xpack.security.http.ssl.key=certs/http.key",
                     "xpack.security.transport.ssl.enabled=false"));
-            run(
-                    List.of(
-                            home.resolve("bin/elasticsearch-users").toString(),
-                            "useradd",
-                            ADMIN,
-                            "-p",
-                            ADMIN_PASSWORD,
-                            "-r",
-                            "superuser"),
-                    false,
-                    "ES_PATH_CONF=" + config,
-                    "ES_JAVA_HOME=" + javaHome());
+            Files.writeString(config.resolve("roles.yml"), ROLES);
+            for (String[] user : List.of(
+                    new String[] {ADMIN, ADMIN_PASSWORD, "superuser"},
+                    new String[] {WRITER, USER_PASSWORD, "flinkembed_writer"},
+                    new String[] {READER, USER_PASSWORD, "flinkembed_reader"})) {
+                run(
+                        List.of(
+                                home.resolve("bin/elasticsearch-users").toString(),
+                                "useradd",
+                                user[0],
+                                "-p",
+                                user[1],
+                                "-r",
+                                user[2]),
+                        false,
+                        "ES_PATH_CONF=" + config,
+                        "ES_JAVA_HOME=" + javaHome());
+            }
         }
         if (root) {
             run(List.of("chown", "-R", OS_USER, dir.toString()), false);
@@ -268,13 +294,6 @@ public final class ElasticsearchNode implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException(e);
         }
-    }
-
-    /** A new API key of the superuser (secured node): the encoded value an ES_API_KEY variable holds. */
-    public String createApiKey(String name, String roleDescriptorsJson) throws IOException {
-        String body = "{\"name\":\"" + name + "\""
-                + (roleDescriptorsJson == null ? "" : ",\"role_descriptors\":" + roleDescriptorsJson) + "}";
-        return admin("POST", "/_security/api_key", body).path("encoded").asText();
     }
 
     @Override

@@ -140,8 +140,15 @@ public final class ElasticsearchStoreFactory implements VectorStoreFactory {
                     + "number of dimensions, the vectors have " + dimensions);
         }
         String caFile = c.get(CA_FILE);
-        if (caFile != null && !Files.isReadable(Path.of(caFile))) {
-            throw ConfigException.badValue(CA_FILE.name(), caFile, "a readable PEM file");
+        if (caFile != null) {
+            if (!Files.isReadable(Path.of(caFile))) {
+                throw ConfigException.badValue(CA_FILE.name(), caFile, "a readable PEM file");
+            }
+            try {
+                EsClient.trusting(Path.of(caFile));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("configuration key '" + CA_FILE.name() + "': " + e.getMessage());
+            }
         }
         String apiKey = secret(c, API_KEY_ENV);
         String user = c.get(USER);

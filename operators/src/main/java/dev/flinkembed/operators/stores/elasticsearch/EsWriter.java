@@ -54,6 +54,8 @@ final class EsWriter implements BufferedWriteOperator.Writer {
     private final Counter retries;
     private final Counter documentsRefused;
     private final Counter chunksSkipped;
+    /** Why the last retried items were rejected, for the retry's log line. */
+    private String lastRejection = "items rejected";
 
     EsWriter(EsOptions options, MetricGroup metrics, Consumer<DeadLetter> refused, EsLockFence fence) {
         this.options = options;
@@ -100,7 +102,7 @@ final class EsWriter implements BufferedWriteOperator.Writer {
                         "Writing {} documents to {} failed ({}); retry {}/{} in {} ms",
                         todo.size(),
                         options,
-                        last == null ? "items rejected" : last.getMessage(),
+                        last == null ? lastRejection : last.getMessage(),
                         attempt,
                         options.maxRetries(),
                         sleep);
@@ -125,7 +127,9 @@ final class EsWriter implements BufferedWriteOperator.Writer {
         throw new IOException(
                 "writing " + todo.size() + " documents (the first '" + RefusedDocuments.abbreviate(todo.get(0).docId)
                         + "') to " + options + " failed after " + options.maxRetries() + " retries"
-                        + (last == null ? ": Elasticsearch kept rejecting them (429/503)" : ": " + last.getMessage()),
+                        + (last == null
+                                ? ": Elasticsearch kept rejecting them (" + lastRejection + ")"
+                                : ": " + last.getMessage()),
                 last);
     }
 
@@ -165,6 +169,7 @@ final class EsWriter implements BufferedWriteOperator.Writer {
                 // deleting what is gone, or the lineage of a chunk that is gone: nothing to do
             } else if (EsException.transientStatus(status, type) || status >= 500) {
                 again.put(doc, true);
+                lastRejection = "items rejected with " + status + " " + type;
             } else {
                 refusals.putIfAbsent(
                         doc,
