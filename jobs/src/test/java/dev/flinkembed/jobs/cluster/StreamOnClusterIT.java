@@ -7,8 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flinkembed.jobs.TestCorpus;
 import dev.flinkembed.jobs.config.JobConfig;
+import dev.flinkembed.jobs.stores.IndexContents;
 import dev.flinkembed.jobs.stream.StreamExpectations;
 import dev.flinkembed.operators.records.Chunk;
+import dev.flinkembed.operators.testing.ElasticsearchNode;
 import dev.flinkembed.operators.testing.KafkaBroker;
 import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.operators.testing.PgliteServer;
@@ -39,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code flink run -d}, as users run it: its TaskManager killed with SIGKILL mid-stream and a new TaskManager started
  * (the job restores from its last checkpoint), then {@code flink stop --savepointPath} and {@code flink run -s} with a
  * new version of the jar, with changes produced while no job ran. The table must equal the final documents' chunks
- * (nothing lost), the vectors topic and the dead-letter topic must hold nothing twice (nothing repeated).
+ * (nothing lost), the vectors topic and the dead-letter topic must hold nothing twice (nothing repeated). The
+ * same kill against an Elasticsearch index, with updates and deletes after it.
  */
 @Tag("e2e")
 class StreamOnClusterIT {
@@ -209,6 +212,98 @@ class StreamOnClusterIT {
         StreamExpectations.assertVectorsAreTheModels(pg, TABLE, config, expected);
         StreamExpectations.assertDeadLetters(kafka, "docs", malformed);
         StreamExpectations.assertVectorsTopicHasNoDuplicates(kafka, "vectors", expected, 50);
+    }
+
+    /**
+     * The same guarantees with Elasticsearch as the store: killed mid-stream, a new TaskManager, then updates and
+     * deletes; the index must hold exactly the final documents' chunks (nothing lost, nothing twice) with the model's
+     * own vectors. The documents' ids are routing keys, so each document's chunks stay on one shard across the replay.
+     */
+    @Test
+    void elasticsearchIndexSurvivesAKilledTaskManagerWithUpdatesAndDeletes() throws Exception {
+        ElasticsearchNode es = ElasticsearchNode.shared();
+        String index = "cluster-stream";
+        kafka.createTopic("es-docs", 2);
+        List<GenericRecord> sample = ParquetRows.head(TestCorpus.SAMPLE, 400);
+        Map<String, String> finalTexts = new LinkedHashMap<>();
+        try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+            for (int i = 0; i < sample.size(); i++) {
+                String id = "es-" + i;
+                finalTexts.put(id, sample.get(i).get("text").toString());
+                StreamExpectations.send(producer, "es-docs", id, documentJson(id, finalTexts.get(id)));
+            }
+        }
+        StandaloneCluster.CliResult submitted = cluster.flink(
+                "run",
+                "-d",
+                StandaloneCluster.jobJar().toString(),
+                "stream",
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--topic",
+                "es-docs",
+                "--sink",
+                "elasticsearch",
+                "--es-url",
+                es.url(),
+                "--index",
+                index,
+                "--parallelism",
+                "2",
+                "--set",
+                "job.checkpoint-interval=1s",
+                "--set",
+                "elasticsearch.flush-interval=500ms",
+                "--set",
+                "elasticsearch.replicas=0");
+        assertThat(submitted.exitCode()).as(submitted.output()).isZero();
+        String jobId = submitted.jobId();
+        try {
+            cluster.waitFor(
+                    "a completed checkpoint and 100 chunks in the index",
+                    () -> cluster.completedCheckpoints(jobId) >= 1 && IndexContents.count(es, index) >= 100,
+                    Duration.ofMinutes(4));
+            long atKill = IndexContents.count(es, index);
+            Process killed = cluster.taskManagers().stream()
+                    .filter(Process::isAlive)
+                    .reduce((x, y) -> y)
+                    .orElseThrow();
+            killed.destroyForcibly();
+            assertThat(killed.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            System.out.printf("stream to elasticsearch on cluster: TaskManager killed at %d chunks%n", atKill);
+            cluster.startTaskManager();
+            cluster.waitFor(
+                    "the job to restart on the new TaskManager",
+                    () -> cluster.restarts(jobId) >= 1 && "RUNNING".equals(cluster.jobState(jobId)),
+                    Duration.ofMinutes(3));
+            assertThat(atKill)
+                    .as("the kill comes mid-stream")
+                    .isLessThan(expectedChunks(JobConfig.defaults(), finalTexts).size());
+            try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+                for (int i = 0; i < 40; i++) {
+                    String id = "es-" + i;
+                    finalTexts.put(id, sample.get(sample.size() - 1 - i).get("text") + " Updated in place.");
+                    StreamExpectations.send(producer, "es-docs", id, documentJson(id, finalTexts.get(id)));
+                }
+                for (int i = sample.size() - 20; i < sample.size(); i++) {
+                    String id = "es-" + i;
+                    finalTexts.remove(id);
+                    StreamExpectations.send(
+                            producer, "es-docs", id, i % 2 == 0 ? "{\"id\":\"" + id + "\",\"op\":\"delete\"}" : null);
+                }
+            }
+            Map<String, Chunk> expected = expectedChunks(JobConfig.defaults(), finalTexts);
+            Map<String, String> expectedTexts = texts(expected);
+            cluster.waitFor(
+                    "the index to equal the final documents' chunks",
+                    () -> IndexContents.texts(es, index).equals(expectedTexts),
+                    Duration.ofMinutes(5));
+            assertThat(IndexContents.count(es, index)).as("no chunk twice").isEqualTo(expected.size());
+            StreamExpectations.assertVectorsAreTheModels(
+                    IndexContents.vectors(es, index), JobConfig.defaults(), expected);
+        } finally {
+            cluster.flink("cancel", jobId);
+        }
     }
 
     private static void deleteRange(

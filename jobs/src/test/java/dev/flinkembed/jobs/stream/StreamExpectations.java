@@ -154,14 +154,6 @@ public final class StreamExpectations {
     /** Every stored vector equals the model's own for its chunk (cosine > 0.99999), and no chunk is missing. */
     public static void assertVectorsAreTheModels(
             PgliteServer pg, String table, JobConfig config, Map<String, Chunk> expected) throws Exception {
-        List<String> keys = new ArrayList<>(expected.keySet());
-        List<EmbeddingInput> inputs = keys.stream()
-                .map(k -> EmbeddingInput.document(expected.get(k).embedText))
-                .toList();
-        List<Embedding> reference;
-        try (InProcessEmbeddingModel model = InProcessEmbeddingModel.open(Settings.model(config))) {
-            reference = model.embed(inputs).embeddings();
-        }
         Map<String, float[]> stored = new HashMap<>();
         try (Connection c = pg.connect();
                 Statement s = c.createStatement();
@@ -169,6 +161,20 @@ public final class StreamExpectations {
             while (rs.next()) {
                 stored.put(rs.getString(1) + "#" + rs.getInt(2), PgliteServer.parseVector(rs.getString(3)));
             }
+        }
+        assertVectorsAreTheModels(stored, config, expected);
+    }
+
+    /** The same for vectors read from any store ("doc#chunk" → vector). */
+    public static void assertVectorsAreTheModels(
+            Map<String, float[]> stored, JobConfig config, Map<String, Chunk> expected) throws Exception {
+        List<String> keys = new ArrayList<>(expected.keySet());
+        List<EmbeddingInput> inputs = keys.stream()
+                .map(k -> EmbeddingInput.document(expected.get(k).embedText))
+                .toList();
+        List<Embedding> reference;
+        try (InProcessEmbeddingModel model = InProcessEmbeddingModel.open(Settings.model(config))) {
+            reference = model.embed(inputs).embeddings();
         }
         assertThat(stored.keySet()).isEqualTo(expected.keySet());
         double worst = 1;
