@@ -34,7 +34,9 @@ public final class BenchCommand implements Callable<Integer> {
             defaultValue = "minilm",
             description = "minilm (default): the built-in model, (a)-(d); qwen3-0.6b: a Qwen3-Embedding-0.6B-shaped "
                     + "model with random weights, 1 and 2 slots, memory; remote: the bulk job in-process against the "
-                    + "remote backend talking to serve in the same JVM, then to an instant stub server; sql: Flink SQL with the flink-embed provider against the bulk job and against flink-model-openai; big-document: one "
+                    + "remote backend talking to serve in the same JVM, then to an instant stub server; sql: Flink SQL with the flink-embed provider against the bulk job and against flink-model-openai; stores: "
+                    + "the bulk job into Elasticsearch vs pgvector vs Parquet (model: the instant stub), then kNN "
+                    + "latency and recall@10 of Elasticsearch's HNSW (float, int8) against exact search; big-document: one "
                     + "--document-mb MB document through the bulk job against the instant stub, peak memory; commands: whole "
                     + "commands, process start included — flink-embed embed vs LangChain4j vs the Python ONNX Runtime "
                     + "recipe (made in bench/target/python-venv with pip) — over the same JSON Lines, paired rounds.")
@@ -92,6 +94,10 @@ public final class BenchCommand implements Callable<Integer> {
             table.forEach(r -> System.out.println(r.markdown(baseline)));
             return 0;
         }
+        if (suite.equals("stores")) {
+            StoresBench.run(input, rows, System.err, System.out);
+            return 0;
+        }
         if (suite.equals("commands")) {
             Path home = Path.of(System.getProperty("flink-embed.home", "."));
             dev.flinkembed.bench.commands.CommandsBench.run(home, input, rows, rounds, System.err, System.out);
@@ -102,8 +108,8 @@ public final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (!suite.equals("minilm")) {
-            throw new IllegalArgumentException(
-                    "--suite '" + suite + "' is not one of: minilm, qwen3-0.6b, remote, sql, big-document, commands");
+            throw new IllegalArgumentException("--suite '" + suite
+                    + "' is not one of: minilm, qwen3-0.6b, remote, sql, stores, big-document, " + "commands");
         }
         var table = RuntimeBench.run(input, rows, fixedBatch, System.err);
         double baseline = table.stream()

@@ -23,6 +23,14 @@ final class InstantEmbeddingsServer implements AutoCloseable {
     private final AtomicLong inputs = new AtomicLong();
 
     InstantEmbeddingsServer(int dimensions) throws IOException {
+        this(dimensions, false);
+    }
+
+    /**
+     * @param distinct each input gets its own unit vector (seeded by its text), so a vector index sees a spread of
+     *     vectors as it would with a model; otherwise every input gets the same one (the cheapest answer)
+     */
+    InstantEmbeddingsServer(int dimensions, boolean distinct) throws IOException {
         float[] vector = new float[dimensions];
         vector[0] = 1f;
         String floatItem = JSON.writeValueAsString(vector);
@@ -39,12 +47,21 @@ final class InstantEmbeddingsServer implements AutoCloseable {
             String item = "base64".equals(request.path("encoding_format").asText()) ? base64Item : floatItem;
             StringBuilder body =
                     new StringBuilder(32 + n * (item.length() + 48)).append("{\"object\":\"list\",\"data\":[");
+            boolean base64 = "base64".equals(request.path("encoding_format").asText());
             for (int i = 0; i < n; i++) {
+                String one = item;
+                if (distinct) {
+                    JsonNode input = request.get("input").isArray()
+                            ? request.get("input").get(i)
+                            : request.get("input");
+                    float[] v = seeded(input.asText().hashCode(), dimensions);
+                    one = base64 ? "\"" + EmbeddingsProtocol.encodeBase64(v) + "\"" : JSON.writeValueAsString(v);
+                }
                 body.append(i == 0 ? "" : ",")
                         .append("{\"object\":\"embedding\",\"index\":")
                         .append(i)
                         .append(",\"embedding\":")
-                        .append(item)
+                        .append(one)
                         .append('}');
             }
             body.append("],\"model\":\"instant\",\"usage\":{\"prompt_tokens\":0,\"total_tokens\":0}}");
@@ -57,6 +74,21 @@ final class InstantEmbeddingsServer implements AutoCloseable {
             ex.close();
         });
         http.start();
+    }
+
+    /** A unit vector of Gaussian components from {@code seed}. */
+    static float[] seeded(long seed, int dimensions) {
+        java.util.Random r = new java.util.Random(seed);
+        float[] v = new float[dimensions];
+        double norm = 0;
+        for (int i = 0; i < dimensions; i++) {
+            v[i] = (float) r.nextGaussian();
+            norm += v[i] * v[i];
+        }
+        for (int i = 0; i < dimensions; i++) {
+            v[i] /= (float) Math.sqrt(norm);
+        }
+        return v;
     }
 
     String url() {

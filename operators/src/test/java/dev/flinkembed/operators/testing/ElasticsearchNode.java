@@ -86,8 +86,16 @@ public final class ElasticsearchNode implements AutoCloseable {
         return start(true);
     }
 
-    static Path home() {
+    static Path home() throws IOException {
         String home = System.getProperty("flink-embed.elasticsearch-home");
+        if (home == null) { // the benchmarks: the distribution the operators module's build unpacked
+            Path unpacked = Path.of(System.getProperty("flink-embed.home", "."), "operators/target/elasticsearch");
+            if (Files.isDirectory(unpacked)) {
+                try (Stream<Path> dirs = Files.list(unpacked)) {
+                    home = dirs.map(Path::toString).findFirst().orElse(null);
+                }
+            }
+        }
         if (home == null || !Files.isExecutable(Path.of(home, "bin", "elasticsearch"))) {
             throw new IllegalStateException("no Elasticsearch distribution at " + home + " (the build unpacks "
                     + "org.elasticsearch.distribution.integ-test-zip into target/elasticsearch; run the tests "

@@ -73,9 +73,16 @@ public final class PgliteServer implements AutoCloseable {
                 "PGlite did not accept connections within 60 s: " + Files.readString(log), last);
     }
 
-    /** The folder holding the npm install: this module's, or the operators module's from a sibling module. */
+    /**
+     * The folder holding the npm install: this module's, or the operators module's from a sibling module or from the
+     * project's home (the benchmarks).
+     */
     private static Path installDir() {
-        for (Path candidate : new Path[] {Path.of("src/test/pglite"), Path.of("../operators/src/test/pglite")}) {
+        for (Path candidate : new Path[] {
+            Path.of("src/test/pglite"),
+            Path.of("../operators/src/test/pglite"),
+            Path.of(System.getProperty("flink-embed.home", "."), "operators/src/test/pglite")
+        }) {
             if (Files.isDirectory(candidate.resolve("node_modules/@electric-sql/pglite-socket"))) {
                 return candidate.toAbsolutePath();
             }
