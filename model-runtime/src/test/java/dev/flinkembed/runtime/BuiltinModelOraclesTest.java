@@ -30,7 +30,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Every built-in model against two independent implementations on the 53 varied texts plus 500 Debian descriptions:
+ * Every built-in model against two independent implementations on the 53 varied texts plus 200 Debian descriptions:
  * ONNX Runtime running the same ONNX file on our token ids (the forward pass and pooling), and LangChain4j's own model
  * class end to end (its tokenizer settings, special tokens, pooling and ONNX Runtime). LangChain4j does not truncate:
  * a text longer than its segment length is embedded in parts that it averages, where we truncate as
@@ -43,7 +43,7 @@ class BuiltinModelOraclesTest {
     @ValueSource(strings = {BuiltinModels.ALL_MINILM_L6_V2, BuiltinModels.BGE_SMALL_EN_V15, BuiltinModels.E5_SMALL_V2})
     void matchesOnnxRuntimeAndLangChain4j(String name) throws Exception {
         List<String> texts = new ArrayList<>(TestTexts.varied());
-        texts.addAll(debianDescriptions(500));
+        texts.addAll(debianDescriptions(200));
         try (InProcessEmbeddingModel model = InProcessEmbeddingModel.open(ModelOptions.defaults(name))) {
             List<Embedding> ours = model.embed(
                             texts.stream().map(EmbeddingInput::document).toList())

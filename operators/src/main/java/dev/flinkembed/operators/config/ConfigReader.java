@@ -17,4 +17,24 @@ public interface ConfigReader {
 
     /** Whether the key was given (not only defaulted). */
     boolean isSet(ConfigKey<?> key);
+
+    /**
+     * This configuration with {@code overrides} in place of what it says (e.g. a reader's "never create"), the other
+     * keys as given.
+     */
+    default ConfigReader overriding(java.util.Map<ConfigKey<?>, String> overrides) {
+        ConfigReader base = this;
+        return new ConfigReader() {
+            @Override
+            public <T> T get(ConfigKey<T> key) {
+                String v = overrides.get(key);
+                return v != null ? key.parse(v) : base.get(key);
+            }
+
+            @Override
+            public boolean isSet(ConfigKey<?> key) {
+                return base.isSet(key);
+            }
+        };
+    }
 }

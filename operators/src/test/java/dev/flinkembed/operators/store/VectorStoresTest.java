@@ -38,7 +38,8 @@ class VectorStoresTest {
     void anUnknownStoreIsRefusedWithTheKnownOnes() {
         assertThatThrownBy(() -> VectorStores.get("sink.type", "milvus"))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("configuration key 'sink.type': value 'milvus' is not accepted; vector stores: pgvector");
+                .hasMessage("configuration key 'sink.type': value 'milvus' is not accepted; vector stores: pgvector, "
+                        + "elasticsearch");
     }
 
     @Test
@@ -65,5 +66,64 @@ class VectorStoresTest {
         VectorStore reader = pg.forReading(
                 new MapConfig(Map.of("pgvector.url", "jdbc:postgresql://db/x", "pgvector.table", "docs")));
         assertThat(reader.name()).isEqualTo("public.docs");
+    }
+
+    @Test
+    void elasticsearchChecksItsKeysBeforeConnecting() {
+        VectorStoreFactory es = VectorStores.get("sink.type", "elasticsearch");
+        assertThat(es.type()).isEqualTo("elasticsearch");
+        assertThatThrownBy(() -> es.create(new MapConfig(Map.of("elasticsearch.index", "docs")), 384))
+                .hasMessageContaining("configuration key 'elasticsearch.url' is required")
+                .hasMessageContaining("--es-url");
+        assertThatThrownBy(() -> es.create(
+                        new MapConfig(Map.of("elasticsearch.url", "es:9200", "elasticsearch.index", "docs")), 384))
+                .hasMessageContaining("'elasticsearch.url'")
+                .hasMessageContaining("http:// or https://");
+        assertThatThrownBy(() -> es.create(
+                        new MapConfig(Map.of(
+                                "elasticsearch.url", "https://me:secret@es:9200", "elasticsearch.index", "docs")),
+                        384))
+                .hasMessageContaining("credentials in the URL are not accepted")
+                .hasMessageNotContaining("secret");
+        assertThatThrownBy(() -> es.create(
+                        new MapConfig(Map.of("elasticsearch.url", "http://es:9200", "elasticsearch.index", "Docs/x")),
+                        384))
+                .hasMessageContaining("'elasticsearch.index'")
+                .hasMessageContaining("lower-case");
+        assertThatThrownBy(() -> es.create(
+                        new MapConfig(Map.of(
+                                "elasticsearch.url",
+                                "http://es:9200",
+                                "elasticsearch.index",
+                                "docs",
+                                "elasticsearch.index-type",
+                                "bbq_hnsw")),
+                        32))
+                .hasMessageContaining("'elasticsearch.index-type'")
+                .hasMessageContaining("at least 64");
+        assertThatThrownBy(() -> es.create(
+                        new MapConfig(Map.of(
+                                "elasticsearch.url",
+                                "http://es:9200",
+                                "elasticsearch.index",
+                                "docs",
+                                "elasticsearch.api-key-env",
+                                "FLINK_EMBED_NO_SUCH_VARIABLE")),
+                        384))
+                .hasMessageContaining("'elasticsearch.api-key-env'")
+                .hasMessageContaining("FLINK_EMBED_NO_SUCH_VARIABLE");
+        assertThatThrownBy(() -> es.create(
+                        new MapConfig(Map.of("elasticsearch.url", "http://es:9200", "elasticsearch.index", "docs")),
+                        5000))
+                .hasMessageContaining("'model.dimensions'")
+                .hasMessageContaining("4096");
+        VectorStore store = es.create(
+                new MapConfig(Map.of("elasticsearch.url", "http://es:9200", "elasticsearch.index", "docs")), 384);
+        assertThat(store.name()).isEqualTo("docs");
+        assertThat(store.dimensions()).isEqualTo(384);
+        assertThat(es.forReading(new MapConfig(
+                                Map.of("elasticsearch.url", "http://es:9200", "elasticsearch.index", "docs")))
+                        .name())
+                .isEqualTo("docs");
     }
 }

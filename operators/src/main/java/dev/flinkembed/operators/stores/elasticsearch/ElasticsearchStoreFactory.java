@@ -8,6 +8,7 @@ import dev.flinkembed.operators.store.VectorStoreFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /** {@code sink.type: elasticsearch}: its keys and how an {@link ElasticsearchStore} is made from them. */
 public final class ElasticsearchStoreFactory implements VectorStoreFactory {
@@ -186,24 +187,6 @@ public final class ElasticsearchStoreFactory implements VectorStoreFactory {
     /** Readers never create an index: the vector length is a placeholder (1) that search and versions never read. */
     @Override
     public VectorStore forReading(ConfigReader c) {
-        return create(new ReadOnly(c), 1);
-    }
-
-    private record ReadOnly(ConfigReader c) implements ConfigReader {
-        @Override
-        public <T> T get(ConfigKey<T> key) {
-            if (key == CREATE_INDEX) {
-                return key.parse("false");
-            }
-            if (key == INDEX_TYPE) {
-                return key.parse("hnsw");
-            }
-            return c.get(key);
-        }
-
-        @Override
-        public boolean isSet(ConfigKey<?> key) {
-            return c.isSet(key);
-        }
+        return create(c.overriding(Map.of(CREATE_INDEX, "false", INDEX_TYPE, "hnsw")), 1);
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flinkembed.operators.records.DeadLetter;
 import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.operators.store.BufferedWriteOperator;
+import dev.flinkembed.operators.store.BufferingStoreWriter;
 import dev.flinkembed.operators.store.PendingWrites;
 import dev.flinkembed.operators.store.PendingWrites.DocumentChange;
 import dev.flinkembed.operators.store.RefusedDocuments;
@@ -39,60 +40,36 @@ import org.slf4j.LoggerFactory;
  * document Elasticsearch refuses (a mapping or parsing error) has all its chunks removed and becomes a dead letter
  * naming the reason (the poison-record policy); nothing succeeds partially without being reported.
  */
-final class EsWriter implements BufferedWriteOperator.Writer {
+final class EsWriter extends BufferingStoreWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(EsWriter.class);
 
     private final EsOptions options;
     private final EsClient client;
     private final EsLockFence fence;
-    private final PendingWrites pending = new PendingWrites();
-    private final RefusedDocuments refusedDocuments = new RefusedDocuments();
     private final Consumer<DeadLetter> refused;
     private final Counter indexed;
     private final Counter deleted;
     private final Counter retries;
     private final Counter documentsRefused;
-    private final Counter chunksSkipped;
     /** Why the last retried items were rejected, for the retry's log line. */
     private String lastRejection = "items rejected";
 
     EsWriter(EsOptions options, MetricGroup metrics, Consumer<DeadLetter> refused, EsLockFence fence) {
+        super(options.batchSize(), metrics.addGroup("elasticsearch"));
         this.options = options;
         this.client = new EsClient(options);
         this.fence = fence;
         this.refused = refused;
-        MetricGroup g = metrics.addGroup("elasticsearch");
-        this.indexed = g.counter("chunksIndexed");
-        this.deleted = g.counter("chunksDeleted");
-        this.retries = g.counter("retries");
-        this.documentsRefused = g.counter("documentsRefused");
-        this.chunksSkipped = g.counter("chunksOfRefusedDocumentsSkipped");
+        this.indexed = storeMetrics.counter("chunksIndexed");
+        this.deleted = storeMetrics.counter("chunksDeleted");
+        this.retries = storeMetrics.counter("retries");
+        this.documentsRefused = storeMetrics.counter("documentsRefused");
     }
 
     @Override
-    public void write(EmbeddedChunk chunk) throws IOException {
-        if (refusedDocuments.skip(chunk)) {
-            chunksSkipped.inc();
-            return;
-        }
-        pending.add(chunk);
-        if (pending.records() >= options.batchSize()) {
-            flush();
-        }
-    }
-
-    @Override
-    public boolean hasPending() {
-        return !pending.isEmpty();
-    }
-
-    @Override
-    public void flush() throws IOException {
-        if (pending.isEmpty()) {
-            return;
-        }
-        List<DocumentChange> todo = new ArrayList<>(pending.changes());
+    protected void writeChanges(List<DocumentChange> changes) throws IOException {
+        List<DocumentChange> todo = changes;
         IOException last = null;
         for (int attempt = 0; attempt <= options.maxRetries(); attempt++) {
             if (attempt > 0) {
@@ -112,7 +89,6 @@ final class EsWriter implements BufferedWriteOperator.Writer {
                 todo = apply(todo);
                 last = null;
                 if (todo.isEmpty()) {
-                    pending.clear();
                     return;
                 }
             } catch (EsException e) {

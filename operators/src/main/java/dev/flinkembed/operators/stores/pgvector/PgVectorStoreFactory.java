@@ -7,6 +7,7 @@ import dev.flinkembed.operators.store.VectorStore;
 import dev.flinkembed.operators.store.VectorStoreFactory;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /** {@code sink.type: pgvector}: its keys and how a {@link PgVectorStore} is made from them. */
 public final class PgVectorStoreFactory implements VectorStoreFactory {
@@ -132,29 +133,10 @@ public final class PgVectorStoreFactory implements VectorStoreFactory {
 
     /**
      * The reading commands never write vectors, so the length is a placeholder (1) that nothing reads: search casts
-     * by the query's length, versions carry their own.
+     * by the query's length, versions carry their own. Readers never create a table or an index.
      */
     @Override
     public VectorStore forReading(ConfigReader c) {
-        return create(new ReadOnly(c), 1);
-    }
-
-    /** The configuration as given, but never creating a table or an index: readers only read. */
-    private record ReadOnly(ConfigReader c) implements ConfigReader {
-        @Override
-        public <T> T get(ConfigKey<T> key) {
-            if (key == INDEX) {
-                return key.parse("none");
-            }
-            if (key == CREATE_TABLE) {
-                return key.parse("false");
-            }
-            return c.get(key);
-        }
-
-        @Override
-        public boolean isSet(ConfigKey<?> key) {
-            return c.isSet(key);
-        }
+        return create(c.overriding(Map.of(INDEX, "none", CREATE_TABLE, "false")), 1);
     }
 }

@@ -1,15 +1,14 @@
 package dev.flinkembed.operators.stores.pgvector;
 
 import dev.flinkembed.operators.records.DeadLetter;
-import dev.flinkembed.operators.records.EmbeddedChunk;
 import dev.flinkembed.operators.store.BufferedWriteOperator;
+import dev.flinkembed.operators.store.BufferingStoreWriter;
 import dev.flinkembed.operators.store.PendingWrites;
 import dev.flinkembed.operators.store.RefusedDocuments;
 import dev.flinkembed.runtime.retry.Backoff;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -33,20 +32,17 @@ import org.slf4j.LoggerFactory;
  * longer than one batch) are skipped until a new version of it arrives. Messages name document ids and SQLSTATEs,
  * never bound values ({@link SqlErrors#describe}).
  */
-final class PgVectorWriter implements BufferedWriteOperator.Writer {
+final class PgVectorWriter extends BufferingStoreWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgVectorWriter.class);
     private final PgVectorOptions options;
     private final PgVectorStatements statements;
-    private final PendingWrites pending = new PendingWrites();
-    private final RefusedDocuments refusedDocuments = new RefusedDocuments();
     private final Consumer<DeadLetter> refused;
     private final LockFence fence;
     private final Counter upserted;
     private final Counter deleted;
     private final Counter retries;
     private final Counter documentsRefused;
-    private final Counter chunksSkipped;
 
     private Connection connection;
 
@@ -56,43 +52,20 @@ final class PgVectorWriter implements BufferedWriteOperator.Writer {
 
     /** @param fence when set, every batch first checks this run still holds that lock ({@link LockFence}) */
     PgVectorWriter(PgVectorOptions options, MetricGroup metrics, Consumer<DeadLetter> refused, LockFence fence) {
+        super(options.batchSize(), metrics.addGroup("pgvector"));
         this.fence = fence;
         this.options = options;
         this.statements = new PgVectorStatements(options);
         this.refused = refused;
-        MetricGroup g = metrics.addGroup("pgvector");
-        this.upserted = g.counter("rowsUpserted");
-        this.deleted = g.counter("rowsDeleted");
-        this.retries = g.counter("retries");
-        this.documentsRefused = g.counter("documentsRefused");
-        this.chunksSkipped = g.counter("chunksOfRefusedDocumentsSkipped");
+        this.upserted = storeMetrics.counter("rowsUpserted");
+        this.deleted = storeMetrics.counter("rowsDeleted");
+        this.retries = storeMetrics.counter("retries");
+        this.documentsRefused = storeMetrics.counter("documentsRefused");
     }
 
-    /** Buffers {@code chunk}; writes the buffer when it holds {@code batchSize} records. */
+    /** Writes {@code all}: refused documents become dead letters, the rest is committed. */
     @Override
-    public void write(EmbeddedChunk chunk) throws IOException {
-        if (refusedDocuments.skip(chunk)) {
-            chunksSkipped.inc();
-            return;
-        }
-        pending.add(chunk);
-        if (pending.records() >= options.batchSize()) {
-            flush();
-        }
-    }
-
-    @Override
-    public boolean hasPending() {
-        return !pending.isEmpty();
-    }
-
-    /** Writes everything buffered: refused documents become dead letters, the rest is committed. */
-    @Override
-    public void flush() throws IOException {
-        if (pending.isEmpty()) {
-            return;
-        }
-        List<PendingWrites.DocumentChange> all = new ArrayList<>(pending.changes());
+    protected void writeChanges(List<PendingWrites.DocumentChange> all) throws IOException {
         try {
             applyRetrying(all);
         } catch (DataError e) {
@@ -103,7 +76,6 @@ final class PgVectorWriter implements BufferedWriteOperator.Writer {
                     SqlErrors.describe(e.cause));
             isolate(all, e.cause);
         }
-        pending.clear();
     }
 
     /** Bisects {@code changes} until every refused document is alone; commits each half that goes in. */
