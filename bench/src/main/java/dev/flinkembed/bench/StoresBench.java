@@ -206,10 +206,17 @@ public final class StoresBench {
             store.prepare();
             load(store, chunks);
             es.admin("POST", "/" + index + "/_forcemerge?max_num_segments=1", null);
-            for (int candidates : type.equals("flat") ? List.of(100) : List.of(100, 200)) {
+            List<double[]> settings = type.equals("flat")
+                    ? List.of(new double[] {100, 0})
+                    : type.startsWith("int")
+                            ? List.of(new double[] {100, 0}, new double[] {200, 0}, new double[] {100, 3})
+                            : List.of(new double[] {100, 0}, new double[] {200, 0});
+            for (double[] setting : settings) {
+                int candidates = (int) setting[0];
                 ElasticsearchStore s = new ElasticsearchStore(EsOptions.builder(es.url(), index, 384)
                         .indexType(type)
                         .numCandidates(candidates)
+                        .rescoreOversample(setting[1])
                         .build());
                 double[] ms = new double[queries.size()];
                 double recall = 0;

@@ -91,7 +91,8 @@ class BuiltinModelOraclesTest {
                             + "%.8f over %d texts%n",
                     name, worstOnnx, texts.size(), worstLangChain4j, compared);
             assertThat(worstOnnx).isGreaterThanOrEqualTo(0.99999);
-            assertThat(compared).isGreaterThan(400);
+            // most texts fit LangChain4j's segment (the rest only ONNX Runtime checks)
+            assertThat(compared).isGreaterThan(texts.size() * 3 / 4);
             assertThat(worstLangChain4j).isGreaterThanOrEqualTo(0.99999);
         }
     }

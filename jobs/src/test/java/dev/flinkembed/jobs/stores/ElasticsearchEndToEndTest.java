@@ -254,4 +254,51 @@ class ElasticsearchEndToEndTest {
                 .as("the first model's version is whole again after the rollback")
                 .isZero();
     }
+
+    @Test
+    @Order(5)
+    void evaluateMeasuresTheIndexAndAGateAboveItsScoreKeepsTheLiveVersion() throws Exception {
+        // An evaluation set from the corpus itself: a query is the first sentence of a document, relevant: that one.
+        StringBuilder queries = new StringBuilder();
+        StringBuilder qrels = new StringBuilder("query-id\tcorpus-id\tscore\n");
+        List<String> ids = new ArrayList<>(v1.keySet());
+        for (int i = 0; i < ids.size(); i += 10) {
+            String first = v1.get(ids.get(i)).split("\\. ")[0];
+            queries.append(JSON.createObjectNode().put("_id", "q" + i).put("text", first))
+                    .append('\n');
+            qrels.append("q").append(i).append('\t').append(ids.get(i)).append("\t1\n");
+        }
+        Path q = java.nio.file.Files.writeString(dir.resolve("queries.jsonl"), queries);
+        Path r = java.nio.file.Files.writeString(dir.resolve("qrels.tsv"), qrels);
+        CliRun evaluate =
+                run(esArgs("evaluate", "--index", "e2e-bulk", "--queries", q.toString(), "--qrels", r.toString()));
+        assertThat(evaluate.code()).as(evaluate.err()).isZero();
+        JsonNode scores = summary(evaluate);
+        System.out.println("elasticsearch e2e: evaluate on the built-in model's index: " + scores);
+        assertThat(scores.get("queries").asInt()).isEqualTo(30);
+        assertThat(scores.get("ndcg@10").asDouble())
+                .as("a document's own first sentence finds it")
+                .isGreaterThan(0.8);
+
+        // A model change of the plain index: adopted as version 1 behind the alias, version 2 built and evaluated,
+        // refused by the gate; readers of the name see the same chunks throughout.
+        String before = IndexContents.fingerprints(es, "e2e-bulk");
+        Map<String, String> texts = IndexContents.texts(es, "e2e-bulk");
+        List<String> a = esArgs("reindex", "--input", dir.resolve("v1.parquet").toString(), "--index", "e2e-bulk");
+        a.addAll(List.of("--model", qwen3, "--eval-queries", q.toString(), "--eval-qrels", r.toString()));
+        a.addAll(List.of(
+                "--min-ndcg10", "0.999", "--output", dir.resolve("out-gated").toString()));
+        a.addAll(List.of("--set", "job.progress-interval=0", "--set", "elasticsearch.replicas=0"));
+        CliRun gated = run(a);
+        assertThat(gated.code()).as(gated.err()).isEqualTo(5);
+        assertThat(gated.err()).contains("below reindex.min-ndcg10 = 0.999: not switched");
+        assertThat(summary(gated).get("status").asText()).isEqualTo("gate-refused");
+        assertThat(IndexContents.fingerprints(es, "e2e-bulk")).isEqualTo(before);
+        assertThat(IndexContents.texts(es, "e2e-bulk")).isEqualTo(texts);
+        CliRun versions = run(esArgs("versions", "--index", "e2e-bulk"));
+        assertThat(versions.out())
+                .contains("\"state\":\"live\"")
+                .contains("\"physical\":\"e2e-bulk__v1\"")
+                .contains("\"state\":\"building\"");
+    }
 }

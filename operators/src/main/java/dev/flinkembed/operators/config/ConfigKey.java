@@ -113,6 +113,21 @@ public record ConfigKey<T>(
                 description);
     }
 
+    public static ConfigKey<Double> nonNegativeDouble(String name, String def, String description) {
+        return new ConfigKey<>(
+                name,
+                v -> {
+                    double d = Double.parseDouble(v);
+                    if (!(d >= 0 && d < 1e6)) {
+                        throw new IllegalArgumentException();
+                    }
+                    return d;
+                },
+                def,
+                "accepted: a number ≥ 0, e.g. 3",
+                description);
+    }
+
     /**
      * Milliseconds, parsed by Flink's own duration parser (as in flink-conf.yaml): a number with ms, s, min, h or d
      * (e.g. 50ms, 10s, 2min; a bare number is milliseconds).

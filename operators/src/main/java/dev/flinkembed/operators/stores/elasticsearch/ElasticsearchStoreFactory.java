@@ -52,6 +52,11 @@ public final class ElasticsearchStoreFactory implements VectorStoreFactory {
             "elasticsearch.num-candidates",
             "100",
             "kNN candidates per shard at search time (num_candidates; at least k): higher is more exact and slower.");
+    public static final ConfigKey<Double> RESCORE_OVERSAMPLE = ConfigKey.nonNegativeDouble(
+            "elasticsearch.rescore-oversample",
+            "0",
+            "For a quantized index (int8/int4/bbq): kNN rescores k × this many candidates with the float vectors "
+                    + "(rescore_vector, Elasticsearch 8.18+), which wins back the recall quantization costs; 0: off.");
     public static final ConfigKey<Integer> SHARDS =
             ConfigKey.positiveInt("elasticsearch.shards", "1", "Primary shards of an index flink-embed creates.");
     public static final ConfigKey<Integer> REPLICAS = ConfigKey.nonNegativeInt(
@@ -89,6 +94,7 @@ public final class ElasticsearchStoreFactory implements VectorStoreFactory {
             HNSW_M,
             HNSW_EF_CONSTRUCTION,
             NUM_CANDIDATES,
+            RESCORE_OVERSAMPLE,
             SHARDS,
             REPLICAS,
             BATCH_SIZE,
@@ -163,6 +169,7 @@ public final class ElasticsearchStoreFactory implements VectorStoreFactory {
                 .indexType(type)
                 .hnsw(c.get(HNSW_M), c.get(HNSW_EF_CONSTRUCTION))
                 .numCandidates(c.get(NUM_CANDIDATES))
+                .rescoreOversample(c.get(RESCORE_OVERSAMPLE))
                 .shards(c.get(SHARDS))
                 .replicas(c.get(REPLICAS))
                 .batchSize(c.get(BATCH_SIZE))

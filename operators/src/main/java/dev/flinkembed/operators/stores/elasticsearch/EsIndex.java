@@ -110,6 +110,10 @@ final class EsIndex {
     /**
      * Creates the index when missing (and allowed), then checks it. Throws IllegalStateException with a message naming
      * the index and what is wrong.
+     *
+     * <p>A new collection is created as {@code NAME__v1} with the alias {@code NAME}, in one request: readers and
+     * writers use the name, and a later model change only moves the alias (nothing is renamed or deleted under a
+     * reader). Its {@code _meta} says {@code implicit}: until a second version exists it is not listed as a version.
      */
     static Target prepare(EsClient c, EsOptions o) throws IOException {
         Optional<Target> present = resolve(c, o.index());
@@ -118,18 +122,24 @@ final class EsIndex {
                 throw new IllegalStateException("index " + o.index() + " does not exist in " + c.describe()
                         + " and elasticsearch.create-index is false");
             }
-            EsClient.Response r = c.send(
-                    "PUT",
-                    "/" + o.index(),
-                    EsClient.JSON.writeValueAsString(createBody(o, meta(o.dimensions()))),
-                    "application/json");
+            String physical = EsVersions.physical(o.index(), 1);
+            ObjectNode body = createBody(
+                    o,
+                    meta(o.dimensions())
+                            .put("name", o.index())
+                            .put("version", 1)
+                            .put("implicit", true)
+                            .put("created_at", java.time.Instant.now().toString()));
+            body.putObject("aliases").putObject(o.index());
+            EsClient.Response r =
+                    c.send("PUT", "/" + physical, EsClient.JSON.writeValueAsString(body), "application/json");
             if (!r.ok() && !r.body().path("error").path("type").asText().equals("resource_already_exists_exception")) {
-                throw c.failure("PUT", "/" + o.index(), r);
+                throw c.failure("PUT", "/" + physical, r);
             }
             present = resolve(c, o.index());
             if (present.isEmpty()) {
-                throw new IllegalStateException(
-                        "index " + o.index() + " was created in " + c.describe() + " but cannot be read back");
+                throw new IllegalStateException("index " + physical + " exists in " + c.describe()
+                        + " without the alias " + o.index() + ": delete it, or use another elasticsearch.index");
             }
         }
         check(present.get(), o);

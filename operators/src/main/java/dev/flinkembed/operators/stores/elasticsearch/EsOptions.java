@@ -12,6 +12,8 @@ import java.util.regex.Pattern;
  * @param index        the name readers query: an index, or an alias once the collection is versioned
  * @param dimensions   the vectors' length (the dense_vector's dims)
  * @param indexType    dense_vector index_options type: hnsw, int8_hnsw, int4_hnsw, bbq_hnsw, flat, int8_flat, ...
+ * @param rescoreOversample for a quantized index: kNN rescores k × this many candidates with the float vectors
+ *                     (Elasticsearch 8.18+ {@code rescore_vector}); 0 = off
  * @param caFile       a PEM file of the CA that signed the node's HTTPS certificate (null: the JVM's trust store)
  */
 public record EsOptions(
@@ -27,6 +29,7 @@ public record EsOptions(
         int hnswM,
         int efConstruction,
         int numCandidates,
+        double rescoreOversample,
         int shards,
         int replicas,
         int batchSize,
@@ -71,7 +74,10 @@ public record EsOptions(
         return new Builder(url, index, dimensions);
     }
 
-    /** The same node and settings for another index (a version's physical index) with its own dimensions. */
+    /**
+     * The same node and settings for another index (a version's physical index) with its own dimensions; it is never
+     * created by a writer (the version's index is made by {@code startBuilding}).
+     */
     public EsOptions withIndex(String otherIndex, int otherDimensions) {
         return new EsOptions(
                 url,
@@ -81,11 +87,12 @@ public record EsOptions(
                 user,
                 password,
                 caFile,
-                true,
+                false,
                 indexType,
                 hnswM,
                 efConstruction,
                 numCandidates,
+                rescoreOversample,
                 shards,
                 replicas,
                 batchSize,
@@ -119,6 +126,7 @@ public record EsOptions(
         private int hnswM = 16;
         private int efConstruction = 100;
         private int numCandidates = 100;
+        private double rescoreOversample = 0;
         private int shards = 1;
         private int replicas = 0;
         private int batchSize = 500;
@@ -174,6 +182,12 @@ public record EsOptions(
             return this;
         }
 
+        /** Quantized indices: rescore the top k × this many with the float vectors (0: off). */
+        public Builder rescoreOversample(double v) {
+            rescoreOversample = v;
+            return this;
+        }
+
         public Builder shards(int v) {
             shards = v;
             return this;
@@ -223,6 +237,7 @@ public record EsOptions(
                     hnswM,
                     efConstruction,
                     numCandidates,
+                    rescoreOversample,
                     shards,
                     replicas,
                     batchSize,

@@ -85,6 +85,9 @@ final class EsSession implements StoreSession {
                     .put("field", EsIndex.VECTOR)
                     .put("k", k)
                     .put("num_candidates", Math.max(k, es.numCandidates()));
+            if (es.rescoreOversample() > 0 && quantized()) {
+                knn.putObject("rescore_vector").put("oversample", es.rescoreOversample());
+            }
             ArrayNode v = knn.putArray("query_vector");
             for (float x : query) {
                 v.add(x);
@@ -110,6 +113,23 @@ final class EsSession implements StoreSession {
     /** Elasticsearch's cosine score (1 + cos) / 2 back to the cosine, at the float precision it was computed in. */
     static double cosine(double score) {
         return Double.parseDouble(Float.toString((float) (2 * score - 1)));
+    }
+
+    private Boolean quantized;
+
+    /** Whether the index's vectors are quantized (rescore_vector is for those only); read once per session. */
+    private boolean quantized() throws IOException {
+        if (quantized == null) {
+            String type = EsIndex.resolve(c, es.index())
+                    .map(t -> t.properties()
+                            .path(EsIndex.VECTOR)
+                            .path("index_options")
+                            .path("type")
+                            .asText(""))
+                    .orElse("");
+            quantized = type.startsWith("int") || type.startsWith("bbq");
+        }
+        return quantized;
     }
 
     @Override

@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
  * ({@code <name>__v<N>}), switched in one {@code _aliases} call. Each version's facts (model, fingerprint, dimensions,
  * when it was created and last made live) are in its mapping's {@code _meta}; which one is live is the alias itself,
  * so no registry can disagree with what readers see. The previous version stays for a rollback; older ones are
- * deleted at the switch. An index that was never versioned is adopted as version 1 on the first model change (cloned
- * to {@code <name>__v1}, then replaced by the alias in the same {@code _aliases} call).
+ * deleted at the switch. flink-embed creates every collection as {@code <name>__v1} behind the alias (listed as a
+ * version from the first model change on); a plain index someone else created is adopted as version 1 on the first
+ * model change (cloned to {@code <name>__v1}, then replaced by the alias in one {@code _aliases} call).
  */
 final class EsVersions {
 
@@ -32,8 +33,17 @@ final class EsVersions {
         return name + "__v" + version;
     }
 
-    /** The versions of {@code name}, oldest first; empty when it was never versioned. */
+    /**
+     * The versions of {@code name}, oldest first; empty when it was never versioned (no index behind it, a plain
+     * index, or only the version 1 it was created as).
+     */
     static List<StoreVersion> list(EsClient c, String name, boolean countRows) throws IOException {
+        List<StoreVersion> all = listAll(c, name, countRows);
+        return all.size() == 1 && all.get(0).model() == null ? List.of() : all;
+    }
+
+    /** Every version index, the implicit first one included (its model and fingerprint null until a change). */
+    private static List<StoreVersion> listAll(EsClient c, String name, boolean countRows) throws IOException {
         Optional<JsonNode> all = c.callOrMissing("GET", "/" + name + "__v*/_mapping", null);
         String live = aliasTarget(c, name).orElse(null);
         Pattern own = Pattern.compile(Pattern.quote(name) + "__v(\\d+)");
@@ -54,11 +64,12 @@ final class EsVersions {
                     ? StoreVersion.LIVE
                     : switched != null ? StoreVersion.PREVIOUS : StoreVersion.BUILDING;
             long rows = countRows ? count(c, e.getKey()) : -1;
+            boolean implicit = meta.path("implicit").asBoolean(false);
             out.add(new StoreVersion(
                     Integer.parseInt(m.group(1)),
                     e.getKey(),
-                    meta.path("model").asText("unknown"),
-                    meta.path("fingerprint").asText("unknown"),
+                    implicit ? null : meta.path("model").asText("unknown"),
+                    implicit ? null : meta.path("fingerprint").asText("unknown"),
                     meta.path("dimensions")
                             .asInt(e.getValue()
                                     .path("mappings")
@@ -101,6 +112,7 @@ final class EsVersions {
     static StoreVersion startBuilding(EsClient c, EsOptions stable, String model, String fingerprint, int dimensions)
             throws IOException {
         adoptIfPlain(c, stable);
+        recordFirstVersion(c, stable);
         List<StoreVersion> versions = list(c, stable.index(), false);
         for (StoreVersion v : versions) {
             if (v.state().equals(StoreVersion.BUILDING)) {
@@ -162,6 +174,25 @@ final class EsVersions {
         a.addObject().putObject("remove_index").put("index", name);
         a.addObject().putObject("add").put("index", v1).put("alias", name);
         c.call("POST", "/_aliases", actions);
+    }
+
+    /**
+     * The version 1 a collection was created as becomes a listed version: its model and fingerprint (from its chunks)
+     * and the time it went live are written to its _meta. Nothing moves: the alias already points at it.
+     */
+    private static void recordFirstVersion(EsClient c, EsOptions stable) throws IOException {
+        List<StoreVersion> all = listAll(c, stable.index(), false);
+        if (all.size() != 1 || all.get(0).model() != null) {
+            return;
+        }
+        StoreVersion v1 = all.get(0);
+        Optional<String[]> current = EsSession.anyRowModel(c, v1.physical());
+        ObjectNode meta = metaOf(c, v1.physical());
+        meta.remove("implicit");
+        meta.put("model", current.map(m -> m[0]).orElse("unknown"))
+                .put("fingerprint", current.map(m -> m[1]).orElse("unknown"))
+                .put("switched_at", v1.createdAt() == null ? Instant.now().toString() : v1.createdAt());
+        putMeta(c, v1.physical(), meta);
     }
 
     static void putMeta(EsClient c, String index, ObjectNode flinkEmbed) throws IOException {

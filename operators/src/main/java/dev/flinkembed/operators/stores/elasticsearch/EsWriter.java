@@ -93,7 +93,9 @@ final class EsWriter extends BufferingStoreWriter {
                 }
             } catch (EsException e) {
                 if (!e.transientFailure() && e.status() < 500) {
-                    throw e; // bad credentials, a missing privilege, a deleted index: not worth a retry
+                    // bad credentials, a missing privilege, a deleted index, a request over http.max_content_length
+                    // (413: lower elasticsearch.batch-size): not worth a retry
+                    throw e;
                 }
                 last = e;
             } catch (IOException e) {
@@ -184,7 +186,8 @@ final class EsWriter extends BufferingStoreWriter {
                 .filter(Objects::nonNull)
                 .findFirst()
                 .orElse(null);
-        if (!live.isEmpty() && fingerprint != null && !live.equals(fingerprint)) {
+        // "unknown": a version adopted from an index that had no chunk yet, so no model to hold writers to
+        if (!live.isEmpty() && !live.equals("unknown") && fingerprint != null && !live.equals(fingerprint)) {
             throw new SuppressRestartsException(new IllegalStateException("index " + options.index()
                     + " is served by version " + t.flinkEmbed().path("version").asInt() + " (" + t.concrete()
                     + ", model " + t.flinkEmbed().path("model").asText() + ", fingerprint " + abbreviate(live)

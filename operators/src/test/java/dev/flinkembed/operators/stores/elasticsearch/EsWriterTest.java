@@ -29,8 +29,17 @@ class EsWriterTest {
         es = ElasticsearchNode.shared();
     }
 
+    /** The shared node (also for the other tests of this package that use these helpers). */
+    static ElasticsearchNode node() {
+        try {
+            return ElasticsearchNode.shared();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static EsOptions options(String index, int dims) {
-        return EsOptions.builder(es.url(), index, dims)
+        return EsOptions.builder(node().url(), index, dims)
                 .replicas(0)
                 .batchSize(3)
                 .maxRetries(4)
@@ -76,6 +85,7 @@ class EsWriterTest {
 
     /** "doc#index/count text" of every chunk, sorted, as a reader sees them after a refresh. */
     static List<String> rows(String index) throws IOException {
+        ElasticsearchNode es = node();
         es.admin("POST", "/" + index + "/_refresh", null);
         JsonNode hits = es.admin(
                         "POST",
