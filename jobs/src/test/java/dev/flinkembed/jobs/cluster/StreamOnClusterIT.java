@@ -224,7 +224,7 @@ class StreamOnClusterIT {
         ElasticsearchNode es = ElasticsearchNode.shared();
         String index = "cluster-stream";
         kafka.createTopic("es-docs", 2);
-        List<GenericRecord> sample = ParquetRows.head(TestCorpus.SAMPLE, 400);
+        List<GenericRecord> sample = ParquetRows.head(TestCorpus.SAMPLE, 300);
         Map<String, String> finalTexts = new LinkedHashMap<>();
         try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
             for (int i = 0; i < sample.size(); i++) {
