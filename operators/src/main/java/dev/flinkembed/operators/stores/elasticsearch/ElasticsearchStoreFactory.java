@@ -3,6 +3,7 @@ package dev.flinkembed.operators.stores.elasticsearch;
 import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.operators.config.ConfigKey;
 import dev.flinkembed.operators.config.ConfigReader;
+import dev.flinkembed.operators.config.Secrets;
 import dev.flinkembed.operators.store.VectorStore;
 import dev.flinkembed.operators.store.VectorStoreFactory;
 import java.nio.file.Files;
@@ -183,11 +184,10 @@ public final class ElasticsearchStoreFactory implements VectorStoreFactory {
     /** The value of the environment variable a key names: null when unset, unless the key was set explicitly. */
     private static String secret(ConfigReader c, ConfigKey<String> key) {
         String variable = c.get(key);
-        String value = variable == null ? null : System.getenv(variable);
-        if ((value == null || value.isEmpty()) && c.isSet(key)) {
-            throw new ConfigException("configuration key '" + key.name() + "': the environment variable '" + variable
-                    + "' is not set (or empty)");
+        if (c.isSet(key)) {
+            return Secrets.fromEnvironment(key.name(), variable);
         }
+        String value = variable == null ? null : System.getenv(variable);
         return value == null || value.isEmpty() ? null : value;
     }
 
