@@ -4,6 +4,7 @@ import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.EmbeddingInput;
 import dev.flinkembed.runtime.api.EmbeddingResult;
+import dev.flinkembed.runtime.encoder.Precision;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -61,7 +62,8 @@ public final class Qwen3ShapeBench {
                         100 * tps1 / ceiling,
                         100 * one.stats().paddingRatio()));
                 long rssBeforeHalf = rssBytes();
-                try (InProcessEmbeddingModel half = InProcessEmbeddingModel.open(options.withFloat16(true))) {
+                try (InProcessEmbeddingModel half =
+                        InProcessEmbeddingModel.open(options.withPrecision(Precision.FP16))) {
                     long rssHalf = rssBytes();
                     half.embed(inputs.subList(0, 4));
                     start = System.nanoTime();

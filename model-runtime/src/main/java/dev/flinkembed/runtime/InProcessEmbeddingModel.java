@@ -9,6 +9,7 @@ import dev.flinkembed.runtime.api.ModelInfo;
 import dev.flinkembed.runtime.api.PreparedInput;
 import dev.flinkembed.runtime.batching.BatchPlanner;
 import dev.flinkembed.runtime.batching.PaddedBatch;
+import dev.flinkembed.runtime.encoder.Precision;
 import dev.flinkembed.runtime.loading.LoadedModel;
 import dev.flinkembed.runtime.loading.ModelFootprint;
 import dev.flinkembed.runtime.loading.ModelLoader;
@@ -79,14 +80,19 @@ public final class InProcessEmbeddingModel implements EmbeddingModel {
         }
         this.dimensions = options.dimensions() != null ? options.dimensions() : hidden;
         this.planner = new BatchPlanner(options.batching(), options.tokenBudget(), options.maxBatchSize());
-        String fingerprint = WeightsFingerprint.combine(
+        List<String> parts = new ArrayList<>(List.of(
                 loaded.weightsFingerprint(),
                 pooling.label(),
                 prompt.describe(),
                 "dimensions=" + dimensions,
                 "normalize=" + normalize,
                 "maxTokens=" + tokenizer.maxTokens(),
-                "float16=" + options.float16());
+                "float16=" + (options.precision() == Precision.FP16)));
+        if (options.precision() == Precision.INT8) {
+            // A part of its own, so fp32 and fp16 fingerprints stay what indexes already record.
+            parts.add("precision=int8");
+        }
+        String fingerprint = WeightsFingerprint.combine(parts.toArray(String[]::new));
         this.info = new ModelInfo(
                 loaded.name(),
                 loaded.architecture(),
@@ -94,7 +100,8 @@ public final class InProcessEmbeddingModel implements EmbeddingModel {
                 pooling.label(),
                 normalize,
                 tokenizer.maxTokens(),
-                fingerprint);
+                fingerprint,
+                options.precision().key());
     }
 
     /** Opens an instance, loading the weights unless another instance in this JVM already holds them. */

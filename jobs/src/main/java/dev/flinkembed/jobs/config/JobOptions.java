@@ -50,11 +50,22 @@ public final class JobOptions {
                     "Instruction for queries of instruction-tuned models (Qwen3-Embedding: 'Instruct: {instruction}\\nQuery:"
                             + "{text}'; default 'Given a web search query, retrieve relevant passages that answer the query')."));
 
+    public static final ConfigKey<String> MODEL_PRECISION = add(ConfigKey.oneOf(
+            "model.precision",
+            "fp32",
+            "What the in-process model's linear layers compute in: fp32 (the reference), int8 (dynamic quantization: "
+                    + "per-channel int8 weights, activations quantized per batch; ~4x less weight memory, faster on "
+                    + "CPUs; see docs/int8.md for the measured quality) or fp16 (Qwen3 only: half the memory). Part of "
+                    + "the model's fingerprint: an index of one precision refuses vectors of another, and reindex treats "
+                    + "a change as a model change.",
+            "fp32",
+            "int8",
+            "fp16"));
+
     public static final ConfigKey<Boolean> MODEL_FLOAT16 = add(ConfigKey.bool(
             "model.float16",
             "false",
-            "Qwen3 only: float16 weights and matrix products (half the memory; see docs/qwen3.md for the measured "
-                    + "deviation)."));
+            "Qwen3 only: the same as model.precision=fp16 (kept for existing configurations)."));
 
     public static final ConfigKey<String> MODEL_GOLDEN = add(ConfigKey.string(
             "model.golden",

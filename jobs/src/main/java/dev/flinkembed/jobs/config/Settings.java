@@ -11,6 +11,7 @@ import dev.flinkembed.operators.sources.KafkaSourceOptions;
 import dev.flinkembed.operators.store.VectorStore;
 import dev.flinkembed.operators.store.VectorStores;
 import dev.flinkembed.runtime.batching.BatchPlanner;
+import dev.flinkembed.runtime.encoder.Precision;
 import dev.flinkembed.runtime.golden.GoldenVectors;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import dev.flinkembed.runtime.pooling.Pooling;
@@ -48,12 +49,25 @@ public final class Settings {
                 .queryPrefix(c.get(JobOptions.MODEL_QUERY_PREFIX))
                 .documentPrefix(c.get(JobOptions.MODEL_DOCUMENT_PREFIX))
                 .instruction(c.get(JobOptions.MODEL_INSTRUCTION))
-                .float16(c.get(JobOptions.MODEL_FLOAT16))
+                .precision(precision(c))
                 .batching(
                         BatchPlanner.Strategy.TOKEN_BUDGET,
                         c.get(JobOptions.BATCH_TOKEN_BUDGET),
                         c.get(JobOptions.BATCH_MAX_SIZE))
                 .build();
+    }
+
+    /** model.precision, or fp16 from the older model.float16=true; the two must not disagree. */
+    static Precision precision(JobConfig c) {
+        Precision p = Precision.parse(c.get(JobOptions.MODEL_PRECISION));
+        if (c.get(JobOptions.MODEL_FLOAT16)) {
+            if (c.isSet(JobOptions.MODEL_PRECISION) && p != Precision.FP16) {
+                throw new ConfigException("configuration keys 'model.float16' (true) and 'model.precision' ('" + p.key()
+                        + "') disagree: set only model.precision (fp32, int8 or fp16)");
+            }
+            return Precision.FP16;
+        }
+        return p;
     }
 
     public static EmbeddingOptions embedding(JobConfig c) {

@@ -2,7 +2,8 @@ package dev.flinkembed.runtime.api;
 
 /**
  * What a model produces, for lineage and file metadata. {@code fingerprint} changes whenever the vectors could change:
- * weights, pooling, prompt format, dimensions or normalisation.
+ * weights, pooling, prompt format, dimensions, normalisation or precision ({@code fp32}, {@code fp16}, {@code int8}:
+ * what the linear layers compute in).
  */
 public record ModelInfo(
         String name,
@@ -11,4 +12,5 @@ public record ModelInfo(
         String pooling,
         boolean normalized,
         int maxTokens,
-        String fingerprint) {}
+        String fingerprint,
+        String precision) {}

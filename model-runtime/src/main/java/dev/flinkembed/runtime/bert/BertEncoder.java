@@ -11,8 +11,11 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.norm.LayerNorm;
 import dev.flinkembed.runtime.batching.PaddedBatch;
 import dev.flinkembed.runtime.encoder.FusedAttention;
+import dev.flinkembed.runtime.encoder.Linear;
+import dev.flinkembed.runtime.encoder.LinearLayers;
 import dev.flinkembed.runtime.encoder.ManagedEncoder;
 import dev.flinkembed.runtime.encoder.NdOps;
+import dev.flinkembed.runtime.encoder.Precision;
 import dev.flinkembed.runtime.encoder.WeightUploader;
 import dev.flinkembed.runtime.pooling.Pooling;
 import dev.flinkembed.runtime.weights.WeightSource;
@@ -25,18 +28,7 @@ import dev.flinkembed.runtime.weights.WeightSource;
 public final class BertEncoder extends ManagedEncoder {
 
     private record Layer(
-            NDArray qkvT,
-            NDArray qkvB,
-            NDArray outT,
-            NDArray outB,
-            NDArray ln1G,
-            NDArray ln1B,
-            NDArray upT,
-            NDArray upB,
-            NDArray downT,
-            NDArray downB,
-            NDArray ln2G,
-            NDArray ln2B) {}
+            Linear qkv, Linear out, NDArray ln1G, NDArray ln1B, Linear up, Linear down, NDArray ln2G, NDArray ln2B) {}
 
     private final BertConfig config;
     private final NDArray wordEmb;
@@ -48,12 +40,14 @@ public final class BertEncoder extends ManagedEncoder {
     /** PyTorch's fused attention, or null: attention op by op (the reference it is tested against). */
     private final FusedAttention fusedAttention;
 
-    private BertEncoder(BertConfig config, NDManager manager, WeightSource w, String prefix, boolean fused) {
+    private BertEncoder(
+            BertConfig config, NDManager manager, WeightSource w, String prefix, boolean fused, Precision precision) {
         super(manager);
         this.config = config;
         this.fusedAttention = fused ? FusedAttention.load(manager) : null;
         int h = config.hiddenSize();
         WeightUploader l = new WeightUploader(w, prefix, manager);
+        LinearLayers linear = new LinearLayers(precision, manager);
         wordEmb = l.load("embeddings.word_embeddings.weight", config.vocabSize(), h);
         posEmb = l.load("embeddings.position_embeddings.weight", config.maxPositions(), h);
         typeEmb = l.load("embeddings.token_type_embeddings.weight", config.typeVocabSize(), h);
@@ -78,33 +72,37 @@ public final class BertEncoder extends ManagedEncoder {
             NDArray qkvB = NDArrays.concat(new NDList(qb, kb, vb), 0);
             new NDList(qLoaded, q, k, v, qbLoaded, qb, kb, vb).close();
             layers[i] = new Layer(
-                    qkv.transpose(),
-                    qkvB,
-                    l.load(p + "attention.output.dense.weight", h, h).transpose(),
-                    l.load(p + "attention.output.dense.bias", h),
+                    linear.of(qkv, qkvB),
+                    linear.of(
+                            l.load(p + "attention.output.dense.weight", h, h),
+                            l.load(p + "attention.output.dense.bias", h)),
                     l.load(p + "attention.output.LayerNorm.weight", h),
                     l.load(p + "attention.output.LayerNorm.bias", h),
-                    l.load(p + "intermediate.dense.weight", config.intermediateSize(), h)
-                            .transpose(),
-                    l.load(p + "intermediate.dense.bias", config.intermediateSize()),
-                    l.load(p + "output.dense.weight", h, config.intermediateSize())
-                            .transpose(),
-                    l.load(p + "output.dense.bias", h),
+                    linear.of(
+                            l.load(p + "intermediate.dense.weight", config.intermediateSize(), h),
+                            l.load(p + "intermediate.dense.bias", config.intermediateSize())),
+                    linear.of(
+                            l.load(p + "output.dense.weight", h, config.intermediateSize()),
+                            l.load(p + "output.dense.bias", h)),
                     l.load(p + "output.LayerNorm.weight", h),
                     l.load(p + "output.LayerNorm.bias", h));
         }
-        loaded(l);
+        loaded(l, linear);
     }
 
     /** Loads the weights into a new manager owned by the encoder; fails naming any missing or misshapen tensor. */
-    public static BertEncoder load(BertConfig config, WeightSource weights) {
-        return load(config, weights, true);
+    public static BertEncoder load(BertConfig config, WeightSource weights, Precision precision) {
+        return load(config, weights, true, precision);
     }
 
-    /** As {@link #load(BertConfig, WeightSource)}; {@code fusedAttention} false computes attention op by op. */
-    static BertEncoder load(BertConfig config, WeightSource weights, boolean fusedAttention) {
+    /** As {@link #load(BertConfig, WeightSource, Precision)}; {@code fusedAttention} false computes it op by op. */
+    static BertEncoder load(BertConfig config, WeightSource weights, boolean fusedAttention, Precision precision) {
+        if (precision == Precision.FP16) {
+            throw new IllegalArgumentException("BERT-family models run in fp32 or int8, not fp16");
+        }
         String prefix = weights.contains("bert.embeddings.word_embeddings.weight") ? "bert." : "";
-        return NdOps.withOwnManager(manager -> new BertEncoder(config, manager, weights, prefix, fusedAttention));
+        return NdOps.withOwnManager(
+                manager -> new BertEncoder(config, manager, weights, prefix, fusedAttention, precision));
     }
 
     @Override
@@ -142,15 +140,14 @@ public final class BertEncoder extends ManagedEncoder {
     private NDArray forwardLayer(Layer layer, NDArray x, PaddedBatch b, NDArray maskAdd) {
         int heads = config.heads();
         int hd = config.headDim();
-        NDArray qkv = x.matMul(layer.qkvT).addi(layer.qkvB); // [n, 3h]
+        NDArray qkv = layer.qkv.apply(x); // [n, 3h]
         NDArray ctx = fusedAttention != null
                 ? fusedAttention.attend(qkv, maskAdd, b.size(), b.width(), heads, hd, x.getManager())
                 : attentionOpByOp(qkv, b, maskAdd);
-        x = layerNorm(ctx.matMul(layer.outT).addi(layer.outB).addi(x), layer.ln1G, layer.ln1B);
-        NDArray ff = Activation.gelu(x.matMul(layer.upT).addi(layer.upB))
-                .matMul(layer.downT)
-                .addi(layer.downB);
-        return layerNorm(ff.addi(x), layer.ln2G, layer.ln2B);
+        // add, not addi: an int8 layer's output is an inference-mode tensor PyTorch does not let us update in place.
+        x = layerNorm(layer.out.apply(ctx).add(x), layer.ln1G, layer.ln1B);
+        NDArray ff = layer.down.apply(Activation.gelu(layer.up.apply(x)));
+        return layerNorm(ff.add(x), layer.ln2G, layer.ln2B);
     }
 
     private NDArray attentionOpByOp(NDArray qkvRows, PaddedBatch b, NDArray maskAdd) {

@@ -13,6 +13,7 @@ public abstract class ManagedEncoder implements Encoder {
 
     protected final NDManager manager;
     private long weightBytes;
+    private AutoCloseable linears = () -> {};
 
     @SuppressWarnings({"unused", "FieldCanBeLocal"})
     private List<ByteBuffer> retained = List.of();
@@ -23,8 +24,16 @@ public abstract class ManagedEncoder implements Encoder {
 
     /** Records what the uploader loaded; call once all weights are uploaded. */
     protected final void loaded(WeightUploader uploader) {
+        uploader.releaseUnread();
         weightBytes = uploader.bytes();
         retained = uploader.retained();
+    }
+
+    /** As {@link #loaded(WeightUploader)} for an encoder whose linear layers {@code linears} made (and frees). */
+    protected final void loaded(WeightUploader uploader, LinearLayers linears) {
+        loaded(uploader);
+        this.linears = linears;
+        this.weightBytes -= linears.bytesSaved();
     }
 
     @Override
@@ -39,6 +48,11 @@ public abstract class ManagedEncoder implements Encoder {
 
     @Override
     public void close() {
+        try {
+            linears.close();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
         manager.close();
         // Nothing reads the weights any more: give their native memory back now rather than at some later GC.
         retained.forEach(NativeMemory::free);

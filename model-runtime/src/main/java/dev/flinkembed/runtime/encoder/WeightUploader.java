@@ -3,6 +3,7 @@ package dev.flinkembed.runtime.encoder;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.util.NativeResource;
 import dev.flinkembed.runtime.memory.NativeMemory;
 import dev.flinkembed.runtime.weights.Tensor;
 import dev.flinkembed.runtime.weights.WeightSource;
@@ -21,6 +22,11 @@ public final class WeightUploader {
     private final String prefix;
     private final NDManager manager;
     private final List<ByteBuffer> retained = new ArrayList<>();
+    /** The array each retained buffer was uploaded as, index for index. */
+    private final List<NDArray> uploaded = new ArrayList<>();
+    /** Whether each retained buffer may be freed by us (false: the source keeps and may hand it out again). */
+    private final List<Boolean> owned = new ArrayList<>();
+
     private long bytes;
 
     public WeightUploader(WeightSource source, String prefix, NDManager manager) {
@@ -41,7 +47,27 @@ public final class WeightUploader {
                     + Arrays.toString(t.shape()) + ", the config implies " + Arrays.toString(shape));
         }
         bytes += t.elementCount() * 4;
-        return NdOps.upload(manager, t, retained);
+        NDArray array = NdOps.upload(manager, t, retained);
+        uploaded.add(array);
+        // Ours to free: a copy made by the upload (a heap tensor), or a buffer the source made for this call alone.
+        owned.add(!t.data().isDirect() || !source.keepsBuffers());
+        return array;
+    }
+
+    /**
+     * Lets go of the buffers of uploaded arrays that were closed (weights concatenated, converted or packed into a
+     * copy): PyTorch no longer reads them. Those that are ours are freed now, the source's are left to it.
+     */
+    public void releaseUnread() {
+        for (int i = uploaded.size() - 1; i >= 0; i--) {
+            if (((NativeResource<?>) uploaded.get(i)).isReleased()) {
+                ByteBuffer buffer = retained.remove(i);
+                uploaded.remove(i);
+                if (owned.remove(i)) {
+                    NativeMemory.free(buffer);
+                }
+            }
+        }
     }
 
     /**
@@ -52,13 +78,10 @@ public final class WeightUploader {
         if (!half) {
             return load(name, shape);
         }
-        int before = retained.size();
         NDArray f32 = load(name, shape);
         NDArray f16 = f32.toType(DataType.FLOAT16, true);
         f32.close();
-        List<ByteBuffer> widened = retained.subList(before, retained.size());
-        widened.forEach(NativeMemory::free); // PyTorch no longer reads that buffer
-        widened.clear();
+        releaseUnread(); // PyTorch no longer reads that buffer
         bytes -= Tensor.elementCount(shape) * 2;
         return f16;
     }

@@ -3,6 +3,7 @@ package dev.flinkembed.runtime.loading;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flinkembed.runtime.bert.BertConfig;
 import dev.flinkembed.runtime.bert.BertEncoder;
+import dev.flinkembed.runtime.encoder.Precision;
 import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
 import dev.flinkembed.runtime.weights.SafetensorsCheckpoint;
 import java.nio.file.Path;
@@ -24,10 +25,10 @@ final class BertFamily implements ModelFamily {
     }
 
     @Override
-    public LoadedModel load(Path folder, JsonNode configJson, Integer maxTokens, boolean float16) {
-        if (float16) {
-            throw new IllegalArgumentException(
-                    "float16 compute is supported for qwen3 models only, not for " + folder + " (model_type bert)");
+    public LoadedModel load(Path folder, JsonNode configJson, Integer maxTokens, Precision precision) {
+        if (precision == Precision.FP16) {
+            throw new IllegalArgumentException("model.precision fp16 is supported for qwen3 models only, not for "
+                    + folder + " (model_type bert; accepted: fp32, int8)");
         }
         BertConfig config =
                 BertConfig.fromJson(configJson, folder.resolve("config.json").toString());
@@ -37,7 +38,7 @@ final class BertFamily implements ModelFamily {
         ModelTokenizer tokenizer = ModelTokenizer.load(folder.resolve("tokenizer.json"), limit);
         BertEncoder encoder;
         try {
-            encoder = BertEncoder.load(config, weights);
+            encoder = BertEncoder.load(config, weights, precision);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;

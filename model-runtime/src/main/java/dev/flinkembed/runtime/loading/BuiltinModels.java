@@ -2,6 +2,7 @@ package dev.flinkembed.runtime.loading;
 
 import dev.flinkembed.runtime.bert.BertConfig;
 import dev.flinkembed.runtime.bert.BertEncoder;
+import dev.flinkembed.runtime.encoder.Precision;
 import dev.flinkembed.runtime.pooling.Pooling;
 import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
 import dev.flinkembed.runtime.weights.OnnxInitializers;
@@ -87,13 +88,13 @@ public final class BuiltinModels {
         return m;
     }
 
-    static LoadedModel load(String name, Integer maxTokens) {
+    static LoadedModel load(String name, Integer maxTokens, Precision precision) {
         BuiltinModel m = get(name);
         int limit = maxTokens(m, maxTokens);
         OnnxInitializers weights =
                 OnnxInitializers.parse(ByteBuffer.wrap(readResource(m, m.onnx())), "classpath:" + m.onnx());
         String fingerprint = WeightsFingerprint.of(weights);
-        BertEncoder encoder = BertEncoder.load(m.config(), weights);
+        BertEncoder encoder = BertEncoder.load(m.config(), weights, precision);
         ModelTokenizer tokenizer = ModelTokenizer.load(extractResource(m, m.tokenizer()), limit);
         return new LoadedModel(
                 name,

@@ -2,6 +2,7 @@ package dev.flinkembed.runtime.loading;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flinkembed.runtime.encoder.Precision;
 import dev.flinkembed.runtime.pooling.Pooling;
 import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
 import java.io.IOException;
@@ -21,11 +22,11 @@ final class HuggingFaceFolder {
 
     private HuggingFaceFolder() {}
 
-    static LoadedModel load(Path folder, Integer maxTokens, boolean float16) {
+    static LoadedModel load(Path folder, Integer maxTokens, Precision precision) {
         JsonNode config = config(folder);
         String where = folder.resolve("config.json").toString();
         return ModelFamilies.require(config.path("model_type").asText(""), ModelTask.EMBED, where)
-                .load(folder, config, maxTokens, float16);
+                .load(folder, config, maxTokens, precision);
     }
 
     /** The model's tokenizer alone, with the limits the model would use (no weights read): for remote backends. */

@@ -1,5 +1,6 @@
 package dev.flinkembed.runtime.loading;
 
+import dev.flinkembed.runtime.encoder.Precision;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,7 @@ public final class MemoryCheck {
 
     private MemoryCheck() {}
 
-    public static void requireFits(String model, long weightBytes, boolean float16) {
+    public static void requireFits(String model, long weightBytes, Precision precision) {
         long available = availableBytes();
         if (available > 0 && weightBytes > available) {
             throw new IllegalArgumentException(String.format(
@@ -24,9 +25,9 @@ public final class MemoryCheck {
                             + "with more memory",
                     model,
                     weightBytes / 1e9,
-                    float16 ? "float16" : "float32",
+                    precision.key(),
                     available / 1e9,
-                    float16 ? "" : ", model.float16=true"));
+                    precision == Precision.FP32 ? ", model.precision=fp16 or int8" : ""));
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.flinkembed.runtime.loading;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flinkembed.runtime.encoder.Precision;
 import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
 import java.nio.file.Path;
 
@@ -18,7 +19,7 @@ interface ModelFamily {
     ModelTask task();
 
     /** Weights, tokenizer and the model card's settings (pooling, normalisation, instructions). */
-    LoadedModel load(Path folder, JsonNode config, Integer maxTokens, boolean float16);
+    LoadedModel load(Path folder, JsonNode config, Integer maxTokens, Precision precision);
 
     /** The tokenizer alone with the limit the model would use (remote backends: no weights are read). */
     ModelTokenizer tokenizer(Path folder, JsonNode config, Integer maxTokens);

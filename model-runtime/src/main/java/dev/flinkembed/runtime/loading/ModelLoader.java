@@ -3,6 +3,7 @@ package dev.flinkembed.runtime.loading;
 import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flinkembed.runtime.encoder.Precision;
 import dev.flinkembed.runtime.tokenizer.ModelTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,13 +25,13 @@ public final class ModelLoader {
     public static LoadedModel load(ModelOptions options) {
         loadEngineAlongside();
         if (BuiltinModels.isBuiltin(options.model())) {
-            if (options.float16()) {
-                throw new IllegalArgumentException(
-                        "float16 compute is supported for qwen3 models only, not for " + options.model());
+            if (options.precision() == Precision.FP16) {
+                throw new IllegalArgumentException("model.precision fp16 is supported for qwen3 models only, not for "
+                        + options.model() + " (accepted: fp32, int8)");
             }
-            return BuiltinModels.load(options.model(), options.maxTokens());
+            return BuiltinModels.load(options.model(), options.maxTokens(), options.precision());
         }
-        return HuggingFaceFolder.load(Path.of(options.model()), options.maxTokens(), options.float16());
+        return HuggingFaceFolder.load(Path.of(options.model()), options.maxTokens(), options.precision());
     }
 
     /**

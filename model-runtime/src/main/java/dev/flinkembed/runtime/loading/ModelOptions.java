@@ -1,6 +1,7 @@
 package dev.flinkembed.runtime.loading;
 
 import dev.flinkembed.runtime.batching.BatchPlanner;
+import dev.flinkembed.runtime.encoder.Precision;
 import dev.flinkembed.runtime.pooling.Pooling;
 import java.io.Serializable;
 import java.util.Objects;
@@ -18,7 +19,7 @@ public record ModelOptions(
         String queryPrefix,
         String documentPrefix,
         String instruction,
-        boolean float16,
+        Precision precision,
         BatchPlanner.Strategy batching,
         int tokenBudget,
         int maxBatchSize)
@@ -31,6 +32,7 @@ public record ModelOptions(
     public ModelOptions {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(batching, "batching");
+        Objects.requireNonNull(precision, "precision");
     }
 
     /** The model folder's own settings and the default batching: what {@code builder(model).build()} gives. */
@@ -55,7 +57,7 @@ public record ModelOptions(
                 .queryPrefix(queryPrefix)
                 .documentPrefix(documentPrefix)
                 .instruction(instruction)
-                .float16(float16)
+                .precision(precision)
                 .batching(batching, tokenBudget, maxBatchSize);
     }
 
@@ -80,9 +82,9 @@ public record ModelOptions(
         return toBuilder().batching(s, budget, maxSize).build();
     }
 
-    /** Float16 weights and matrix products (half the memory), norms and softmax still in float32. */
-    public ModelOptions withFloat16(boolean f16) {
-        return toBuilder().float16(f16).build();
+    /** The precision of the linear layers (see {@link Precision}); norms and softmax stay float32. */
+    public ModelOptions withPrecision(Precision p) {
+        return toBuilder().precision(p).build();
     }
 
     /** Null for any override means "what the model folder says"; batching defaults to token budgets. */
@@ -95,7 +97,7 @@ public record ModelOptions(
         private String queryPrefix;
         private String documentPrefix;
         private String instruction;
-        private boolean float16;
+        private Precision precision = Precision.FP32;
         private BatchPlanner.Strategy batching = BatchPlanner.Strategy.TOKEN_BUDGET;
         private int tokenBudget = DEFAULT_TOKEN_BUDGET;
         private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
@@ -139,8 +141,8 @@ public record ModelOptions(
             return this;
         }
 
-        public Builder float16(boolean f16) {
-            this.float16 = f16;
+        public Builder precision(Precision p) {
+            this.precision = p;
             return this;
         }
 
@@ -161,7 +163,7 @@ public record ModelOptions(
                     queryPrefix,
                     documentPrefix,
                     instruction,
-                    float16,
+                    precision,
                     batching,
                     tokenBudget,
                     maxBatchSize);
@@ -170,6 +172,6 @@ public record ModelOptions(
 
     /** What decides the loaded weights and tokenizer: instances with the same key share them. */
     public String weightsKey() {
-        return model + "|maxTokens=" + maxTokens + (float16 ? "|float16" : "");
+        return model + "|maxTokens=" + maxTokens + (precision == Precision.FP32 ? "" : "|" + precision.key());
     }
 }

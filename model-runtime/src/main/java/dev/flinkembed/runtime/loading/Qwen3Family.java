@@ -1,6 +1,7 @@
 package dev.flinkembed.runtime.loading;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flinkembed.runtime.encoder.Precision;
 import dev.flinkembed.runtime.pooling.Pooling;
 import dev.flinkembed.runtime.qwen3.Qwen3Config;
 import dev.flinkembed.runtime.qwen3.Qwen3Encoder;
@@ -10,7 +11,7 @@ import java.nio.file.Path;
 
 /**
  * Qwen3-Embedding (0.6B / 4B / 8B): last-token pooling of the EOS token appended to every text, unit vectors,
- * instruction-formatted queries, documents raw; float16 compute optional.
+ * instruction-formatted queries, documents raw; fp16 or int8 linear layers optional.
  */
 final class Qwen3Family implements ModelFamily {
 
@@ -31,17 +32,17 @@ final class Qwen3Family implements ModelFamily {
     }
 
     @Override
-    public LoadedModel load(Path folder, JsonNode configJson, Integer maxTokens, boolean float16) {
+    public LoadedModel load(Path folder, JsonNode configJson, Integer maxTokens, Precision precision) {
         Qwen3Config config =
                 Qwen3Config.fromJson(configJson, folder.resolve("config.json").toString());
         int limit = limit(folder, config, maxTokens);
-        MemoryCheck.requireFits(folder.toString(), config.parameterCount() * (float16 ? 2 : 4), float16);
+        MemoryCheck.requireFits(folder.toString(), config.parameterCount() * bytesPerParameter(precision), precision);
         SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(folder);
         String fingerprint = WeightsFingerprint.of(weights);
         ModelTokenizer tokenizer = ModelTokenizer.load(folder.resolve("tokenizer.json"), limit, config.eosTokenId());
         Qwen3Encoder encoder;
         try {
-            encoder = Qwen3Encoder.load(config, weights, float16);
+            encoder = Qwen3Encoder.load(config, weights, precision);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -72,8 +73,13 @@ final class Qwen3Family implements ModelFamily {
         Qwen3Config c = Qwen3Config.fromJson(json, where);
         int w = options.maxTokens() != null ? options.maxTokens() : Math.min(DEFAULT_MAX_TOKENS, c.maxPositions());
         return new ModelFootprint(
-                c.parameterCount() * (options.float16() ? 2 : 4),
+                c.parameterCount() * bytesPerParameter(options.precision()),
                 ModelFootprint.working(c.hiddenSize(), c.intermediateSize(), c.heads(), options.tokenBudget(), w));
+    }
+
+    /** Peak bytes a parameter while loading: int8 layers are packed from a float32 copy, one layer at a time. */
+    private static int bytesPerParameter(Precision precision) {
+        return precision == Precision.FP16 ? 2 : precision == Precision.INT8 ? 1 : 4;
     }
 
     private static int limit(Path folder, Qwen3Config config, Integer maxTokens) {

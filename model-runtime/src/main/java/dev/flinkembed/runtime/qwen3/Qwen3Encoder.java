@@ -9,8 +9,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import dev.flinkembed.runtime.batching.PaddedBatch;
+import dev.flinkembed.runtime.encoder.Linear;
+import dev.flinkembed.runtime.encoder.LinearLayers;
 import dev.flinkembed.runtime.encoder.ManagedEncoder;
 import dev.flinkembed.runtime.encoder.NdOps;
+import dev.flinkembed.runtime.encoder.Precision;
 import dev.flinkembed.runtime.encoder.WeightUploader;
 import dev.flinkembed.runtime.pooling.Pooling;
 import dev.flinkembed.runtime.weights.WeightSource;
@@ -26,15 +29,15 @@ public final class Qwen3Encoder extends ManagedEncoder {
 
     private record Layer(
             NDArray inputNorm,
-            NDArray qT,
-            NDArray kT,
-            NDArray vT,
-            NDArray oT,
+            Linear q,
+            Linear k,
+            Linear v,
+            Linear o,
             NDArray qNorm,
             NDArray kNorm,
             NDArray postNorm,
-            NDArray gateUpT,
-            NDArray downT) {}
+            Linear gateUp,
+            Linear down) {}
 
     private final Qwen3Config config;
     private final NDArray embed;
@@ -42,10 +45,12 @@ public final class Qwen3Encoder extends ManagedEncoder {
     private final Layer[] layers;
     private final double[] invFreq;
 
-    private Qwen3Encoder(Qwen3Config c, NDManager manager, WeightSource w, String prefix, boolean half) {
+    private Qwen3Encoder(Qwen3Config c, NDManager manager, WeightSource w, String prefix, Precision precision) {
         super(manager);
         this.config = c;
         WeightUploader l = new WeightUploader(w, prefix, manager);
+        LinearLayers linear = new LinearLayers(precision, manager);
+        boolean half = precision == Precision.FP16; // loaded as float16 at once: float32 copies never pile up
         int h = c.hiddenSize();
         int q = c.heads() * c.headDim();
         int kv = c.kvHeads() * c.headDim();
@@ -62,28 +67,28 @@ public final class Qwen3Encoder extends ManagedEncoder {
             up.close();
             layers[i] = new Layer(
                     l.load(p + "input_layernorm.weight", h),
-                    l.loadMatrix(half, p + "self_attn.q_proj.weight", q, h).transpose(),
-                    l.loadMatrix(half, p + "self_attn.k_proj.weight", kv, h).transpose(),
-                    l.loadMatrix(half, p + "self_attn.v_proj.weight", kv, h).transpose(),
-                    l.loadMatrix(half, p + "self_attn.o_proj.weight", h, q).transpose(),
+                    linear.of(l.loadMatrix(half, p + "self_attn.q_proj.weight", q, h), null),
+                    linear.of(l.loadMatrix(half, p + "self_attn.k_proj.weight", kv, h), null),
+                    linear.of(l.loadMatrix(half, p + "self_attn.v_proj.weight", kv, h), null),
+                    linear.of(l.loadMatrix(half, p + "self_attn.o_proj.weight", h, q), null),
                     l.load(p + "self_attn.q_norm.weight", c.headDim()),
                     l.load(p + "self_attn.k_norm.weight", c.headDim()),
                     l.load(p + "post_attention_layernorm.weight", h),
-                    gateUp.transpose(),
-                    l.loadMatrix(half, p + "mlp.down_proj.weight", h, c.intermediateSize())
-                            .transpose());
+                    linear.of(gateUp, null),
+                    linear.of(l.loadMatrix(half, p + "mlp.down_proj.weight", h, c.intermediateSize()), null));
+            l.releaseUnread(); // int8: this layer's float32 copies, now packed
         }
-        loaded(l);
+        loaded(l, linear);
         invFreq = new double[c.headDim() / 2];
         for (int i = 0; i < invFreq.length; i++) {
             invFreq[i] = Math.pow(c.ropeTheta(), -2.0 * i / c.headDim());
         }
     }
 
-    /** {@code half}: float16 weights and matrix products (half the memory); norms, RoPE, softmax in float32. */
-    public static Qwen3Encoder load(Qwen3Config config, WeightSource weights, boolean half) {
+    /** The linear layers in {@code precision}; embeddings (float16 with fp16), norms, RoPE, softmax in float32. */
+    public static Qwen3Encoder load(Qwen3Config config, WeightSource weights, Precision precision) {
         String prefix = weights.contains("model.embed_tokens.weight") ? "model." : "";
-        return NdOps.withOwnManager(manager -> new Qwen3Encoder(config, manager, weights, prefix, half));
+        return NdOps.withOwnManager(manager -> new Qwen3Encoder(config, manager, weights, prefix, precision));
     }
 
     @Override
@@ -115,9 +120,9 @@ public final class Qwen3Encoder extends ManagedEncoder {
         int hd = config.headDim();
         int n = bs * len;
         NDArray xn = rmsNorm(x, layer.inputNorm);
-        NDArray q = heads(NdOps.linear(xn, layer.qT), bs, len, heads, hd, layer.qNorm, rope);
-        NDArray k = heads(NdOps.linear(xn, layer.kT), bs, len, kvHeads, hd, layer.kNorm, rope);
-        NDArray v = NdOps.linear(xn, layer.vT).reshape(bs, len, kvHeads, hd).transpose(0, 2, 1, 3);
+        NDArray q = heads(layer.q.apply(xn), bs, len, heads, hd, layer.qNorm, rope);
+        NDArray k = heads(layer.k.apply(xn), bs, len, kvHeads, hd, layer.kNorm, rope);
+        NDArray v = layer.v.apply(xn).reshape(bs, len, kvHeads, hd).transpose(0, 2, 1, 3);
         if (kvHeads != heads) {
             // repeat(axis, n) is repeat_interleave: query head j reads KV head j / (heads / kvHeads).
             k = k.repeat(1, heads / kvHeads);
@@ -125,11 +130,11 @@ public final class Qwen3Encoder extends ManagedEncoder {
         }
         NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).addi(attnMask);
         NDArray ctx = scores.softmax(3).matMul(v).transpose(0, 2, 1, 3).reshape(n, heads * hd);
-        x = x.add(NdOps.linear(ctx, layer.oT));
-        NDArray gateUp = NdOps.linear(rmsNorm(x, layer.postNorm), layer.gateUpT);
+        x = x.add(layer.o.apply(ctx));
+        NDArray gateUp = layer.gateUp.apply(rmsNorm(x, layer.postNorm));
         NDList parts = gateUp.split(2, 1);
         NDArray act = Activation.swish(parts.get(0), 1f).mul(parts.get(1));
-        return x.add(NdOps.linear(act, layer.downT));
+        return x.add(layer.down.apply(act));
     }
 
     /** [N, heads*hd] → per-head RMSNorm → rotate-half RoPE → [B, heads, L, hd]. */

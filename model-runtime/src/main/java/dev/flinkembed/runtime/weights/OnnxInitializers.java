@@ -185,6 +185,12 @@ public final class OnnxInitializers implements WeightSource {
         return t;
     }
 
+    /** Tensors are converted (transposed, widened) once at parse time and handed out as they are. */
+    @Override
+    public boolean keepsBuffers() {
+        return true;
+    }
+
     @Override
     public String origin() {
         return origin;

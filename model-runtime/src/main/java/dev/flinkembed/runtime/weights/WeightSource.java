@@ -20,6 +20,14 @@ public interface WeightSource {
         return get(name);
     }
 
+    /**
+     * Whether {@link #get} hands out the same buffer each time (kept by the source, which may be asked again) rather
+     * than a new one: a caller must then never free it.
+     */
+    default boolean keepsBuffers() {
+        return false;
+    }
+
     /** Where the weights came from, for error messages. */
     String origin();
 }

@@ -3,6 +3,7 @@ package dev.flinkembed.runtime.bert;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flinkembed.runtime.batching.PaddedBatch;
+import dev.flinkembed.runtime.encoder.Precision;
 import dev.flinkembed.runtime.loading.BuiltinModel;
 import dev.flinkembed.runtime.loading.BuiltinModels;
 import dev.flinkembed.runtime.pooling.Pooling;
@@ -29,8 +30,8 @@ class FusedAttentionTest {
     static void load() {
         minilm = BuiltinModels.get(BuiltinModels.ALL_MINILM_L6_V2);
         OnnxInitializers weights = OnnxInitializers.parse(ByteBuffer.wrap(BuiltinModels.minilmOnnxBytes()), "test");
-        fused = BertEncoder.load(minilm.config(), weights, true);
-        opByOp = BertEncoder.load(minilm.config(), weights, false);
+        fused = BertEncoder.load(minilm.config(), weights, true, Precision.FP32);
+        opByOp = BertEncoder.load(minilm.config(), weights, false, Precision.FP32);
         tokenizer = ModelTokenizer.load(BuiltinModels.minilmTokenizerFile(), 256);
     }
 

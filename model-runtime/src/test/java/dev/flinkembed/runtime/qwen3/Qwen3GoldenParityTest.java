@@ -8,6 +8,7 @@ import dev.flinkembed.runtime.api.Embedding;
 import dev.flinkembed.runtime.api.EmbeddingInput;
 import dev.flinkembed.runtime.api.EmbeddingResult;
 import dev.flinkembed.runtime.api.Role;
+import dev.flinkembed.runtime.encoder.Precision;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import dev.flinkembed.runtime.pooling.Vectors;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ class Qwen3GoldenParityTest {
         JsonNode golden = Fixtures.golden(fixture);
         double worst = 1;
         try (InProcessEmbeddingModel m =
-                InProcessEmbeddingModel.open(options(fixture, null, null).withFloat16(true))) {
+                InProcessEmbeddingModel.open(options(fixture, null, null).withPrecision(Precision.FP16))) {
             try (InProcessEmbeddingModel f32 = InProcessEmbeddingModel.open(options(fixture, null, null))) {
                 assertThat(m.info().fingerprint()).isNotEqualTo(f32.info().fingerprint());
             }
@@ -90,6 +91,33 @@ class Qwen3GoldenParityTest {
         System.out.printf("%s float16: worst cosine to the golden vectors %.6f%n", fixture, worst);
         // The README's figures: 1.000000 (BF16 fixture) and 0.999999 (F32 fixture), to six decimals.
         assertThat(worst).isGreaterThanOrEqualTo(fixture.equals(Fixtures.BF16) ? 0.9999995 : 0.9999985);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {Fixtures.BF16, Fixtures.F32_SHARDED})
+    void int8ComputeStaysWithinItsGoldenBound(String fixture) {
+        // Qwen3's layers have no biases: the unbiased int8 path, with grouped-query attention (BF16 fixture) and one
+        // KV head (F32 fixture).
+        JsonNode golden = Fixtures.golden(fixture);
+        double worst = 1;
+        double sum = 0;
+        int n = 0;
+        try (InProcessEmbeddingModel m =
+                InProcessEmbeddingModel.open(options(fixture, null, null).withPrecision(Precision.INT8))) {
+            assertThat(m.info().precision()).isEqualTo("int8");
+            for (JsonNode c : golden.get("cases")) {
+                EmbeddingInput input = new EmbeddingInput(
+                        c.get("text").asText(), Role.parse(c.get("kind").asText()));
+                float[] v = m.embed(List.of(input)).embeddings().get(0).vector();
+                double cos = Vectors.cosine(v, Fixtures.vector(c.get("embedding")));
+                worst = Math.min(worst, cos);
+                sum += cos;
+                n++;
+            }
+        }
+        System.out.printf("%s int8: worst cosine to the golden vectors %.6f, mean %.6f%n", fixture, worst, sum / n);
+        assertThat(worst).isGreaterThanOrEqualTo(dev.flinkembed.runtime.golden.GoldenVectors.minCosine("int8"));
+        assertThat(worst).isLessThan(0.99999); // quantized, not the float32 layers
     }
 
     @ParameterizedTest

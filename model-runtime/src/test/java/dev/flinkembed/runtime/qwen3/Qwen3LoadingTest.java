@@ -80,7 +80,8 @@ class Qwen3LoadingTest {
                             ModelOptions.defaults(Fixtures.folder(Fixtures.BF16).toString())
                                     .withMaxTokens(77)))
                     .hasMessageContaining("needs")
-                    .hasMessageContaining("GB for its weights in float32")
+                    .hasMessageContaining("GB for its weights in fp32")
+                    .hasMessageContaining("model.precision=fp16 or int8")
                     .hasMessageContaining("available");
         } finally {
             System.clearProperty(MemoryCheck.AVAILABLE_PROPERTY);

@@ -119,6 +119,7 @@ public final class ParquetVectorSink {
         meta.put(META_PREFIX + "normalized", Boolean.toString(info.normalized()));
         meta.put(META_PREFIX + "max-tokens", Integer.toString(info.maxTokens()));
         meta.put(META_PREFIX + "model-fingerprint", info.fingerprint());
+        meta.put(META_PREFIX + "precision", info.precision());
         return Collections.unmodifiableMap(meta);
     }
 }
