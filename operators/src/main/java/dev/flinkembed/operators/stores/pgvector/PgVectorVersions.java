@@ -170,9 +170,16 @@ public final class PgVectorVersions {
      * committed first is seen (a locking read follows the row to its latest version). The check and the writes are
      * one unit: no batch of the old model can land in the version a switch has just made live.
      */
-    public static void checkWriter(Connection c, PgVectorOptions target, String fingerprint) throws SQLException {
-        if (fingerprint == null || !hasRegistry(c, target.schema())) {
-            return; // a table never versioned
+    public static void checkWriter(Connection c, PgVectorOptions target, String fingerprint, boolean plainRows)
+            throws SQLException {
+        if (fingerprint == null) {
+            return;
+        }
+        if (!hasRegistry(c, target.schema())) {
+            if (plainRows) {
+                checkPlainTable(c, target, fingerprint);
+            }
+            return;
         }
         TableTrust.check(c, target.schema(), REGISTRY, REGISTRY_COLUMNS, target.trustedOwners());
         StoreVersion live = null;
@@ -194,6 +201,31 @@ public final class PgVectorVersions {
                     + "), this job embeds with fingerprint " + abbreviate(fingerprint) + ": writing would mix two "
                     + "models' vectors. Restart this job with --model " + live.model() + " (the model of the live "
                     + "version), or switch the index back with `flink-embed reindex --rollback`");
+        }
+    }
+
+    /**
+     * A table never versioned holds one model's vectors, as every writer checks before its first write: a row of
+     * another fingerprint (another model, or the same one in another {@code model.precision}) means this job would
+     * mix two models' vectors, whose scores are not comparable. One row tells (the table is kept uniform), so the
+     * check costs one indexed-free {@code LIMIT 1} read.
+     */
+    private static void checkPlainTable(Connection c, PgVectorOptions target, String fingerprint) throws SQLException {
+        if (PgVectorTable.columnTypes(c, target).isEmpty()) {
+            return; // not created yet
+        }
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT model, model_fingerprint FROM " + target.qualifiedTable() + " LIMIT 1")) {
+            if (rs.next() && !fingerprint.equals(rs.getString(2))) {
+                throw new IllegalStateException("table " + target.schema() + "." + target.table() + " holds vectors of "
+                        + "model " + rs.getString(1) + " (fingerprint " + abbreviate(rs.getString(2)) + "), this job "
+                        + "embeds with fingerprint " + abbreviate(fingerprint) + " (another model, or the same model "
+                        + "with another model.precision): writing would mix two models' vectors in one table. To move "
+                        + "the table to this job's model, run `flink-embed reindex` with the same model settings: it "
+                        + "builds the new vectors as a version beside the live one and switches readers when done "
+                        + "(docs/reindex.md). Or write to another --table");
+            }
         }
     }
 

@@ -204,6 +204,9 @@ final class PgVectorWriter extends BufferingStoreWriter {
      * A model switch of a versioned table must not let this job's vectors into the new version: checked inside the
      * batch's transaction, with the registry rows locked until it commits ({@link PgVectorVersions#checkWriter}).
      */
+    /** Whether a table never versioned was found to hold this job's model (checked once: it is kept uniform). */
+    private boolean plainTableChecked;
+
     private void checkVersion(List<PendingWrites.DocumentChange> changes) throws SQLException {
         String fingerprint = PendingWrites.upserts(changes).stream()
                 .map(e -> e.modelFingerprint)
@@ -211,7 +214,8 @@ final class PgVectorWriter extends BufferingStoreWriter {
                 .findFirst()
                 .orElse(null);
         try {
-            PgVectorVersions.checkWriter(connection, options, fingerprint);
+            PgVectorVersions.checkWriter(connection, options, fingerprint, !plainTableChecked);
+            plainTableChecked = fingerprint != null;
         } catch (IllegalStateException e) {
             throw new SuppressRestartsException(e);
         }
