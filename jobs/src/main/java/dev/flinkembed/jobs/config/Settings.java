@@ -13,6 +13,7 @@ import dev.flinkembed.operators.store.VectorStores;
 import dev.flinkembed.runtime.batching.BatchPlanner;
 import dev.flinkembed.runtime.encoder.Precision;
 import dev.flinkembed.runtime.golden.GoldenVectors;
+import dev.flinkembed.runtime.loading.BuiltinModels;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import dev.flinkembed.runtime.pooling.Pooling;
 import dev.flinkembed.runtime.remote.RemoteOptions;
@@ -33,6 +34,11 @@ public final class Settings {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("configuration key 'model.name': " + e.getMessage());
         }
+        Precision precision = precision(c);
+        if (precision == Precision.FP16 && BuiltinModels.isBuiltin(name)) {
+            throw ConfigException.badValue(
+                    "model.precision", "fp16", "accepted for " + name + ": fp32, int8 (fp16 is for Qwen3 models)");
+        }
         Integer dims = c.get(JobOptions.MODEL_DIMENSIONS);
         if (dims != null && dims > hidden) {
             throw ConfigException.badValue(
@@ -49,7 +55,7 @@ public final class Settings {
                 .queryPrefix(c.get(JobOptions.MODEL_QUERY_PREFIX))
                 .documentPrefix(c.get(JobOptions.MODEL_DOCUMENT_PREFIX))
                 .instruction(c.get(JobOptions.MODEL_INSTRUCTION))
-                .precision(precision(c))
+                .precision(precision)
                 .batching(
                         BatchPlanner.Strategy.TOKEN_BUDGET,
                         c.get(JobOptions.BATCH_TOKEN_BUDGET),

@@ -69,6 +69,28 @@ class JobConfigTest {
     }
 
     @Test
+    void precisionMistakesNameTheKeys() {
+        assertThatThrownBy(() -> JobConfig.load(null, List.of("model.precision=int4")))
+                .hasMessageContaining("'model.precision'")
+                .hasMessageContaining("'int4'")
+                .hasMessageContaining("fp32, int8, fp16");
+        JobConfig both = JobConfig.load(null, List.of("model.float16=true", "model.precision=int8"));
+        assertThatThrownBy(() -> Settings.model(both))
+                .hasMessageContaining("model.float16")
+                .hasMessageContaining("model.precision")
+                .hasMessageContaining("disagree");
+        JobConfig half = JobConfig.load(null, List.of("model.precision=fp16"));
+        assertThatThrownBy(() -> Settings.model(half))
+                .hasMessageContaining("'model.precision'")
+                .hasMessageContaining("accepted for builtin:all-minilm-l6-v2: fp32, int8");
+        assertThat(Settings.model(JobConfig.load(null, List.of("model.precision=int8")))
+                        .precision())
+                .isEqualTo(dev.flinkembed.runtime.encoder.Precision.INT8);
+        assertThat(Settings.model(JobConfig.load(null, List.of())).precision())
+                .isEqualTo(dev.flinkembed.runtime.encoder.Precision.FP32);
+    }
+
+    @Test
     void theShippedExampleConfigurationsAreValid() {
         Path conf = dev.flinkembed.jobs.TestCorpus.SAMPLE.getParent().getParent();
         JobConfig c = JobConfig.load(conf.resolve("bulk-local.yaml"), List.of());

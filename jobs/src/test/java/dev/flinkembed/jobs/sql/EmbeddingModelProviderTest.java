@@ -100,6 +100,37 @@ class EmbeddingModelProviderTest {
     }
 
     @Test
+    void modelPrecisionInTheWithMapRunsTheInt8Model() throws Exception {
+        tables.executeSql("CREATE TEMPORARY MODEL int8_embedder INPUT (text STRING) OUTPUT (embedding ARRAY<FLOAT>) "
+                + "WITH ('provider' = 'flink-embed', 'model.name' = 'builtin:all-minilm-l6-v2', "
+                + "'model.precision' = 'int8')");
+        Map<Integer, float[]> got =
+                collect("SELECT id, embedding FROM ML_PREDICT(TABLE docs, MODEL int8_embedder, DESCRIPTOR(text))", 1);
+        try (InProcessEmbeddingModel model =
+                InProcessEmbeddingModel.open(ModelOptions.defaults(ModelOptions.DEFAULT_MODEL)
+                        .withPrecision(dev.flinkembed.runtime.encoder.Precision.INT8))) {
+            var expected = model.embed(List.of(
+                    EmbeddingInput.document("Debian is a free operating system."),
+                    EmbeddingInput.document("The quick brown fox"),
+                    EmbeddingInput.document("flink-embed turns documents into vectors")));
+            for (int i = 0; i < 3; i++) {
+                // The int8 runtime's own vectors (batching may differ: int8 activations are quantized per batch).
+                assertThat(cosine(got.get(i + 1), expected.embeddings().get(i).vector()))
+                        .isGreaterThan(0.995);
+            }
+        }
+        tables.executeSql("CREATE TEMPORARY MODEL bad_precision INPUT (text STRING) OUTPUT (embedding ARRAY<FLOAT>) "
+                + "WITH ('provider' = 'flink-embed', 'model.precision' = 'int4')");
+        assertThatThrownBy(() -> tables.executeSql(
+                                "SELECT id, embedding FROM ML_PREDICT(TABLE docs, MODEL bad_precision, DESCRIPTOR(text))")
+                        .await())
+                .rootCause()
+                .hasMessageContaining("model.precision")
+                .hasMessageContaining("int4")
+                .hasMessageContaining("int8");
+    }
+
+    @Test
     void aWrongOptionFailsTheStatementNamingTheKey() {
         tables.executeSql("CREATE TEMPORARY MODEL bad INPUT (text STRING) OUTPUT (embedding ARRAY<FLOAT>) "
                 + "WITH ('provider' = 'flink-embed', 'model.dimension' = '64')");
