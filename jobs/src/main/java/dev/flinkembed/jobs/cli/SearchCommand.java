@@ -63,7 +63,11 @@ final class SearchCommand implements Callable<Integer> {
         if (!m.info().fingerprint().equals(lineage.fingerprint())) {
             err.println("warning: " + name + " was embedded with " + lineage.model() + " (fingerprint "
                     + lineage.fingerprint() + "), this query with " + m.info().name() + " (fingerprint "
-                    + m.info().fingerprint() + "): scores may not be comparable");
+                    + m.info().fingerprint() + ", " + m.info().precision() + "): scores may not be comparable"
+                    + (m.info().precision().equals("fp32")
+                            ? " (a collection embedded with model.precision=int8 is queried with --set "
+                                    + "model.precision=int8)"
+                            : ""));
         }
         float[] vector = m.embed(List.of(EmbeddingInput.query(query)))
                 .embeddings()

@@ -3,6 +3,7 @@ package dev.flinkembed.jobs.cli;
 import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.operators.store.Lineage;
 import dev.flinkembed.operators.store.StoreSession;
+import dev.flinkembed.runtime.encoder.Precision;
 import dev.flinkembed.runtime.loading.ModelOptions;
 
 /** The model that queries a store must be embedded with: as given, else the live version's, else the rows' lineage. */
@@ -12,7 +13,7 @@ final class TableModels {
 
     private TableModels() {}
 
-    static Resolved forStore(StoreSession s, String name, String model, String instruction) {
+    static Resolved forStore(StoreSession s, String name, String model, String instruction, Precision precision) {
         Lineage lineage = s.lineage().orElseThrow(() -> new IllegalArgumentException(name + " is empty"));
         // A versioned collection (after a model change) records the model as it was passed to reindex.
         String chosen = model != null ? model : s.liveModel().orElse(lineage.model());
@@ -20,7 +21,8 @@ final class TableModels {
         int hidden = ModelFolderCache.hiddenSize(chosen);
         ModelOptions options = ModelOptions.defaults(chosen)
                 .withInstruction(instruction)
-                .withDimensions(lineage.dimensions() < hidden ? lineage.dimensions() : null);
+                .withDimensions(lineage.dimensions() < hidden ? lineage.dimensions() : null)
+                .withPrecision(precision);
         return new Resolved(options, lineage);
     }
 }

@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The options of commands that query a vector store directly (search, evaluate, versions): which store (the same
- * keys as the jobs', so --set works for any of them) and the model queries are embedded with.
+ * keys as the jobs', so --set works for any of them) and the model queries are embedded with (--model, --instruction,
+ * --set model.precision=int8 for a collection embedded in int8).
  */
 final class TableOptions {
 
@@ -42,6 +43,7 @@ final class TableOptions {
 
     /** The model for queries of the store: --model, else the live version's, else the rows' lineage. */
     TableModels.Resolved model(StoreSession s, VectorStore store) {
-        return TableModels.forStore(s, store.name(), model, instruction);
+        return TableModels.forStore(
+                s, store.name(), model, instruction, Settings.precision(JobConfig.load(null, overrides)));
     }
 }

@@ -64,7 +64,7 @@ public final class Settings {
     }
 
     /** model.precision, or fp16 from the older model.float16=true; the two must not disagree. */
-    static Precision precision(JobConfig c) {
+    public static Precision precision(JobConfig c) {
         Precision p = Precision.parse(c.get(JobOptions.MODEL_PRECISION));
         if (c.get(JobOptions.MODEL_FLOAT16)) {
             if (c.isSet(JobOptions.MODEL_PRECISION) && p != Precision.FP16) {

@@ -103,6 +103,27 @@ class Int8IntoFp32TableTest {
         System.out.printf("int8 reindex: %d chunks, worst cosine to the fp32 vectors %.5f%n", after.size(), worst);
         assertThat(worst).isBetween(0.97, 0.99999);
 
+        // Queries of an int8 collection: embedded in int8 when asked, and a hint when not.
+        String text = ParquetRows.head(input, 5).get(3).get("text").toString();
+        CliRun search = CliRun.of(
+                "search",
+                "--pg-url",
+                pg.jdbcUrl(),
+                "--table",
+                "debian",
+                "--query",
+                text,
+                "--k",
+                "1",
+                "--set",
+                "model.precision=int8");
+        assertThat(search.code()).as(search.err()).isZero();
+        assertThat(search.err()).doesNotContain("warning");
+        assertThat(search.out()).contains("\"rank\":1");
+        CliRun fp32Query =
+                CliRun.of("search", "--pg-url", pg.jdbcUrl(), "--table", "debian", "--query", text, "--k", "1");
+        assertThat(fp32Query.err()).contains("scores may not be comparable").contains("--set model.precision=int8");
+
         CliRun versions = CliRun.of("versions", "--pg-url", pg.jdbcUrl(), "--table", "debian");
         assertThat(versions.code()).as(versions.err()).isZero();
         assertThat(versions.out()).contains("\"state\":\"live\"").contains("\"state\":\"previous\"");
