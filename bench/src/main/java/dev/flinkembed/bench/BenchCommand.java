@@ -33,7 +33,9 @@ public final class BenchCommand implements Callable<Integer> {
             names = "--suite",
             defaultValue = "minilm",
             description = "minilm (default): the built-in model, (a)-(d); qwen3-0.6b: a Qwen3-Embedding-0.6B-shaped "
-                    + "model with random weights, 1 and 2 slots, memory; remote: the bulk job in-process against the "
+                    + "model with random weights, 1 and 2 slots, fp16 and int8, memory; int8: model.precision=int8 against fp32 "
+                    + "and LangChain4j's fp32 and int8 models, GEMMs and the machine's peaks, and with --sts the quality "
+                    + "table; remote: the bulk job in-process against the "
                     + "remote backend talking to serve in the same JVM, then to an instant stub server; sql: Flink SQL with the flink-embed provider against the bulk job and against flink-model-openai; stores: "
                     + "the bulk job into Elasticsearch vs pgvector vs Parquet (model: the instant stub), then kNN "
                     + "latency and recall@10 of Elasticsearch's HNSW (float, int8) against exact search; big-document: one "
@@ -59,6 +61,18 @@ public final class BenchCommand implements Callable<Integer> {
             defaultValue = "3",
             description = "Paired rounds of --suite commands (default: " + "${DEFAULT-VALUE}).")
     int rounds;
+
+    @Option(
+            names = "--sts",
+            description = "--suite int8: the STS Benchmark's sts-test.csv, for the quality table (see docs/int8.md).")
+    Path sts;
+
+    @Option(
+            names = "--qwen3",
+            defaultValue = "../shared/fixtures/qwen3-embedding-tiny",
+            description = "--suite int8: a Qwen3-Embedding folder whose int8 vectors are compared with its fp32 ones "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Path qwen3;
 
     @Option(
             names = "--fixed-batch",
@@ -103,13 +117,17 @@ public final class BenchCommand implements Callable<Integer> {
             dev.flinkembed.bench.commands.CommandsBench.run(home, input, rows, rounds, System.err, System.out);
             return 0;
         }
+        if (suite.equals("int8")) {
+            dev.flinkembed.bench.int8.Int8Bench.run(input, rows, rounds, sts, qwen3, System.err, System.out);
+            return 0;
+        }
         if (suite.equals("big-document")) {
             BigDocumentBench.run(input, documentMb, System.err, System.out);
             return 0;
         }
         if (!suite.equals("minilm")) {
             throw new IllegalArgumentException("--suite '" + suite
-                    + "' is not one of: minilm, qwen3-0.6b, remote, sql, stores, big-document, " + "commands");
+                    + "' is not one of: minilm, int8, qwen3-0.6b, remote, sql, stores, big-document, commands");
         }
         var table = RuntimeBench.run(input, rows, fixedBatch, System.err);
         double baseline = table.stream()

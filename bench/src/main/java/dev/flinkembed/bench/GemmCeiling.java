@@ -10,12 +10,12 @@ import ai.djl.ndarray.types.Shape;
  * own run: both runtimes here are bound by it, so a model's tokens/s is judged against tokens/s = GFLOP/s ÷ FLOP per
  * token.
  */
-final class GemmCeiling {
+public final class GemmCeiling {
 
     private GemmCeiling() {}
 
     /** GFLOP/s of [m × k] · [k × n], the best of three rounds (a shared machine's noise only ever slows one down). */
-    static double gflops(int m, int k, int n) {
+    public static double gflops(int m, int k, int n) {
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             NDArray x = manager.randomUniform(-1, 1, new Shape(m, k));
             NDArray w = manager.randomUniform(-1, 1, new Shape(k, n));
@@ -43,7 +43,7 @@ final class GemmCeiling {
      * FLOP per token of a BERT encoder: per layer the Q, K, V and output projections (4·H²), the MLP (2·H·I), and
      * attention over a sequence of {@code meanLength} tokens (scores and weighted sum, 2·S·H), each a multiply-add.
      */
-    static double bertFlopsPerToken(int layers, int hidden, int intermediate, double meanLength) {
+    public static double bertFlopsPerToken(int layers, int hidden, int intermediate, double meanLength) {
         return 2.0 * layers * (4.0 * hidden * hidden + 2.0 * hidden * intermediate + 2.0 * meanLength * hidden);
     }
 }

@@ -83,6 +83,32 @@ public final class Qwen3ShapeBench {
                                     + "cosine to the float32 vectors: mean %.6f, worst %.6f",
                             h.stats().realTokens() / sh, (rssHalf - rssBeforeHalf) / 1e9, sum / inputs.size(), worst));
                 }
+                long rssBeforeInt8 = rssBytes();
+                try (InProcessEmbeddingModel int8 =
+                        InProcessEmbeddingModel.open(options.withPrecision(Precision.INT8))) {
+                    long rssInt8 = rssBytes();
+                    int8.embed(inputs.subList(0, 4));
+                    start = System.nanoTime();
+                    EmbeddingResult q = int8.embed(inputs);
+                    double sq = (System.nanoTime() - start) / 1e9;
+                    double worst = 1;
+                    double sum = 0;
+                    for (int i = 0; i < inputs.size(); i++) {
+                        double cos = dev.flinkembed.runtime.pooling.Vectors.cosine(
+                                one.embeddings().get(i).vector(),
+                                q.embeddings().get(i).vector());
+                        worst = Math.min(worst, cos);
+                        sum += cos;
+                    }
+                    lines.add(String.format(
+                            "1 slot, model.precision=int8: %.1f tokens/s (%.2f× fp32), +%.2f GB RSS for its weights; "
+                                    + "cosine to the float32 vectors: mean %.6f, worst %.6f",
+                            q.stats().realTokens() / sq,
+                            q.stats().realTokens() / sq / tps1,
+                            (rssInt8 - rssBeforeInt8) / 1e9,
+                            sum / inputs.size(),
+                            worst));
+                }
                 try (InProcessEmbeddingModel second = InProcessEmbeddingModel.open(options)) {
                     long rssTwo = rssBytes();
                     ExecutorService pool = Executors.newFixedThreadPool(2);
