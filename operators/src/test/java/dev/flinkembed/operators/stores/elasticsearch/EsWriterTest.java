@@ -182,6 +182,24 @@ class EsWriterTest {
     }
 
     @Test
+    void aCollectionNeverVersionedRefusesAWriterOfAnotherFingerprint() throws Exception {
+        // e.g. model.precision=int8 against vectors written in fp32: same model name, same dimensions
+        EsOptions o = options("one-model", 4);
+        write(o, List.of(chunk("a", 0, 1, "alpha", 4)));
+        EmbeddedChunk int8 = chunk("b", 0, 1, "beta", 4);
+        int8.modelFingerprint = "fp-int8";
+        assertThatThrownBy(() -> write(o, List.of(int8)))
+                .isInstanceOf(SuppressRestartsException.class)
+                .cause()
+                .hasMessageContaining("index one-model holds vectors of model test-model (fingerprint fp1)")
+                .hasMessageContaining("another model.precision")
+                .hasMessageContaining("flink-embed reindex");
+        assertThat(rows("one-model")).containsExactly("a#0/1 alpha");
+        write(o, List.of(chunk("c", 0, 1, "gamma", 4))); // the same fingerprint goes in
+        assertThat(rows("one-model")).containsExactly("a#0/1 alpha", "c#0/1 gamma");
+    }
+
+    @Test
     void aWriterOfAnotherModelIsStoppedOnceTheAliasServesANewVersion() throws Exception {
         EsOptions o = options("switching", 4);
         write(o, List.of(chunk("a", 0, 1, "alpha", 4)));
