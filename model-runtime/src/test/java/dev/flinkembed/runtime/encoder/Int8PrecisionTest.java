@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class Int8PrecisionTest {
 
-    /** 300 texts of 3 to ~250 tokens: words, package descriptions, code, numbers, another script. */
+    /** 120 texts of 3 to ~250 tokens: words, package descriptions, code, numbers, another script. */
     static List<EmbeddingInput> texts() {
         String[] parts = {
             "Debian package",
@@ -41,7 +41,7 @@ class Int8PrecisionTest {
             "the quick brown fox jumps over the lazy dog"
         };
         List<EmbeddingInput> texts = new ArrayList<>();
-        for (int i = 0; i < 300; i++) {
+        for (int i = 0; i < 120; i++) {
             StringBuilder s = new StringBuilder();
             for (int j = 0; j <= (i * 7) % 60; j++) {
                 s.append(parts[(i + j * 3) % parts.length]).append(j % 4 == 3 ? ". " : " ");
