@@ -15,7 +15,7 @@ import ai.djl.pytorch.jni.IValueUtils;
  * their observed range at each call, the product accumulated in int32 and returned in float32 with the bias added.
  * Activations use all 8 bits ({@code reduce_range=False}), unlike PyTorch's x86 default of 7 (which guards AVX2's
  * saturating 16-bit pair sums): measured on all-MiniLM-L6-v2 over 512 texts, 7 bits gave cosines to fp32 of 0.964 (min)
- * / 0.987 (median), 8 bits 0.989 / 0.996, at the same speed.
+ * / 0.987 (median), 8 bits 0.989 / 0.996, with no speed difference the (noisy) runs could show.
  *
  * <p>A {@link ScriptModules} module: {@code pack} turns a float32 [out, in] weight (PyTorch's layout) and its bias
  * into FBGEMM's packed form, a native object the caller holds as an {@link IValue}; the float32 weight is no longer
@@ -58,7 +58,6 @@ public final class Int8Linear {
     }
 
     /** Packs a float32 [out, in] weight and its [out] bias (or null); close the result to free FBGEMM's copy. */
-    /** A packed layer: close it (with the encoder) to free FBGEMM's copy of the weight. */
     public Packed pack(NDArray weight, NDArray bias) {
         IValue w = IValue.from((PtNDArray) weight);
         IValue b = bias == null ? null : IValue.from((PtNDArray) bias);
