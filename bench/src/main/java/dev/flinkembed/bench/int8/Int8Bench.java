@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * {@code bench --suite int8}: model.precision=int8 against fp32 in one JVM and one run — speed (the runtime and
@@ -54,7 +53,7 @@ public final class Int8Bench {
 
     // ---- speed ----
 
-    private record Runner(String name, boolean int8, Supplier<Long> embedAll) {}
+    private record Runner(String name, boolean int8, Runnable embedAll) {}
 
     private static void speed(List<String> texts, int rounds, CpuPeaks peaks, PrintStream log, PrintStream out) {
         List<EmbeddingInput> inputs =
@@ -69,31 +68,25 @@ public final class Int8Bench {
             EmbeddingModel lcq = new AllMiniLmL6V2QuantizedEmbeddingModel();
             List<TextSegment> segments = texts.stream().map(TextSegment::from).toList();
             List<Runner> runners = List.of(
-                    new Runner("flink-embed runtime, model.precision=fp32", false, () -> {
-                        fp32.embed(inputs);
-                        return tokens;
-                    }),
-                    new Runner("flink-embed runtime, model.precision=int8", true, () -> {
-                        int8.embed(inputs);
-                        return tokens;
-                    }),
-                    new Runner("LangChain4j AllMiniLmL6V2EmbeddingModel (ONNX Runtime, fp32)", false, () -> {
-                        lc.embedAll(segments);
-                        return tokens;
-                    }),
-                    new Runner("LangChain4j AllMiniLmL6V2QuantizedEmbeddingModel (ONNX Runtime, int8)", true, () -> {
-                        lcq.embedAll(segments);
-                        return tokens;
-                    }));
+                    new Runner("flink-embed runtime, model.precision=fp32", false, () -> fp32.embed(inputs)),
+                    new Runner("flink-embed runtime, model.precision=int8", true, () -> int8.embed(inputs)),
+                    new Runner(
+                            "LangChain4j AllMiniLmL6V2EmbeddingModel (ONNX Runtime, fp32)",
+                            false,
+                            () -> lc.embedAll(segments)),
+                    new Runner(
+                            "LangChain4j AllMiniLmL6V2QuantizedEmbeddingModel (ONNX Runtime, int8)",
+                            true,
+                            () -> lcq.embedAll(segments)));
             for (Runner r : runners) { // warm-up: JIT, ONNX Runtime's and PyTorch's first-call work
-                r.embedAll().get();
+                r.embedAll().run();
             }
             double[][] seconds = new double[runners.size()][rounds];
             for (int round = 0; round < rounds; round++) {
                 for (int k = 0; k < runners.size(); k++) {
                     int i = (k + round) % runners.size(); // rotate the order: no runner always goes first
                     long start = System.nanoTime();
-                    runners.get(i).embedAll().get();
+                    runners.get(i).embedAll().run();
                     seconds[i][round] = (System.nanoTime() - start) / 1e9;
                     log.printf(
                             "round %d: %s %.1f s%n", round + 1, runners.get(i).name(), seconds[i][round]);

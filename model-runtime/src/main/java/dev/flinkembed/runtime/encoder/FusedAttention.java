@@ -3,10 +3,8 @@ package dev.flinkembed.runtime.encoder;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.IValueUtils;
 
 /**
  * Bidirectional multi-head self-attention as one native call: PyTorch's {@code scaled_dot_product_attention}, whose CPU
@@ -78,12 +76,6 @@ public final class FusedAttention {
                     IValue.from(heads),
                     IValue.from(headDim)
                 };
-        try (IValue out = IValueUtils.runMethod(module, mask == null ? "unmasked" : "forward", args)) {
-            return out.toTensor((PtNDManager) into);
-        } finally {
-            for (IValue arg : args) {
-                arg.close();
-            }
-        }
+        return ScriptModules.tensor(module, mask == null ? "unmasked" : "forward", into, args);
     }
 }

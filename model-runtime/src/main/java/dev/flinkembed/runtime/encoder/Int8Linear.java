@@ -28,19 +28,19 @@ public final class Int8Linear {
             + "  __parameters__ = []\n"
             + "  __buffers__ = []\n"
             + "  training : bool\n"
+            // per output channel, symmetric; dtype 4 is int64 (the zero points), 12 is qint8
+            + "  def quantize(self: __torch__.Int8Linear,\n"
+            + "    weight: Tensor) -> Tensor:\n"
+            + "    scales = torch.div(torch.clamp_min(torch.amax(torch.abs(weight), [1]), 1e-12), 127.5)\n"
+            + "    zero = torch.zeros([torch.size(weight, 0)], dtype=4)\n"
+            + "    return torch.quantize_per_channel(weight, scales, zero, 0, 12)\n"
             + "  def pack(self: __torch__.Int8Linear,\n"
             + "    weight: Tensor,\n"
             + "    bias: Tensor) -> __torch__.torch.classes.quantized.LinearPackedParamsBase:\n"
-            + "    scales = torch.div(torch.clamp_min(torch.amax(torch.abs(weight), [1]), 1e-12), 127.5)\n"
-            + "    zero = torch.zeros([torch.size(weight, 0)], dtype=4)\n"
-            + "    q = torch.quantize_per_channel(weight, scales, zero, 0, 12)\n"
-            + "    return ops.quantized.linear_prepack(q, torch.clone(bias))\n"
+            + "    return ops.quantized.linear_prepack(self.quantize(weight), torch.clone(bias))\n"
             + "  def pack_unbiased(self: __torch__.Int8Linear,\n"
             + "    weight: Tensor) -> __torch__.torch.classes.quantized.LinearPackedParamsBase:\n"
-            + "    scales = torch.div(torch.clamp_min(torch.amax(torch.abs(weight), [1]), 1e-12), 127.5)\n"
-            + "    zero = torch.zeros([torch.size(weight, 0)], dtype=4)\n"
-            + "    q = torch.quantize_per_channel(weight, scales, zero, 0, 12)\n"
-            + "    return ops.quantized.linear_prepack(q, None)\n"
+            + "    return ops.quantized.linear_prepack(self.quantize(weight), None)\n"
             + "  def forward(self: __torch__.Int8Linear,\n"
             + "    x: Tensor,\n"
             + "    packed: __torch__.torch.classes.quantized.LinearPackedParamsBase) -> Tensor:\n"
@@ -59,24 +59,15 @@ public final class Int8Linear {
 
     /** Packs a float32 [out, in] weight and its [out] bias (or null); close the result to free FBGEMM's copy. */
     public Packed pack(NDArray weight, NDArray bias) {
-        IValue w = IValue.from((PtNDArray) weight);
-        IValue b = bias == null ? null : IValue.from((PtNDArray) bias);
-        try {
-            IValue packed = b == null
-                    ? IValueUtils.runMethod(module, "pack_unbiased", w)
-                    : IValueUtils.runMethod(module, "pack", w, b);
-            return new Packed(
-                    packed, weight.getShape().get(0), weight.getShape().get(1));
-        } finally {
-            w.close();
-            if (b != null) {
-                b.close();
-            }
-        }
+        IValue packed = bias == null
+                ? ScriptModules.call(module, "pack_unbiased", IValue.from((PtNDArray) weight))
+                : ScriptModules.call(module, "pack", IValue.from((PtNDArray) weight), IValue.from((PtNDArray) bias));
+        return new Packed(packed, weight.getShape().get(0), weight.getShape().get(1));
     }
 
     /** x [rows, in] · Wᵀ + b → [rows, out] float32, owned by {@code into}. */
     public NDArray apply(NDArray x, Packed layer, NDManager into) {
+        // Not ScriptModules.call, which closes every argument: the packed layer's handle outlives the call.
         IValue in = IValue.from((PtNDArray) x);
         try (IValue out = IValueUtils.runMethod(module, "forward", in, layer.handle)) {
             return out.toTensor((PtNDManager) into);

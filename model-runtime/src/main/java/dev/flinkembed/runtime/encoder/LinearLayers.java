@@ -3,6 +3,8 @@ package dev.flinkembed.runtime.encoder;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Makes an encoder's linear layers in one precision from float32 weights in PyTorch's [out, in] layout: float32 and
@@ -13,7 +15,7 @@ public final class LinearLayers implements AutoCloseable {
 
     private final Precision precision;
     private final Int8Linear int8;
-    private final java.util.List<Int8Linear.Packed> packed = new java.util.ArrayList<>();
+    private final List<Int8Linear.Packed> packed = new ArrayList<>();
     private long bytesSaved;
 
     public LinearLayers(Precision precision, NDManager manager) {

@@ -1,8 +1,11 @@
 package dev.flinkembed.runtime.encoder;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -35,6 +38,24 @@ public final class ScriptModules {
             throw new UncheckedIOException("cannot load the TorchScript module " + className, e);
         } catch (RuntimeException e) {
             throw new IllegalStateException("PyTorch refused the TorchScript module " + className + ": " + e, e);
+        }
+    }
+
+    /** Runs {@code method} and closes {@code args}; the caller owns (and closes) the result. */
+    public static IValue call(PtSymbolBlock module, String method, IValue... args) {
+        try {
+            return IValueUtils.runMethod(module, method, args);
+        } finally {
+            for (IValue arg : args) {
+                arg.close();
+            }
+        }
+    }
+
+    /** As {@link #call} for a method that returns a tensor, which becomes an array of {@code into}. */
+    public static NDArray tensor(PtSymbolBlock module, String method, NDManager into, IValue... args) {
+        try (IValue out = call(module, method, args)) {
+            return out.toTensor((PtNDManager) into);
         }
     }
 

@@ -21,11 +21,13 @@ public final class WeightUploader {
     private final WeightSource source;
     private final String prefix;
     private final NDManager manager;
-    private final List<ByteBuffer> retained = new ArrayList<>();
-    /** The array each retained buffer was uploaded as, index for index. */
-    private final List<NDArray> uploaded = new ArrayList<>();
-    /** Whether each retained buffer may be freed by us (false: the source keeps and may hand it out again). */
-    private final List<Boolean> owned = new ArrayList<>();
+    /**
+     * An uploaded array and the memory PyTorch reads it from; {@code owned}: ours to free (false: the source keeps
+     * the buffer and may hand it out again).
+     */
+    private record Upload(NDArray array, ByteBuffer buffer, boolean owned) {}
+
+    private final List<Upload> uploads = new ArrayList<>();
 
     private long bytes;
 
@@ -47,10 +49,10 @@ public final class WeightUploader {
                     + Arrays.toString(t.shape()) + ", the config implies " + Arrays.toString(shape));
         }
         bytes += t.elementCount() * 4;
-        NDArray array = NdOps.upload(manager, t, retained);
-        uploaded.add(array);
+        List<ByteBuffer> buffer = new ArrayList<>(1);
+        NDArray array = NdOps.upload(manager, t, buffer);
         // Ours to free: a copy made by the upload (a heap tensor), or a buffer the source made for this call alone.
-        owned.add(!t.data().isDirect() || !source.keepsBuffers());
+        uploads.add(new Upload(array, buffer.get(0), !t.data().isDirect() || !source.keepsBuffers()));
         return array;
     }
 
@@ -59,15 +61,13 @@ public final class WeightUploader {
      * copy): PyTorch no longer reads them. Those that are ours are freed now, the source's are left to it.
      */
     public void releaseUnread() {
-        for (int i = uploaded.size() - 1; i >= 0; i--) {
-            if (((NativeResource<?>) uploaded.get(i)).isReleased()) {
-                ByteBuffer buffer = retained.remove(i);
-                uploaded.remove(i);
-                if (owned.remove(i)) {
-                    NativeMemory.free(buffer);
-                }
+        uploads.removeIf(u -> {
+            boolean unread = ((NativeResource<?>) u.array()).isReleased();
+            if (unread && u.owned()) {
+                NativeMemory.free(u.buffer());
             }
-        }
+            return unread;
+        });
     }
 
     /**
@@ -93,6 +93,6 @@ public final class WeightUploader {
 
     /** The memory PyTorch reads the weights from: the encoder must keep it reachable. */
     public List<ByteBuffer> retained() {
-        return retained;
+        return uploads.stream().map(Upload::buffer).toList();
     }
 }

@@ -208,7 +208,7 @@ public final class PgVectorVersions {
      * A table never versioned holds one model's vectors, as every writer checks before its first write: a row of
      * another fingerprint (another model, or the same one in another {@code model.precision}) means this job would
      * mix two models' vectors, whose scores are not comparable. One row tells (the table is kept uniform), so the
-     * check costs one indexed-free {@code LIMIT 1} read.
+     * check costs one {@code LIMIT 1} read, no scan.
      */
     private static void checkPlainTable(Connection c, PgVectorOptions target, String fingerprint) throws SQLException {
         if (PgVectorTable.columnTypes(c, target).isEmpty()) {
