@@ -85,6 +85,12 @@ def rotate_half(x):
 
 
 def embed(config, w, ids):
+    last = hidden_states(config, w, ids)[-1]
+    return last / np.linalg.norm(last)
+
+
+def hidden_states(config, w, ids):
+    """The final-normed hidden state of every position, [len(ids), hidden]."""
     h_dim = config['head_dim']
     heads, kv = config['num_attention_heads'], config['num_key_value_heads']
     eps, theta = config['rms_norm_eps'], config['rope_theta']
@@ -113,9 +119,7 @@ def embed(config, w, ids):
         x = rms_norm(h, w[p + 'post_attention_layernorm.weight'], eps)
         gate = x @ w[p + 'mlp.gate_proj.weight'].T
         h = h + ((gate / (1 + np.exp(-gate))) * (x @ w[p + 'mlp.up_proj.weight'].T)) @ w[p + 'mlp.down_proj.weight'].T
-    h = rms_norm(h, w['norm.weight'], eps)
-    last = h[-1]
-    return last / np.linalg.norm(last)
+    return rms_norm(h, w['norm.weight'], eps)
 
 
 def golden_cases(config, weights, cases, dims):

@@ -23,9 +23,13 @@ final class HuggingFaceFolder {
     private HuggingFaceFolder() {}
 
     static LoadedModel load(Path folder, Integer maxTokens, Precision precision) {
+        return load(folder, maxTokens, precision, ModelTask.EMBED);
+    }
+
+    static LoadedModel load(Path folder, Integer maxTokens, Precision precision, ModelTask task) {
         JsonNode config = config(folder);
         String where = folder.resolve("config.json").toString();
-        return ModelFamilies.require(config.path("model_type").asText(""), ModelTask.EMBED, where)
+        return ModelFamilies.require(config.path("model_type").asText(""), task, where)
                 .load(folder, config, maxTokens, precision);
     }
 

@@ -7,7 +7,8 @@ import java.util.stream.Collectors;
 /** The model families this runtime can run, by {@code model_type} and task. */
 final class ModelFamilies {
 
-    private static final List<ModelFamily> ALL = List.of(new BertFamily(), new Qwen3Family());
+    private static final List<ModelFamily> ALL =
+            List.of(new BertFamily(), new Qwen3Family(), new BertCrossEncoderFamily(), new Qwen3RerankerFamily());
 
     private ModelFamilies() {}
 

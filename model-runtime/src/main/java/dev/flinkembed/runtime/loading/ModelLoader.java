@@ -35,6 +35,20 @@ public final class ModelLoader {
     }
 
     /**
+     * A scoring model (a reranker) from a Hugging Face folder: the family for its {@code model_type} and the scoring
+     * task, so a Qwen3-Reranker folder, which says {@code Qwen3ForCausalLM} like the embedding model, is read as one.
+     */
+    public static LoadedModel loadScorer(ModelOptions options) {
+        loadEngineAlongside();
+        if (BuiltinModels.isBuiltin(options.model())) {
+            throw new IllegalArgumentException("model '" + options.model() + "' is an embedding model; a reranker "
+                    + "is a Hugging Face folder of a Qwen3-Reranker or a BERT cross-encoder");
+        }
+        return HuggingFaceFolder.load(
+                Path.of(options.model()), options.maxTokens(), options.precision(), ModelTask.SCORE);
+    }
+
+    /**
      * Starts loading the PyTorch natives (~0.8 s) on a thread of its own while the caller reads the weights (~0.6 s
      * to inflate a built-in model's ONNX file from its jar): a command's model is ready that much sooner (measured:
      * 1.4 s → 0.8 s). The encoder's first NDManager waits for it (DJL loads the engine once, under a lock); a failure

@@ -78,7 +78,7 @@ final class Qwen3Family implements ModelFamily {
     }
 
     /** Peak bytes a parameter while loading: int8 layers are packed from a float32 copy, one layer at a time. */
-    private static int bytesPerParameter(Precision precision) {
+    static int bytesPerParameter(Precision precision) {
         return precision == Precision.FP16 ? 2 : precision == Precision.INT8 ? 1 : 4;
     }
 

@@ -107,6 +107,20 @@ public final class ModelTokenizer implements AutoCloseable {
     }
 
     /**
+     * A query–document pair as a cross-encoder reads it: the template's pair form ({@code [CLS] a [SEP] b [SEP]}, token
+     * types 0 then 1), truncated to the model's limit longest-first, as sentence-transformers' CrossEncoder does.
+     */
+    public TokenIds encodePair(String first, String second) {
+        Encoding enc = forModel.encode(first, second);
+        return new TokenIds(enc.getIds(), enc.getTypeIds(), enc.exceedMaxLength());
+    }
+
+    /** The text's ids alone: no special tokens added (those written in the text are kept), no truncation. */
+    public long[] idsOf(String text) {
+        return forChunking.encode(text).getIds();
+    }
+
+    /**
      * Token boundaries for chunking: every token of the text, no special tokens, no truncation. A long text is
      * tokenized in segments cut before a word ({@link #SEGMENT_CHARS}): one encoding of a whole 50 MB document would
      * hold every token's string and offsets at once, several GB; segments keep only the two int arrays.

@@ -91,6 +91,11 @@ public final class SafetensorsCheckpoint implements WeightSource {
         return fileOf(name).stored(name);
     }
 
+    @Override
+    public float[] row(String name, long row) {
+        return fileOf(name).row(name, row);
+    }
+
     private SafetensorsFile fileOf(String name) {
         SafetensorsFile file = byTensor.get(name);
         if (file == null) {

@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -136,6 +137,31 @@ public final class SafetensorsFile implements WeightSource {
             return get(name); // an odd count of 2-byte values: widen this (small) one
         }
         return new Tensor(name + "@" + e.dtype, new long[] {raw.remaining() / 4}, raw);
+    }
+
+    @Override
+    public float[] row(String name, long row) {
+        Entry e = entries.get(name);
+        if (e == null) {
+            throw new IllegalArgumentException(path + ": no tensor named " + name);
+        }
+        if (e.shape.length != 2 || row < 0 || row >= e.shape[0]) {
+            throw new IllegalArgumentException(
+                    path + ": tensor " + name + Arrays.toString(e.shape) + " has no row " + row);
+        }
+        int width = (int) e.shape[1];
+        int bytes = "F32".equals(e.dtype) ? 4 : 2;
+        ByteBuffer raw = mapped.slice((int) (dataStart + e.begin + row * width * bytes), width * bytes)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer f32 = switch (e.dtype) {
+            case "F32" -> raw;
+            case "BF16" -> FloatConversions.bf16ToF32(raw);
+            case "F16" -> FloatConversions.f16ToF32(raw);
+            default -> throw new IllegalStateException(e.dtype);
+        };
+        float[] out = new float[width];
+        f32.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+        return out;
     }
 
     /** The storage type of a tensor as written in the file (F32, F16 or BF16). */

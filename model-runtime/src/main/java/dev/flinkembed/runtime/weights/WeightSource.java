@@ -28,6 +28,22 @@ public interface WeightSource {
         return false;
     }
 
+    /**
+     * One row of a 2-d tensor as float32: a reranker reads two rows of a vocabulary-sized head without widening the
+     * whole matrix (2.5 GB for Qwen3-8B's lm_head).
+     */
+    default float[] row(String name, long row) {
+        Tensor t = get(name);
+        int width = (int) t.shape()[1];
+        float[] out = new float[width];
+        t.data()
+                .duplicate()
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer()
+                .get((int) (row * width), out);
+        return out;
+    }
+
     /** Where the weights came from, for error messages. */
     String origin();
 }
