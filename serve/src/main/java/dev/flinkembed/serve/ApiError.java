@@ -41,6 +41,17 @@ final class ApiError extends RuntimeException {
         return new ApiError(400, "invalid_request_error", param, message);
     }
 
+    /** TEI's error shape ({@code router/src/lib.rs}, {@code ErrorResponse}): {@code {"error", "error_type"}}. */
+    String teiBody() {
+        String kind = status == 429 || status == 503
+                ? "overloaded"
+                : status == 401 ? "unauthorized" : status >= 500 ? "backend" : "validation";
+        return JSON.createObjectNode()
+                .put("error", getMessage())
+                .put("error_type", kind)
+                .toString();
+    }
+
     String body() {
         ObjectNode n = JSON.createObjectNode();
         ObjectNode e = n.putObject("error");

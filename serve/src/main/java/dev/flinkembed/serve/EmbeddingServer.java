@@ -11,6 +11,7 @@ import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.Embedding;
 import dev.flinkembed.runtime.api.EmbeddingInput;
 import dev.flinkembed.runtime.api.PreparedInput;
+import dev.flinkembed.runtime.api.ScoringModel;
 import dev.flinkembed.runtime.batching.MicroBatcher;
 import dev.flinkembed.runtime.loading.NativeThreads;
 import dev.flinkembed.runtime.pooling.Vectors;
@@ -57,20 +58,26 @@ public final class EmbeddingServer implements AutoCloseable {
     private final ServerMetrics metrics = new ServerMetrics(queued::get);
     private final BearerAuth auth;
     private final long created = System.currentTimeMillis() / 1000;
+    /** The reranker's endpoints, or null. */
+    private final RerankEndpoints rerank;
 
-    private EmbeddingServer(ServeOptions options) throws IOException {
+    private EmbeddingServer(ServeOptions options, ScoringModel reranker, String rerankName) throws IOException {
         this.options = options;
         // This JVM's cores as a one-slot TaskManager divides them: two forward passes at a time (NativeThreads.plan).
         NativeThreads.Plan plan = NativeThreads.plan(Runtime.getRuntime().availableProcessors(), 1);
-        this.model = InProcessEmbeddingModel.open(options.model()); // a local model: the caller localizes
-        this.batcher = new MicroBatcher(
-                model,
-                options.flushTokens(),
-                Duration.ofMillis(options.maxWaitMillis()),
-                stats -> {},
-                "serve-batcher",
-                plan.workers(),
-                plan.threadsPerWorker());
+        // A local model (the caller localizes); none when the server only reranks.
+        this.model = options.model() == null ? null : InProcessEmbeddingModel.open(options.model());
+        this.batcher = model == null
+                ? null
+                : new MicroBatcher(
+                        model,
+                        options.flushTokens(),
+                        Duration.ofMillis(options.maxWaitMillis()),
+                        stats -> {},
+                        "serve-batcher",
+                        plan.workers(),
+                        plan.threadsPerWorker());
+        this.rerank = reranker == null ? null : new RerankEndpoints(reranker, rerankName, options, metrics, queued);
         // One HTTP thread per connection the server accepts: the JDK's server reads a request's line and headers on
         // an executor thread, before any handler runs, so with fewer threads than connections a client that opens
         // connections and sends nothing holds every thread (and /health with them) until the read timeout. Threads
@@ -94,7 +101,27 @@ public final class EmbeddingServer implements AutoCloseable {
             this.http = HttpServer.create(address, 256);
         }
         http.setExecutor(threads);
-        http.createContext("/v1/embeddings", ex -> serve(ex, "/v1/embeddings", "POST", true, this::admitted));
+        http.createContext(
+                "/v1/embeddings",
+                ex -> serve(
+                        ex,
+                        "/v1/embeddings",
+                        "POST",
+                        true,
+                        model == null
+                                ? e -> {
+                                    throw new ApiError(
+                                            404,
+                                            "NotFoundError",
+                                            "model",
+                                            "this server serves no embedding model, only the " + "reranker `"
+                                                    + rerankName + "` (POST /v1/rerank, /rerank)");
+                                }
+                                : admitted(this::embeddings)));
+        if (rerank != null) {
+            http.createContext("/v1/rerank", ex -> serve(ex, "/v1/rerank", "POST", true, admitted(rerank::vllm)));
+            http.createContext("/rerank", ex -> serve(ex, "/rerank", "POST", true, admitted(rerank::tei)));
+        }
         http.createContext("/v1/models", ex -> serve(ex, "/v1/models", "GET", true, this::models));
         http.createContext("/health", ex -> serve(ex, "/health", "GET", false, e -> "{\"status\":\"ok\"}"));
         http.createContext(
@@ -107,7 +134,35 @@ public final class EmbeddingServer implements AutoCloseable {
     }
 
     public static EmbeddingServer start(ServeOptions options) throws IOException {
-        EmbeddingServer s = new EmbeddingServer(options);
+        return start(options, null, null);
+    }
+
+    /**
+     * A server of the embedding model in {@code options} (none when {@code options.model()} is null) and, when
+     * {@code reranker} is given, of that scoring model as {@code rerankName} on {@code /v1/rerank} and {@code /rerank}.
+     * The server closes the reranker when it closes.
+     */
+    public static EmbeddingServer start(ServeOptions options, ScoringModel reranker, String rerankName)
+            throws IOException {
+        EmbeddingServer s;
+        try {
+            s = new EmbeddingServer(options, reranker, rerankName);
+        } catch (IOException | RuntimeException e) {
+            if (reranker != null) {
+                reranker.close();
+            }
+            throw e;
+        }
+        if (reranker != null) {
+            LOG.info(
+                    "Reranking with {} as '{}' on {}/rerank and /rerank",
+                    reranker.info().name(),
+                    rerankName,
+                    s.url());
+        }
+        if (s.model == null) {
+            return s;
+        }
         LOG.info(
                 "Serving {} as '{}' on {} ({} dimensions, at most {} queued inputs, {}, requests up to {} bytes read "
                         + "within {} s)",
@@ -157,7 +212,7 @@ public final class EmbeddingServer implements AutoCloseable {
             body = handler.handle(ex);
         } catch (ApiError e) {
             status = e.status;
-            body = e.body();
+            body = endpoint.equals("/rerank") ? e.teiBody() : e.body();
             e.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
         } catch (Exception e) {
             // the cause stays in the server's log; a client learns only that it failed and which log line to ask for
@@ -193,32 +248,46 @@ public final class EmbeddingServer implements AutoCloseable {
 
     private String models(HttpExchange ex) {
         ObjectNode n = JSON.createObjectNode().put("object", "list");
-        n.putArray("data")
-                .addObject()
-                .put("id", options.servedName())
-                .put("object", "model")
-                .put("created", created)
-                .put("owned_by", "flink-embed")
-                .put("max_model_len", model.tokenizer().maxTokens());
+        ArrayNode data = n.putArray("data");
+        if (model != null) {
+            data.addObject()
+                    .put("id", options.servedName())
+                    .put("object", "model")
+                    .put("created", created)
+                    .put("owned_by", "flink-embed")
+                    .put("max_model_len", model.tokenizer().maxTokens());
+        }
+        if (rerank != null) {
+            ObjectNode r = data.addObject()
+                    .put("id", rerank.servedName())
+                    .put("object", "model")
+                    .put("created", created)
+                    .put("owned_by", "flink-embed");
+            if (rerank.model().info().maxTokens() > 0) {
+                r.put("max_model_len", rerank.model().info().maxTokens());
+            }
+        }
         return n.toString();
     }
 
-    /** At most --threads requests are read, parsed and embedded at once: the rest are told to come back. */
-    private String admitted(HttpExchange ex) throws Exception {
-        if (!embedding.tryAcquire()) {
-            throw new ApiError(
-                    503,
-                    "service_unavailable",
-                    null,
-                    "server_busy",
-                    "the server is embedding " + options.threads() + " requests already; retry after a moment",
-                    Map.of("Retry-After", "1"));
-        }
-        try {
-            return embeddings(ex);
-        } finally {
-            embedding.release();
-        }
+    /** At most --threads requests are read, parsed and served at once: the rest are told to come back. */
+    private Handler admitted(Handler handler) {
+        return ex -> {
+            if (!embedding.tryAcquire()) {
+                throw new ApiError(
+                        503,
+                        "service_unavailable",
+                        null,
+                        "server_busy",
+                        "the server is serving " + options.threads() + " requests already; retry after a moment",
+                        Map.of("Retry-After", "1"));
+            }
+            try {
+                return handler.handle(ex);
+            } finally {
+                embedding.release();
+            }
+        };
     }
 
     private String embeddings(HttpExchange ex) throws Exception {
@@ -287,7 +356,12 @@ public final class EmbeddingServer implements AutoCloseable {
     public void close() {
         http.stop(0);
         threads.shutdownNow();
-        batcher.close();
-        model.close();
+        if (batcher != null) {
+            batcher.close();
+            model.close();
+        }
+        if (rerank != null) {
+            rerank.model().close();
+        }
     }
 }

@@ -154,7 +154,7 @@ record EmbeddingsRequest(List<String> inputs, Integer dimensions, boolean base64
         return v;
     }
 
-    private static String describe(JsonToken t) {
+    static String describe(JsonToken t) {
         return switch (t) {
             case START_OBJECT -> "object";
             case START_ARRAY -> "array";
@@ -166,7 +166,7 @@ record EmbeddingsRequest(List<String> inputs, Integer dimensions, boolean base64
     }
 
     /** Client text echoed in an error stays short. */
-    private static String abbreviate(String s) {
+    static String abbreviate(String s) {
         return s.length() > 100 ? s.substring(0, 100) + "…" : s;
     }
 }

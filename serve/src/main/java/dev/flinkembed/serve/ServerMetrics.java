@@ -38,6 +38,17 @@ final class ServerMetrics {
             .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
             .register(registry);
 
+    private final Counter documents = Counter.builder()
+            .name("flink_embed_reranked_documents")
+            .help("Documents scored by the reranker.")
+            .register(registry);
+    private final Histogram rerankDuration = Histogram.builder()
+            .name("flink_embed_rerank_duration_seconds")
+            .help("Successful /v1/rerank and /rerank requests.")
+            .classicOnly()
+            .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+            .register(registry);
+
     ServerMetrics(IntSupplier queued) {
         // The process and the JVM as every Prometheus Java client shows them: process_resident_memory_bytes,
         // jvm_memory_used_bytes, GC, threads.
@@ -57,6 +68,11 @@ final class ServerMetrics {
         inputs.inc(inputCount);
         tokens.inc(tokenCount);
         duration.observe(nanos / 1e9);
+    }
+
+    void scored(int documentCount, long nanos) {
+        documents.inc(documentCount);
+        rerankDuration.observe(nanos / 1e9);
     }
 
     String render() {

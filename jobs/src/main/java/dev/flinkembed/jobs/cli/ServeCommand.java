@@ -2,8 +2,11 @@ package dev.flinkembed.jobs.cli;
 
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
+import dev.flinkembed.jobs.config.RerankKeys;
+import dev.flinkembed.jobs.config.Reranker;
 import dev.flinkembed.jobs.config.ServeKeys;
 import dev.flinkembed.jobs.config.Settings;
+import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.serve.EmbeddingServer;
 import dev.flinkembed.serve.ServeOptions;
@@ -20,7 +23,10 @@ import picocli.CommandLine.Option;
             "Serve a model with OpenAI's embeddings API: POST /v1/embeddings, GET /v1/models, GET /health, "
                     + "GET /metrics (Prometheus). Concurrent requests are batched together by token budget.",
             "Texts are embedded as documents; send \"input_type\": \"query\" to apply the model's query "
-                    + "instruction (Qwen3) or query prefix (E5). Runs until Ctrl-C."
+                    + "instruction (Qwen3) or query prefix (E5). Runs until Ctrl-C.",
+            "With --rerank-model MODEL it reranks too, as vLLM serves both: POST /v1/rerank ({model, query, documents, "
+                    + "top_n} → {results: [{index, relevance_score}]}) and POST /rerank (TEI: {query, texts} → [{index, "
+                    + "score}]), behind the same key, limits and metrics; --rerank-only serves the reranker alone."
         })
 final class ServeCommand implements Callable<Integer> {
 
@@ -76,6 +82,16 @@ final class ServeCommand implements Callable<Integer> {
             description = "Environment variable holding the key store's password (serve.tls-keystore-password-env).")
     String tlsPasswordEnv;
 
+    @Option(
+            names = "--rerank-model",
+            paramLabel = "MODEL",
+            description = "Also serve this reranker: a Qwen3-Reranker or BERT cross-encoder folder, or with --set "
+                    + "rerank.url=... a remote scoring server's model (rerank.model).")
+    String rerankModel;
+
+    @Option(names = "--rerank-only", description = "Serve the reranker alone, no embedding model (serve.rerank-only).")
+    boolean rerankOnly;
+
     @Override
     public Integer call() throws Exception {
         JobConfig c = config.load()
@@ -93,11 +109,27 @@ final class ServeCommand implements Callable<Integer> {
                 .with(ServeKeys.MAX_REQUEST_BYTES, maxRequestBytes)
                 .with(ServeKeys.READ_TIMEOUT, readTimeoutSeconds == null ? null : readTimeoutSeconds.strip() + "s")
                 .with(ServeKeys.TLS_KEYSTORE, tlsKeystore)
-                .with(ServeKeys.TLS_KEYSTORE_PASSWORD_ENV, tlsPasswordEnv);
-        ServeOptions options = ServeKeys.options(c, ModelFolderCache.localize(Settings.model(c)));
-        try (EmbeddingServer server = EmbeddingServer.start(options)) {
-            System.out.println(
-                    "flink-embed serve: " + server.url() + "/embeddings (model '" + options.servedName() + "')");
+                .with(ServeKeys.TLS_KEYSTORE_PASSWORD_ENV, tlsPasswordEnv)
+                .with(RerankKeys.MODEL, rerankModel)
+                .with(ServeKeys.RERANK_ONLY, rerankOnly ? "true" : null);
+        boolean embeddings = !c.get(ServeKeys.RERANK_ONLY);
+        Reranker reranker = RerankKeys.configured(c) ? RerankKeys.reranker(c) : null;
+        if (!embeddings && reranker == null) {
+            throw new ConfigException("configuration key 'serve.rerank-only' (--rerank-only) needs a reranker: set "
+                    + "rerank.model (--rerank-model)");
+        }
+        ServeOptions options = ServeKeys.options(c, embeddings ? ModelFolderCache.localize(Settings.model(c)) : null);
+        String rerankName = reranker == null ? null : ServeKeys.defaultName(reranker.model());
+        try (EmbeddingServer server =
+                EmbeddingServer.start(options, reranker == null ? null : reranker.open(), rerankName)) {
+            if (embeddings) {
+                System.out.println(
+                        "flink-embed serve: " + server.url() + "/embeddings (model '" + options.servedName() + "')");
+            }
+            if (reranker != null) {
+                System.out.println(
+                        "flink-embed serve: " + server.url() + "/rerank and /rerank (reranker '" + rerankName + "')");
+            }
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
             stop.await();

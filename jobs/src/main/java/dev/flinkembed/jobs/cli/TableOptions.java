@@ -41,6 +41,11 @@ final class TableOptions {
         return Settings.storeForReading(c);
     }
 
+    /** The --set keys (the reranker's among them). */
+    JobConfig config() {
+        return JobConfig.load(null, overrides);
+    }
+
     /** The model for queries of the store: --model, else the live version's, else the rows' lineage. */
     TableModels.Resolved model(StoreSession s, VectorStore store) {
         return TableModels.forStore(

@@ -25,6 +25,7 @@ public final class ConfigurationReference {
         SECTIONS.put("kafka", "Kafka (stream job)");
         SECTIONS.put("reindex", "Reindex");
         SECTIONS.put("job", "The Flink job");
+        SECTIONS.put("rerank", "Reranking (search, evaluate, serve, SQL)");
         SECTIONS.put("serve", "serve: the embeddings server (and the model.* keys above)");
     }
 

@@ -390,6 +390,7 @@ public final class JobOptions {
                     + "at-least-once). pgvector writes and Kafka transactions are committed on checkpoints."));
 
     static {
+        RerankKeys.ALL.forEach(JobOptions::add);
         ServeKeys.ALL.forEach(JobOptions::add);
         for (VectorStoreFactory store : VectorStores.all()) {
             store.options().forEach(JobOptions::add);

@@ -77,6 +77,12 @@ public final class ServeKeys {
             null,
             "Environment variable holding the key store's password (--tls-keystore-password-env).");
 
+    public static final ConfigKey<Boolean> RERANK_ONLY = ConfigKey.bool(
+            "serve.rerank-only",
+            "false",
+            "Serve the reranker (rerank.model) alone: no embedding model is loaded and /v1/embeddings answers 404 "
+                    + "(--rerank-only).");
+
     public static final List<ConfigKey<?>> ALL = List.of(
             HOST,
             PORT,
@@ -91,13 +97,16 @@ public final class ServeKeys {
             MAX_REQUEST_BYTES,
             READ_TIMEOUT,
             TLS_KEYSTORE,
-            TLS_KEYSTORE_PASSWORD_ENV);
+            TLS_KEYSTORE_PASSWORD_ENV,
+            RERANK_ONLY);
 
     private ServeKeys() {}
 
     /** The server's settings for {@code model}; secrets are read from the environment here, files checked. */
     public static ServeOptions options(ConfigReader c, ModelOptions model) {
-        String name = c.get(SERVED_MODEL_NAME) != null ? c.get(SERVED_MODEL_NAME) : defaultName(model.model());
+        String name = c.get(SERVED_MODEL_NAME) != null
+                ? c.get(SERVED_MODEL_NAME)
+                : model == null ? null : defaultName(model.model());
         long readTimeout = c.get(READ_TIMEOUT);
         if (readTimeout < 1000) {
             throw ConfigException.badValue(
@@ -133,7 +142,8 @@ public final class ServeKeys {
         return serve.build();
     }
 
-    static String defaultName(String model) {
+    /** The name clients send for a model: a built-in's short name, a folder's last part, a remote model's own. */
+    public static String defaultName(String model) {
         return BuiltinModels.isBuiltin(model)
                 ? model.substring(BuiltinModels.PREFIX.length())
                 : Path.of(model).getFileName().toString();

@@ -2,11 +2,13 @@ package dev.flinkembed.jobs.evaluate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flinkembed.jobs.rerank.TwoStageSearch;
 import dev.flinkembed.operators.store.SearchHit;
 import dev.flinkembed.operators.store.StoreSession;
 import dev.flinkembed.runtime.InProcessEmbeddingModel;
 import dev.flinkembed.runtime.api.Embedding;
 import dev.flinkembed.runtime.api.EmbeddingInput;
+import dev.flinkembed.runtime.api.ScoringModel;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -48,6 +50,21 @@ public final class TableEvaluation {
             InProcessEmbeddingModel model,
             Map<String, String> queries,
             Map<String, Map<String, Integer>> qrels) {
+        return evaluate(store, model, queries, qrels, null, 0).get(0);
+    }
+
+    /**
+     * The first stage's result, and with a reranker a second: the first {@code candidates} chunks of each query
+     * reranked (documents in the order of their best reranked chunk), the other documents after them in their
+     * vector order — so recall@100 can only improve when candidates cover fewer than 100 documents.
+     */
+    public static List<Result> evaluate(
+            StoreSession store,
+            InProcessEmbeddingModel model,
+            Map<String, String> queries,
+            Map<String, Map<String, Integer>> qrels,
+            ScoringModel reranker,
+            int candidates) {
         List<String> ids = queries.keySet().stream()
                 .filter(q ->
                         qrels.containsKey(q) && qrels.get(q).values().stream().anyMatch(g -> g > 0))
@@ -60,23 +77,51 @@ public final class TableEvaluation {
                         .map(q -> EmbeddingInput.query(queries.get(q)))
                         .toList())
                 .embeddings();
-        double ndcg = 0;
-        double r10 = 0;
-        double r100 = 0;
-        double mrr = 0;
+        Metrics first = new Metrics();
+        Metrics second = new Metrics();
         for (int i = 0; i < ids.size(); i++) {
-            Set<String> ranked = new LinkedHashSet<>();
-            for (SearchHit h : store.nearest(vectors.get(i).vector(), CHUNKS_PER_QUERY)) {
-                ranked.add(h.docId());
-            }
-            List<String> ranking = new ArrayList<>(ranked);
+            List<SearchHit> hits = store.nearest(vectors.get(i).vector(), Math.max(CHUNKS_PER_QUERY, candidates));
             Map<String, Integer> judged = qrels.get(ids.get(i));
+            first.add(documents(hits), judged);
+            if (reranker != null) {
+                List<SearchHit> reranked = new ArrayList<>();
+                TwoStageSearch.rerank(
+                                hits.subList(0, Math.min(candidates, hits.size())), queries.get(ids.get(i)), reranker)
+                        .forEach(r -> reranked.add(r.hit()));
+                reranked.addAll(hits.subList(Math.min(candidates, hits.size()), hits.size()));
+                second.add(documents(reranked), judged);
+            }
+        }
+        return reranker == null ? List.of(first.result()) : List.of(first.result(), second.result());
+    }
+
+    /** Chunks folded into documents: a document ranks where its best chunk does. */
+    private static List<String> documents(List<SearchHit> hits) {
+        Set<String> ranked = new LinkedHashSet<>();
+        for (SearchHit h : hits) {
+            ranked.add(h.docId());
+        }
+        return new ArrayList<>(ranked);
+    }
+
+    /** Sums of the per-query metrics. */
+    private static final class Metrics {
+        int n;
+        double ndcg;
+        double r10;
+        double r100;
+        double mrr;
+
+        void add(List<String> ranking, Map<String, Integer> judged) {
+            n++;
             ndcg += RetrievalMetrics.ndcg(ranking, judged, 10);
             r10 += RetrievalMetrics.recall(ranking, judged, 10);
             r100 += RetrievalMetrics.recall(ranking, judged, 100);
             mrr += RetrievalMetrics.reciprocalRank(ranking, judged, 10);
         }
-        int n = ids.size();
-        return new Result(n, ndcg / n, r10 / n, r100 / n, mrr / n);
+
+        Result result() {
+            return new Result(n, ndcg / n, r10 / n, r100 / n, mrr / n);
+        }
     }
 }

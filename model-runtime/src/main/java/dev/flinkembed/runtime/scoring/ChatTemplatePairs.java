@@ -39,6 +39,21 @@ public final class ChatTemplatePairs implements PairTemplate {
                 + "\n<Document>: " + document;
     }
 
+    /**
+     * The query as sent to a server that joins query and document itself (vLLM's {@code /rerank} and {@code /score}
+     * for Qwen3-Reranker, as its documentation formats them): prefix, instruction and query. With
+     * {@link #serverDocument} it makes the whole template.
+     */
+    public static String serverQuery(String instruction, String query) {
+        return PREFIX + "<Instruct>: " + (instruction == null ? DEFAULT_INSTRUCTION : instruction) + "\n<Query>: "
+                + query + "\n";
+    }
+
+    /** A document as sent to such a server: the rest of the template. */
+    public static String serverDocument(String document) {
+        return "<Document>: " + document + SUFFIX;
+    }
+
     @Override
     public TokenIds encode(String instruction, String query, String document) {
         long[] body = tokenizer.idsOf(body(instruction, query, document));

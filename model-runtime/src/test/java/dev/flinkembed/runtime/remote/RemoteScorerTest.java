@@ -174,11 +174,8 @@ class RemoteScorerTest {
     @Test
     void qwen3RerankerOnVllmGetsTheModelCardsTemplateFromTheClient() {
         servers.bodies.clear();
-        String instruction = ChatTemplatePairs.DEFAULT_INSTRUCTION;
         try (RemoteScorer scorer = scorer(
-                RerankApi.VLLM,
-                q -> ChatTemplatePairs.PREFIX + "<Instruct>: " + instruction + "\n<Query>: " + q + "\n",
-                d -> "<Document>: " + d + ChatTemplatePairs.SUFFIX)) {
+                RerankApi.VLLM, q -> ChatTemplatePairs.serverQuery(null, q), ChatTemplatePairs::serverDocument)) {
             scorer.score(QUERY, List.of("Paris"));
         }
         JsonNode body = servers.bodies.peek();

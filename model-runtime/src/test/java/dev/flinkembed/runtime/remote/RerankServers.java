@@ -36,10 +36,10 @@ import java.util.stream.IntStream;
  * The score of a document is the share of the query's words it contains ({@link #expected}). {@link #failNext} makes
  * the next requests answer a given status, headers and body instead.
  */
-final class RerankServers implements AutoCloseable {
+public final class RerankServers implements AutoCloseable {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String MODEL = "Qwen/Qwen3-Reranker-0.6B";
+    public static final String MODEL = "Qwen/Qwen3-Reranker-0.6B";
     /** The key Cohere's shape accepts: the client reads keys from environment variables only, and HOME is set. */
     static final String KEY_ENV = "HOME";
 
@@ -49,11 +49,11 @@ final class RerankServers implements AutoCloseable {
     record Failure(int status, String retryAfter, String body) {}
 
     final HttpServer server;
-    final ConcurrentLinkedQueue<JsonNode> bodies = new ConcurrentLinkedQueue<>();
+    public final ConcurrentLinkedQueue<JsonNode> bodies = new ConcurrentLinkedQueue<>();
     final ConcurrentLinkedQueue<String> paths = new ConcurrentLinkedQueue<>();
     final ConcurrentLinkedQueue<Failure> failures = new ConcurrentLinkedQueue<>();
 
-    RerankServers() throws IOException {
+    public RerankServers() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/v1/rerank", e -> handle(e, this::vllmRerank));
         server.createContext("/v1/score", e -> handle(e, this::vllmScore));
@@ -62,7 +62,7 @@ final class RerankServers implements AutoCloseable {
         server.start();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
@@ -72,7 +72,7 @@ final class RerankServers implements AutoCloseable {
         }
     }
 
-    static float expected(String query, String document) {
+    public static float expected(String query, String document) {
         Set<String> words = words(document);
         List<String> q = List.copyOf(words(query));
         return q.isEmpty() ? 0 : (float) q.stream().filter(words::contains).count() / q.size();

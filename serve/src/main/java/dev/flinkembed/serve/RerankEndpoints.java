@@ -1,0 +1,133 @@
+package dev.flinkembed.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import dev.flinkembed.runtime.api.Score;
+import dev.flinkembed.runtime.api.ScoringModel;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+
+/**
+ * {@code POST /v1/rerank} (vLLM/Jina/Cohere shape) and {@code POST /rerank} (TEI shape) over one scoring model,
+ * in-process or remote, behind the server's key, body-size limit, queue limit and metrics. Results are sorted by
+ * score, best first, each with the document's index in the request. The model scores one request at a time (its
+ * batches are the request's documents).
+ */
+final class RerankEndpoints {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ScoringModel model;
+    private final String servedName;
+    private final ServeOptions options;
+    private final ServerMetrics metrics;
+    private final AtomicInteger queued;
+
+    RerankEndpoints(
+            ScoringModel model, String servedName, ServeOptions options, ServerMetrics metrics, AtomicInteger queued) {
+        this.model = model;
+        this.servedName = servedName;
+        this.options = options;
+        this.metrics = metrics;
+        this.queued = queued;
+    }
+
+    String servedName() {
+        return servedName;
+    }
+
+    ScoringModel model() {
+        return model;
+    }
+
+    String vllm(HttpExchange ex) {
+        long start = System.nanoTime();
+        RerankRequest req = parse(ex, RerankRequest.Shape.VLLM);
+        List<Score> scores = score(req);
+        ObjectNode body = JSON.createObjectNode();
+        body.put("id", "rerank-" + UUID.randomUUID().toString().replace("-", ""));
+        body.put("model", servedName);
+        long tokens = scores.stream().mapToLong(s -> Math.max(0, s.tokens())).sum();
+        body.putObject("usage").put("total_tokens", tokens);
+        ArrayNode results = body.putArray("results");
+        for (int i : ranking(scores, req.topN())) {
+            ObjectNode r = results.addObject().put("index", i);
+            if (req.returnDocuments()) {
+                r.putObject("document").put("text", req.documents().get(i));
+            }
+            r.put("relevance_score", scores.get(i).score());
+        }
+        metrics.scored(scores.size(), System.nanoTime() - start);
+        return body.toString();
+    }
+
+    String tei(HttpExchange ex) {
+        long start = System.nanoTime();
+        RerankRequest req = parse(ex, RerankRequest.Shape.TEI);
+        List<Score> scores = score(req);
+        ArrayNode body = JSON.createArrayNode();
+        for (int i : ranking(scores, 0)) {
+            ObjectNode r = body.addObject().put("index", i);
+            if (req.returnDocuments()) {
+                r.put("text", req.documents().get(i));
+            }
+            r.put("score", scores.get(i).score());
+        }
+        metrics.scored(scores.size(), System.nanoTime() - start);
+        return body.toString();
+    }
+
+    private RerankRequest parse(HttpExchange ex, RerankRequest.Shape shape) {
+        return RerankRequest.parse(
+                RequestLimits.body(ex, options),
+                shape,
+                options.maxInputsPerRequest(),
+                List.of(servedName, model.info().name()));
+    }
+
+    /** Admitted against the same queue limit as embeddings, then scored one request at a time. */
+    private List<Score> score(RerankRequest req) {
+        int n = req.documents().size();
+        if (queued.addAndGet(n) > options.maxQueuedInputs()) {
+            queued.addAndGet(-n);
+            throw ApiError.busy("the server is busy: more than " + options.maxQueuedInputs()
+                    + " inputs are queued; retry after a moment");
+        }
+        try {
+            List<Score> scores;
+            synchronized (this) {
+                scores = model.score(req.query(), req.documents());
+            }
+            if (!req.truncate()) {
+                for (int i = 0; i < scores.size(); i++) {
+                    if (scores.get(i).truncated()) {
+                        throw ApiError.badRequest(
+                                null,
+                                "the query with document " + i
+                                        + " is longer than the model's maximum context length of "
+                                        + model.info().maxTokens() + " tokens; shorten it, or ask for truncation "
+                                        + "(truncate: true on /rerank, truncate_prompt_tokens on /v1/rerank)");
+                    }
+                }
+            }
+            return scores;
+        } finally {
+            queued.addAndGet(-n);
+        }
+    }
+
+    /** Document indexes by score, best first (ties: request order), the first {@code topN} (0: all). */
+    private static List<Integer> ranking(List<Score> scores, int topN) {
+        List<Integer> order =
+                new ArrayList<>(IntStream.range(0, scores.size()).boxed().toList());
+        order.sort(Comparator.comparingDouble((Integer i) -> -scores.get(i).score())
+                .thenComparingInt(i -> i));
+        return topN > 0 && topN < order.size() ? order.subList(0, topN) : order;
+    }
+}
