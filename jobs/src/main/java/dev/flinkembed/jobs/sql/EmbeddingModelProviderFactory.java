@@ -2,6 +2,7 @@ package dev.flinkembed.jobs.sql;
 
 import dev.flinkembed.jobs.config.JobConfig;
 import dev.flinkembed.jobs.config.JobOptions;
+import dev.flinkembed.jobs.config.RerankKeys;
 import dev.flinkembed.jobs.config.Settings;
 import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
@@ -12,7 +13,8 @@ import org.apache.flink.table.factories.ModelProviderFactory;
 import org.apache.flink.table.ml.ModelProvider;
 
 /**
- * {@code CREATE MODEL m INPUT (text STRING) OUTPUT (embedding ARRAY<FLOAT>) WITH ('provider' = 'flink-embed', ...)}:
+ * {@code CREATE MODEL m INPUT (text STRING) OUTPUT (embedding ARRAY<FLOAT>) WITH ('provider' = 'flink-embed', ...)}
+ * — or a reranker, {@code INPUT (query STRING, document STRING) OUTPUT (score FLOAT)} with the {@code rerank.*} keys:
  * the job configuration's keys ({@code model.*}, {@code embed.*}, {@code batch.*}, {@code remote.*}) build the same
  * embedding set-up as the bulk and stream jobs — in-process with the TaskManager's shared model and the token-budget
  * micro-batcher, or remote with many rows per request — checked with the same messages. Found by Flink through
@@ -33,13 +35,20 @@ public final class EmbeddingModelProviderFactory implements ModelProviderFactory
         ResolvedCatalogModel model = context.getCatalogModel();
         String what = "model '" + context.getObjectIdentifier().asSummaryString() + "'";
         JobConfig config = SqlOptions.of(model.getOptions(), "provider", what);
+        ModelSchema schema = ModelSchema.check(what, model.getResolvedInputSchema(), model.getResolvedOutputSchema());
+        if (schema.scoring()) {
+            try {
+                return new ScoringModelProvider(RerankKeys.reranker(config), schema.hasErrorColumn(), what);
+            } catch (ConfigException e) {
+                throw SqlOptions.named(what, e);
+            }
+        }
         EmbeddingOptions embedding;
         try {
             embedding = Settings.embedding(config);
         } catch (ConfigException e) {
             throw SqlOptions.named(what, e);
         }
-        ModelSchema schema = ModelSchema.check(what, model.getResolvedInputSchema(), model.getResolvedOutputSchema());
         Role role = Role.parse(config.get(JobOptions.EMBED_INPUT));
         int inFlight = context.getConfiguration()
                 .get(ExecutionConfigOptions.TABLE_EXEC_ASYNC_ML_PREDICT_MAX_CONCURRENT_OPERATIONS);

@@ -74,6 +74,79 @@ class EmbeddingModelProviderTest {
     }
 
     @Test
+    void aRerankerScoresQueryDocumentPairsAsTheReference() throws Exception {
+        java.nio.file.Path fixture =
+                dev.flinkembed.jobs.TestCorpus.locate("model-runtime/src/test/resources/fixtures/qwen3-reranker-tiny");
+        var golden = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(fixture.resolve("golden.json").toFile())
+                .get("cases");
+        StringBuilder values = new StringBuilder();
+        Map<Integer, Double> expected = new HashMap<>();
+        for (int i = 0; i < golden.size(); i++) {
+            var c = golden.get(i);
+            if (!c.get("instruction").isNull() || !c.get("max_tokens").isNull()) {
+                continue;
+            }
+            values.append(values.length() == 0 ? "" : ", ")
+                    .append("(")
+                    .append(i)
+                    .append(", '")
+                    .append(c.get("query").asText().replace("'", "''"))
+                    .append("', '")
+                    .append(c.get("document").asText().replace("'", "''"))
+                    .append("')");
+            expected.put(i, c.get("score").asDouble());
+        }
+        values.append(", (99, 'a query', CAST(NULL AS STRING))");
+        tables.executeSql(
+                "CREATE TEMPORARY VIEW pairs AS SELECT * FROM (VALUES " + values + ") AS t(id, query, document)");
+        tables.executeSql("CREATE TEMPORARY MODEL reranker INPUT (query STRING, document STRING) OUTPUT (score FLOAT) "
+                + "WITH ('provider' = 'flink-embed', 'rerank.model' = '" + fixture + "')");
+        Map<Integer, Float> got = new HashMap<>();
+        try (CloseableIterator<Row> rows = tables.executeSql(
+                        "SELECT id, score FROM ML_PREDICT(TABLE pairs, MODEL reranker, DESCRIPTOR(query, document))")
+                .collect()) {
+            rows.forEachRemaining(r -> got.put((Integer) r.getField(0), (Float) r.getField(1)));
+        }
+        assertThat(got).hasSize(expected.size() + 1);
+        assertThat(got.get(99)).as("NULL in, NULL out").isNull();
+        expected.forEach((id, score) -> assertThat((double) got.get(id))
+                .as("pair %d", id)
+                .isCloseTo(score, org.assertj.core.data.Offset.offset(2e-5)));
+    }
+
+    @Test
+    void aRemoteRerankerAndSchemaMistakes() throws Exception {
+        try (dev.flinkembed.runtime.remote.RerankServers tei = new dev.flinkembed.runtime.remote.RerankServers()) {
+            tables.executeSql(
+                    "CREATE TEMPORARY VIEW remote_pairs AS SELECT * FROM (VALUES (1, 'capital of France', "
+                            + "'Paris is the capital of France'), (2, 'capital of France', 'Berlin is in Germany')) AS t(id, q, d)");
+            tables.executeSql("CREATE TEMPORARY MODEL remote_reranker INPUT (q STRING, d STRING) OUTPUT (score FLOAT, "
+                    + "error STRING) WITH ('provider' = 'flink-embed', 'rerank.model' = 'bge-reranker-v2-m3', "
+                    + "'rerank.url' = '" + tei.url() + "', 'rerank.api' = 'tei')");
+            Map<Integer, Row> rows = new HashMap<>();
+            try (CloseableIterator<Row> it = tables.executeSql(
+                            "SELECT id, score, error FROM ML_PREDICT(TABLE remote_pairs, MODEL remote_reranker, DESCRIPTOR(q, d))")
+                    .collect()) {
+                it.forEachRemaining(r -> rows.put((Integer) r.getField(0), r));
+            }
+            assertThat((Float) rows.get(1).getField(1))
+                    .isEqualTo(dev.flinkembed.runtime.remote.RerankServers.expected(
+                            "capital of France", "Paris is the capital of France"));
+            assertThat((Float) rows.get(2).getField(1))
+                    .isEqualTo(dev.flinkembed.runtime.remote.RerankServers.expected(
+                            "capital of France", "Berlin is in Germany"));
+            assertThat(rows.get(1).getField(2)).isNull();
+        }
+        tables.executeSql("CREATE TEMPORARY MODEL bad_reranker INPUT (q STRING, d STRING) OUTPUT (score DOUBLE) "
+                + "WITH ('provider' = 'flink-embed', 'rerank.model' = '/nowhere')");
+        assertThatThrownBy(() -> tables.executeSql(
+                                "SELECT * FROM ML_PREDICT(TABLE remote_pairs, MODEL bad_reranker, DESCRIPTOR(q, d))")
+                        .await())
+                .hasStackTraceContaining("a reranker's OUTPUT must be a score column (FLOAT)");
+    }
+
+    @Test
     void remoteRowsShareRequestsAndARefusedTextKeepsItsReasonInTheErrorColumn() throws Exception {
         ModelOptions model = ModelOptions.defaults(ModelOptions.DEFAULT_MODEL);
         try (EmbeddingServer server = EmbeddingServer.start(
