@@ -35,7 +35,8 @@ public final class BenchCommand implements Callable<Integer> {
             description = "minilm (default): the built-in model, (a)-(d); qwen3-0.6b: a Qwen3-Embedding-0.6B-shaped "
                     + "model with random weights, 1 and 2 slots, fp16 and int8, memory; int8: model.precision=int8 against fp32 "
                     + "and LangChain4j's fp32 and int8 models, GEMMs and the machine's peaks, and with --sts the quality "
-                    + "table; remote: the bulk job in-process against the "
+                    + "table; rerank: a BERT cross-encoder (ms-marco-MiniLM-L-6-v2's shape) in-process vs ONNX Runtime "
+                    + "(this JVM and the Python recipe), pairs/s, then two-stage search latency on pgvector; remote: the bulk job in-process against the "
                     + "remote backend talking to serve in the same JVM, then to an instant stub server; sql: Flink SQL with the flink-embed provider against the bulk job and against flink-model-openai; stores: "
                     + "the bulk job into Elasticsearch vs pgvector vs Parquet (model: the instant stub), then kNN "
                     + "latency and recall@10 of Elasticsearch's HNSW (float, int8) against exact search; big-document: one "
@@ -128,13 +129,18 @@ public final class BenchCommand implements Callable<Integer> {
             dev.flinkembed.bench.int8.Int8Bench.run(input, rows, rounds, sts, qwen3, System.err, System.out);
             return 0;
         }
+        if (suite.equals("rerank")) {
+            Path home = Path.of(System.getProperty("flink-embed.home", "."));
+            dev.flinkembed.bench.rerank.RerankBench.run(home, input, rows, rounds, System.err, System.out);
+            return 0;
+        }
         if (suite.equals("big-document")) {
             BigDocumentBench.run(input, documentMb, System.err, System.out);
             return 0;
         }
         if (!suite.equals("minilm")) {
             throw new IllegalArgumentException("--suite '" + suite
-                    + "' is not one of: minilm, int8, qwen3-0.6b, remote, sql, stores, big-document, commands");
+                    + "' is not one of: minilm, int8, rerank, qwen3-0.6b, remote, sql, stores, big-document, commands");
         }
         var table = RuntimeBench.run(input, rows, fixedBatch, System.err);
         double baseline = table.stream()
