@@ -3,9 +3,6 @@ package dev.flinkembed.bench;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -59,36 +56,10 @@ public final class RandomQwen3Checkpoint {
             tensors.put(p + "mlp.up_proj.weight", new long[] {s.intermediate, s.hidden});
             tensors.put(p + "mlp.down_proj.weight", new long[] {s.hidden, s.intermediate});
         }
-        StringBuilder header = new StringBuilder("{");
-        long offset = 0;
-        for (var e : tensors.entrySet()) {
-            long bytes = 2 * e.getValue()[0] * (e.getValue().length > 1 ? e.getValue()[1] : 1);
-            header.append(header.length() > 1 ? "," : "")
-                    .append('"')
-                    .append(e.getKey())
-                    .append("\":{\"dtype\":\"BF16\",\"shape\":")
-                    .append(java.util.Arrays.toString(e.getValue()))
-                    .append(",\"data_offsets\":[")
-                    .append(offset)
-                    .append(',')
-                    .append(offset + bytes)
-                    .append("]}");
-            offset += bytes;
-        }
-        header.append('}');
-        byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
-        int padded = (h.length + 7) / 8 * 8;
         SplittableRandom random = new SplittableRandom(42);
         try (OutputStream out =
                 new BufferedOutputStream(Files.newOutputStream(folder.resolve("model.safetensors")), 1 << 20)) {
-            out.write(ByteBuffer.allocate(8)
-                    .order(ByteOrder.LITTLE_ENDIAN)
-                    .putLong(padded)
-                    .array());
-            out.write(h);
-            for (int i = h.length; i < padded; i++) {
-                out.write(' ');
-            }
+            out.write(SafetensorsHeader.of(tensors, "BF16", 2));
             byte[] chunk = new byte[1 << 16];
             for (var e : tensors.entrySet()) {
                 long values = e.getValue()[0] * (e.getValue().length > 1 ? e.getValue()[1] : 1);

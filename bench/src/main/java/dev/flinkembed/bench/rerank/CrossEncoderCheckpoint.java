@@ -1,5 +1,6 @@
 package dev.flinkembed.bench.rerank;
 
+import dev.flinkembed.bench.SafetensorsHeader;
 import dev.flinkembed.runtime.loading.BuiltinModels;
 import dev.flinkembed.runtime.weights.OnnxInitializers;
 import dev.flinkembed.runtime.weights.Tensor;
@@ -8,10 +9,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -82,34 +81,8 @@ final class CrossEncoderCheckpoint {
 
     private static void writeF32(Path file, Map<String, long[]> shapes, Map<String, float[]> values)
             throws IOException {
-        StringBuilder header = new StringBuilder("{");
-        long offset = 0;
-        for (var e : shapes.entrySet()) {
-            long bytes = 4L * values.get(e.getKey()).length;
-            header.append(header.length() > 1 ? "," : "")
-                    .append('"')
-                    .append(e.getKey())
-                    .append("\":{\"dtype\":\"F32\",\"shape\":")
-                    .append(Arrays.toString(e.getValue()))
-                    .append(",\"data_offsets\":[")
-                    .append(offset)
-                    .append(',')
-                    .append(offset + bytes)
-                    .append("]}");
-            offset += bytes;
-        }
-        header.append('}');
-        byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
-        int padded = (h.length + 7) / 8 * 8;
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-            out.write(ByteBuffer.allocate(8)
-                    .order(ByteOrder.LITTLE_ENDIAN)
-                    .putLong(padded)
-                    .array());
-            out.write(h);
-            for (int i = h.length; i < padded; i++) {
-                out.write(' ');
-            }
+            out.write(SafetensorsHeader.of(shapes, "F32", 4));
             for (var e : shapes.keySet()) {
                 float[] v = values.get(e);
                 ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);

@@ -163,7 +163,7 @@ public final class RerankBench {
                     Runtime.getRuntime().availableProcessors(),
                     rounds);
             out.println(
-                    "| scorer | seconds | pairs/s | tokens/s | vs in-process fp32 | worst |Δ score| vs in-process fp32 |");
+                    "| scorer | seconds | pairs/s | tokens/s | vs in-process fp32 | worst score difference to in-process fp32 |");
             out.println("|---|---|---|---|---|---|");
             double base = pairs / median(seconds[0]);
             for (int i = 0; i < runners.size(); i++) {

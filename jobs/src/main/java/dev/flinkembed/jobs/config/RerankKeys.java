@@ -3,7 +3,9 @@ package dev.flinkembed.jobs.config;
 import dev.flinkembed.operators.config.ConfigException;
 import dev.flinkembed.operators.config.ConfigKey;
 import dev.flinkembed.operators.config.ConfigReader;
+import dev.flinkembed.operators.files.ModelFolderCache;
 import dev.flinkembed.runtime.encoder.Precision;
+import dev.flinkembed.runtime.loading.BuiltinModels;
 import dev.flinkembed.runtime.loading.ModelLoader;
 import dev.flinkembed.runtime.loading.ModelOptions;
 import dev.flinkembed.runtime.remote.RemoteOptions;
@@ -108,11 +110,20 @@ public final class RerankKeys {
         Precision precision = Precision.parse(c.get(PRECISION));
         String url = c.get(URL);
         if (url == null) {
-            try {
-                ModelLoader.validateReference(model);
-            } catch (IllegalArgumentException e) {
+            if (BuiltinModels.isBuiltin(model)) {
                 throw ConfigException.badValue(
-                        MODEL.name(), model, "a reranker's model folder (" + e.getMessage() + ")");
+                        MODEL.name(),
+                        model,
+                        "a reranker's model folder (Qwen3-Reranker or a "
+                                + "BERT cross-encoder); the built-in models embed, they do not rerank");
+            }
+            if (!ModelFolderCache.isRemote(model)) { // a URI is checked when it is copied
+                try {
+                    ModelLoader.validateReference(model);
+                } catch (IllegalArgumentException e) {
+                    throw ConfigException.badValue(
+                            MODEL.name(), model, "a reranker's model folder (" + e.getMessage() + ")");
+                }
             }
             return Reranker.inProcess(ModelOptions.builder(model)
                     .maxTokens(c.get(MAX_TOKENS))

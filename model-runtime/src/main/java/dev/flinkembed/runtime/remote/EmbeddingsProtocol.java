@@ -44,18 +44,7 @@ public final class EmbeddingsProtocol {
 
     /** The vectors of a 200 response, by input index; a body that does not hold exactly {@code count} is retryable. */
     public static float[][] parseResponse(byte[] body, int count) {
-        JsonNode root;
-        try {
-            root = LENIENT.readTree(body);
-        } catch (IOException e) {
-            throw new RemoteException(
-                    "unreadable response body ("
-                            + e.getMessage().lines().findFirst().orElse("") + ")",
-                    200,
-                    true,
-                    -1,
-                    e);
-        }
+        JsonNode root = readBody(body);
         JsonNode data = root == null ? null : root.get("data");
         if (data == null || !data.isArray() || data.size() != count) {
             throw new RemoteException(
@@ -76,6 +65,21 @@ public final class EmbeddingsProtocol {
             out[index] = vector(item.get("embedding"));
         }
         return out;
+    }
+
+    /** A 200 response's JSON; a body that is not JSON (cut off, a proxy's page) is a retryable failure. */
+    static JsonNode readBody(byte[] body) {
+        try {
+            return LENIENT.readTree(body);
+        } catch (IOException e) {
+            throw new RemoteException(
+                    "unreadable response body ("
+                            + e.getMessage().lines().findFirst().orElse("") + ")",
+                    200,
+                    true,
+                    -1,
+                    e);
+        }
     }
 
     static float[] vector(JsonNode e) {

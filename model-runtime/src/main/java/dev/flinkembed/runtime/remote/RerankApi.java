@@ -3,7 +3,6 @@ package dev.flinkembed.runtime.remote;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -90,18 +89,7 @@ public enum RerankApi {
 
     /** The scores of a 200 response by document index; a body without exactly one score per document is retryable. */
     public float[] parse(byte[] body, int count) {
-        JsonNode root;
-        try {
-            root = EmbeddingsProtocol.JSON.readTree(body);
-        } catch (IOException e) {
-            throw new RemoteException(
-                    "unreadable response body ("
-                            + e.getMessage().lines().findFirst().orElse("") + ")",
-                    200,
-                    true,
-                    -1,
-                    e);
-        }
+        JsonNode root = EmbeddingsProtocol.readBody(body);
         JsonNode items = switch (this) {
             case TEI -> root;
             case VLLM_SCORE -> root == null ? null : root.get("data");

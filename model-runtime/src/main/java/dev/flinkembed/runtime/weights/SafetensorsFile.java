@@ -116,13 +116,7 @@ public final class SafetensorsFile implements WeightSource {
         }
         ByteBuffer raw = mapped.slice((int) (dataStart + e.begin), (int) (e.end - e.begin))
                 .order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer f32 = switch (e.dtype) {
-            case "F32" -> raw;
-            case "BF16" -> FloatConversions.bf16ToF32(raw);
-            case "F16" -> FloatConversions.f16ToF32(raw);
-            default -> throw new IllegalStateException(e.dtype);
-        };
-        return new Tensor(name, e.shape, f32);
+        return new Tensor(name, e.shape, widen(raw, e.dtype));
     }
 
     /** The stored bytes, not widened, under a shape whose element count matches 4-byte words (for hashing). */
@@ -153,15 +147,19 @@ public final class SafetensorsFile implements WeightSource {
         int bytes = "F32".equals(e.dtype) ? 4 : 2;
         ByteBuffer raw = mapped.slice((int) (dataStart + e.begin + row * width * bytes), width * bytes)
                 .order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer f32 = switch (e.dtype) {
+        float[] out = new float[width];
+        widen(raw, e.dtype).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+        return out;
+    }
+
+    /** F32 as it is; BF16 and F16 widened to F32 (BF16 aborts the JVM in DJL's PyTorch engine on this CPU). */
+    private static ByteBuffer widen(ByteBuffer raw, String dtype) {
+        return switch (dtype) {
             case "F32" -> raw;
             case "BF16" -> FloatConversions.bf16ToF32(raw);
             case "F16" -> FloatConversions.f16ToF32(raw);
-            default -> throw new IllegalStateException(e.dtype);
+            default -> throw new IllegalStateException(dtype);
         };
-        float[] out = new float[width];
-        f32.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-        return out;
     }
 
     /** The storage type of a tensor as written in the file (F32, F16 or BF16). */
