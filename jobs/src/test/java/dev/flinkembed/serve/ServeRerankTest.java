@@ -116,6 +116,42 @@ class ServeRerankTest {
                         .isEqualTo(docs.get(ranks.get(i).get("index").asInt()).asText());
             }
 
+            // vLLM's score API: one query against the documents, and pairs; scores in the request's order.
+            ObjectNode score =
+                    JSON.createObjectNode().put("model", "qwen3-reranker-tiny").put("text_1", query);
+            score.set("text_2", docs);
+            HttpResponse<String> oneToMany = post(server, "/v1/score", score.toString(), "k3y");
+            assertThat(oneToMany.statusCode()).as(oneToMany.body()).isEqualTo(200);
+            JsonNode data = JSON.readTree(oneToMany.body()).get("data");
+            for (int i = 0; i < 2; i++) {
+                assertThat(data.get(i).get("index").asInt()).isEqualTo(i);
+                assertThat(data.get(i).get("object").asText()).isEqualTo("score");
+                assertThat(data.get(i).get("score").asDouble())
+                        .isCloseTo(sameQuery.get(i).get("score").asDouble(), org.assertj.core.data.Offset.offset(2e-5));
+            }
+            ArrayNode queries = JSON.createArrayNode();
+            ArrayNode documents = JSON.createArrayNode();
+            for (JsonNode c : cases) {
+                queries.add(c.get("query").asText());
+                documents.add(c.get("document").asText());
+            }
+            ObjectNode pairs = JSON.createObjectNode();
+            pairs.set("text_1", queries);
+            pairs.set("text_2", documents);
+            JsonNode pairScores = JSON.readTree(
+                            post(server, "/score", pairs.toString(), "k3y").body())
+                    .get("data");
+            assertThat(pairScores).hasSize(cases.size());
+            for (int i = 0; i < cases.size(); i++) {
+                assertThat(pairScores.get(i).get("score").asDouble())
+                        .as(cases.get(i).get("query").asText())
+                        .isCloseTo(cases.get(i).get("score").asDouble(), org.assertj.core.data.Offset.offset(2e-5));
+            }
+            pairs.set("text_1", JSON.createArrayNode().add("a").add("b"));
+            HttpResponse<String> mismatched = post(server, "/v1/score", pairs.toString(), "k3y");
+            assertThat(mismatched.statusCode()).isEqualTo(400);
+            assertThat(mismatched.body()).contains("pairs of lists of the same length");
+
             // The same key, limits and model check as the embeddings; errors in each endpoint's own shape.
             assertThat(post(server, "/v1/rerank", request.toString(), null).statusCode())
                     .isEqualTo(401);
@@ -152,7 +188,7 @@ class ServeRerankTest {
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(metrics.body())
-                    .contains("flink_embed_reranked_documents_total 6.0")
+                    .contains("flink_embed_reranked_documents_total " + (6.0 + 2 + cases.size()))
                     .contains("endpoint=\"/v1/rerank\",status=\"401\"");
         }
     }

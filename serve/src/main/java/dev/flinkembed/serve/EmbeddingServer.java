@@ -108,19 +108,14 @@ public final class EmbeddingServer implements AutoCloseable {
                         "/v1/embeddings",
                         "POST",
                         true,
-                        model == null
-                                ? e -> {
-                                    throw new ApiError(
-                                            404,
-                                            "NotFoundError",
-                                            "model",
-                                            "this server serves no embedding model, only the " + "reranker `"
-                                                    + rerankName + "` (POST /v1/rerank, /rerank)");
-                                }
-                                : admitted(this::embeddings)));
+                        model == null ? this::noEmbeddings : admitted(this::embeddings)));
         if (rerank != null) {
             http.createContext("/v1/rerank", ex -> serve(ex, "/v1/rerank", "POST", true, admitted(rerank::vllm)));
             http.createContext("/rerank", ex -> serve(ex, "/rerank", "POST", true, admitted(rerank::tei)));
+            // vLLM serves the same reranker under these names too (Cohere's path, the score API).
+            http.createContext("/v2/rerank", ex -> serve(ex, "/v2/rerank", "POST", true, admitted(rerank::vllm)));
+            http.createContext("/v1/score", ex -> serve(ex, "/v1/score", "POST", true, admitted(rerank::vllmScore)));
+            http.createContext("/score", ex -> serve(ex, "/score", "POST", true, admitted(rerank::vllmScore)));
         }
         http.createContext("/v1/models", ex -> serve(ex, "/v1/models", "GET", true, this::models));
         http.createContext("/health", ex -> serve(ex, "/health", "GET", false, e -> "{\"status\":\"ok\"}"));
@@ -268,6 +263,16 @@ public final class EmbeddingServer implements AutoCloseable {
             }
         }
         return n.toString();
+    }
+
+    /** /v1/embeddings of a server that only reranks (serve --rerank-only). */
+    private String noEmbeddings(HttpExchange ex) {
+        throw new ApiError(
+                404,
+                "NotFoundError",
+                "model",
+                "this server serves no embedding model, only the reranker `" + rerank.servedName()
+                        + "` (POST /v1/rerank, /rerank)");
     }
 
     /** At most --threads requests are read, parsed and served at once: the rest are told to come back. */

@@ -7,8 +7,11 @@ import com.sun.net.httpserver.HttpExchange;
 import dev.flinkembed.runtime.api.Score;
 import dev.flinkembed.runtime.api.ScoringModel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -83,6 +86,29 @@ final class RerankEndpoints {
         return body.toString();
     }
 
+    /** vLLM's {@code /v1/score}: one score per document (or pair), in the request's order. */
+    String vllmScore(HttpExchange ex) {
+        long start = System.nanoTime();
+        RerankRequest req = parse(ex, RerankRequest.Shape.SCORE);
+        List<Score> scores = score(req);
+        ObjectNode body = JSON.createObjectNode();
+        body.put("id", "score-" + UUID.randomUUID().toString().replace("-", ""));
+        body.put("object", "list");
+        body.put("created", System.currentTimeMillis() / 1000);
+        body.put("model", servedName);
+        ArrayNode data = body.putArray("data");
+        for (int i = 0; i < scores.size(); i++) {
+            data.addObject()
+                    .put("index", i)
+                    .put("object", "score")
+                    .put("score", scores.get(i).score());
+        }
+        long tokens = scores.stream().mapToLong(s -> Math.max(0, s.tokens())).sum();
+        body.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
+        metrics.scored(scores.size(), System.nanoTime() - start);
+        return body.toString();
+    }
+
     private RerankRequest parse(HttpExchange ex, RerankRequest.Shape shape) {
         return RerankRequest.parse(
                 RequestLimits.body(ex, options),
@@ -100,10 +126,7 @@ final class RerankEndpoints {
                     + " inputs are queued; retry after a moment");
         }
         try {
-            List<Score> scores;
-            synchronized (this) {
-                scores = model.score(req.query(), req.documents());
-            }
+            List<Score> scores = scorePairs(req.queries(), req.documents());
             if (!req.truncate()) {
                 for (int i = 0; i < scores.size(); i++) {
                     if (scores.get(i).truncated()) {
@@ -120,6 +143,26 @@ final class RerankEndpoints {
         } finally {
             queued.addAndGet(-n);
         }
+    }
+
+    /** One query for all documents, or pairs (scored a distinct query at a time); scores in the documents' order. */
+    private synchronized List<Score> scorePairs(List<String> queries, List<String> documents) {
+        if (queries.size() == 1) {
+            return model.score(queries.get(0), documents);
+        }
+        Map<String, List<Integer>> byQuery = new LinkedHashMap<>();
+        for (int i = 0; i < documents.size(); i++) {
+            byQuery.computeIfAbsent(queries.get(i), q -> new ArrayList<>()).add(i);
+        }
+        Score[] out = new Score[documents.size()];
+        byQuery.forEach((query, indexes) -> {
+            List<Score> scores =
+                    model.score(query, indexes.stream().map(documents::get).toList());
+            for (int j = 0; j < indexes.size(); j++) {
+                out[indexes.get(j)] = scores.get(j);
+            }
+        });
+        return Arrays.asList(out);
     }
 
     /** Document indexes by score, best first (ties: request order), the first {@code topN} (0: all). */

@@ -20,13 +20,18 @@ import java.util.List;
  *   any value lets a pair longer than the model's limit be cut instead of refused).
  *   <li>{@code POST /rerank} (TEI): {@code query}, {@code texts}, {@code truncate} (default false), {@code raw_scores}
  *   (only false), {@code return_text} (default false).
+ *   <li>{@code POST /v1/score} (vLLM): {@code model}, {@code text_1} and {@code text_2}, each a string or a list — one
+ *   query and one or many documents, or as many queries as documents (pairs) — and {@code truncate_prompt_tokens}.
  * </ul>
+ * {@code queries} holds one query for every document, or as many as there are documents.
  */
-record RerankRequest(String query, List<String> documents, int topN, boolean returnDocuments, boolean truncate) {
+record RerankRequest(
+        List<String> queries, List<String> documents, int topN, boolean returnDocuments, boolean truncate) {
 
     enum Shape {
         VLLM,
-        TEI
+        TEI,
+        SCORE
     }
 
     private static final JsonFactory JSON = JsonFactory.builder()
@@ -53,8 +58,9 @@ record RerankRequest(String query, List<String> documents, int topN, boolean ret
         if (p.nextToken() != JsonToken.START_OBJECT) {
             throw ApiError.badRequest(null, "the body must be a JSON object");
         }
-        String documentsField = shape == Shape.TEI ? "texts" : "documents";
-        String query = null;
+        String documentsField = shape == Shape.TEI ? "texts" : shape == Shape.SCORE ? "text_2" : "documents";
+        String queryField = shape == Shape.SCORE ? "text_1" : "query";
+        List<String> queries = null;
         List<String> documents = null;
         int topN = 0;
         boolean returnDocuments = shape == Shape.VLLM;
@@ -63,18 +69,25 @@ record RerankRequest(String query, List<String> documents, int topN, boolean ret
             String field = p.currentName();
             JsonToken value = p.nextToken();
             if (field.equals(documentsField)) {
-                documents = documents(p, value, documentsField, maxDocuments);
+                documents = shape == Shape.SCORE && value == JsonToken.VALUE_STRING
+                        ? List.of(p.getText())
+                        : documents(p, value, documentsField, maxDocuments);
+                continue;
+            }
+            if (field.equals(queryField)) {
+                queries = shape == Shape.SCORE && value == JsonToken.START_ARRAY
+                        ? documents(p, value, queryField, maxDocuments)
+                        : List.of(string(p, value, queryField));
                 continue;
             }
             switch (field) {
-                case "query" -> query = string(p, value, "query");
                 case "model" -> checkModel(p, value, modelNames);
                 case "top_n" -> topN = shape == Shape.VLLM ? topN(p, value) : skip(p, 0);
                 case "return_documents" ->
                     returnDocuments = shape == Shape.VLLM ? bool(p, value, field) : skip(p, true);
                 case "return_text" -> returnDocuments = shape == Shape.TEI ? bool(p, value, field) : skip(p, false);
                 case "truncate" -> truncate = shape == Shape.TEI ? bool(p, value, field) : skip(p, false);
-                case "truncate_prompt_tokens" -> truncate = shape == Shape.VLLM && value != JsonToken.VALUE_NULL;
+                case "truncate_prompt_tokens" -> truncate = shape != Shape.TEI && value != JsonToken.VALUE_NULL;
                 case "raw_scores" -> {
                     if (shape == Shape.TEI && value == JsonToken.VALUE_TRUE) {
                         throw ApiError.badRequest(
@@ -85,14 +98,20 @@ record RerankRequest(String query, List<String> documents, int topN, boolean ret
                 default -> p.skipChildren();
             }
         }
-        if (query == null) {
-            throw ApiError.badRequest("query", "'query' is required: a string");
+        if (queries == null || queries.isEmpty()) {
+            throw ApiError.badRequest(queryField, "'" + queryField + "' is required: a string");
         }
         if (documents == null || documents.isEmpty()) {
             throw ApiError.badRequest(
                     documentsField, "'" + documentsField + "' is required: a non-empty array of strings");
         }
-        return new RerankRequest(query, documents, topN, returnDocuments, truncate);
+        if (queries.size() != 1 && queries.size() != documents.size()) {
+            throw ApiError.badRequest(
+                    queryField,
+                    "'text_1' holds " + queries.size() + " texts and 'text_2' " + documents.size() + ": score one "
+                            + "against one, one against many, or pairs of lists of the same length");
+        }
+        return new RerankRequest(queries, documents, topN, returnDocuments, truncate);
     }
 
     private static <T> T skip(JsonParser p, T value) throws IOException {
