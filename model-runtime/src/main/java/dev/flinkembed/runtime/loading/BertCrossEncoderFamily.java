@@ -32,10 +32,7 @@ final class BertCrossEncoderFamily implements ModelFamily {
 
     @Override
     public LoadedModel load(Path folder, JsonNode configJson, Integer maxTokens, Precision precision) {
-        if (precision == Precision.FP16) {
-            throw new IllegalArgumentException("model.precision fp16 is supported for qwen3 models only, not for "
-                    + folder + " (model_type bert; accepted: fp32, int8)");
-        }
+        BertFamily.refuseFp16(folder, precision);
         BertConfig config =
                 BertConfig.fromJson(configJson, folder.resolve("config.json").toString());
         SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(folder);

@@ -26,10 +26,7 @@ final class BertFamily implements ModelFamily {
 
     @Override
     public LoadedModel load(Path folder, JsonNode configJson, Integer maxTokens, Precision precision) {
-        if (precision == Precision.FP16) {
-            throw new IllegalArgumentException("model.precision fp16 is supported for qwen3 models only, not for "
-                    + folder + " (model_type bert; accepted: fp32, int8)");
-        }
+        refuseFp16(folder, precision);
         BertConfig config =
                 BertConfig.fromJson(configJson, folder.resolve("config.json").toString());
         int limit = limit(folder, config, maxTokens);
@@ -54,6 +51,14 @@ final class BertFamily implements ModelFamily {
                 config.padTokenId(),
                 fingerprint,
                 null);
+    }
+
+    /** BERT-family models run in fp32 or int8: fp16 is refused naming the folder (embedding and cross-encoders). */
+    static void refuseFp16(Path folder, Precision precision) {
+        if (precision == Precision.FP16) {
+            throw new IllegalArgumentException("model.precision fp16 is supported for qwen3 models only, not for "
+                    + folder + " (model_type bert; accepted: fp32, int8)");
+        }
     }
 
     @Override

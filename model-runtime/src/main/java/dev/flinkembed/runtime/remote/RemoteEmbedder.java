@@ -92,10 +92,7 @@ public final class RemoteEmbedder implements AsyncEmbedder {
         this.tokenCounter = tokenCounter;
         this.listener = listener;
         this.apiKey = options.apiKeyEnv() == null ? null : System.getenv(options.apiKeyEnv());
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofMillis(Math.min(options.timeoutMillis(), 10_000)))
-                .build();
+        this.http = options.httpClient();
         this.limiter = new AdaptiveConcurrency(options.initialConcurrency(), options.maxConcurrency());
         this.retryTimer = Executors.newSingleThreadScheduledExecutor(daemon(name + "-retry"));
         this.senders = Executors.newCachedThreadPool(daemon(name + "-send"));

@@ -165,6 +165,14 @@ public record RemoteOptions(
         }
     }
 
+    /** The HTTP client both remote backends talk to the server with: HTTP/1.1, connecting within the timeout (≤ 10 s). */
+    java.net.http.HttpClient httpClient() {
+        return java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .connectTimeout(java.time.Duration.ofMillis(Math.min(timeoutMillis, 10_000)))
+                .build();
+    }
+
     public URI endpoint() {
         String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         return URI.create(base.endsWith("/embeddings") ? base : base + "/embeddings");

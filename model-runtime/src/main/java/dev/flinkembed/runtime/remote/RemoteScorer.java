@@ -59,10 +59,7 @@ public final class RemoteScorer implements ScoringModel {
         this.queryFormat = queryFormat;
         this.documentFormat = documentFormat;
         this.apiKey = options.apiKeyEnv() == null ? null : System.getenv(options.apiKeyEnv());
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofMillis(Math.min(options.timeoutMillis(), 10_000)))
-                .build();
+        this.http = options.httpClient();
         this.limiter = new AdaptiveConcurrency(options.initialConcurrency(), options.maxConcurrency());
         this.senders = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "flink-embed-rerank-send");
