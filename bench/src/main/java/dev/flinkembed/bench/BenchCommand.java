@@ -1,6 +1,7 @@
 package dev.flinkembed.bench;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -42,7 +43,10 @@ public final class BenchCommand implements Callable<Integer> {
                     + "latency and recall@10 of Elasticsearch's HNSW (float, int8) against exact search; big-document: one "
                     + "--document-mb MB document through the bulk job against the instant stub, peak memory; commands: whole "
                     + "commands, process start included — flink-embed embed vs LangChain4j vs the Python ONNX Runtime "
-                    + "recipe (made in bench/target/python-venv with pip) — over the same JSON Lines, paired rounds.")
+                    + "recipe (made in bench/target/python-venv with pip) — over the same JSON Lines, paired rounds; scale: "
+                    + "generated corpora of --sizes documents on a standalone cluster through the instant stub: bulk → "
+                    + "Parquet and → pgvector, reindex, a Kafka backlog through the stream job; time, peak memory per JVM "
+                    + "and Flink's busy time per stage.")
     String suite;
 
     @Option(
@@ -86,6 +90,76 @@ public final class BenchCommand implements Callable<Integer> {
             defaultValue = "32",
             description = "Rows per batch in (b) (default: ${DEFAULT-VALUE}).")
     int fixedBatch;
+
+    @Option(
+            names = "--sizes",
+            defaultValue = "20000,1000000",
+            split = ",",
+            description = "--suite scale: corpus sizes, each on a fresh cluster; memory at the last is compared with "
+                    + "the first (default: ${DEFAULT-VALUE}).")
+    List<Integer> sizes;
+
+    @Option(
+            names = "--rows-per-file",
+            defaultValue = "20000",
+            description = "--suite scale: documents per generated Parquet file (default: ${DEFAULT-VALUE}).")
+    int rowsPerFile;
+
+    @Option(
+            names = "--parallelism",
+            defaultValue = "2",
+            description =
+                    "--suite scale: slots of the TaskManager and parallelism of each job (default: ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(
+            names = "--skip",
+            split = ",",
+            description =
+                    "--suite scale: parts to leave out: parquet (bulk → Parquet), pgvector (bulk → pgvector and the "
+                            + "reindex runs), stream (needs parquet).")
+    List<String> skip = List.of();
+
+    @Option(
+            names = "--in-process-docs",
+            defaultValue = "0",
+            description = "--suite scale: also the in-process built-in model over this many documents (default: "
+                    + "${DEFAULT-VALUE}: not run).")
+    int inProcessDocs;
+
+    @Option(
+            names = "--work",
+            defaultValue = "bench/target/scale",
+            description = "--suite scale: where the generated corpora (kept for the next run) and the runs' outputs go "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Path work;
+
+    @Option(
+            names = "--postgres",
+            defaultValue = "pglite",
+            description =
+                    "--suite scale: the pgvector runs' database: pglite (default) or server (Debian's PostgreSQL 15 "
+                            + "with pgvector built into it, see docs/scale.md).")
+    String postgres;
+
+    @Option(
+            names = "--pg-index",
+            defaultValue = "hnsw",
+            description = "--suite scale: pgvector.index of the bulk load into pgvector: hnsw (default) or none.")
+    String pgIndex;
+
+    @Option(
+            names = "--compare-build",
+            description =
+                    "--suite scale: another build's jobs/target folder (a copy of it): the reindex runs also on a "
+                            + "cluster of that build, interleaved with this one's, for before/after in one run.")
+    Path compareBuild;
+
+    @Option(
+            names = "--unchained",
+            description = "--suite scale: every operator a task of its own (Flink's operator chaining off), so the "
+                    + "busy time of each stage is Flink's own measure of it (slower: records cross task boundaries).")
+    boolean unchained;
 
     @Override
     public Integer call() throws Exception {
@@ -134,13 +208,36 @@ public final class BenchCommand implements Callable<Integer> {
             dev.flinkembed.bench.rerank.RerankBench.run(home, input, rows, rounds, System.err, System.out);
             return 0;
         }
+        if (suite.equals("scale")) {
+            java.nio.file.Files.createDirectories(work);
+            dev.flinkembed.bench.scale.ScaleBench.run(
+                    new dev.flinkembed.bench.scale.ScaleBench.Options(
+                            input,
+                            sizes,
+                            rowsPerFile,
+                            parallelism,
+                            !skip.contains("pgvector"),
+                            !skip.contains("stream"),
+                            inProcessDocs,
+                            work.toAbsolutePath(),
+                            42,
+                            unchained,
+                            postgres.equals("server"),
+                            !skip.contains("parquet"),
+                            pgIndex,
+                            compareBuild == null ? null : compareBuild.toAbsolutePath()),
+                    System.err,
+                    System.out);
+            return 0;
+        }
         if (suite.equals("big-document")) {
             BigDocumentBench.run(input, documentMb, System.err, System.out);
             return 0;
         }
         if (!suite.equals("minilm")) {
-            throw new IllegalArgumentException("--suite '" + suite
-                    + "' is not one of: minilm, int8, rerank, qwen3-0.6b, remote, sql, stores, big-document, commands");
+            throw new IllegalArgumentException(
+                    "--suite '" + suite
+                            + "' is not one of: minilm, int8, rerank, qwen3-0.6b, remote, sql, stores, big-document, commands, scale");
         }
         var table = RuntimeBench.run(input, rows, fixedBatch, System.err);
         double baseline = table.stream()

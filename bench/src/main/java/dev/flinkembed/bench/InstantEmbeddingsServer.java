@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * An OpenAI-compatible {@code /v1/embeddings} that answers at once with one fixed unit vector per input: what the
  * pipeline in front of a model server costs when the server costs nothing. Not a model: for benchmarks only.
  */
-final class InstantEmbeddingsServer implements AutoCloseable {
+public final class InstantEmbeddingsServer implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -30,7 +30,7 @@ final class InstantEmbeddingsServer implements AutoCloseable {
      * @param distinct each input gets its own unit vector (seeded by its text), so a vector index sees a spread of
      *     vectors as it would with a model; otherwise every input gets the same one (the cheapest answer)
      */
-    InstantEmbeddingsServer(int dimensions, boolean distinct) throws IOException {
+    public InstantEmbeddingsServer(int dimensions, boolean distinct) throws IOException {
         float[] vector = new float[dimensions];
         vector[0] = 1f;
         String floatItem = JSON.writeValueAsString(vector);
@@ -91,11 +91,11 @@ final class InstantEmbeddingsServer implements AutoCloseable {
         return v;
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + http.getAddress().getPort() + "/v1";
     }
 
-    long requests() {
+    public long requests() {
         return requests.get();
     }
 

@@ -8,6 +8,7 @@ import dev.flinkembed.operators.sources.DocumentFields;
 import dev.flinkembed.operators.sources.DocumentFilesFormat;
 import dev.flinkembed.operators.sources.DocumentSplitter;
 import dev.flinkembed.operators.sources.ParquetColumns;
+import dev.flinkembed.operators.sources.ParquetLayout;
 import dev.flinkembed.operators.sources.ParsedRecord;
 import dev.flinkembed.operators.sources.RouteParsedRecords;
 import java.io.IOException;
@@ -15,7 +16,13 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.avro.Schema;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -42,9 +49,21 @@ import org.apache.parquet.hadoop.metadata.BlockMetaData;
  * @param format    parquet or jsonl when every file is in it, else mixed
  * @param documents the number of documents when all files are Parquet, else -1 (unknown before reading)
  * @param skipped   the files left out (skip policy), each with why
+ * @param layouts   each Parquet file's size and row groups as read here, so the JobManager does not read them again
  */
 public record InputFiles(
-        List<Path> files, String format, String configuredFormat, long documents, List<Unreadable> skipped) {
+        List<Path> files,
+        String format,
+        String configuredFormat,
+        long documents,
+        List<Unreadable> skipped,
+        Map<String, ParquetLayout> layouts) {
+
+    /**
+     * Files checked side by side: against object storage each check is a round trip or two (a footer is two ranged
+     * GETs), so tens of thousands of files checked one after another would keep the client busy for many minutes.
+     */
+    static final int CHECKS_IN_FLIGHT = 16;
 
     /** A file that cannot be read, and why. */
     public record Unreadable(Path file, String reason) {}
@@ -59,11 +78,17 @@ public record InputFiles(
         }
         List<Path> readable = new ArrayList<>();
         List<Unreadable> skipped = new ArrayList<>();
+        Map<String, ParquetLayout> layouts = new HashMap<>();
         long documents = 0;
+        List<Future<FileCheck>> checks = check(files, formats, columns);
         for (int i = 0; i < files.size(); i++) {
             FileStatus f = files.get(i);
             try {
-                documents += formats.get(i).equals("parquet") ? parquetRows(f, columns) : checkReadable(f);
+                FileCheck checked = outcome(checks.get(i));
+                documents += checked.rows();
+                if (checked.layout() != null) {
+                    layouts.put(f.getPath().toString(), checked.layout());
+                }
                 readable.add(f.getPath());
             } catch (IOException | RuntimeException e) {
                 if (e instanceof ConfigException c && !(c.getCause() instanceof IOException)) {
@@ -86,7 +111,48 @@ public record InputFiles(
         }
         boolean allParquet = formats.stream().allMatch("parquet"::equals);
         String overall = formats.stream().distinct().count() == 1 ? formats.get(0) : "mixed";
-        return new InputFiles(readable, overall, format, allParquet ? documents : -1, skipped);
+        return new InputFiles(readable, overall, format, allParquet ? documents : -1, skipped, Map.copyOf(layouts));
+    }
+
+    /** What checking one file found: its documents (Parquet) and its layout (Parquet), else 0 and null. */
+    private record FileCheck(long rows, ParquetLayout layout) {}
+
+    private static List<Future<FileCheck>> check(List<FileStatus> files, List<String> formats, ParquetColumns columns) {
+        ExecutorService pool =
+                Executors.newFixedThreadPool(Math.max(1, Math.min(CHECKS_IN_FLIGHT, files.size())), r -> {
+                    Thread t = new Thread(r, "check-input-file");
+                    t.setDaemon(true);
+                    return t;
+                });
+        try {
+            List<Future<FileCheck>> out = new ArrayList<>();
+            for (int i = 0; i < files.size(); i++) {
+                FileStatus f = files.get(i);
+                boolean parquet = formats.get(i).equals("parquet");
+                out.add(pool.submit(() -> parquet ? parquetFile(f, columns) : new FileCheck(checkReadable(f), null)));
+            }
+            return out;
+        } finally {
+            pool.shutdown(); // the submitted checks still run
+        }
+    }
+
+    /** The check's result, its failure rethrown as it was thrown. */
+    private static FileCheck outcome(Future<FileCheck> check) throws IOException {
+        try {
+            return check.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while checking the input", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException(e.getCause());
+        }
     }
 
     /** The files at {@code root}: the file itself, or a folder's (a prefix's) files, hidden ones (. and _) left out. */
@@ -149,7 +215,7 @@ public record InputFiles(
             int parallelism) {
         FileSource<ParsedRecord> source = FileSource.forBulkFileFormat(
                         new DocumentFilesFormat(configuredFormat, columns, jsonFields), files.toArray(Path[]::new))
-                .setFileEnumerator(DocumentSplitter.provider(configuredFormat, splitBytes))
+                .setFileEnumerator(DocumentSplitter.provider(configuredFormat, splitBytes, layouts))
                 .build();
         DataStream<ParsedRecord> records = env.fromSource(source, WatermarkStrategy.noWatermarks(), "read " + format)
                 .setParallelism(parallelism)
@@ -173,8 +239,9 @@ public record InputFiles(
                 .uid("parse");
     }
 
-    private static long parquetRows(FileStatus f, ParquetColumns columns) throws IOException {
+    private static FileCheck parquetFile(FileStatus f, ParquetColumns columns) throws IOException {
         long rows = 0;
+        List<Long> starts = new ArrayList<>();
         FileSystem fs = f.getPath().getFileSystem();
         try (ParquetFileReader reader =
                 ParquetFileReader.open(new ParquetInputFile(fs.open(f.getPath()), f.getLen()))) {
@@ -196,8 +263,10 @@ public record InputFiles(
             }
             for (BlockMetaData block : reader.getFooter().getBlocks()) {
                 rows += block.getRowCount();
+                starts.add(block.getStartingPos());
             }
         }
-        return rows;
+        starts.sort(null);
+        return new FileCheck(rows, new ParquetLayout(f.getLen(), f.getModificationTime(), starts));
     }
 }

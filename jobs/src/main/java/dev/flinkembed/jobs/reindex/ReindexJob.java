@@ -134,7 +134,7 @@ public final class ReindexJob {
                 Settings.jsonFields(plan.config),
                 plan.config.get(JobOptions.SOURCE_SPLIT_SIZE),
                 p);
-        DataStream<IndexedChunk> indexed = plan.target.readIndexed(env);
+        DataStream<IndexedChunk> indexed = plan.target.readIndexed(env, p);
         // Parallelism fixed on every operator past the sources: see BulkJob (the adaptive batch scheduler would size
         // these stages by bytes, not by the model's work).
         SingleOutputStreamOperator<Chunk> toEmbed = documents

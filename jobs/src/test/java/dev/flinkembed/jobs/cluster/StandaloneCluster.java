@@ -556,6 +556,10 @@ public final class StandaloneCluster implements AutoCloseable {
         return taskManagers;
     }
 
+    public Process jobManager() {
+        return jobManager;
+    }
+
     /** The TaskManagers' logs, concatenated (assertions on what they logged). */
     public String taskManagerLogs() throws IOException {
         StringBuilder s = new StringBuilder();

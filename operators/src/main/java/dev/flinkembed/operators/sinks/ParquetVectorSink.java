@@ -22,13 +22,16 @@ import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.
 import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.DateTimeBucketAssigner;
 
 /**
- * Vectors to Parquet files under a directory (FileSink bulk format: files roll on checkpoints and at the end of
- * input). File metadata names the model, dimensions, pooling, normalisation and fingerprint; it is read from the
+ * Vectors to Parquet files under a directory (FileSink bulk format: files roll on checkpoints, at
+ * {@link #PART_FILE_BYTES} and at the end of input). File metadata names the model, dimensions, pooling, normalisation and fingerprint; it is read from the
  * model the slot already holds, so the client never loads weights.
  */
 public final class ParquetVectorSink {
 
     public static final String META_PREFIX = "flink-embed.";
+
+    /** A part file rolls once it holds this much (and on every checkpoint): files of a size readers and stores like. */
+    public static final long PART_FILE_BYTES = 256L << 20;
 
     private ParquetVectorSink() {}
 
@@ -87,6 +90,7 @@ public final class ParquetVectorSink {
             BucketAssigner<EmbeddedChunk, String> buckets) {
         return FileSink.forBulkFormat(new Path(directory), factory)
                 .withBucketAssigner(buckets)
+                .withRollingPolicy(new SizeOrCheckpointRollingPolicy<>(PART_FILE_BYTES))
                 .withOutputFileConfig(OutputFileConfig.builder()
                         .withPartPrefix("part")
                         .withPartSuffix(".parquet")

@@ -3,7 +3,9 @@ package dev.flinkembed.operators.sources;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.enumerate.FileEnumerator;
 import org.apache.flink.core.fs.FileStatus;
@@ -20,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * (split i runs from row group i's first byte to row group i+1's, so each row group's middle — Parquet's rule for
  * which range owns it — lies in exactly one split), a JSON Lines file into byte ranges (lines are assigned by their
  * first byte, see {@link JsonLinesDocumentFormat}) of at most {@code splitBytes}, smaller when that gives each slot
- * one (but not under 1 MiB). Runs where the FileSource enumerates: on the JobManager.
+ * one (but not under 1 MiB). Runs where the FileSource enumerates: on the JobManager. A Parquet file the client already
+ * inspected ({@link ParquetLayout}) is cut from what the client read: no footer or status is fetched again.
  */
 public final class DocumentSplitter implements FileEnumerator {
 
@@ -29,22 +32,37 @@ public final class DocumentSplitter implements FileEnumerator {
 
     private final String format;
     private final long splitBytes;
+    private final Map<String, ParquetLayout> known;
     private int nextId;
 
     public DocumentSplitter(String format, long splitBytes) {
+        this(format, splitBytes, Map.of());
+    }
+
+    /** @param known the layouts the client read, by path ({@link Path#toString()}) */
+    public DocumentSplitter(String format, long splitBytes, Map<String, ParquetLayout> known) {
         this.format = format;
         this.splitBytes = splitBytes;
+        this.known = known;
     }
 
     /** A serializable factory for the FileSource. */
-    public static Provider provider(String format, long splitBytes) {
-        return () -> new DocumentSplitter(format, splitBytes);
+    public static Provider provider(String format, long splitBytes, Map<String, ParquetLayout> known) {
+        HashMap<String, ParquetLayout> copy = new HashMap<>(known); // serializable, whatever map was given
+        return () -> new DocumentSplitter(format, splitBytes, copy);
     }
 
     @Override
     public Collection<FileSourceSplit> enumerateSplits(Path[] paths, int minDesiredSplits) throws IOException {
         List<FileSourceSplit> splits = new ArrayList<>();
+        int fromClient = 0;
         for (Path path : paths) {
+            ParquetLayout layout = known.get(path.toString());
+            if (layout != null) {
+                fromClient++;
+                splits(path, layout.length(), layout.modificationTime(), layout.rowGroupStarts(), splits);
+                continue;
+            }
             FileSystem fs = path.getFileSystem();
             FileStatus file = fs.getFileStatus(path);
             if (file.getLen() == 0) {
@@ -58,7 +76,12 @@ public final class DocumentSplitter implements FileEnumerator {
             }
             LOG.debug("{}: {} split(s)", path, splits.size() - before);
         }
-        LOG.info("{} input file(s) in {} split(s) for {} reader(s)", paths.length, splits.size(), minDesiredSplits);
+        LOG.info(
+                "{} input file(s) in {} split(s) for {} reader(s); {} cut from the client's footers",
+                paths.length,
+                splits.size(),
+                minDesiredSplits,
+                fromClient);
         return splits;
     }
 
@@ -73,15 +96,18 @@ public final class DocumentSplitter implements FileEnumerator {
     }
 
     private void parquetSplits(FileSystem fs, FileStatus file, List<FileSourceSplit> splits) throws IOException {
-        List<Long> starts = rowGroupStarts(fs, file);
+        splits(file.getPath(), file.getLen(), file.getModificationTime(), rowGroupStarts(fs, file), splits);
+    }
+
+    private void splits(Path path, long length, long modified, List<Long> starts, List<FileSourceSplit> splits) {
         if (starts.size() <= 1) {
-            splits.add(split(file, 0, file.getLen()));
+            splits.add(split(path, 0, length, modified, length));
             return;
         }
         for (int i = 0; i < starts.size(); i++) {
             long start = i == 0 ? 0 : starts.get(i);
-            long end = i + 1 < starts.size() ? starts.get(i + 1) : file.getLen();
-            splits.add(split(file, start, end - start));
+            long end = i + 1 < starts.size() ? starts.get(i + 1) : length;
+            splits.add(split(path, start, end - start, modified, length));
         }
     }
 
@@ -94,7 +120,10 @@ public final class DocumentSplitter implements FileEnumerator {
     }
 
     private FileSourceSplit split(FileStatus file, long offset, long length) {
-        return new FileSourceSplit(
-                Integer.toString(nextId++), file.getPath(), offset, length, file.getModificationTime(), file.getLen());
+        return split(file.getPath(), offset, length, file.getModificationTime(), file.getLen());
+    }
+
+    private FileSourceSplit split(Path path, long offset, long length, long modified, long fileLength) {
+        return new FileSourceSplit(Integer.toString(nextId++), path, offset, length, modified, fileLength);
     }
 }

@@ -46,8 +46,11 @@ public interface VectorStore extends Serializable {
      */
     DataStream<DeadLetter> write(DataStream<EmbeddedChunk> chunks, String uid, WriteFence fence);
 
-    /** A bounded input of what the collection holds (lineage only: no text, no vectors), for reindex's diff. */
-    DataStream<IndexedChunk> readIndexed(StreamExecutionEnvironment env);
+    /**
+     * A bounded input of what the collection holds (lineage only: no text, no vectors), for reindex's diff: read in
+     * {@code parts} disjoint parts side by side (one per slot), which together hold every row exactly once.
+     */
+    DataStream<IndexedChunk> readIndexed(StreamExecutionEnvironment env, int parts);
 
     /** Connects for the client-side operations (search, versions); a ConfigException when it cannot. */
     StoreSession open();

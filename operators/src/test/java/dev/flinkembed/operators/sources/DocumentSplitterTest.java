@@ -30,6 +30,44 @@ class DocumentSplitterTest {
     private final ParquetColumns columns = new ParquetColumns("id", "text", null);
 
     @Test
+    void aLayoutTheClientReadIsCutWithoutTouchingTheFileAgain() throws IOException {
+        Schema schema = SchemaBuilder.record("doc")
+                .fields()
+                .requiredString("id")
+                .requiredString("text")
+                .endRecord();
+        List<GenericRecord> rows = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            GenericRecord r = new GenericData.Record(schema);
+            r.put("id", "doc-" + i);
+            r.put("text", "text " + i);
+            rows.add(r);
+        }
+        java.nio.file.Path file = dir.resolve("known.parquet");
+        ParquetRows.write(file, rows, 100);
+        Path path = new Path(file.toUri());
+        List<FileSourceSplit> fromFooter =
+                List.copyOf(new DocumentSplitter("auto", 64 << 20).enumerateSplits(new Path[] {path}, 2));
+        org.apache.flink.core.fs.FileStatus status = path.getFileSystem().getFileStatus(path);
+        ParquetLayout layout = new ParquetLayout(
+                status.getLen(),
+                status.getModificationTime(),
+                DocumentSplitter.rowGroupStarts(path.getFileSystem(), status));
+        java.nio.file.Files.delete(file); // from here on any read of the file would fail
+
+        List<FileSourceSplit> fromLayout =
+                List.copyOf(new DocumentSplitter("auto", 64 << 20, java.util.Map.of(path.toString(), layout))
+                        .enumerateSplits(new Path[] {path}, 2));
+
+        assertThat(fromLayout).hasSize(5);
+        assertThat(fromLayout)
+                .extracting(s -> List.of(s.offset(), s.length(), s.fileSize(), s.fileModificationTime()))
+                .containsExactlyElementsOf(fromFooter.stream()
+                        .map(s -> List.of(s.offset(), s.length(), s.fileSize(), s.fileModificationTime()))
+                        .toList());
+    }
+
+    @Test
     void aParquetFileIsSplitAtItsRowGroupsAndEachRowIsReadOnce() throws IOException {
         Schema schema = SchemaBuilder.record("doc")
                 .fields()

@@ -70,14 +70,20 @@ public abstract class VectorStoreContract {
 
     /** The collection's rows as reindex sees them: "doc#index/count fingerprint", sorted. */
     protected static List<String> indexed(VectorStore store) throws Exception {
+        return new ArrayList<>(new TreeSet<>(indexedInParts(store, 1)));
+    }
+
+    /** The rows as reindex reads them in {@code parts} parts side by side, duplicates kept, sorted. */
+    protected static List<String> indexedInParts(VectorStore store, int parts) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(1);
-        TreeSet<String> rows = new TreeSet<>();
-        try (CloseableIterator<IndexedChunk> it = store.readIndexed(env).executeAndCollect()) {
+        env.setParallelism(parts);
+        List<String> rows = new ArrayList<>();
+        try (CloseableIterator<IndexedChunk> it = store.readIndexed(env, parts).executeAndCollect()) {
             it.forEachRemaining(
                     c -> rows.add(c.docId + "#" + c.chunkIndex + "/" + c.chunkCount + " " + c.modelFingerprint));
         }
-        return new ArrayList<>(rows);
+        rows.sort(null);
+        return rows;
     }
 
     @Test
@@ -109,6 +115,24 @@ public abstract class VectorStoreContract {
         // a new version of a with one chunk: its second row goes; a deletion removes b
         write(store, chunk("a", 0, 1, "alpha, shorter", "fp1"), EmbeddedChunk.deletion("b", 1_700_000_000_001L));
         assertThat(indexed(store)).containsExactly("a#0/1 fp1");
+    }
+
+    @Test
+    void theIndexReadInPartsHoldsEveryRowOnce() throws Exception {
+        VectorStore store = newStore("contract_parts", DIMS);
+        store.prepare();
+        List<EmbeddedChunk> chunks = new ArrayList<>();
+        for (int d = 0; d < 120; d++) {
+            int count = 1 + d % 3;
+            for (int i = 0; i < count; i++) {
+                chunks.add(chunk("doc-" + d, i, count, "text " + d + " part " + i, "fp1"));
+            }
+        }
+        assertThat(write(store, chunks.toArray(EmbeddedChunk[]::new))).isEmpty();
+        List<String> whole = indexedInParts(store, 1);
+        assertThat(whole).hasSize(chunks.size()).doesNotHaveDuplicates();
+        assertThat(indexedInParts(store, 3)).isEqualTo(whole);
+        assertThat(indexedInParts(store, 7)).isEqualTo(whole); // more parts than some hash ranges have rows
     }
 
     @Test

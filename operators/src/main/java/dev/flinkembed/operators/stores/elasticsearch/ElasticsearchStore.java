@@ -60,12 +60,13 @@ public record ElasticsearchStore(EsOptions options) implements VectorStore {
 
     /** One point-in-time scan (parallelism 1), paged with search_after, so an index of any size streams through. */
     @Override
-    public DataStream<IndexedChunk> readIndexed(StreamExecutionEnvironment env) {
-        return env.fromSequence(0, 0)
-                .setParallelism(1)
+    public DataStream<IndexedChunk> readIndexed(StreamExecutionEnvironment env, int parts) {
+        // one element per part: part k of n is Elasticsearch's slice k of n of a point in time
+        return env.fromSequence(0, parts - 1)
+                .setParallelism(parts)
                 .name("index scan")
-                .flatMap(new EsIndexedChunksReader(options, INDEX_PAGE_SIZE))
-                .setParallelism(1)
+                .flatMap(new EsIndexedChunksReader(options, INDEX_PAGE_SIZE, parts))
+                .setParallelism(parts)
                 .name("read index " + options.index());
     }
 

@@ -13,20 +13,23 @@ import org.apache.flink.util.Collector;
  * Reads what a vectors index holds — {@code (doc_id, chunk_index, chunk_count, start_char, end_char, content_hash,
  * model_fingerprint)} of every chunk, no text and no vectors — as a bounded input of the reindex job: a refresh (so
  * the last writes are seen), then a point in time paged with {@code search_after} in {@code _shard_doc} order (not
- * from/size, which stops at 10,000 and shifts under writes). Run it with parallelism 1.
+ * from/size, which stops at 10,000 and shifts under writes). Element {@code k} in reads slice {@code k} of
+ * {@code parts} (each slice its own point in time; one part: no slicing).
  */
 final class EsIndexedChunksReader extends RichFlatMapFunction<Long, IndexedChunk> {
 
     private final EsOptions options;
     private final int pageSize;
+    private final int parts;
 
-    EsIndexedChunksReader(EsOptions options, int pageSize) {
+    EsIndexedChunksReader(EsOptions options, int pageSize, int parts) {
         this.options = options;
         this.pageSize = pageSize;
+        this.parts = parts;
     }
 
     @Override
-    public void flatMap(Long ignored, Collector<IndexedChunk> out) throws IOException {
+    public void flatMap(Long part, Collector<IndexedChunk> out) throws IOException {
         EsClient c = new EsClient(options);
         if (EsIndex.resolve(c, options.index()).isEmpty()) {
             return; // no index yet (a dry run before the first load): nothing is indexed
@@ -41,6 +44,9 @@ final class EsIndexedChunksReader extends RichFlatMapFunction<Long, IndexedChunk
                 ObjectNode q =
                         EsClient.JSON.createObjectNode().put("size", pageSize).put("track_total_hits", false);
                 q.putObject("pit").put("id", pit).put("keep_alive", "5m");
+                if (parts > 1) {
+                    q.putObject("slice").put("id", part.intValue()).put("max", parts);
+                }
                 q.putArray("sort").addObject().put("_shard_doc", "asc");
                 q.putArray("_source")
                         .add("doc_id")

@@ -57,12 +57,13 @@ public record PgVectorStore(PgVectorOptions options) implements VectorStore {
 
     /** One sequential scan through a server-side cursor (parallelism 1), so a table of any size streams through. */
     @Override
-    public DataStream<IndexedChunk> readIndexed(StreamExecutionEnvironment env) {
-        return env.fromSequence(0, 0)
-                .setParallelism(1)
+    public DataStream<IndexedChunk> readIndexed(StreamExecutionEnvironment env, int parts) {
+        // one element per part: part k of n is the rows whose doc_id hashes into the k-th of n equal hash ranges
+        return env.fromSequence(0, parts - 1)
+                .setParallelism(parts)
                 .name("index scan")
-                .flatMap(new IndexedChunksReader(options, INDEX_FETCH_SIZE))
-                .setParallelism(1)
+                .flatMap(new IndexedChunksReader(options, INDEX_FETCH_SIZE, parts))
+                .setParallelism(parts)
                 .name("read index " + options.table());
     }
 
