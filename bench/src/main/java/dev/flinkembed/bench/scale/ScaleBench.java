@@ -66,6 +66,11 @@ public final class ScaleBench {
                             .orElse("n/a"));
         }
 
+        /** Busy time of every stage of every job of the run, in ms. */
+        long busyMillis() {
+            return jobs.stream().mapToLong(StageTimes::busyMillis).sum();
+        }
+
         void describe(PrintStream out) {
             if (!summary.isEmpty()) {
                 out.println("    " + summary);
@@ -139,6 +144,7 @@ public final class ScaleBench {
     private final Options options;
     private final PrintStream log;
     private final List<Run> runs = new ArrayList<>();
+    private Path runDir;
 
     private ScaleBench(Options options, PrintStream log) {
         this.options = options;
@@ -166,7 +172,7 @@ public final class ScaleBench {
             corpus.write(v2, size, options.rowsPerFile(), true);
             log.printf("generated %,d documents ×2 in %.0f s under %s%n", size, (System.nanoTime() - t0) / 1e9, dir);
         }
-        Path runDir = Files.createTempDirectory(options.work(), "run-" + size + "-");
+        runDir = Files.createTempDirectory(options.work(), "run-" + size + "-");
         String[] remote = {
             "--set", "embed.backend=remote",
             "--set", "remote.url=" + stub.url(),
@@ -188,21 +194,11 @@ public final class ScaleBench {
                         size,
                         "bulk → Parquet",
                         size,
-                        join(
-                                new String[] {
-                                    "run",
-                                    jar,
-                                    "bulk",
-                                    "--input",
-                                    v1.toString(),
-                                    "--output",
-                                    runDir.resolve("bulk-parquet").toString(),
-                                    "--parallelism",
-                                    p
-                                },
-                                remote));
+                        join(bulk(jar, v1, runDir.resolve("bulk-parquet")), remote));
                 chunks = ParquetCounts.rows(runDir.resolve("bulk-parquet"));
-                runs.set(runs.size() - 1, withChunks(parquet, chunks));
+                runs.set(
+                        runs.size() - 1,
+                        withChunks(parquet, chunks, ParquetCounts.files(runDir.resolve("bulk-parquet"))));
             }
             if (options.pgvector()) {
                 String[] pgArgs = {"--pg-url", pg.jdbcUrl(), "--table", "scale"};
@@ -212,21 +208,8 @@ public final class ScaleBench {
                         "bulk → pgvector",
                         size,
                         join(
-                                new String[] {
-                                    "run",
-                                    jar,
-                                    "bulk",
-                                    "--input",
-                                    v1.toString(),
-                                    "--output",
-                                    runDir.resolve("bulk-pg").toString(),
-                                    "--parallelism",
-                                    p,
-                                    "--sink",
-                                    "pgvector",
-                                    "--set",
-                                    "pgvector.index=" + options.pgIndex()
-                                },
+                                bulk(jar, v1, runDir.resolve("bulk-pg")),
+                                new String[] {"--sink", "pgvector", "--set", "pgvector.index=" + options.pgIndex()},
                                 pgArgs,
                                 remote));
                 runs.set(runs.size() - 1, withChunks(last(), count(pg, "scale")));
@@ -281,22 +264,32 @@ public final class ScaleBench {
                         options.inProcessDocs(),
                         "bulk → Parquet, in-process built-in model",
                         options.inProcessDocs(),
-                        new String[] {
-                            "run",
-                            jar,
-                            "bulk",
-                            "--input",
-                            slice.toString(),
-                            "--output",
-                            runDir.resolve("in-process").toString(),
-                            "--parallelism",
-                            p,
-                            "--set",
-                            "job.progress-interval=0"
-                        });
-                runs.set(runs.size() - 1, withChunks(last(), ParquetCounts.rows(runDir.resolve("in-process"))));
+                        join(
+                                bulk(jar, slice, runDir.resolve("in-process")),
+                                new String[] {"--set", "job.progress-interval=0"}));
+                runs.set(
+                        runs.size() - 1,
+                        withChunks(
+                                last(),
+                                ParquetCounts.rows(runDir.resolve("in-process")),
+                                ParquetCounts.files(runDir.resolve("in-process"))));
             }
         }
+    }
+
+    /** {@code flink run JAR bulk} over {@code input} into {@code output} at the bench's parallelism. */
+    private String[] bulk(String jar, Path input, Path output) {
+        return new String[] {
+            "run",
+            jar,
+            "bulk",
+            "--input",
+            input.toString(),
+            "--output",
+            output.toString(),
+            "--parallelism",
+            Integer.toString(options.parallelism())
+        };
     }
 
     /** A session cluster of {@code build} (a jobs/target folder): a JobManager and one TaskManager. */
@@ -364,6 +357,7 @@ public final class ScaleBench {
                             remote,
                             new String[] {"--set", "kafka.group-id=scale-parquet"}),
                     () -> ParquetCounts.rows(lake) >= chunks);
+            runs.set(runs.size() - 1, withChunks(last(), ParquetCounts.rows(lake), ParquetCounts.files(lake)));
         }
     }
 
@@ -398,7 +392,7 @@ public final class ScaleBench {
         cluster.flink("cancel", jobId);
         cluster.waitFor(
                 "the job canceled", () -> "CANCELED".equals(cluster.jobState(jobId)), java.time.Duration.ofMinutes(2));
-        JsonNode job = cluster.restOrNull("/jobs/" + jobId);
+        JsonNode job = keep(name, cluster.restOrNull("/jobs/" + jobId));
         Run run = new Run(size, name, size, -1, seconds, client[0], jm[0], tm[0], List.of(StageTimes.of(job)), "");
         runs.add(run);
         log.println(run.row());
@@ -422,7 +416,7 @@ public final class ScaleBench {
         long tm = PeakMemory.peakKb(cluster.taskManagers().get(0).pid());
         List<StageTimes> jobs = new ArrayList<>();
         for (String id : jobIds(output)) {
-            jobs.add(StageTimes.of(cluster.restOrNull("/jobs/" + id)));
+            jobs.add(StageTimes.of(keep(name, cluster.restOrNull("/jobs/" + id))));
         }
         String[] lines = output.strip().split("\n");
         String summary = lines[lines.length - 1].startsWith("{") ? lines[lines.length - 1] : "";
@@ -431,6 +425,15 @@ public final class ScaleBench {
         log.println(run.row());
         run.describe(log);
         return run;
+    }
+
+    /** Keeps the job's REST details (every vertex's metrics) beside the run's outputs, for a later look. */
+    private JsonNode keep(String run, JsonNode job) throws java.io.IOException {
+        Path dir = Files.createDirectories(runDir.resolve("jobs"));
+        String file =
+                run.replaceAll("[^A-Za-z0-9%]+", "-") + "-" + job.path("jid").asText() + ".json";
+        JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(file).toFile(), job);
+        return job;
     }
 
     private static void resetPeaks(StandaloneCluster cluster) throws Exception {
@@ -464,6 +467,21 @@ public final class ScaleBench {
                 .filter(r -> r.size() == size && r.name().equals(name))
                 .reduce((a, b) -> b)
                 .orElseThrow();
+    }
+
+    private static Run withChunks(Run r, long chunks, String summary) {
+        Run with = withChunks(r, chunks);
+        return new Run(
+                with.size(),
+                with.name(),
+                with.documents(),
+                chunks,
+                with.seconds(),
+                with.clientKb(),
+                with.jobManagerKb(),
+                with.taskManagerKb(),
+                with.jobs(),
+                summary);
     }
 
     private static Run withChunks(Run r, long chunks) {
@@ -505,6 +523,40 @@ public final class ScaleBench {
         }
     }
 
+    /**
+     * The scaling model checked against the measurement: from the smallest size's run, its busy time per document
+     * (every stage, every slot: the work that grows with the corpus) and its fixed cost (wall time not explained by
+     * that work spread over the slots: submission, start-up, the end), the larger size's time is predicted as fixed +
+     * documents × busy per document / slots, then set beside what was measured.
+     */
+    private void modelCheck(PrintStream out) {
+        if (options.sizes().size() < 2) {
+            return;
+        }
+        int small = options.sizes().get(0);
+        int p = options.parallelism();
+        out.println();
+        out.println("| run | at " + String.format("%,d", small) + ": busy ms/document | fixed s | predicted s | "
+                + "measured s | measured / predicted |");
+        out.println("|---|---|---|---|---|---|");
+        for (Run big : runs) {
+            if (big.size() == small) {
+                continue;
+            }
+            runs.stream()
+                    .filter(r -> r.size() == small && r.name().equals(big.name()) && r.busyMillis() > 0)
+                    .findFirst()
+                    .ifPresent(r -> {
+                        double perDoc = (double) r.busyMillis() / r.documents();
+                        double fixed = Math.max(0, r.seconds() - r.busyMillis() / 1000.0 / p);
+                        double predicted = fixed + big.documents() * perDoc / 1000.0 / p;
+                        out.printf(
+                                "| %s | %.3f | %.1f | %.0f | %.0f | %.2f |%n",
+                                big.name(), perDoc, fixed, predicted, big.seconds(), big.seconds() / predicted);
+                    });
+        }
+    }
+
     private static String[] join(String[]... parts) {
         List<String> all = new ArrayList<>();
         for (String[] part : parts) {
@@ -541,6 +593,7 @@ public final class ScaleBench {
                                 (double) big.taskManagerKb() / r.taskManagerKb()));
             }
         }
+        modelCheck(out);
         out.println();
         for (Run r : runs) {
             out.printf("%,d documents, %s: %.1f s%n", r.size(), r.name(), r.seconds());

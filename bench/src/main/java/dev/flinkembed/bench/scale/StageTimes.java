@@ -14,6 +14,7 @@ import java.util.List;
  */
 record StageTimes(List<Stage> stages) {
 
+    /** @param busyMillis Flink's busy time summed over the subtasks (0 where Flink reports none) */
     record Stage(
             String name,
             int parallelism,
@@ -22,7 +23,8 @@ record StageTimes(List<Stage> stages) {
             double backpressured,
             double idle,
             long recordsIn,
-            long recordsOut) {
+            long recordsOut,
+            long busyMillis) {
 
         String describe() {
             return String.format(
@@ -53,7 +55,10 @@ record StageTimes(List<Stage> stages) {
                     share(m.path("accumulated-backpressured-time"), slotMillis),
                     share(m.path("accumulated-idle-time"), slotMillis),
                     m.path("read-records").asLong(),
-                    m.path("write-records").asLong()));
+                    m.path("write-records").asLong(),
+                    m.path("accumulated-busy-time").isNumber()
+                            ? m.path("accumulated-busy-time").asLong()
+                            : 0));
         }
         return new StageTimes(out);
     }
@@ -63,6 +68,11 @@ record StageTimes(List<Stage> stages) {
             return Double.NaN;
         }
         return Math.min(1.0, value.asDouble() / slotMillis);
+    }
+
+    /** Busy time summed over every stage and subtask: the CPU-bound work the job did, in ms. */
+    long busyMillis() {
+        return stages.stream().mapToLong(Stage::busyMillis).sum();
     }
 
     /** The job's length: its longest stage. */

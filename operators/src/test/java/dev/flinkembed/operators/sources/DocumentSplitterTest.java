@@ -29,20 +29,26 @@ class DocumentSplitterTest {
 
     private final ParquetColumns columns = new ParquetColumns("id", "text", null);
 
-    @Test
-    void aLayoutTheClientReadIsCutWithoutTouchingTheFileAgain() throws IOException {
+    /** Documents doc-0 … doc-(n-1) with texts of varied length. */
+    private static List<GenericRecord> documents(int n) {
         Schema schema = SchemaBuilder.record("doc")
                 .fields()
                 .requiredString("id")
                 .requiredString("text")
                 .endRecord();
         List<GenericRecord> rows = new ArrayList<>();
-        for (int i = 0; i < 500; i++) {
+        for (int i = 0; i < n; i++) {
             GenericRecord r = new GenericData.Record(schema);
             r.put("id", "doc-" + i);
-            r.put("text", "text " + i);
+            r.put("text", "text of document " + i + " ".repeat(i % 7));
             rows.add(r);
         }
+        return rows;
+    }
+
+    @Test
+    void aLayoutTheClientReadIsCutWithoutTouchingTheFileAgain() throws IOException {
+        List<GenericRecord> rows = documents(500);
         java.nio.file.Path file = dir.resolve("known.parquet");
         ParquetRows.write(file, rows, 100);
         Path path = new Path(file.toUri());
@@ -69,18 +75,7 @@ class DocumentSplitterTest {
 
     @Test
     void aParquetFileIsSplitAtItsRowGroupsAndEachRowIsReadOnce() throws IOException {
-        Schema schema = SchemaBuilder.record("doc")
-                .fields()
-                .requiredString("id")
-                .requiredString("text")
-                .endRecord();
-        List<GenericRecord> rows = new ArrayList<>();
-        for (int i = 0; i < 2_000; i++) {
-            GenericRecord r = new GenericData.Record(schema);
-            r.put("id", "doc-" + i);
-            r.put("text", "text of document " + i + " ".repeat(i % 7));
-            rows.add(r);
-        }
+        List<GenericRecord> rows = documents(2_000);
         java.nio.file.Path file = dir.resolve("big.parquet");
         ParquetRows.write(file, rows, 100);
 
