@@ -27,6 +27,35 @@ final class PeakMemory {
         return -1;
     }
 
+    /**
+     * The heap still in use after a full collection ({@code jcmd GC.run}, then {@code GC.heap_info}), in kB; -1 when it
+     * cannot be read. Resident memory says what the JVM has touched, which grows towards the configured heap with
+     * time; this says what the process holds.
+     */
+    static long liveHeapKb(long pid) {
+        try {
+            jcmd(pid, "GC.run");
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("heap\\s+total \\d+K, used (\\d+)K")
+                    .matcher(jcmd(pid, "GC.heap_info"));
+            return m.find() ? Long.parseLong(m.group(1)) : -1;
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static String jcmd(long pid, String command) throws IOException, InterruptedException {
+        Process j = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(pid), command)
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(j.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        j.waitFor();
+        return out;
+    }
+
     /** Resets the high-water mark to the current resident set. */
     static void reset(long pid) throws IOException {
         Files.writeString(Path.of("/proc/" + pid + "/clear_refs"), "5");

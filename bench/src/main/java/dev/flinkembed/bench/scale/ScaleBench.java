@@ -46,24 +46,32 @@ public final class ScaleBench {
             long jobManagerKb,
             long taskManagerKb,
             List<StageTimes> jobs,
-            String summary) {
+            String summary,
+            long[] liveHeapKb) {
 
         String row() {
             return String.format(
-                    "| %,d | %s | %,d | %,d | %.1f | %,.0f | %d | %d | %d | %s |",
+                    "| %,d | %s | %,d | %,d | %,d | %.1f | %,.0f | %d | %d | %d | %d | %d | %s |",
                     size,
                     name,
                     documents,
                     chunks,
+                    tokens(),
                     seconds,
                     documents / seconds,
                     clientKb / 1024,
                     jobManagerKb / 1024,
                     taskManagerKb / 1024,
+                    liveHeapKb[0] / 1024,
+                    liveHeapKb[1] / 1024,
                     jobs.stream()
                             .max(java.util.Comparator.comparingLong(StageTimes::millis))
                             .map(StageTimes::bottleneck)
                             .orElse("n/a"));
+        }
+
+        long tokens() {
+            return jobs.stream().mapToLong(StageTimes::tokens).sum();
         }
 
         /** Busy time of every stage of every job of the run, in ms. */
@@ -144,6 +152,9 @@ public final class ScaleBench {
     private final Options options;
     private final PrintStream log;
     private final List<Run> runs = new ArrayList<>();
+    /** This build (jobs/target), read once: starting a cluster of --compare-build changes what buildDir() says. */
+    private final Path build = StandaloneCluster.buildDir();
+
     private Path runDir;
 
     private ScaleBench(Options options, PrintStream log) {
@@ -181,7 +192,7 @@ public final class ScaleBench {
             "--set", "job.progress-interval=0"
         };
         String p = Integer.toString(options.parallelism());
-        Path build = StandaloneCluster.buildDir();
+        Path build = this.build;
         try (StandaloneCluster cluster = cluster(runDir.resolve("cluster"), build);
                 StandaloneCluster before =
                         options.before() == null ? null : cluster(runDir.resolve("cluster-before"), options.before());
@@ -393,7 +404,18 @@ public final class ScaleBench {
         cluster.waitFor(
                 "the job canceled", () -> "CANCELED".equals(cluster.jobState(jobId)), java.time.Duration.ofMinutes(2));
         JsonNode job = keep(name, cluster.restOrNull("/jobs/" + jobId));
-        Run run = new Run(size, name, size, -1, seconds, client[0], jm[0], tm[0], List.of(StageTimes.of(job)), "");
+        Run run = new Run(
+                size,
+                name,
+                size,
+                -1,
+                seconds,
+                client[0],
+                jm[0],
+                tm[0],
+                List.of(StageTimes.of(job, cluster.restOrNull("/jobs/" + jobId + "/accumulators"))),
+                "",
+                liveHeaps(cluster));
         runs.add(run);
         log.println(run.row());
         run.describe(log);
@@ -416,11 +438,13 @@ public final class ScaleBench {
         long tm = PeakMemory.peakKb(cluster.taskManagers().get(0).pid());
         List<StageTimes> jobs = new ArrayList<>();
         for (String id : jobIds(output)) {
-            jobs.add(StageTimes.of(keep(name, cluster.restOrNull("/jobs/" + id))));
+            jobs.add(StageTimes.of(
+                    keep(name, cluster.restOrNull("/jobs/" + id)),
+                    cluster.restOrNull("/jobs/" + id + "/accumulators")));
         }
         String[] lines = output.strip().split("\n");
         String summary = lines[lines.length - 1].startsWith("{") ? lines[lines.length - 1] : "";
-        Run run = new Run(size, name, documents, -1, seconds, client[0], jm, tm, jobs, summary);
+        Run run = new Run(size, name, documents, -1, seconds, client[0], jm, tm, jobs, summary, liveHeaps(cluster));
         runs.add(run);
         log.println(run.row());
         run.describe(log);
@@ -434,6 +458,14 @@ public final class ScaleBench {
                 run.replaceAll("[^A-Za-z0-9%]+", "-") + "-" + job.path("jid").asText() + ".json";
         JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(file).toFile(), job);
         return job;
+    }
+
+    /** The JobManager's and the TaskManager's heap in use after a full GC, in kB, once the run is over. */
+    private static long[] liveHeaps(StandaloneCluster cluster) {
+        return new long[] {
+            PeakMemory.liveHeapKb(cluster.jobManager().pid()),
+            PeakMemory.liveHeapKb(cluster.taskManagers().get(0).pid())
+        };
     }
 
     private static void resetPeaks(StandaloneCluster cluster) throws Exception {
@@ -481,7 +513,8 @@ public final class ScaleBench {
                 with.jobManagerKb(),
                 with.taskManagerKb(),
                 with.jobs(),
-                summary);
+                summary,
+                with.liveHeapKb());
     }
 
     private static Run withChunks(Run r, long chunks) {
@@ -495,7 +528,8 @@ public final class ScaleBench {
                 r.jobManagerKb(),
                 r.taskManagerKb(),
                 r.jobs(),
-                r.summary());
+                r.summary(),
+                r.liveHeapKb());
     }
 
     private static long count(Database pg, String table) throws Exception {
@@ -567,17 +601,19 @@ public final class ScaleBench {
 
     private void print(PrintStream out) {
         out.println();
-        out.println("| documents in the corpus | run | documents | chunks | seconds | documents/s | client peak MB | "
-                + "JobManager peak MB | TaskManager peak MB | bottleneck (Flink busy time) |");
-        out.println("|---|---|---|---|---|---|---|---|---|---|");
+        out.println("| documents in the corpus | run | documents | chunks | tokens embedded | seconds | documents/s | "
+                + "client peak MB | JobManager peak MB | TaskManager peak MB | JobManager heap after GC MB | "
+                + "TaskManager heap after GC MB | bottleneck (Flink busy time) |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         runs.forEach(r -> out.println(r.row()));
         if (options.sizes().size() > 1) {
             int small = options.sizes().get(0);
             out.println();
             out.println("| run | peak RSS at "
                     + String.format("%,d", options.sizes().get(options.sizes().size() - 1)) + " / at "
-                    + String.format("%,d", small) + ": client | JobManager | TaskManager |");
-            out.println("|---|---|---|---|");
+                    + String.format("%,d", small) + ": client | JobManager | TaskManager | heap after GC: "
+                    + "JobManager | TaskManager |");
+            out.println("|---|---|---|---|---|---|");
             for (Run big : runs) {
                 if (big.size() == small) {
                     continue;
@@ -586,11 +622,13 @@ public final class ScaleBench {
                         .filter(r -> r.size() == small && r.name().equals(big.name()))
                         .findFirst()
                         .ifPresent(r -> out.printf(
-                                "| %s | %.2f× | %.2f× | %.2f× |%n",
+                                "| %s | %.2f× | %.2f× | %.2f× | %.2f× | %.2f× |%n",
                                 big.name(),
                                 (double) big.clientKb() / r.clientKb(),
                                 (double) big.jobManagerKb() / r.jobManagerKb(),
-                                (double) big.taskManagerKb() / r.taskManagerKb()));
+                                (double) big.taskManagerKb() / r.taskManagerKb(),
+                                (double) big.liveHeapKb()[0] / r.liveHeapKb()[0],
+                                (double) big.liveHeapKb()[1] / r.liveHeapKb()[1]));
             }
         }
         modelCheck(out);

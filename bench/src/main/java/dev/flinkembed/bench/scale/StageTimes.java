@@ -12,7 +12,8 @@ import java.util.List;
  * here simply the vertex with the highest busy share (sources report busy time as NaN and are named by their
  * backpressure instead: a source backpressured most of the time is not the bottleneck).
  */
-record StageTimes(List<Stage> stages) {
+/** @param tokens the job's tokens-embedded accumulator (0 when it has none) */
+record StageTimes(List<Stage> stages, long tokens) {
 
     /** @param busyMillis Flink's busy time summed over the subtasks (0 where Flink reports none) */
     record Stage(
@@ -40,6 +41,21 @@ record StageTimes(List<Stage> stages) {
         }
     }
 
+    /** From {@code /jobs/:id} and {@code /jobs/:id/accumulators}. */
+    static StageTimes of(JsonNode job, JsonNode accumulators) {
+        long tokens = 0;
+        for (JsonNode a : accumulators == null ? List.<JsonNode>of() : accumulators.path("user-task-accumulators")) {
+            if (a.path("name").asText().equals("tokens-embedded")) {
+                try {
+                    tokens += Long.parseLong(a.path("value").asText().trim());
+                } catch (NumberFormatException e) {
+                    // not a count: left out
+                }
+            }
+        }
+        return new StageTimes(of(job).stages(), tokens);
+    }
+
     static StageTimes of(JsonNode job) {
         List<Stage> out = new ArrayList<>();
         for (JsonNode v : job.path("vertices")) {
@@ -60,7 +76,7 @@ record StageTimes(List<Stage> stages) {
                             ? m.path("accumulated-busy-time").asLong()
                             : 0));
         }
-        return new StageTimes(out);
+        return new StageTimes(out, 0);
     }
 
     private static double share(JsonNode value, double slotMillis) {

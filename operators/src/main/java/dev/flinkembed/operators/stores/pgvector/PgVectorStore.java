@@ -9,6 +9,7 @@ import dev.flinkembed.operators.store.StoreSession;
 import dev.flinkembed.operators.store.VectorStore;
 import dev.flinkembed.operators.store.WriteFence;
 import java.sql.SQLException;
+import java.util.List;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -58,11 +59,18 @@ public record PgVectorStore(PgVectorOptions options) implements VectorStore {
     /** One sequential scan through a server-side cursor (parallelism 1), so a table of any size streams through. */
     @Override
     public DataStream<IndexedChunk> readIndexed(StreamExecutionEnvironment env, int parts) {
-        // one element per part: part k of n is the rows whose doc_id hashes into the k-th of n equal hash ranges
+        // one element per part: part k is the k-th range of doc ids, cut here (as the job is built) at sampled
+        // quantiles
+        List<String> bounds;
+        try {
+            bounds = IndexedChunksReader.boundaries(options, parts);
+        } catch (SQLException e) {
+            throw unusable(e);
+        }
         return env.fromSequence(0, parts - 1)
                 .setParallelism(parts)
                 .name("index scan")
-                .flatMap(new IndexedChunksReader(options, INDEX_FETCH_SIZE, parts))
+                .flatMap(new IndexedChunksReader(options, INDEX_FETCH_SIZE, bounds))
                 .setParallelism(parts)
                 .name("read index " + options.table());
     }

@@ -12,33 +12,11 @@ import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 
 /**
- * The parallel index scan: its hash ranges tile every 32-bit hash, and against PostgreSQL (PGlite) its parts, read
- * page by page with pages far smaller than a part, hold every row exactly once — doc ids with a shared prefix, a
- * document's chunks across a page boundary, ids that sort before and after each other in the table's collation.
+ * The parallel index scan against PostgreSQL (PGlite): the table cut into parts at sampled doc ids and read page by
+ * page with pages far smaller than a part holds every row exactly once — ids in mixed case and accents, a document's
+ * chunks across a page boundary, more parts asked for than there are ids to cut at.
  */
 class IndexScanPartsTest {
-
-    @Test
-    void thePartsTileTheWholeHashRange() {
-        for (int parts : new int[] {1, 2, 3, 7, 64, 1000}) {
-            long expectedLower = Integer.MIN_VALUE;
-            long smallest = Long.MAX_VALUE;
-            long largest = 0;
-            for (int k = 0; k < parts; k++) {
-                long[] r = IndexedChunksReader.hashRange(k, parts);
-                assertThat(r[0])
-                        .as("part %d of %d starts where the last ended", k, parts)
-                        .isEqualTo(expectedLower);
-                expectedLower = r[1];
-                smallest = Math.min(smallest, r[1] - r[0]);
-                largest = Math.max(largest, r[1] - r[0]);
-            }
-            assertThat(expectedLower).as("%d parts end at 2^31", parts).isEqualTo(1L << 31);
-            assertThat(largest - smallest)
-                    .as("%d parts differ by at most one hash", parts)
-                    .isLessThanOrEqualTo(1);
-        }
-    }
 
     @Test
     void everyRowOnceWhateverThePartsAndPages() throws Exception {
@@ -58,17 +36,21 @@ class IndexScanPartsTest {
             }
             List<String> whole = read(options, 1, 10_000);
             assertThat(whole).hasSize(750).doesNotHaveDuplicates();
-            for (int[] partsAndPage : new int[][] {{1, 7}, {2, 7}, {3, 50}, {5, 1}, {16, 13}}) {
+            for (int[] partsAndPage : new int[][] {{1, 7}, {2, 7}, {3, 50}, {5, 1}, {16, 13}, {1000, 3}}) {
                 assertThat(read(options, partsAndPage[0], partsAndPage[1]))
                         .as("%d parts, pages of %d", partsAndPage[0], partsAndPage[1])
                         .isEqualTo(whole);
             }
+            List<String> bounds = IndexedChunksReader.boundaries(options, 4);
+            assertThat(bounds).as("3 cuts for 4 parts").hasSize(3).doesNotHaveDuplicates();
+            assertThat(IndexedChunksReader.boundaries(options, 1)).isEmpty();
         }
     }
 
     /** Every part read in turn through the reader itself; rows "doc#index/count hash", sorted, duplicates kept. */
     private static List<String> read(PgVectorOptions options, int parts, int pageSize) throws Exception {
-        IndexedChunksReader reader = new IndexedChunksReader(options, pageSize, parts);
+        IndexedChunksReader reader =
+                new IndexedChunksReader(options, pageSize, IndexedChunksReader.boundaries(options, parts));
         List<String> rows = new ArrayList<>();
         Collector<IndexedChunk> out = new Collector<>() {
             @Override
