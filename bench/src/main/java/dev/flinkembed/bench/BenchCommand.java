@@ -46,7 +46,8 @@ public final class BenchCommand implements Callable<Integer> {
                     + "recipe (made in bench/target/python-venv with pip) — over the same JSON Lines, paired rounds; scale: "
                     + "generated corpora of --sizes documents on a standalone cluster through the instant stub: bulk → "
                     + "Parquet and → pgvector, reindex, a Kafka backlog through the stream job; time, peak memory per JVM "
-                    + "and Flink's busy time per stage.")
+                    + "and Flink's busy time per stage; index-scan: reindex's index scan alone on a PostgreSQL server, --rows "
+                    + "documents, the previous cursor against this build's parts.")
     String suite;
 
     @Option(
@@ -228,6 +229,10 @@ public final class BenchCommand implements Callable<Integer> {
                             compareBuild == null ? null : compareBuild.toAbsolutePath()),
                     System.err,
                     System.out);
+            return 0;
+        }
+        if (suite.equals("index-scan")) {
+            dev.flinkembed.bench.scale.IndexScanBench.run(rows, rounds, System.err, System.out);
             return 0;
         }
         if (suite.equals("big-document")) {
