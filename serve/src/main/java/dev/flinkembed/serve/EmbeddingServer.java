@@ -233,6 +233,12 @@ public final class EmbeddingServer implements AutoCloseable {
     private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", type);
+        if (status == 400 || status == 401 || status == 413) {
+            // the body may be left unread (refused before or halfway): a client must not send its next request on
+            // this connection, where the server may still be draining the last one (seen: a reused connection
+            // answered nothing until the read timeout closed it)
+            ex.getResponseHeaders().set("Connection", "close");
+        }
         try {
             ex.sendResponseHeaders(status, bytes.length);
             ex.getResponseBody().write(bytes);
