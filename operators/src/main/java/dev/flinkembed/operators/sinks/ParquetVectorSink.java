@@ -23,8 +23,9 @@ import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.
 
 /**
  * Vectors to Parquet files under a directory (FileSink bulk format: files roll on checkpoints, at
- * {@link #PART_FILE_BYTES} and at the end of input). File metadata names the model, dimensions, pooling, normalisation and fingerprint; it is read from the
- * model the slot already holds, so the client never loads weights.
+ * {@link #PART_FILE_BYTES} and at the end of input). File metadata names the model, dimensions, pooling,
+ * normalisation and fingerprint; it is read from the model the slot already holds, so the client never loads
+ * weights.
  */
 public final class ParquetVectorSink {
 
