@@ -179,7 +179,8 @@ public final class ReindexRun implements Callable<Integer> {
             long deleted = ProgressPrinter.count(planned, ReindexCounters.DELETED);
             if (ProgressPrinter.count(planned, ReindexCounters.CHUNKS_TO_EMBED) == 0
                     && deleted == 0
-                    && ProgressPrinter.count(planned, ReindexCounters.LINEAGE_UPDATES) == 0) {
+                    && ProgressPrinter.count(planned, ReindexCounters.LINEAGE_UPDATES) == 0
+                    && ProgressPrinter.count(planned, ReindexCounters.HASH_UPDATES) == 0) {
                 out.println(ReindexSummary.line("ok", plan, false, planned, seconds(start), null));
                 return 0; // nothing to write: no second pass
             }
@@ -283,7 +284,8 @@ public final class ReindexRun implements Callable<Integer> {
         Map<String, Object> planned = execute(plan, true);
         out.printf(
                 "Plan: %d documents in the input, %d in the index: %d unchanged, %d changed, %d new, %d to "
-                        + "delete; %d chunks to embed, %d to update in place%n",
+                        + "delete; %d chunks to embed, %d to update in place; %d documents known unchanged by "
+                        + "their hash (not chunked)%n",
                 ProgressPrinter.count(planned, ReindexCounters.SCANNED),
                 ProgressPrinter.count(planned, ReindexCounters.INDEXED),
                 ProgressPrinter.count(planned, ReindexCounters.UNCHANGED),
@@ -291,7 +293,8 @@ public final class ReindexRun implements Callable<Integer> {
                 ProgressPrinter.count(planned, ReindexCounters.NEW),
                 ProgressPrinter.count(planned, ReindexCounters.DELETED),
                 ProgressPrinter.count(planned, ReindexCounters.CHUNKS_TO_EMBED),
-                ProgressPrinter.count(planned, ReindexCounters.LINEAGE_UPDATES));
+                ProgressPrinter.count(planned, ReindexCounters.LINEAGE_UPDATES),
+                ProgressPrinter.count(planned, ReindexCounters.NOT_CHUNKED));
         return planned;
     }
 

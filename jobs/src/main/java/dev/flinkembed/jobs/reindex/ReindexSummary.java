@@ -48,6 +48,8 @@ final class ReindexSummary {
         n.put("chunks_embedded", ProgressPrinter.count(counts, ProgressPrinter.CHUNKS_EMBEDDED));
         n.put("chunks_unchanged", ProgressPrinter.count(counts, ReindexCounters.CHUNKS_UNCHANGED));
         n.put("lineage_updated", ProgressPrinter.count(counts, ReindexCounters.LINEAGE_UPDATES));
+        n.put("hash_recorded", ProgressPrinter.count(counts, ReindexCounters.HASH_UPDATES));
+        n.put("not_chunked", ProgressPrinter.count(counts, ReindexCounters.NOT_CHUNKED));
         n.put("tokens", ProgressPrinter.count(counts, SumTokens.TOKENS_EMBEDDED));
         n.put("seconds", Math.round(seconds * 10) / 10.0);
         n.put("switched", version != null);

@@ -306,6 +306,10 @@ class ReindexEndToEndTest {
         JsonNode s = summary(run);
         assertThat(s.get("chunks_embedded").asLong()).isZero();
         assertThat(s.get("unchanged").asLong()).isEqualTo(3000);
+        assertThat(s.get("not_chunked").asLong())
+                .as("every row records its document's hash: no document is tokenized again")
+                .isEqualTo(3000);
+        assertThat(s.get("hash_recorded").asLong()).isZero();
         assertThat(snapshot(TABLE)).isEqualTo(before);
     }
 
@@ -426,6 +430,52 @@ class ReindexEndToEndTest {
         } catch (java.sql.SQLException e) {
             return 0;
         }
+    }
+
+    /**
+     * A table written before rows had a document hash (the column dropped here, as such a table lacks it): the first
+     * run adds the column and records the hash in every row without embedding or changing anything else; from then on
+     * nothing is chunked. Other chunking options are seen as a change: nothing skipped.
+     */
+    @Test
+    @Order(8)
+    void aTableWithoutDocumentHashesGetsThemOnceAndIsNotChunkedAfter() throws Exception {
+        Path input = write("v2", v2);
+        assertThat(reindex(input, "--mode", "full-sync").code()).isZero();
+        try (Connection c = pg.connect();
+                Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE " + TABLE + " DROP COLUMN document_hash");
+        }
+        Map<String, String> before = rows(TABLE);
+        CliRun first = reindex(input, "--mode", "full-sync");
+        assertThat(first.code()).as(first.err()).isZero();
+        JsonNode s = summary(first);
+        assertThat(s.get("chunks_embedded").asLong()).isZero();
+        assertThat(s.get("lineage_updated").asLong()).isZero();
+        assertThat(s.get("not_chunked").asLong()).isZero();
+        assertThat(s.get("hash_recorded").asLong()).isEqualTo(before.size());
+        assertThat(rows(TABLE)).as("vectors, text and lineage as they were").isEqualTo(before);
+        try (Connection c = pg.connect();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM " + TABLE + " WHERE document_hash IS NULL")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isZero();
+        }
+
+        Map<String, String> snapshot = snapshot(TABLE);
+        CliRun second = reindex(input, "--mode", "full-sync");
+        assertThat(second.code()).as(second.err()).isZero();
+        assertThat(summary(second).get("not_chunked").asLong()).isEqualTo(v2.size());
+        assertThat(summary(second).get("hash_recorded").asLong()).isZero();
+        assertThat(snapshot(TABLE)).isEqualTo(snapshot);
+
+        CliRun otherOverlap = reindex(input, "--mode", "full-sync", "--dry-run", "--set", "chunking.overlap-tokens=8");
+        assertThat(otherOverlap.code()).as(otherOverlap.err()).isZero();
+        JsonNode o = summary(otherOverlap);
+        assertThat(o.get("not_chunked").asLong()).isZero();
+        assertThat(o.get("changed").asLong())
+                .as("the multi-chunk documents are cut elsewhere")
+                .isGreaterThan(0);
     }
 
     static Map<String, float[]> vectors(String table) throws Exception {

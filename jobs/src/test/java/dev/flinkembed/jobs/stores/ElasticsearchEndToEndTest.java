@@ -184,6 +184,9 @@ class ElasticsearchEndToEndTest {
         assertThat(rerun.code()).as(rerun.err()).isZero();
         assertThat(summary(rerun).get("chunks_embedded").asLong()).isZero();
         assertThat(summary(rerun).get("deleted").asLong()).isZero();
+        assertThat(summary(rerun).get("not_chunked").asLong())
+                .as("each chunk records its document's hash: nothing is tokenized again")
+                .isEqualTo(v2.size());
     }
 
     @Test

@@ -22,6 +22,7 @@ public final class Chunker {
     private final int maxTokens;
     private final int overlap;
     private final boolean includeTitle;
+    private final ChunkingOptions options;
 
     public Chunker(ModelTokenizer tokenizer, ChunkingOptions options) {
         int modelLimit = tokenizer.maxTokens();
@@ -34,6 +35,7 @@ public final class Chunker {
         this.maxTokens = requested;
         this.overlap = options.overlapTokens();
         this.includeTitle = options.includeTitle();
+        this.options = options;
         int contentBudget = requested - tokenizer.specialTokens();
         if (contentBudget < 1 || overlap < 0 || overlap >= contentBudget) {
             throw new IllegalArgumentException("chunking.overlap-tokens " + overlap + " must be within 0.."
@@ -73,14 +75,17 @@ public final class Chunker {
                 start = Math.max(end - overlap, start + 1);
             }
         }
+        String documentHash = DocumentHash.of(doc, options);
         for (int i = 0; i < chunks.size(); i++) {
             chunks.get(i).chunkIndex = i;
             chunks.get(i).chunkCount = chunks.size();
+            chunks.get(i).documentHash = documentHash;
         }
         return chunks;
     }
 
-    private String titlePrefix(String title) {
+    /** What is written before each chunk of a document with this title: the title and a line break, or nothing. */
+    public String titlePrefix(String title) {
         if (!includeTitle || title == null || title.isBlank()) {
             return "";
         }
@@ -126,7 +131,8 @@ public final class Chunker {
         return c;
     }
 
-    static String sha256(String s) {
+    /** The content hash of a chunk whose model input is {@code embedText}. */
+    public static String sha256(String s) {
         try {
             return HexFormat.of()
                     .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));

@@ -18,6 +18,8 @@ public class Chunk {
     public String title;
     public Map<String, String> metadata;
     public String contentHash;
+    /** {@code DocumentHash} of the document this chunk was cut from, with the options it was cut with. */
+    public String documentHash;
     /** Where the change came from in Kafka (stream job); -1 when read from files. */
     public int sourcePartition = -1;
 

@@ -16,6 +16,9 @@ public class EmbeddedChunk {
     public int endChar;
     public int tokenCount;
     public String contentHash;
+    /** The document's hash as chunked (see {@link Chunk#documentHash}); null when the writer did not know it. */
+    public String documentHash;
+
     public String title;
     public Map<String, String> metadata;
     public float[] embedding;
@@ -79,6 +82,7 @@ public class EmbeddedChunk {
         e.endChar = c.endChar;
         e.tokenCount = tokens;
         e.contentHash = c.contentHash;
+        e.documentHash = c.documentHash;
         e.title = c.title;
         e.metadata = c.metadata;
         e.embedding = embedding;

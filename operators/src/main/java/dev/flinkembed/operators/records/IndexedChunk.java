@@ -14,6 +14,8 @@ public class IndexedChunk {
     public int endChar;
     public String contentHash;
     public String modelFingerprint;
+    /** The document hash the row was written with; null when written before rows had one (or by another writer). */
+    public String documentHash;
     /** Set when read from an earlier Parquet output (bulk --previous): the vector that can be reused, and its lineage. */
     public float[] embedding;
 
@@ -39,6 +41,21 @@ public class IndexedChunk {
         c.endChar = endChar;
         c.contentHash = contentHash;
         c.modelFingerprint = fingerprint;
+        return c;
+    }
+
+    /** The same, with the document hash the row holds (null: none). */
+    public static IndexedChunk of(
+            String docId,
+            int chunkIndex,
+            int chunkCount,
+            int startChar,
+            int endChar,
+            String contentHash,
+            String fingerprint,
+            String documentHash) {
+        IndexedChunk c = of(docId, chunkIndex, chunkCount, startChar, endChar, contentHash, fingerprint);
+        c.documentHash = documentHash;
         return c;
     }
 

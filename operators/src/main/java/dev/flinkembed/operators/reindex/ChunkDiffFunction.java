@@ -3,6 +3,7 @@ package dev.flinkembed.operators.reindex;
 import dev.flinkembed.operators.chunking.Chunker;
 import dev.flinkembed.operators.chunking.ChunkingFunction;
 import dev.flinkembed.operators.chunking.ChunkingOptions;
+import dev.flinkembed.operators.chunking.DocumentHash;
 import dev.flinkembed.operators.chunking.ModelChunker;
 import dev.flinkembed.operators.deadletter.DeadLetters;
 import dev.flinkembed.operators.embedding.EmbeddingOptions;
@@ -33,7 +34,8 @@ import org.apache.flink.util.OutputTag;
  * The reindex job's join, keyed by document id: the corpus's documents on one input, the index's rows on the other.
  * Run in BATCH mode, Flink sorts both inputs by key and fires the end-of-key timer once a document's records from
  * both sides are in, so memory holds one document at a time however large the corpus and the index. At the end of
- * each key the document is chunked with the model's tokenizer and {@link ReindexDecision} decides: chunks to embed go
+ * each key the document is chunked with the model's tokenizer (unless its rows' document hash shows it unchanged) and
+ * {@link ReindexDecision} decides: chunks to embed go
  * to the main output; deletions and lineage-only updates, which need no model, to {@link #TABLE_WRITES}.
  */
 public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Document, IndexedChunk, Chunk> {
@@ -91,7 +93,9 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
                 ReindexCounters.ABSENT_KEPT,
                 ReindexCounters.CHUNKS_TO_EMBED,
                 ReindexCounters.CHUNKS_UNCHANGED,
-                ReindexCounters.LINEAGE_UPDATES)) {
+                ReindexCounters.LINEAGE_UPDATES,
+                ReindexCounters.HASH_UPDATES,
+                ReindexCounters.NOT_CHUNKED)) {
             counters.put(name, AtomicLongCounter.register(getRuntimeContext(), name));
         }
     }
@@ -126,6 +130,12 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
         }
         count(ReindexCounters.SCANNED, doc != null ? 1 : 0);
         count(ReindexCounters.INDEXED, indexed.isEmpty() ? 0 : 1);
+        if (present && !reuseVectors && unchangedByHash(doc, indexed)) {
+            count(ReindexCounters.UNCHANGED, 1);
+            count(ReindexCounters.NOT_CHUNKED, 1);
+            count(ReindexCounters.CHUNKS_UNCHANGED, indexed.size());
+            return;
+        }
         List<Chunk> chunks = present ? chunker.chunk(doc) : null;
         // A delete op in the input removes the document in either mode.
         ReindexDecision d = ReindexDecision.decide(chunks, indexed, fingerprint, deleteAbsent || doc != null);
@@ -146,6 +156,10 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
             for (Chunk c : d.lineageUpdates()) {
                 ctx.output(TABLE_WRITES, EmbeddedChunk.lineageUpdate(c));
             }
+            for (Chunk c : d.hashUpdates()) {
+                ctx.output(TABLE_WRITES, EmbeddedChunk.lineageUpdate(c));
+            }
+            count(ReindexCounters.HASH_UPDATES, d.hashUpdates().size());
         }
         for (Chunk c : d.toEmbed()) {
             out.collect(c);
@@ -157,6 +171,18 @@ public final class ChunkDiffFunction extends KeyedCoProcessFunction<String, Docu
                     ReindexCounters.CHUNKS_UNCHANGED,
                     chunks.size() - d.toEmbed().size() - d.lineageUpdates().size());
         }
+    }
+
+    /**
+     * The rows say the document is as they were written (its hash, the model, the chunks' contents at their places):
+     * nothing to do, and no need to tokenize it — the bulk of an unchanged reindex's time otherwise.
+     */
+    private boolean unchangedByHash(Document doc, List<IndexedChunk> indexed) {
+        if (indexed.isEmpty() || indexed.get(0).documentHash == null) {
+            return false;
+        }
+        return ReindexDecision.unchangedByHash(
+                doc, chunker.titlePrefix(doc.title), DocumentHash.of(doc, chunking), indexed, fingerprint);
     }
 
     /** Every chunk the decision does not embed again: the earlier vector, with the chunk's lineage as it is now. */

@@ -18,6 +18,10 @@ public final class ReindexCounters {
     public static final String CHUNKS_TO_EMBED = "reindex-chunks-to-embed";
     public static final String CHUNKS_UNCHANGED = "reindex-chunks-unchanged";
     public static final String LINEAGE_UPDATES = "reindex-chunks-lineage-updated";
+    /** Rows whose vector and position stay, given the document hash they lacked (see ReindexDecision). */
+    public static final String HASH_UPDATES = "reindex-chunks-hash-recorded";
+    /** Unchanged documents known so by their rows' document hash: not chunked (the tokenizer not run). */
+    public static final String NOT_CHUNKED = "reindex-documents-not-chunked";
 
     private ReindexCounters() {}
 }

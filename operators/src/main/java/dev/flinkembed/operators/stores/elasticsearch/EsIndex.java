@@ -23,6 +23,8 @@ import java.util.Optional;
 final class EsIndex {
 
     static final String VECTOR = "embedding";
+    /** Added after indices were first made: {@link #prepare} adds it to the mapping of an index that lacks it. */
+    static final String DOCUMENT_HASH = "document_hash";
 
     /** Field → mapping type, as written by {@link EsWriter}. */
     static final Map<String, String> FIELDS = fields();
@@ -41,6 +43,7 @@ final class EsIndex {
         f.put("end_char", "integer");
         f.put("token_count", "integer");
         f.put("content_hash", "keyword");
+        f.put(DOCUMENT_HASH, "keyword");
         f.put("model", "keyword");
         f.put("model_fingerprint", "keyword");
         f.put("embedded_at", "date");
@@ -142,8 +145,17 @@ final class EsIndex {
                         + " without the alias " + o.index() + ": delete it, or use another elasticsearch.index");
             }
         }
-        check(present.get(), o);
-        return present.get();
+        Target t = present.get();
+        check(t, o);
+        if (t.properties().path(DOCUMENT_HASH).isMissingNode()) {
+            // An index made before the field (checked flink-embed's otherwise): add it; its documents lack it until
+            // written again.
+            ObjectNode add = EsClient.JSON.createObjectNode();
+            add.putObject("properties").putObject(DOCUMENT_HASH).put("type", "keyword");
+            c.call("PUT", "/" + t.concrete() + "/_mapping", add);
+            t = resolve(c, o.index()).orElseThrow();
+        }
+        return t;
     }
 
     /** The fields flink-embed writes must be there with their types, the vectors of this job's length. */
@@ -151,6 +163,9 @@ final class EsIndex {
         List<String> wrong = new ArrayList<>();
         for (Map.Entry<String, String> f : FIELDS.entrySet()) {
             String type = t.properties().path(f.getKey()).path("type").asText("");
+            if (type.isEmpty() && f.getKey().equals(DOCUMENT_HASH)) {
+                continue; // an index made before the field: prepare() adds it
+            }
             if (!type.equals(f.getValue())) {
                 wrong.add(f.getKey() + " (" + (type.isEmpty() ? "missing" : type) + ", expected " + f.getValue() + ")");
             }

@@ -55,7 +55,8 @@ final class EsIndexedChunksReader extends RichFlatMapFunction<Long, IndexedChunk
                         .add("start_char")
                         .add("end_char")
                         .add("content_hash")
-                        .add("model_fingerprint");
+                        .add("model_fingerprint")
+                        .add(EsIndex.DOCUMENT_HASH);
                 if (after != null) {
                     q.set("search_after", after);
                 }
@@ -71,7 +72,8 @@ final class EsIndexedChunksReader extends RichFlatMapFunction<Long, IndexedChunk
                             s.path("start_char").asInt(),
                             s.path("end_char").asInt(),
                             s.path("content_hash").asText(),
-                            s.path("model_fingerprint").asText()));
+                            s.path("model_fingerprint").asText(),
+                            s.path(EsIndex.DOCUMENT_HASH).textValue())); // null: written before the field
                 }
                 if (hits.size() < pageSize) {
                     return;

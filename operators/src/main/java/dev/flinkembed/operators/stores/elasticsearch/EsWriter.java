@@ -273,7 +273,8 @@ final class EsWriter extends BufferingStoreWriter {
                                     .createObjectNode()
                                     .put("chunk_count", e.chunkCount)
                                     .put("start_char", e.startChar)
-                                    .put("end_char", e.endChar)));
+                                    .put("end_char", e.endChar)
+                                    .put(EsIndex.DOCUMENT_HASH, e.documentHash)));
             if (e.chunkIndex == 0) {
                 lastAction = "update";
                 lastLine = source;
@@ -335,6 +336,7 @@ final class EsWriter extends BufferingStoreWriter {
                 .put("end_char", e.endChar)
                 .put("token_count", e.tokenCount)
                 .put("content_hash", e.contentHash)
+                .put(EsIndex.DOCUMENT_HASH, e.documentHash)
                 .put("model", e.model)
                 .put("model_fingerprint", e.modelFingerprint)
                 .put("embedded_at", e.embeddedAt);

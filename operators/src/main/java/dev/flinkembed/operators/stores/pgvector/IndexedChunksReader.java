@@ -12,7 +12,7 @@ import org.apache.flink.util.Collector;
 
 /**
  * Reads what a vectors table holds — {@code (doc_id, chunk_index, chunk_count, start_char, end_char, content_hash,
- * model_fingerprint)} of every row, no text and no vectors — as a bounded input of the reindex job, in pages of
+ * model_fingerprint, document_hash)} of every row, no text and no vectors — as a bounded input of the reindex job, in pages of
  * {@code pageSize} rows taken in primary-key order after the last row of the page before (keyset pagination: each page
  * an index range scan), so a table of any size passes through without being held in memory.
  *
@@ -80,7 +80,7 @@ public final class IndexedChunksReader extends RichFlatMapFunction<Long, Indexed
     }
 
     /** One page's SELECT for part {@code part}: its id range, after the given key when {@code after}, in key order. */
-    String pageSql(int part, boolean after) {
+    String pageSql(int part, boolean after, boolean documentHash) {
         List<String> where = new ArrayList<>();
         if (part > 0) {
             where.add("doc_id >= ?");
@@ -91,8 +91,9 @@ public final class IndexedChunksReader extends RichFlatMapFunction<Long, Indexed
         if (after) {
             where.add("(doc_id, chunk_index) > (?, ?)");
         }
-        return "SELECT doc_id, chunk_index, chunk_count, start_char, end_char, content_hash, model_fingerprint FROM "
-                + options.qualifiedTable() + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+        return "SELECT doc_id, chunk_index, chunk_count, start_char, end_char, content_hash, model_fingerprint, "
+                + (documentHash ? PgVectorTable.DOCUMENT_HASH : "NULL") + " FROM " + options.qualifiedTable()
+                + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
                 + " ORDER BY doc_id, chunk_index LIMIT " + pageSize;
     }
 
@@ -103,11 +104,13 @@ public final class IndexedChunksReader extends RichFlatMapFunction<Long, Indexed
             return; // more elements than parts (the table was small): nothing left to read
         }
         try (Connection c = options.connect()) {
-            if (PgVectorTable.columnTypes(c, options).isEmpty()) {
+            List<String> columns = PgVectorTable.columnTypes(c, options);
+            if (columns.isEmpty()) {
                 return; // no table yet (a dry run before the first index): nothing is indexed
             }
-            try (PreparedStatement first = c.prepareStatement(pageSql(part, false));
-                    PreparedStatement next = c.prepareStatement(pageSql(part, true))) {
+            boolean hashes = columns.stream().anyMatch(s -> s.startsWith(PgVectorTable.DOCUMENT_HASH + " "));
+            try (PreparedStatement first = c.prepareStatement(pageSql(part, false, hashes));
+                    PreparedStatement next = c.prepareStatement(pageSql(part, true, hashes))) {
                 String lastDoc = null;
                 int lastIndex = 0;
                 while (true) {
@@ -136,7 +139,8 @@ public final class IndexedChunksReader extends RichFlatMapFunction<Long, Indexed
                                     rs.getInt(4),
                                     rs.getInt(5),
                                     rs.getString(6),
-                                    rs.getString(7)));
+                                    rs.getString(7),
+                                    rs.getString(8)));
                         }
                     }
                     if (rows < pageSize) {

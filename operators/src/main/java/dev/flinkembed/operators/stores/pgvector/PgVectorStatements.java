@@ -20,32 +20,49 @@ final class PgVectorStatements {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final PgVectorOptions options;
+    private final boolean documentHash;
     private final String deleteSql;
     private final String upsertSql;
     private final String lineageSql;
 
-    PgVectorStatements(PgVectorOptions o) {
+    /** @param documentHash whether the relation has the {@code document_hash} column (a view made before it has not) */
+    PgVectorStatements(PgVectorOptions o, boolean documentHash) {
         this.options = o;
+        this.documentHash = documentHash;
         String t = o.qualifiedTable();
         this.deleteSql = "DELETE FROM " + t + " WHERE doc_id = ? AND chunk_index >= ?";
         // Only rows still holding the same content and vector, and only when something changed (rows untouched
         // otherwise).
-        this.lineageSql = "UPDATE " + t + " SET chunk_count = ?, start_char = ?, end_char = ? WHERE doc_id = ? AND "
-                + "chunk_index = ? AND content_hash = ? AND (chunk_count, start_char, end_char) IS DISTINCT FROM (?, ?, ?)";
-        String cols = String.join(", ", PgVectorTable.COLUMNS);
-        String updates = PgVectorTable.COLUMNS.stream()
+        String placed = "chunk_count, start_char, end_char" + (documentHash ? ", document_hash" : "");
+        this.lineageSql = "UPDATE " + t + " SET (" + placed + ") = ROW(" + marks(placed) + ") WHERE doc_id = ? AND "
+                + "chunk_index = ? AND content_hash = ? AND (" + placed + ") IS DISTINCT FROM (" + marks(placed) + ")";
+        List<String> columns = PgVectorTable.columns(documentHash);
+        String cols = String.join(", ", columns);
+        String values = columns.stream()
+                .map(c -> switch (c) {
+                    case "metadata" -> "?::jsonb";
+                    case "embedding" -> "?::" + o.vectorType();
+                    default -> "?";
+                })
+                .collect(Collectors.joining(", "));
+        String updates = columns.stream()
                 .filter(c -> !c.equals("doc_id") && !c.equals("chunk_index"))
                 .map(c -> c + " = EXCLUDED." + c)
                 .collect(Collectors.joining(", "));
         // Unchanged chunks (same text, lineage and position) are left alone, embedded_at included: loading the same
         // corpus twice leaves the table as it was.
-        String compared = "chunk_count, text, title, metadata, start_char, end_char, content_hash, model_fingerprint";
+        String compared = "chunk_count, text, title, metadata, start_char, end_char, content_hash, model_fingerprint"
+                + (documentHash ? ", document_hash" : "");
         String prefixed = Arrays.stream(compared.split(", ")).map(c -> "t." + c).collect(Collectors.joining(", "));
         String excluded =
                 Arrays.stream(compared.split(", ")).map(c -> "EXCLUDED." + c).collect(Collectors.joining(", "));
-        this.upsertSql = "INSERT INTO " + t + " AS t (" + cols + ") VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, "
-                + "?, ?::" + o.vectorType() + ") ON CONFLICT (doc_id, chunk_index) DO UPDATE SET " + updates
-                + " WHERE (" + prefixed + ") IS DISTINCT FROM (" + excluded + ")";
+        this.upsertSql = "INSERT INTO " + t + " AS t (" + cols + ") VALUES (" + values + ") ON CONFLICT (doc_id, "
+                + "chunk_index) DO UPDATE SET " + updates + " WHERE (" + prefixed + ") IS DISTINCT FROM (" + excluded
+                + ")";
+    }
+
+    private static String marks(String columns) {
+        return Arrays.stream(columns.split(", ")).map(c -> "?").collect(Collectors.joining(", "));
     }
 
     /**
@@ -107,16 +124,22 @@ final class PgVectorStatements {
         });
     }
 
-    private static void bindLineage(PreparedStatement ps, EmbeddedChunk e) throws SQLException {
-        ps.setInt(1, e.chunkCount);
-        ps.setInt(2, e.startChar);
-        ps.setInt(3, e.endChar);
-        ps.setString(4, e.docId);
-        ps.setInt(5, e.chunkIndex);
-        ps.setString(6, e.contentHash);
-        ps.setInt(7, e.chunkCount);
-        ps.setInt(8, e.startChar);
-        ps.setInt(9, e.endChar);
+    private void bindLineage(PreparedStatement ps, EmbeddedChunk e) throws SQLException {
+        int i = bindPlace(ps, 1, e);
+        ps.setString(i++, e.docId);
+        ps.setInt(i++, e.chunkIndex);
+        ps.setString(i++, e.contentHash);
+        bindPlace(ps, i, e);
+    }
+
+    private int bindPlace(PreparedStatement ps, int i, EmbeddedChunk e) throws SQLException {
+        ps.setInt(i++, e.chunkCount);
+        ps.setInt(i++, e.startChar);
+        ps.setInt(i++, e.endChar);
+        if (documentHash) {
+            ps.setString(i++, e.documentHash);
+        }
+        return i;
     }
 
     private void bind(PreparedStatement ps, EmbeddedChunk e) throws SQLException {
@@ -143,6 +166,9 @@ final class PgVectorStatements {
         ps.setInt(i++, e.endChar);
         ps.setInt(i++, e.tokenCount);
         ps.setString(i++, e.contentHash);
+        if (documentHash) {
+            ps.setString(i++, e.documentHash);
+        }
         ps.setString(i++, e.model);
         ps.setString(i++, e.modelFingerprint);
         ps.setTimestamp(i++, new Timestamp(e.embeddedAt));

@@ -27,12 +27,31 @@ public final class PgVectorTable {
             "end_char",
             "token_count",
             "content_hash",
+            "document_hash",
             "model",
             "model_fingerprint",
             "embedded_at",
             "embedding");
 
+    /**
+     * Added after tables were first made (nullable): {@link #prepare} adds it to a table that lacks it, and a writer
+     * through a view made before it leaves it out.
+     */
+    static final String DOCUMENT_HASH = "document_hash";
+
     private PgVectorTable() {}
+
+    /** The columns a writer binds: all, less {@link #DOCUMENT_HASH} when the relation has none. */
+    static List<String> columns(boolean documentHash) {
+        return documentHash
+                ? COLUMNS
+                : COLUMNS.stream().filter(c -> !c.equals(DOCUMENT_HASH)).toList();
+    }
+
+    /** Whether the table (or view) has the {@link #DOCUMENT_HASH} column. */
+    static boolean hasDocumentHash(Connection c, PgVectorOptions o) throws SQLException {
+        return columnTypes(c, o).stream().anyMatch(s -> s.startsWith(DOCUMENT_HASH + " "));
+    }
 
     public static String createSql(PgVectorOptions o) {
         return "CREATE TABLE IF NOT EXISTS " + o.qualifiedTable() + " (\n"
@@ -46,6 +65,7 @@ public final class PgVectorTable {
                 + "  end_char integer NOT NULL,\n"
                 + "  token_count integer NOT NULL,\n"
                 + "  content_hash text NOT NULL,\n"
+                + "  document_hash text,\n"
                 + "  model text NOT NULL,\n"
                 + "  model_fingerprint text NOT NULL,\n"
                 + "  embedded_at timestamptz NOT NULL,\n"
@@ -85,6 +105,23 @@ public final class PgVectorTable {
         }
         TableTrust.check(c, o.schema(), o.table(), List.of(), o.trustedOwners()); // its owner; columns just below
         check(o, columns);
+        if (columns.stream().noneMatch(s -> s.startsWith(DOCUMENT_HASH + " ")) && isTable(c, o)) {
+            try (Statement s = c.createStatement()) { // a table made before the column: instant, rows get NULL
+                s.execute("ALTER TABLE " + o.qualifiedTable() + " ADD COLUMN IF NOT EXISTS " + DOCUMENT_HASH + " text");
+            }
+        }
+    }
+
+    /** An ordinary table (not a view: a version's view keeps the columns it was made with). */
+    private static boolean isTable(Connection c, PgVectorOptions o) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT t.relkind FROM pg_class t JOIN pg_namespace n ON "
+                + "t.relnamespace = n.oid WHERE n.nspname = ? AND t.relname = ?")) {
+            ps.setString(1, o.schema());
+            ps.setString(2, o.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && "r".equals(rs.getString(1));
+            }
+        }
     }
 
     /** "name type" of each column of the table, empty when it does not exist. */
@@ -124,7 +161,7 @@ public final class PgVectorTable {
         List<String> names =
                 columns.stream().map(s -> s.substring(0, s.indexOf(' '))).toList();
         List<String> missing =
-                COLUMNS.stream().filter(col -> !names.contains(col)).toList();
+                columns(false).stream().filter(col -> !names.contains(col)).toList();
         if (!missing.isEmpty()) {
             throw new IllegalStateException("table " + name + " lacks the columns " + missing
                     + ": it was not created by flink-embed; choose another pgvector.table");

@@ -36,7 +36,9 @@ final class PgVectorWriter extends BufferingStoreWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgVectorWriter.class);
     private final PgVectorOptions options;
-    private final PgVectorStatements statements;
+    /** Made at the first connection, which tells whether the relation has the document_hash column. */
+    private PgVectorStatements statements;
+
     private final Consumer<DeadLetter> refused;
     private final LockFence fence;
     private final Counter upserted;
@@ -55,7 +57,6 @@ final class PgVectorWriter extends BufferingStoreWriter {
         super(options.batchSize(), metrics.addGroup("pgvector"));
         this.fence = fence;
         this.options = options;
-        this.statements = new PgVectorStatements(options);
         this.refused = refused;
         this.upserted = storeMetrics.counter("rowsUpserted");
         this.deleted = storeMetrics.counter("rowsDeleted");
@@ -157,6 +158,9 @@ final class PgVectorWriter extends BufferingStoreWriter {
             try {
                 if (connection == null || connection.isClosed()) {
                     connection = options.connect();
+                }
+                if (statements == null) {
+                    statements = new PgVectorStatements(options, PgVectorTable.hasDocumentHash(connection, options));
                 }
                 return work.run();
             } catch (SQLException e) {

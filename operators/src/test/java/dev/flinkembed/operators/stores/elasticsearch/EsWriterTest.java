@@ -129,6 +129,53 @@ class EsWriterTest {
         }
     }
 
+    /** The mapping flink-embed made before {@code document_hash}, behind its alias, as an older version left it. */
+    private static void createOldIndex(EsOptions o, String without) throws IOException {
+        com.fasterxml.jackson.databind.node.ObjectNode body = EsIndex.createBody(o, EsIndex.meta(o.dimensions()));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) body.path("mappings").path("properties"))
+                .remove(List.of(EsIndex.DOCUMENT_HASH, without));
+        body.putObject("aliases").putObject(o.index());
+        node().admin("PUT", "/" + o.index() + "__v1", body.toString());
+    }
+
+    @Test
+    void anIndexMadeBeforeDocumentHashesGetsTheFieldAndItsChunksCarryIt() throws Exception {
+        EsOptions o = options("before-hashes", 4);
+        createOldIndex(o, EsIndex.DOCUMENT_HASH);
+        EmbeddedChunk c = chunk("d", 0, 1, "text", 4);
+        c.documentHash = "0123456789abcdef0123456789abcdef";
+        write(o, List.of(c));
+        JsonNode mapping = node().admin("GET", "/before-hashes/_mapping", null);
+        assertThat(mapping.path("before-hashes__v1")
+                        .path("mappings")
+                        .path("properties")
+                        .path(EsIndex.DOCUMENT_HASH)
+                        .path("type")
+                        .asText())
+                .isEqualTo("keyword");
+        node().admin("POST", "/before-hashes/_refresh", null);
+        List<dev.flinkembed.operators.records.IndexedChunk> read = new ArrayList<>();
+        EsIndexedChunksReader reader = new EsIndexedChunksReader(o, 10, 1);
+        reader.flatMap(0L, new org.apache.flink.api.common.functions.util.ListCollector<>(read));
+        assertThat(read)
+                .singleElement()
+                .satisfies(r -> assertThat(r.documentHash).isEqualTo(c.documentHash));
+    }
+
+    @Test
+    void anIndexNotMadeByFlinkEmbedIsRefusedAndLeftAsItWas() throws Exception {
+        EsOptions o = options("not-ours", 4);
+        createOldIndex(o, "model");
+        assertThatThrownBy(() -> EsIndex.prepare(new EsClient(o), o))
+                .hasMessageContaining("is not a flink-embed vectors index")
+                .hasMessageContaining("model (missing");
+        JsonNode properties = node().admin("GET", "/not-ours/_mapping", null)
+                .path("not-ours__v1")
+                .path("mappings")
+                .path("properties");
+        assertThat(properties.has(EsIndex.DOCUMENT_HASH)).isFalse();
+    }
+
     @Test
     void aWriteBlockIsRiddenOutWithRetriesAndNothingIsLost() throws Exception {
         EsOptions o = options("blocked", 4);
