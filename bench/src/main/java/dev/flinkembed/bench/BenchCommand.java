@@ -47,7 +47,8 @@ public final class BenchCommand implements Callable<Integer> {
                     + "generated corpora of --sizes documents on a standalone cluster through the instant stub: bulk → "
                     + "Parquet and → pgvector, reindex, a Kafka backlog through the stream job; time, peak memory per JVM "
                     + "and Flink's busy time per stage; index-scan: reindex's index scan alone on a PostgreSQL server, --rows "
-                    + "documents, the previous cursor against this build's parts.")
+                    + "documents, the previous cursor against this build's parts; pg-load: one pgvector writer alone "
+                    + "loading --rows new rows into a PostgreSQL server, batched upserts against COPY binary.")
     String suite;
 
     @Option(
@@ -233,6 +234,10 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (suite.equals("index-scan")) {
             dev.flinkembed.bench.scale.IndexScanBench.run(rows, rounds, System.err, System.out);
+            return 0;
+        }
+        if (suite.equals("pg-load")) {
+            dev.flinkembed.bench.scale.PgLoadBench.run(rows, rounds, System.err, System.out);
             return 0;
         }
         if (suite.equals("big-document")) {

@@ -144,7 +144,7 @@ public final class IndexScanBench {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    private static double median(List<Double> xs) {
+    static double median(List<Double> xs) {
         List<Double> s = xs.stream().sorted().toList();
         return s.size() % 2 == 1 ? s.get(s.size() / 2) : (s.get(s.size() / 2 - 1) + s.get(s.size() / 2)) / 2;
     }

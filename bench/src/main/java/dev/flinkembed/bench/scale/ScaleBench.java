@@ -341,10 +341,20 @@ public final class ScaleBench {
                         join(
                                 new String[] {"run", "-d", jar, "stream", "--parallelism", p, "--sink", "pgvector"},
                                 kafkaArgs,
-                                new String[] {"--pg-url", pg.jdbcUrl(), "--table", "scale_stream"},
+                                new String[] {
+                                    "--pg-url",
+                                    pg.jdbcUrl(),
+                                    "--table",
+                                    "scale_stream",
+                                    "--set",
+                                    "pgvector.index=" + options.pgIndex()
+                                },
                                 remote,
                                 new String[] {"--set", "kafka.group-id=scale-pg"}),
                         () -> count(pg, "scale_stream") >= last(size, "bulk → pgvector").chunks);
+            }
+            if (chunks < 0) {
+                return; // no bulk → Parquet run to say how many rows the change log must reach (--skip parquet)
             }
             Path lake = runDir.resolve("lake");
             watchStream(

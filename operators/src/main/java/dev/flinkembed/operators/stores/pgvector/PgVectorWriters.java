@@ -6,8 +6,11 @@ import java.io.IOException;
 import java.util.function.Consumer;
 import org.apache.flink.metrics.MetricGroup;
 
-/** Opens a {@link PgVectorWriter} on the TaskManager, checking the table first (a restore may meet a changed one). */
-record PgVectorWriters(PgVectorOptions options, LockFence fence) implements BufferedWriteOperator.WriterFactory {
+/**
+ * Opens a {@link PgVectorWriter} on the TaskManager, checking the table first (a restore may meet a changed one). Public
+ * for the benchmarks, which drive the writer alone.
+ */
+public record PgVectorWriters(PgVectorOptions options, LockFence fence) implements BufferedWriteOperator.WriterFactory {
 
     @Override
     public BufferedWriteOperator.Writer open(MetricGroup metrics, Consumer<DeadLetter> refused) throws IOException {
