@@ -8,7 +8,9 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -19,7 +21,7 @@ import org.postgresql.copy.CopyIn;
  * COPY with a unique violation) and only into a {@code vector} column (pgvector's binary form: dimensions, a reserved
  * 16-bit word, then the floats); the writer keeps upserts for everything else.
  */
-public final class CopyRows {
+final class CopyRows {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] SIGNATURE = "PGCOPY\n\377\r\n\0".getBytes(StandardCharsets.ISO_8859_1);
@@ -28,13 +30,24 @@ public final class CopyRows {
 
     private CopyRows() {}
 
+    /**
+     * Whether the server takes {@code COPY FROM STDIN}: PGlite (PostgreSQL compiled to WebAssembly, which the tests use
+     * as pgvector) does not speak the COPY sub-protocol.
+     */
+    static boolean serverSpeaksCopy(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT version()")) {
+            return rs.next() && !rs.getString(1).contains("PGlite");
+        }
+    }
+
     /** The COPY statement for {@code columns} of {@code o}'s table. */
     static String sql(PgVectorOptions o, List<String> columns) {
         return "COPY " + o.qualifiedTable() + " (" + String.join(", ", columns) + ") FROM STDIN (FORMAT binary)";
     }
 
     /** Copies {@code rows} into {@code o}'s table (in the caller's transaction); returns the rows copied. */
-    public static long copy(Connection c, PgVectorOptions o, List<EmbeddedChunk> rows, boolean documentHash)
+    static long copy(Connection c, PgVectorOptions o, List<EmbeddedChunk> rows, boolean documentHash)
             throws SQLException {
         List<String> columns = PgVectorTable.columns(documentHash);
         CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql(o, columns));

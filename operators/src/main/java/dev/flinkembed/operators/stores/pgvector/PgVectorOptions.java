@@ -18,6 +18,7 @@ import org.postgresql.Driver;
  * @param batchSize        buffered chunks that trigger a write (writes also happen on every checkpoint)
  * @param flushIntervalMillis a non-empty buffer is written at least this often (0: only by size and checkpoint)
  * @param trustedOwners    roles besides the connecting one whose tables flink-embed uses ({@link TableTrust})
+ * @param copy             load new rows with binary COPY where the server speaks it ({@link CopyRows})
  */
 public record PgVectorOptions(
         String url,
@@ -32,7 +33,8 @@ public record PgVectorOptions(
         int maxRetries,
         long retryBackoffMillis,
         long flushIntervalMillis,
-        List<String> trustedOwners)
+        List<String> trustedOwners,
+        boolean copy)
         implements Serializable {
 
     /** PostgreSQL identifiers we accept: unquoted-style names of at most 63 bytes. */
@@ -82,6 +84,7 @@ public record PgVectorOptions(
         private long retryBackoffMillis = DEFAULT_RETRY_BACKOFF_MILLIS;
         private long flushIntervalMillis = DEFAULT_FLUSH_INTERVAL_MILLIS;
         private List<String> trustedOwners = List.of();
+        private boolean copy = true;
 
         private Builder(String url, String table, int dimensions) {
             this.url = url;
@@ -141,6 +144,12 @@ public record PgVectorOptions(
             return this;
         }
 
+        /** false: batched upserts only, never COPY. */
+        public Builder copy(boolean value) {
+            copy = value;
+            return this;
+        }
+
         public PgVectorOptions build() {
             return new PgVectorOptions(
                     url,
@@ -155,7 +164,8 @@ public record PgVectorOptions(
                     maxRetries,
                     retryBackoffMillis,
                     flushIntervalMillis,
-                    trustedOwners);
+                    trustedOwners,
+                    copy);
         }
     }
 
@@ -174,7 +184,8 @@ public record PgVectorOptions(
                 maxRetries,
                 retryBackoffMillis,
                 flushIntervalMillis,
-                trustedOwners);
+                trustedOwners,
+                copy);
     }
 
     public static void checkIdentifier(String what, String name) {

@@ -7,6 +7,7 @@ import dev.flinkembed.operators.store.PendingWrites;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.util.Arrays;
@@ -14,21 +15,39 @@ import java.util.Collection;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** The SQL of one flush: trims and deletes, lineage updates, then upserts, in one transaction. */
+/**
+ * The SQL of one flush: trims and deletes, lineage updates, then the new and changed rows, in one transaction. The rows
+ * go by binary COPY when allowed ({@link CopyRows}: several times the rate of upserts) and else as batched upserts; a
+ * COPY that meets a row already there (a unique violation: a rerun, a changed document) is rolled back to a savepoint
+ * and the batch upserted, and COPY is then left out for 1, 2, 4 … up to {@link #MAX_COPY_PAUSE} batches, so a stream of
+ * updates pays for few failed attempts while a load of new rows keeps COPY.
+ */
 final class PgVectorStatements {
+
+    static final int MAX_COPY_PAUSE = 64;
+    private static final String UNIQUE_VIOLATION = "23505";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final PgVectorOptions options;
     private final boolean documentHash;
+    private final boolean copy;
+    /** Batches to leave COPY out for, and the pause after the next unique violation. */
+    private int copyPaused;
+
+    private int copyPause = 1;
     private final String deleteSql;
     private final String upsertSql;
     private final String lineageSql;
 
-    /** @param documentHash whether the relation has the {@code document_hash} column (a view made before it has not) */
-    PgVectorStatements(PgVectorOptions o, boolean documentHash) {
+    /**
+     * @param documentHash whether the relation has the {@code document_hash} column (a view made before it has not)
+     * @param copy         whether new rows may go by binary COPY (the server speaks it, the column is a vector)
+     */
+    PgVectorStatements(PgVectorOptions o, boolean documentHash, boolean copy) {
         this.options = o;
         this.documentHash = documentHash;
+        this.copy = copy;
         String t = o.qualifiedTable();
         this.deleteSql = "DELETE FROM " + t + " WHERE doc_id = ? AND chunk_index >= ?";
         // Only rows still holding the same content and vector, and only when something changed (rows untouched
@@ -67,13 +86,14 @@ final class PgVectorStatements {
 
     /**
      * Applies {@code changes} in one transaction, {@code fence} first (the model-switch check: its locks hold until the
-     * commit); returns {deleted rows, upserted rows}.
+     * commit); returns {deleted rows, upserted rows, of which copied}.
      */
     long[] apply(Connection c, Collection<PendingWrites.DocumentChange> changes, Transactions.Work<?> fence)
             throws SQLException {
         c.setAutoCommit(false);
         long deleted = 0;
-        long upserted = 0;
+        long upserted;
+        long copied;
         try (PreparedStatement del = c.prepareStatement(deleteSql);
                 PreparedStatement up = c.prepareStatement(upsertSql)) {
             fence.run();
@@ -95,12 +115,16 @@ final class PgVectorStatements {
                     ps.executeBatch();
                 }
             }
-            for (EmbeddedChunk e : PendingWrites.upserts(changes)) {
-                bind(up, e);
-                up.addBatch();
-                upserted++;
+            List<EmbeddedChunk> rows = PendingWrites.upserts(changes);
+            copied = copyNew(c, rows);
+            if (copied < 0) {
+                for (EmbeddedChunk e : rows) {
+                    bind(up, e);
+                    up.addBatch();
+                }
+                up.executeBatch();
             }
-            up.executeBatch();
+            upserted = rows.size();
             c.commit();
         } catch (SQLException | RuntimeException e) {
             try {
@@ -110,7 +134,36 @@ final class PgVectorStatements {
             }
             throw e;
         }
-        return new long[] {deleted, upserted};
+        return new long[] {deleted, upserted, Math.max(copied, 0)};
+    }
+
+    /** COPYs {@code rows} when allowed and none is there yet: the rows copied, or -1 when they must be upserted. */
+    private long copyNew(Connection c, List<EmbeddedChunk> rows) throws SQLException {
+        if (!copy || rows.isEmpty()) {
+            return -1;
+        }
+        if (copyPaused > 0) {
+            copyPaused--;
+            return -1;
+        }
+        for (EmbeddedChunk e : rows) {
+            checkDimensions(e);
+        }
+        Savepoint before = c.setSavepoint();
+        try {
+            long n = CopyRows.copy(c, options, rows, documentHash);
+            c.releaseSavepoint(before);
+            copyPause = 1;
+            return n;
+        } catch (SQLException e) {
+            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw e; // a data error (the writer isolates the document) or a lost connection (retried)
+            }
+            c.rollback(before);
+            copyPaused = copyPause;
+            copyPause = Math.min(copyPause * 2, MAX_COPY_PAUSE);
+            return -1;
+        }
     }
 
     /** Removes every row of one document (a document the table refused: no half-written version stays). */
@@ -142,7 +195,7 @@ final class PgVectorStatements {
         return i;
     }
 
-    private void bind(PreparedStatement ps, EmbeddedChunk e) throws SQLException {
+    private void checkDimensions(EmbeddedChunk e) throws SQLException {
         if (e.embedding == null || e.embedding.length != options.dimensions()) {
             // a data error like any the server raises: the writer isolates the document, the rest of the batch lands
             throw new SQLException(
@@ -151,6 +204,10 @@ final class PgVectorStatements {
                             + options.dimensions(),
                     "22000");
         }
+    }
+
+    private void bind(PreparedStatement ps, EmbeddedChunk e) throws SQLException {
+        checkDimensions(e);
         int i = 1;
         ps.setString(i++, e.docId);
         ps.setInt(i++, e.chunkIndex);

@@ -42,6 +42,9 @@ final class PgVectorWriter extends BufferingStoreWriter {
     private final Consumer<DeadLetter> refused;
     private final LockFence fence;
     private final Counter upserted;
+    /** Of the rows upserted, those that went by COPY. */
+    private final Counter copied;
+
     private final Counter deleted;
     private final Counter retries;
     private final Counter documentsRefused;
@@ -59,6 +62,7 @@ final class PgVectorWriter extends BufferingStoreWriter {
         this.options = options;
         this.refused = refused;
         this.upserted = storeMetrics.counter("rowsUpserted");
+        this.copied = storeMetrics.counter("rowsCopied");
         this.deleted = storeMetrics.counter("rowsDeleted");
         this.retries = storeMetrics.counter("retries");
         this.documentsRefused = storeMetrics.counter("documentsRefused");
@@ -135,6 +139,7 @@ final class PgVectorWriter extends BufferingStoreWriter {
                 }));
         deleted.inc(counts[0]);
         upserted.inc(counts[1]);
+        copied.inc(counts[2]);
     }
 
     @FunctionalInterface
@@ -160,7 +165,12 @@ final class PgVectorWriter extends BufferingStoreWriter {
                     connection = options.connect();
                 }
                 if (statements == null) {
-                    statements = new PgVectorStatements(options, PgVectorTable.hasDocumentHash(connection, options));
+                    statements = new PgVectorStatements(
+                            options,
+                            PgVectorTable.hasDocumentHash(connection, options),
+                            options.copy()
+                                    && options.vectorType().equals("vector")
+                                    && CopyRows.serverSpeaksCopy(connection));
                 }
                 return work.run();
             } catch (SQLException e) {
