@@ -108,7 +108,7 @@ public final class IndexedChunksReader extends RichFlatMapFunction<Long, Indexed
             if (columns.isEmpty()) {
                 return; // no table yet (a dry run before the first index): nothing is indexed
             }
-            boolean hashes = columns.stream().anyMatch(s -> s.startsWith(PgVectorTable.DOCUMENT_HASH + " "));
+            boolean hashes = PgVectorTable.hasDocumentHash(columns);
             try (PreparedStatement first = c.prepareStatement(pageSql(part, false, hashes));
                     PreparedStatement next = c.prepareStatement(pageSql(part, true, hashes))) {
                 String lastDoc = null;

@@ -32,13 +32,13 @@ final class PgVectorStatements {
     private final PgVectorOptions options;
     private final boolean documentHash;
     private final boolean copy;
-    /** Batches to leave COPY out for, and the pause after the next unique violation. */
-    private int copyPaused;
-
-    private int copyPause = 1;
     private final String deleteSql;
     private final String upsertSql;
     private final String lineageSql;
+    /** Batches to leave COPY out for now. */
+    private int copyPaused;
+    /** The pause after the next unique violation: doubles up to {@link #MAX_COPY_PAUSE}, 1 again after a COPY. */
+    private int copyPause = 1;
 
     /**
      * @param documentHash whether the relation has the {@code document_hash} column (a view made before it has not)

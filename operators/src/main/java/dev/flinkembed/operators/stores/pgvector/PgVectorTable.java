@@ -50,7 +50,12 @@ public final class PgVectorTable {
 
     /** Whether the table (or view) has the {@link #DOCUMENT_HASH} column. */
     static boolean hasDocumentHash(Connection c, PgVectorOptions o) throws SQLException {
-        return columnTypes(c, o).stream().anyMatch(s -> s.startsWith(DOCUMENT_HASH + " "));
+        return hasDocumentHash(columnTypes(c, o));
+    }
+
+    /** Whether {@code columns} ("name type", as {@link #columnTypes} gives them) hold {@link #DOCUMENT_HASH}. */
+    static boolean hasDocumentHash(List<String> columns) {
+        return columns.stream().anyMatch(s -> s.startsWith(DOCUMENT_HASH + " "));
     }
 
     public static String createSql(PgVectorOptions o) {
@@ -105,7 +110,7 @@ public final class PgVectorTable {
         }
         TableTrust.check(c, o.schema(), o.table(), List.of(), o.trustedOwners()); // its owner; columns just below
         check(o, columns);
-        if (columns.stream().noneMatch(s -> s.startsWith(DOCUMENT_HASH + " ")) && isTable(c, o)) {
+        if (!hasDocumentHash(columns) && isTable(c, o)) {
             try (Statement s = c.createStatement()) { // a table made before the column: instant, rows get NULL
                 s.execute("ALTER TABLE " + o.qualifiedTable() + " ADD COLUMN IF NOT EXISTS " + DOCUMENT_HASH + " text");
             }
